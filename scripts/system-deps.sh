@@ -1,0 +1,31 @@
+#!/bin/sh
+# Make sure the system libraries WeasyPrint needs are present: Pango and HarfBuzz-subset.
+# As root with apt-get, install what is missing; otherwise print the exact command and fail.
+set -eu
+
+PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
+
+have_lib() {
+    ldconfig -p 2>/dev/null | grep -q "$1"
+}
+
+missing=""
+have_lib 'libpango-1.0.so.0' || missing="$missing libpango-1.0-0"
+have_lib 'libpangoft2-1.0.so.0' || missing="$missing libpangoft2-1.0-0"
+have_lib 'libharfbuzz-subset.so.0' || missing="$missing libharfbuzz-subset0"
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing system libraries:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 || {
+        apt-get update -q >/dev/null && apt-get install -y --no-install-recommends $missing
+    }
+    exit 0
+fi
+
+echo "Missing system libraries:$missing" >&2
+echo "Install them, then run make again:" >&2
+echo "    sudo apt-get install$missing" >&2
+echo "(all of them: sudo apt-get install $PACKAGES)" >&2
+exit 1

@@ -1,0 +1,161 @@
+"""The command line: the only place that parses flags, prints, and turns errors into exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from communique import __version__
+from communique.errors import CommuniqueError, UsageError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+        return code
+    except CommuniqueError as error:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception:  # a bug: say so plainly, show details only on request
+        if args.verbose:
+            traceback.print_exc()
+        else:
+            print("internal error (run again with --verbose for the traceback, and report it)",
+                  file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _data_files(paths: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            files.extend(sorted([*path.glob("*.yaml"), *path.glob("*.yml")]))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"{name}: no such file or folder", hint="give data files (.yaml) or folders of them")
+    if not files:
+        raise UsageError("no data files found", hint="give data files (.yaml) or folders holding them")
+    return files
+
+
+def _source_date_epoch() -> int | None:
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None or value == "":
+        return None
+    if not value.isdigit():
+        raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds",
+                         hint="unset it or give seconds since 1970-01-01 UTC")
+    return int(value)
+
+
+def _each(files: list[Path], step: Callable[[Path], None]) -> int:
+    """Run `step` on every file, report each failure, and return the worst exit code."""
+    worst = EXIT_OK
+    for path in files:
+        try:
+            step(path)
+        except CommuniqueError as error:
+            print(f"error: {error}" if error.location is None and "\n" not in str(error) else str(error),
+                  file=sys.stderr)
+            worst = max(worst, error.exit_code)
+    return worst
+
+
+def _build(args: argparse.Namespace) -> int:
+    from communique.model import BuildContext
+    from communique.pipeline import build
+
+    files = _data_files(args.paths)
+    context = BuildContext(PROJECT_ROOT, _source_date_epoch(), args.layout, args.strict)
+
+    def one(path: Path) -> None:
+        result = build(path, Path(args.out), context)
+        for warning in result.warnings:
+            print(f"warning: {path}: {warning}", file=sys.stderr)
+        print(f"built {result.output} ({result.page_count} pages, {result.size / 1024:.0f} KiB)")
+
+    return _each(files, one)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from communique.compose import layout_folder
+    from communique.fonts import check_coverage
+    from communique.load import load
+
+    def one(path: Path) -> None:
+        communique = load(path)
+        layout_folder(PROJECT_ROOT / "layouts", communique.layout)
+        check_coverage(communique, PROJECT_ROOT / "fonts")
+        print(f"ok {path}")
+
+    return _each(_data_files(args.paths), one)
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from communique.inspection import format_report, inspect_pdf
+
+    report = inspect_pdf(Path(args.pdf))
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report))
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from communique.schema import SCHEMA
+
+    print(json.dumps(SCHEMA, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--verbose", action="store_true", help="show tracebacks for unexpected errors")
+    parser = argparse.ArgumentParser(prog="communique", parents=[common],
+                                     description="Publish official bilingual communiques as PDFs.")
+    parser.add_argument("--version", action="version", version=f"communique {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", parents=[common], help="build data files into PDFs",
+                                description="Build each data file into <out>/<stem>.pdf. Dates in the PDF "
+                                "come from SOURCE_DATE_EPOCH when set, else from the communique's date.")
+    build.add_argument("paths", nargs="+", metavar="PATH", help="data files, or folders of .yaml files")
+    build.add_argument("--out", default="build", help="output folder (default: build/)")
+    build.add_argument("--layout", help="layout to use instead of the data file's `layout`")
+    build.add_argument("--strict", action="store_true", help="treat every rendering warning as an error")
+    build.set_defaults(run=_build)
+
+    validate = commands.add_parser("validate", parents=[common], help="check data files without building",
+                                   description="Check data files: format, languages, layout and font coverage.")
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="data files, or folders of .yaml files")
+    validate.set_defaults(run=_validate)
+
+    inspect = commands.add_parser("inspect", parents=[common], help="show the structure of a built PDF",
+                                  description="Pages, metadata, bookmarks, fonts and page labels of a PDF.")
+    inspect.add_argument("pdf", help="a PDF file")
+    inspect.add_argument("--json", action="store_true", help="print JSON for machines")
+    inspect.set_defaults(run=_inspect)
+
+    schema = commands.add_parser("schema", parents=[common], help="print the data format as JSON Schema",
+                                 description="Print the JSON Schema of communique data files.")
+    schema.set_defaults(run=_schema)
+    return parser

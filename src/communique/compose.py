@@ -1,0 +1,59 @@
+"""Typeset document -> HTML, through a layout's Jinja2 templates (sandboxed, autoescaped, strict)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from communique.errors import LayoutError
+from communique.model import HtmlDocument, TypesetDocument
+
+SHARED = "_shared"
+TEMPLATE = "document.html.j2"
+STYLESHEET = "style.css"
+
+
+def available_layouts(layouts_dir: Path) -> tuple[str, ...]:
+    """Names of the layouts under `layouts_dir` (folders holding a document template)."""
+    return tuple(sorted(folder.name for folder in layouts_dir.iterdir()
+                        if folder.name != SHARED and (folder / TEMPLATE).is_file()))
+
+
+def layout_folder(layouts_dir: Path, name: str) -> Path:
+    """The folder of layout `name`; LayoutError naming the available ones if there is none."""
+    folder = layouts_dir / name
+    if name == SHARED or not (folder / TEMPLATE).is_file():
+        known = ", ".join(available_layouts(layouts_dir))
+        raise LayoutError(f"unknown layout '{name}'", hint=f"available layouts: {known}")
+    return folder
+
+
+def compose(document: TypesetDocument, layouts_dir: Path, layout: str,
+            readable_roots: tuple[Path, ...]) -> HtmlDocument:
+    """Render the layout's template with `document`; the layout's stylesheets come with it.
+
+    Templates receive `document` (the TypesetDocument), `communique` (the data as loaded) and
+    `versions` (one prepared Version per language, in order).
+    """
+    folder = layout_folder(layouts_dir, layout)
+    shared = layouts_dir / SHARED
+    environment = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(folder), str(shared)]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    try:
+        html = environment.get_template(TEMPLATE).render(
+            document=document, communique=document.communique, versions=document.versions)
+    except jinja2.TemplateSyntaxError as error:
+        raise LayoutError(f"{error.filename}:{error.lineno}: template syntax error: {error.message}",
+                          hint="fix the template") from error
+    except jinja2.TemplateError as error:
+        raise LayoutError(f"layout '{layout}' failed: {error}",
+                          hint="the template uses something the context does not provide") from error
+    stylesheets = tuple(path for path in (shared / STYLESHEET, folder / STYLESHEET) if path.is_file())
+    return HtmlDocument(html, folder.resolve().as_uri() + "/", stylesheets, readable_roots)

@@ -1,0 +1,72 @@
+"""The error root: every failure carries where it happened and how to fix it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from communique.model import SourceLocation
+
+
+class CommuniqueError(Exception):
+    """Root of every error communique reports to a user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, location: SourceLocation | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.hint = hint
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}" if self.location else self.message
+        return f"{text} (hint: {self.hint})" if self.hint else text
+
+
+class DataError(CommuniqueError):
+    """A problem in a communique data file."""
+
+    exit_code = 2
+
+
+class ErrorList(CommuniqueError):
+    """Several problems found in one pass, reported together in file order."""
+
+    def __init__(self, problems: Iterable[CommuniqueError]):
+        self.problems = tuple(sorted(problems, key=_position))
+        super().__init__(f"{len(self.problems)} problem(s)")
+        self.exit_code = max(problem.exit_code for problem in self.problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(problem) for problem in self.problems)
+
+
+class UsageError(CommuniqueError):
+    """The command line asked for something impossible."""
+
+    exit_code = 2
+
+
+class FontError(CommuniqueError):
+    """A character is not covered by the bundled fonts, or a font file is wrong."""
+
+
+class LayoutError(CommuniqueError):
+    """A layout is missing or its template failed."""
+
+
+class RenderError(CommuniqueError):
+    """WeasyPrint failed, or warned about something that would spoil the output."""
+
+
+class FinishError(CommuniqueError):
+    """Post-processing of the rendered PDF failed."""
+
+
+class OutputError(CommuniqueError):
+    """The output file could not be written."""
+
+
+def _position(problem: CommuniqueError) -> tuple[str, int, int]:
+    location = problem.location
+    return (location.path, location.line, location.column) if location else ("", 0, 0)

@@ -1,0 +1,107 @@
+"""Post-processing with pypdf: Info and XMP metadata in sync, page labels, viewer preferences, file ID."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from io import BytesIO
+from xml.sax.saxutils import escape
+
+import pypdf
+from pypdf.generic import (
+    ArrayObject,
+    BooleanObject,
+    ByteStringObject,
+    DictionaryObject,
+    NameObject,
+    TextStringObject,
+)
+
+from communique.model import RenderedPdf, TypesetDocument
+
+
+def finish(rendered: RenderedPdf, document: TypesetDocument, clock: datetime.datetime, creator: str) -> bytes:
+    """Add what WeasyPrint cannot write: synced metadata, page labels, viewer preferences, a content ID."""
+    reader = pypdf.PdfReader(BytesIO(rendered.data))
+    producer = f"{reader.metadata.get('/Producer', 'WeasyPrint') if reader.metadata else 'WeasyPrint'}" \
+               f"; pypdf {pypdf.__version__}"
+    writer = pypdf.PdfWriter(clone_from=reader)
+    first = document.versions[0]
+    info = {
+        "/Title": first.title,
+        "/Author": "; ".join(first.authors),
+        "/Subject": first.subject or first.title,
+        "/Keywords": ", ".join(document.communique.keywords),
+        "/Creator": creator,
+        "/Producer": producer,
+        "/CreationDate": _pdf_date(clock),
+        "/ModDate": _pdf_date(clock),
+    }
+    writer.metadata = info
+    xmp = _xmp(document, info, clock)
+    writer.xmp_metadata = xmp
+    stream = writer.root_object["/Metadata"].get_object()
+    stream[NameObject("/Type")] = NameObject("/Metadata")
+    stream[NameObject("/Subtype")] = NameObject("/XML")
+    writer.root_object[NameObject("/Lang")] = TextStringObject(first.lang)
+    writer.root_object[NameObject("/ViewerPreferences")] = DictionaryObject(
+        {NameObject("/DisplayDocTitle"): BooleanObject(True)})
+    writer.page_mode = "/UseOutlines"
+    starts = [*rendered.version_starts, ("", rendered.page_count)]
+    for (lang, start), (_, end) in zip(starts, starts[1:], strict=False):
+        if end > start:
+            writer.set_page_label(start, end - 1, style="/D", prefix=f"{lang.upper()}-", start=1)
+    identifier = ByteStringObject(hashlib.sha256(rendered.data + xmp).digest()[:16])
+    writer._ID = ArrayObject([identifier, identifier])  # pypdf offers only random IDs publicly
+    output = BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def _pdf_date(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("D:%Y%m%d%H%M%SZ")
+
+
+def _xmp_date(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _alternatives(default: str, by_lang: list[tuple[str, str]]) -> str:
+    items = [f'<rdf:li xml:lang="x-default">{escape(default)}</rdf:li>']
+    items += [f'<rdf:li xml:lang="{escape(lang)}">{escape(text)}</rdf:li>' for lang, text in by_lang]
+    return f"<rdf:Alt>{''.join(items)}</rdf:Alt>"
+
+
+def _xmp(document: TypesetDocument, info: dict[str, str], clock: datetime.datetime) -> bytes:
+    """An XMP packet carrying exactly the Info entries (PDF/A sync rules) plus per-language titles."""
+    versions = document.versions
+    subjects = [(v.lang, v.subject or v.title) for v in versions]
+    keywords = "".join(f"<rdf:li>{escape(word)}</rdf:li>" for word in document.communique.keywords)
+    languages = "".join(f"<rdf:li>{escape(v.lang)}</rdf:li>" for v in versions)
+    when = _xmp_date(clock)
+    packet = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about=""
+    xmlns:dc="http://purl.org/dc/elements/1.1/"
+    xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+    xmlns:pdf="http://ns.adobe.com/pdf/1.3/">
+   <dc:format>application/pdf</dc:format>
+   <dc:identifier>{escape(document.communique.id)}</dc:identifier>
+   <dc:title>{_alternatives(info["/Title"], [(v.lang, v.title) for v in versions])}</dc:title>
+   <dc:creator><rdf:Seq><rdf:li>{escape(info["/Author"])}</rdf:li></rdf:Seq></dc:creator>
+   <dc:description>{_alternatives(info["/Subject"], subjects)}</dc:description>
+   <dc:subject><rdf:Bag>{keywords}</rdf:Bag></dc:subject>
+   <dc:language><rdf:Bag>{languages}</rdf:Bag></dc:language>
+   <dc:date><rdf:Seq><rdf:li>{document.communique.date.isoformat()}</rdf:li></rdf:Seq></dc:date>
+   <pdf:Keywords>{escape(info["/Keywords"])}</pdf:Keywords>
+   <pdf:Producer>{escape(info["/Producer"])}</pdf:Producer>
+   <xmp:CreatorTool>{escape(info["/Creator"])}</xmp:CreatorTool>
+   <xmp:CreateDate>{when}</xmp:CreateDate>
+   <xmp:ModifyDate>{when}</xmp:ModifyDate>
+   <xmp:MetadataDate>{when}</xmp:MetadataDate>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"""
+    return packet.encode("utf-8")

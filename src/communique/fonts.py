@@ -1,0 +1,96 @@
+"""The bundled font registry: @font-face CSS, per-language font stacks and the glyph coverage check."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from communique.errors import ErrorList, FontError
+from communique.model import Communique
+
+CJK_FAMILY = "Communique Serif JP"
+LATIN_FAMILY = "Communique Serif"
+# Languages whose text is set in the Japanese face first; all others use the Latin face first.
+_CJK_FIRST = {"ja"}
+
+
+@dataclass(frozen=True)
+class FontFace:
+    """One bundled font file, as listed in fonts/manifest.json."""
+
+    path: Path
+    family: str
+    weight: int
+    style: str
+    sha256: str
+    unicode_ranges: str
+    """The font's cmap as ranges ('0020-007E 00A0-00FF ...'), written by tools/make_fonts.py."""
+
+    def code_points(self) -> frozenset[int]:
+        """Every code point the font maps to a glyph."""
+        points: set[int] = set()
+        for item in self.unicode_ranges.split():
+            first, _, last = item.partition("-")
+            points.update(range(int(first, 16), int(last or first, 16) + 1))
+        return frozenset(points)
+
+
+def faces(fonts_dir: Path) -> tuple[FontFace, ...]:
+    """Every face listed in the manifest of `fonts_dir`."""
+    try:
+        manifest = json.loads((fonts_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise FontError(f"cannot read {fonts_dir / 'manifest.json'}: {error}",
+                        hint="run tools/make_fonts.py or restore fonts/ from git") from error
+    return tuple(FontFace(fonts_dir / entry["file"], entry["family"], entry["weight"], entry["style"],
+                          entry["sha256"], entry["unicode_ranges"]) for entry in manifest["fonts"])
+
+
+def stack(lang: str) -> tuple[str, ...]:
+    """Font families used for text in `lang`, first choice first."""
+    if lang.split("-", 1)[0].lower() in _CJK_FIRST:
+        return (CJK_FAMILY, LATIN_FAMILY)
+    return (LATIN_FAMILY, CJK_FAMILY)
+
+
+def face_css(fonts_dir: Path, languages: tuple[str, ...]) -> str:
+    """@font-face rules for the bundled fonts and a font-family rule per language; nothing else is used."""
+    rules = [
+        f'@font-face {{ font-family: "{face.family}"; src: url("{face.path.resolve().as_uri()}"); '
+        f"font-weight: {face.weight}; font-style: {face.style}; }}"
+        for face in faces(fonts_dir)
+    ]
+
+    def families(lang: str) -> str:
+        return ", ".join(f'"{family}"' for family in stack(lang))
+
+    rules.append(f"html, @page {{ font-family: {families(languages[0])}; }}")
+    rules.extend(f'[lang="{lang}"] {{ font-family: {families(lang)}; }}' for lang in languages)
+    return "\n".join(rules)
+
+
+def check_coverage(communique: Communique, fonts_dir: Path) -> None:
+    """Raise FontError naming every character that no font of its language's stack can draw.
+
+    A family covers a character only if every one of its faces does, so bold text is safe too.
+    """
+    by_family: dict[str, frozenset[int]] = {}
+    for face in faces(fonts_dir):
+        points = face.code_points()
+        by_family[face.family] = by_family[face.family] & points if face.family in by_family else points
+    problems = []
+    for localized in communique.texts():
+        for lang, text in localized.entries:
+            covered = [by_family.get(family, frozenset()) for family in stack(lang)]
+            for char in dict.fromkeys(text.value):
+                if char in "\n\t" or any(ord(char) in points for points in covered):
+                    continue
+                name = unicodedata.name(char, "unnamed character")
+                problems.append(FontError(
+                    f"character '{char}' (U+{ord(char):04X} {name}) in the '{lang}' text is not in the "
+                    f"bundled fonts ({', '.join(stack(lang))})", text.locate(char),
+                    "replace the character, or add a font that has it to fonts/ (README: 'Adding a font')"))
+    if problems:
+        raise ErrorList(problems)

@@ -1,0 +1,128 @@
+"""Read a built PDF back: pages, metadata, bookmarks, fonts and page labels, for people and machines."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pypdf
+from pypdf.errors import PdfReadError
+from pypdf.generic import DictionaryObject
+
+from communique.errors import UsageError
+
+_SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
+
+
+@dataclass(frozen=True)
+class FontReport:
+    """One font resource of the PDF."""
+
+    name: str
+    subtype: str
+    embedded: bool
+    subset: bool
+
+
+@dataclass(frozen=True)
+class Bookmark:
+    """One outline entry and the page (1-based) it opens."""
+
+    title: str
+    page: int | None
+    children: tuple[Bookmark, ...]
+
+
+@dataclass(frozen=True)
+class PdfReport:
+    """What `communique inspect` shows."""
+
+    path: str
+    pages: int
+    page_size_mm: tuple[float, float]
+    lang: str | None
+    metadata: dict[str, str]
+    xmp: str | None
+    bookmarks: tuple[Bookmark, ...]
+    fonts: tuple[FontReport, ...]
+    page_labels: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-serialisable form of the report."""
+        return asdict(self)
+
+
+def inspect_pdf(path: Path) -> PdfReport:
+    """Read `path` and report its structure; UsageError if it is not a readable PDF."""
+    try:
+        reader = pypdf.PdfReader(path)
+        pages = len(reader.pages)
+    except (OSError, PdfReadError, ValueError) as error:
+        raise UsageError(f"{path}: cannot read the PDF: {error}", hint="give a PDF built by communique") from error
+    root = reader.trailer["/Root"]
+    box = reader.pages[0].mediabox if pages else None
+    metadata_stream = root.get("/Metadata")
+    return PdfReport(
+        path=str(path),
+        pages=pages,
+        page_size_mm=(round(float(box.width) * 25.4 / 72, 1), round(float(box.height) * 25.4 / 72, 1))
+        if box else (0.0, 0.0),
+        lang=str(root["/Lang"]) if "/Lang" in root else None,
+        metadata={str(key): str(value) for key, value in (reader.metadata or {}).items()},
+        xmp=metadata_stream.get_object().get_data().decode("utf-8") if metadata_stream else None,
+        bookmarks=_bookmarks(reader, reader.outline),
+        fonts=_fonts(reader),
+        page_labels=tuple(reader.page_labels),
+    )
+
+
+def _bookmarks(reader: pypdf.PdfReader, outline: list[Any]) -> tuple[Bookmark, ...]:
+    entries: list[Bookmark] = []
+    for item in outline:
+        if isinstance(item, list):
+            if entries:
+                last = entries.pop()
+                entries.append(Bookmark(last.title, last.page, _bookmarks(reader, item)))
+            continue
+        page = reader.get_destination_page_number(item)
+        entries.append(Bookmark(str(item.title), page + 1 if page is not None and page >= 0 else None, ()))
+    return tuple(entries)
+
+
+def _fonts(reader: pypdf.PdfReader) -> tuple[FontReport, ...]:
+    found: dict[str, FontReport] = {}
+    for page in reader.pages:
+        resources = page.get("/Resources")
+        fonts = resources.get_object().get("/Font") if resources else None
+        for font in (fonts.get_object().values() if fonts else []):
+            font = font.get_object()
+            name = str(font.get("/BaseFont", "?")).lstrip("/")
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor: DictionaryObject = descendant.get("/FontDescriptor", DictionaryObject()).get_object()
+            embedded = any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+            found[name] = FontReport(name, str(font.get("/Subtype", "")).lstrip("/"), embedded,
+                                     bool(_SUBSET_TAG.match(name)))
+    return tuple(sorted(found.values(), key=lambda report: report.name))
+
+
+def format_report(report: PdfReport) -> str:
+    """The report as text for a terminal."""
+    lines = [f"{report.path}", f"  pages: {report.pages} ({report.page_size_mm[0]} x {report.page_size_mm[1]} mm)",
+             f"  language: {report.lang or '-'}", "  metadata:"]
+    lines += [f"    {key.lstrip('/')}: {value}" for key, value in report.metadata.items()]
+    lines.append(f"  xmp: {'present' if report.xmp else 'missing'}")
+    lines.append("  bookmarks:")
+
+    def walk(marks: tuple[Bookmark, ...], depth: int) -> None:
+        for mark in marks:
+            lines.append(f"    {'  ' * depth}{mark.title}  -> page {mark.page}")
+            walk(mark.children, depth + 1)
+
+    walk(report.bookmarks, 0)
+    lines.append("  fonts:")
+    lines += [f"    {font.name} ({font.subtype}, {'embedded' if font.embedded else 'NOT embedded'}, "
+              f"{'subset' if font.subset else 'full'})" for font in report.fonts]
+    lines.append(f"  page labels: {', '.join(report.page_labels)}")
+    return "\n".join(lines)

@@ -1,0 +1,212 @@
+"""Frozen data types handed from one pipeline stage to the next."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class SourceLocation:
+    """A position in a data file; line and column count from 1."""
+
+    path: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Text:
+    """One string from the data file, with where it was written."""
+
+    value: str
+    location: SourceLocation
+    raw: str
+    """The scalar exactly as written in the file (quotes, escapes, line breaks included)."""
+
+    def locate(self, char: str) -> SourceLocation:
+        """Where `char` first appears in the file, or the start of the text if it was escaped."""
+        index = self.raw.find(char)
+        if index < 0:
+            return self.location
+        before = self.raw[:index]
+        newlines = before.count("\n")
+        if newlines == 0:
+            return SourceLocation(self.location.path, self.location.line, self.location.column + index)
+        column = index - before.rfind("\n")
+        return SourceLocation(self.location.path, self.location.line + newlines, column)
+
+
+@dataclass(frozen=True)
+class LocalizedText:
+    """The same text in each language of the document, in the document's language order."""
+
+    entries: tuple[tuple[str, Text], ...]
+
+    def __getitem__(self, lang: str) -> Text:
+        for entry_lang, text in self.entries:
+            if entry_lang == lang:
+                return text
+        raise KeyError(lang)
+
+    def value(self, lang: str) -> str:
+        """The plain string for `lang`."""
+        return self[lang].value
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """A person who signs for a party."""
+
+    title: LocalizedText
+    """Office held, e.g. 'Governor of Tokyo'."""
+    name: LocalizedText
+    signature: Path | None = None
+    """Absolute path of a signature image placed over the rule; None leaves room for wet ink."""
+
+
+@dataclass(frozen=True)
+class Party:
+    """A government or city that is party to the communique."""
+
+    key: str
+    """Short identifier used by `signature_order`, e.g. 'tokyo'."""
+    name: LocalizedText
+    country: LocalizedText
+    signatories: tuple[Signatory, ...]
+
+
+@dataclass(frozen=True)
+class Communique:
+    """A communique as read from its data file, validated."""
+
+    source: Path
+    id: str
+    date: datetime.date
+    place: LocalizedText
+    languages: tuple[str, ...]
+    """BCP 47 tags in the order the versions appear."""
+    layout: str
+    title: LocalizedText
+    """Titles; a newline marks an explicit line break."""
+    subject: LocalizedText | None
+    keywords: tuple[str, ...]
+    parties: tuple[Party, ...]
+    body: tuple[LocalizedText, ...]
+    """Paragraphs aligned across languages: paragraph i is the same in every language."""
+    closing: LocalizedText
+    signature_order: tuple[tuple[str, tuple[str, ...]], ...]
+    """Per language, the party keys in the order their signature blocks appear (the alternat)."""
+
+    def texts(self) -> tuple[LocalizedText, ...]:
+        """Every localized text of the document, in reading order."""
+        people = [text for party in self.parties for signer in party.signatories
+                  for text in (signer.title, signer.name)]
+        header = [self.title, *([self.subject] if self.subject else []), self.place]
+        return (*header, *(p.name for p in self.parties), *(p.country for p in self.parties),
+                *self.body, self.closing, *people)
+
+    def party_order(self, lang: str) -> tuple[Party, ...]:
+        """The parties in the order their signature blocks appear in the `lang` version."""
+        by_key = {party.key: party for party in self.parties}
+        for order_lang, keys in self.signature_order:
+            if order_lang == lang:
+                return tuple(by_key[key] for key in keys)
+        return self.parties
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """Everything a build may depend on besides the data file: no stage reads clocks or the environment."""
+
+    project_root: Path
+    """The folder holding layouts/ and fonts/."""
+    source_date_epoch: int | None = None
+    """Build time for the PDF dates (reproducible builds); None uses the communique's date."""
+    layout: str | None = None
+    """A layout that overrides the data file's `layout`."""
+    strict: bool = False
+    """Treat every render warning as an error."""
+
+
+@dataclass(frozen=True)
+class SignatureBlock:
+    """One party's signature block, its lines in the language's convention."""
+
+    party_key: str
+    lines: tuple[str, ...]
+    """Japanese: office then name; English and most others: name then office."""
+    image: Path | None
+
+
+@dataclass(frozen=True)
+class OutlineLabels:
+    """Bookmark labels in the version's own language."""
+
+    version: str
+    title: str
+    body: str
+    signatures: str
+
+
+@dataclass(frozen=True)
+class Version:
+    """One language version of the communique, text prepared for layout."""
+
+    lang: str
+    title_lines: tuple[str, ...]
+    title: str
+    """The title on one line, for metadata and bookmarks."""
+    paragraphs: tuple[str, ...]
+    closing: str
+    signatures: tuple[SignatureBlock, ...]
+    """In this version's order (the alternat)."""
+    outline: OutlineLabels
+    authors: tuple[str, ...]
+    """Party names in this language."""
+    subject: str | None
+
+
+@dataclass(frozen=True)
+class TypesetDocument:
+    """A communique with its text prepared per language, ready for a layout."""
+
+    communique: Communique
+    versions: tuple[Version, ...]
+
+
+@dataclass(frozen=True)
+class HtmlDocument:
+    """A composed HTML document and the stylesheets of its layout."""
+
+    html: str
+    base_url: str
+    stylesheets: tuple[Path, ...]
+    readable_roots: tuple[Path, ...]
+    """Folders the renderer may read files from; everything else is refused."""
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    """A PDF as WeasyPrint wrote it, with where each language version starts."""
+
+    data: bytes
+    page_count: int
+    version_starts: tuple[tuple[str, int], ...]
+    """(lang, index of the version's first page)."""
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What one build produced."""
+
+    source: Path
+    output: Path
+    page_count: int
+    size: int
+    warnings: tuple[str, ...]

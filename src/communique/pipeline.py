@@ -1,0 +1,44 @@
+"""The whole build of one communique, stage by stage: load, typeset, compose, render, finish, write."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from communique import __version__, fonts
+from communique.compose import compose
+from communique.finish import finish
+from communique.load import load
+from communique.model import BuildContext, BuildResult
+from communique.render import render
+from communique.typeset import typeset
+from communique.write import write_atomic
+
+
+
+def build_clock(date: datetime.date, source_date_epoch: int | None) -> datetime.datetime:
+    """The time written into the PDF: SOURCE_DATE_EPOCH when given, else midnight UTC on `date`."""
+    if source_date_epoch is not None:
+        return datetime.datetime.fromtimestamp(source_date_epoch, datetime.UTC)
+    return datetime.datetime.combine(date, datetime.time(), datetime.UTC)
+
+
+def output_path(source: Path, out_dir: Path) -> Path:
+    """`x/foo.yaml` -> `<out_dir>/foo.pdf`."""
+    return out_dir / f"{source.stem}.pdf"
+
+
+def build(source: Path, out_dir: Path, context: BuildContext) -> BuildResult:
+    """Build one data file into `out_dir`; nothing is written unless every stage succeeds."""
+    communique = load(source)
+    fonts_dir = context.project_root / "fonts"
+    fonts.check_coverage(communique, fonts_dir)
+    document = typeset(communique)
+    readable = (context.project_root / "layouts", fonts_dir, source.resolve().parent)
+    html = compose(document, context.project_root / "layouts", context.layout or communique.layout, readable)
+    bundled = frozenset(face.sha256 for face in fonts.faces(fonts_dir))
+    rendered = render(html, fonts.face_css(fonts_dir, communique.languages), bundled, context.strict)
+    data = finish(rendered, document, build_clock(communique.date, context.source_date_epoch), f"communique {__version__}")
+    target = output_path(source, out_dir)
+    write_atomic(target, data)
+    return BuildResult(source, target, rendered.page_count, len(data), rendered.warnings)

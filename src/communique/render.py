@@ -1,0 +1,126 @@
+"""HTML -> PDF with WeasyPrint: a fetcher that reads only allowed folders, warnings captured as values."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+with warnings.catch_warnings():
+    # WeasyPrint warns at import when HarfBuzz-subset is missing; render() reports that itself.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import weasyprint
+    from weasyprint.text import ffi as weasyprint_ffi
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from communique.errors import RenderError
+from communique.model import HtmlDocument, RenderedPdf
+
+SLOW_SUBSET_WARNING = (
+    "HarfBuzz-subset (Debian package libharfbuzz-subset0) is missing: WeasyPrint falls back to "
+    "fontTools subsetting, about 50x slower with CJK fonts. Install it: apt-get install libharfbuzz-subset0"
+)
+# WeasyPrint messages that mean text would be drawn with the wrong font, or a resource was lost.
+_FATAL_WARNING = re.compile(r"font|glyph|fetch|load|url", re.IGNORECASE)
+
+
+class RefusedURL(FatalURLFetchingError):
+    """A layout or data file asked for a resource outside the allowed folders."""
+
+
+class RestrictedFetcher(URLFetcher):
+    """Serves `file:` URLs under the allowed folders (and inline `data:` URLs); refuses everything else."""
+
+    def __init__(self, roots: tuple[Path, ...]):
+        super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
+        self.roots = tuple(root.resolve() for root in roots)
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme != "file":
+            raise RefusedURL(f"refused to fetch {url}: network and other non-file URLs are not allowed")
+        path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots):
+            allowed = ", ".join(str(root) for root in self.roots)
+            raise RefusedURL(f"refused to read {path}: only files under {allowed} may be used")
+        if not path.is_file():
+            raise RefusedURL(f"{path} does not exist")
+        return URLFetcherResponse(path.as_uri(), path.read_bytes())
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _captured_warnings() -> Iterator[_Collector]:
+    logger = logging.getLogger("weasyprint")
+    collector = _Collector()
+    propagate = logger.propagate
+    logger.addHandler(collector)
+    logger.propagate = False
+    try:
+        yield collector
+    finally:
+        logger.removeHandler(collector)
+        logger.propagate = propagate
+
+
+def fast_subsetting_available() -> bool:
+    """Whether WeasyPrint will subset fonts with HarfBuzz (fast) rather than fontTools (slow)."""
+    return weasyprint_ffi.harfbuzz_subset is not None
+
+
+def render(html: HtmlDocument, font_css: str, bundled_font_hashes: frozenset[str],
+           strict: bool = False) -> RenderedPdf:
+    """Lay out and draw `html`; fail on any fetch outside the allowed folders or any font fallback."""
+    fetcher = RestrictedFetcher(html.readable_roots)
+    font_config = FontConfiguration()
+    notes = [] if fast_subsetting_available() else [SLOW_SUBSET_WARNING]
+    try:
+        with _captured_warnings() as collected:
+            stylesheets = [weasyprint.CSS(string=font_css, font_config=font_config, url_fetcher=fetcher)]
+            stylesheets += [weasyprint.CSS(filename=str(path), font_config=font_config, url_fetcher=fetcher)
+                            for path in html.stylesheets]
+            document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
+                stylesheets=stylesheets, font_config=font_config)
+            data = document.write_pdf()
+    except RefusedURL as error:
+        raise RenderError(str(error), hint="layouts may use files from layouts/ and fonts/, data files "
+                          "images next to them; nothing from the network") from error
+    except FatalURLFetchingError as error:
+        raise RenderError(f"{error}: {error.__cause__}", hint="check the path in the layout") from error
+    fatal = [message for message in collected.messages if strict or _FATAL_WARNING.search(message)]
+    if fatal:
+        raise RenderError("WeasyPrint: " + "\n".join(fatal), hint="fix the layout or the data; "
+                          "a font fallback or a lost resource would spoil the document")
+    foreign = sorted({font.family for font in document.fonts.values()
+                      if hashlib.sha256(font.file_content).hexdigest() not in bundled_font_hashes})
+    if foreign:
+        raise RenderError(f"text was drawn with fonts that are not bundled: {', '.join(foreign)}",
+                          hint="every font must come from fonts/ through @font-face")
+    return RenderedPdf(data, len(document.pages), _version_starts(document), (*notes, *collected.messages))
+
+
+def _version_starts(document: Any) -> tuple[tuple[str, int], ...]:
+    starts = []
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor.startswith("version-"):
+                starts.append((anchor.removeprefix("version-"), index))
+    return tuple(starts)

@@ -1,0 +1,55 @@
+"""Shared fixtures: the project's paths, a one-time build of the seed, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from communique.model import BuildContext, BuildResult
+from communique.pipeline import build
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "tokyo-helsinki-2023.yaml"
+REFERENCE = ROOT / "tests" / "reference" / "000_6d8798eff65beabc.txt"
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run `python -m communique ARGS` as a user would; capture its output."""
+    environment = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "communique", *args], capture_output=True, text=True,
+                          env=environment, cwd=cwd, check=False)
+
+
+@pytest.fixture(scope="session")
+def build_seed(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., BuildResult]:
+    """Build a data file into a fresh folder, in-process (WeasyPrint imported once per session)."""
+
+    def builder(source: Path = SEED, **options: object) -> BuildResult:
+        out = tmp_path_factory.mktemp("build")
+        return build(source, out, BuildContext(ROOT, **options))  # type: ignore[arg-type]
+
+    return builder
+
+
+@pytest.fixture(scope="session")
+def seed_pdf(build_seed: Callable[..., BuildResult]) -> Path:
+    """The seed, built once for the whole session."""
+    return build_seed().output
+
+
+def write_data(folder: Path, text: str, name: str = "doc.yaml") -> Path:
+    """Write a data file and return its path."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def seed_text() -> str:
+    """The seed's YAML, for tests that derive variants from it."""
+    return SEED.read_text(encoding="utf-8")
