@@ -18,12 +18,20 @@ SEED = ROOT / "seeds" / "tokyo-helsinki-2023.yaml"
 REFERENCE = ROOT / "tests" / "reference" / "000_6d8798eff65beabc.txt"
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m communique ARGS` as a user would; capture its output."""
     environment = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
     environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "communique", *args], capture_output=True, text=True,
-                          env=environment, cwd=cwd, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "communique", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=cwd,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -50,8 +50,10 @@ def test_seed_loads_with_alternat() -> None:
     assert len(communique.body) == 5
     assert [party.key for party in communique.party_order("ja")] == ["tokyo", "helsinki"]
     assert [party.key for party in communique.party_order("en")] == ["helsinki", "tokyo"]
-    assert communique.title.value("ja").splitlines() == ["東京都（日本国）とヘルシンキ市（フィンランド共和国）との",
-                                                         "共同コミュニケ"]
+    assert communique.title.value("ja").splitlines() == [
+        "東京都（日本国）とヘルシンキ市（フィンランド共和国）との",
+        "共同コミュニケ",
+    ]
 
 
 def test_minimal_document_in_other_languages(tmp_path: Path) -> None:
@@ -83,7 +85,9 @@ def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
 
 
 def test_duplicate_key_is_rejected_not_overwritten(tmp_path: Path) -> None:
-    text = MINIMAL.replace("place: {en: Helsinki, fi: Helsinki}", "place: {en: Helsinki, fi: Helsinki}\nplace: {en: X, fi: X}")
+    text = MINIMAL.replace(
+        "place: {en: Helsinki, fi: Helsinki}", "place: {en: Helsinki, fi: Helsinki}\nplace: {en: X, fi: X}"
+    )
     message = only_problem(tmp_path, text)
     assert ":5:1: duplicate key 'place' (first given on line 4)" in message
 
@@ -99,8 +103,10 @@ def test_language_without_title(tmp_path: Path) -> None:
 
 
 def test_text_in_a_language_not_declared(tmp_path: Path) -> None:
-    message = only_problem(tmp_path, MINIMAL.replace("title: {en: Title, fi: Otsikko}",
-                                                     "title: {en: Title, fi: Otsikko, sv: Rubrik}"))
+    message = only_problem(
+        tmp_path,
+        MINIMAL.replace("title: {en: Title, fi: Otsikko}", "title: {en: Title, fi: Otsikko, sv: Rubrik}"),
+    )
     assert ":5:" in message and "'sv' in the title is not one of the document's languages" in message
 
 
@@ -118,7 +124,7 @@ def test_unknown_language_tag(tmp_path: Path) -> None:
 
 def test_party_without_signatory(tmp_path: Path) -> None:
     start = MINIMAL.index("    signatories:")
-    text = MINIMAL[:start] + "    signatories: []\n" + MINIMAL[MINIMAL.index("body:"):]
+    text = MINIMAL[:start] + "    signatories: []\n" + MINIMAL[MINIMAL.index("body:") :]
     message = only_problem(tmp_path, text)
     assert ":10:18:" in message and "signatories" in message and "is empty" in message
 
@@ -136,21 +142,28 @@ def test_signature_order_must_list_every_party(tmp_path: Path) -> None:
 
 
 def test_missing_signature_image(tmp_path: Path) -> None:
-    text = MINIMAL.replace("        name: {en: Ann, fi: Ann}", "        name: {en: Ann, fi: Ann}\n        signature: ann.png")
+    text = MINIMAL.replace(
+        "        name: {en: Ann, fi: Ann}", "        name: {en: Ann, fi: Ann}\n        signature: ann.png"
+    )
     message = only_problem(tmp_path, text)
     assert ":13:20: signature image 'ann.png' does not exist" in message
 
 
 def test_signature_image_outside_data_folder(tmp_path: Path) -> None:
-    text = MINIMAL.replace("        name: {en: Ann, fi: Ann}",
-                           "        name: {en: Ann, fi: Ann}\n        signature: ../../etc/passwd")
+    text = MINIMAL.replace(
+        "        name: {en: Ann, fi: Ann}",
+        "        name: {en: Ann, fi: Ann}\n        signature: ../../etc/passwd",
+    )
     message = only_problem(tmp_path, text)
     assert "outside the data file's folder" in message
 
 
 def test_all_problems_reported_at_once_in_file_order(tmp_path: Path) -> None:
-    text = (MINIMAL.replace("2024-01-02", "2024-02-31").replace("title:", "tilte:", 1)
-            .replace("    fi: Teksti.\n", ""))
+    text = (
+        MINIMAL.replace("2024-01-02", "2024-02-31")
+        .replace("title:", "tilte:", 1)
+        .replace("    fi: Teksti.\n", "")
+    )
     found = problems(tmp_path, text)
     assert len(found) == 3, found
     assert "invalid date" in found[0] and "unknown key 'tilte'" in found[1] and "has no 'fi'" in found[2]
@@ -161,4 +174,3 @@ def test_all_problems_reported_at_once_in_file_order(tmp_path: Path) -> None:
 def test_empty_and_non_mapping_files(tmp_path: Path) -> None:
     assert "the file is empty" in only_problem(tmp_path, "")
     assert "must be a mapping" in only_problem(tmp_path, "- a\n- b\n")
-

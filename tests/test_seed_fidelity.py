@@ -26,8 +26,11 @@ def _en(text: str) -> str:
 
 
 def reference_blocks() -> tuple[list[str], list[str]]:
-    blocks = [block.strip() for block in re.split(r"\n\s*\n", REFERENCE.read_text(encoding="utf-8"))
-              if block.strip()]
+    blocks = [
+        block.strip()
+        for block in re.split(r"\n\s*\n", REFERENCE.read_text(encoding="utf-8"))
+        if block.strip()
+    ]
     english_start = next(index for index, block in enumerate(blocks) if block.startswith("Joint Communique"))
     return blocks[:english_start], blocks[english_start:]
 

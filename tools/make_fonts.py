@@ -11,6 +11,7 @@ fonts/manifest.json (file, family, weight, style, source package and version, sh
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -29,22 +30,60 @@ PACKAGES = {
 }
 CJK_FAMILY = "Communique Serif JP"
 LATIN_FAMILY = "Communique Serif"
-CJK_FACES = [("NotoSerifCJK-Regular.ttc", "NotoSerifCJKjp-Regular-JIS.otf", 400),
-             ("NotoSerifCJK-Bold.ttc", "NotoSerifCJKjp-Bold-JIS.otf", 700)]
-LATIN_FACES = [("NotoSerif-Regular.ttf", 400, "normal"), ("NotoSerif-Bold.ttf", 700, "normal"),
-               ("NotoSerif-Italic.ttf", 400, "italic"), ("NotoSerif-BoldItalic.ttf", 700, "italic")]
+CJK_FACES = [
+    ("NotoSerifCJK-Regular.ttc", "NotoSerifCJKjp-Regular-JIS.otf", 400),
+    ("NotoSerifCJK-Bold.ttc", "NotoSerifCJKjp-Bold-JIS.otf", 700),
+]
+LATIN_FACES = [
+    ("NotoSerif-Regular.ttf", 400, "normal"),
+    ("NotoSerif-Bold.ttf", 700, "normal"),
+    ("NotoSerif-Italic.ttf", 400, "italic"),
+    ("NotoSerif-BoldItalic.ttf", 700, "italic"),
+]
 # OpenType features kept: shaping, kerning, proportional and half-width punctuation (palt, halt, and
 # their vertical forms for future vertical layouts). Alternate-glyph features (aalt, locl for other
 # regions, jp78, fwid, ...) are dropped: they pull in thousands of glyphs no layout uses.
-LAYOUT_FEATURES = ["ccmp", "kern", "palt", "halt", "vkrn", "vpal", "vhal", "vert", "vrt2", "mark", "mkmk",
-                   "liga"]
+LAYOUT_FEATURES = [
+    "ccmp",
+    "kern",
+    "palt",
+    "halt",
+    "vkrn",
+    "vpal",
+    "vhal",
+    "vert",
+    "vrt2",
+    "mark",
+    "mkmk",
+    "liga",
+]
 # Unicode blocks kept whole (as far as the font covers them), besides the JIS repertoire.
 EXTRA_BLOCKS = [
-    (0x0020, 0x024F), (0x0250, 0x02FF), (0x0300, 0x036F), (0x0370, 0x03FF), (0x0400, 0x04FF),
-    (0x1E00, 0x1EFF), (0x2000, 0x206F), (0x2070, 0x209F), (0x20A0, 0x20CF), (0x2100, 0x214F),
-    (0x2150, 0x218F), (0x2190, 0x21FF), (0x2200, 0x22FF), (0x2300, 0x23FF), (0x2460, 0x24FF),
-    (0x2500, 0x259F), (0x25A0, 0x25FF), (0x2600, 0x26FF), (0x2700, 0x27BF), (0x3000, 0x303F),
-    (0x3040, 0x30FF), (0x31F0, 0x31FF), (0x3200, 0x32FF), (0x3300, 0x33FF), (0xFE30, 0xFE4F),
+    (0x0020, 0x024F),
+    (0x0250, 0x02FF),
+    (0x0300, 0x036F),
+    (0x0370, 0x03FF),
+    (0x0400, 0x04FF),
+    (0x1E00, 0x1EFF),
+    (0x2000, 0x206F),
+    (0x2070, 0x209F),
+    (0x20A0, 0x20CF),
+    (0x2100, 0x214F),
+    (0x2150, 0x218F),
+    (0x2190, 0x21FF),
+    (0x2200, 0x22FF),
+    (0x2300, 0x23FF),
+    (0x2460, 0x24FF),
+    (0x2500, 0x259F),
+    (0x25A0, 0x25FF),
+    (0x2600, 0x26FF),
+    (0x2700, 0x27BF),
+    (0x3000, 0x303F),
+    (0x3040, 0x30FF),
+    (0x31F0, 0x31FF),
+    (0x3200, 0x32FF),
+    (0x3300, 0x33FF),
+    (0xFE30, 0xFE4F),
     (0xFF00, 0xFFEF),
 ]
 
@@ -56,16 +95,12 @@ def jis_repertoire() -> set[int]:
     for lead in rows:
         for trail in rows:
             for raw in (bytes([lead, trail]), bytes([0x8F, lead, trail])):
-                try:
+                with contextlib.suppress(UnicodeDecodeError):
                     points.update(map(ord, raw.decode("euc_jis_2004")))
-                except UnicodeDecodeError:
-                    pass
     for lead in [*range(0x81, 0xA0), *range(0xE0, 0xFD)]:
         for trail in range(0x40, 0xFD):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 points.update(map(ord, bytes([lead, trail]).decode("cp932")))
-            except UnicodeDecodeError:
-                pass
     return points
 
 
@@ -137,9 +172,17 @@ def main() -> None:
         "license": "SIL Open Font License 1.1 (see LICENSE-*.txt)",
         "made_by": "tools/make_fonts.py",
         "fonts": [
-            {"file": file, "family": family, "weight": weight, "style": style,
-             "source_package": package, "source_version": PACKAGES[package], "source_file": origin,
-             "sha256": sha256(FONTS_DIR / file), "unicode_ranges": unicode_ranges(FONTS_DIR / file)}
+            {
+                "file": file,
+                "family": family,
+                "weight": weight,
+                "style": style,
+                "source_package": package,
+                "source_version": PACKAGES[package],
+                "source_file": origin,
+                "sha256": sha256(FONTS_DIR / file),
+                "unicode_ranges": unicode_ranges(FONTS_DIR / file),
+            }
             for file, family, weight, style, package, origin in entries
         ],
     }

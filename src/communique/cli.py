@@ -36,8 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             traceback.print_exc()
         else:
-            print("internal error (run again with --verbose for the traceback, and report it)",
-                  file=sys.stderr)
+            print(
+                "internal error (run again with --verbose for the traceback, and report it)", file=sys.stderr
+            )
         return EXIT_FAILED
 
 
@@ -50,7 +51,9 @@ def _data_files(paths: Sequence[str]) -> list[Path]:
         elif path.is_file():
             files.append(path)
         else:
-            raise UsageError(f"{name}: no such file or folder", hint="give data files (.yaml) or folders of them")
+            raise UsageError(
+                f"{name}: no such file or folder", hint="give data files (.yaml) or folders of them"
+            )
     if not files:
         raise UsageError("no data files found", hint="give data files (.yaml) or folders holding them")
     return files
@@ -61,8 +64,10 @@ def _source_date_epoch() -> int | None:
     if value is None or value == "":
         return None
     if not value.isdigit():
-        raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds",
-                         hint="unset it or give seconds since 1970-01-01 UTC")
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds",
+            hint="unset it or give seconds since 1970-01-01 UTC",
+        )
     return int(value)
 
 
@@ -73,8 +78,10 @@ def _each(files: list[Path], step: Callable[[Path], None]) -> int:
         try:
             step(path)
         except CommuniqueError as error:
-            print(f"error: {error}" if error.location is None and "\n" not in str(error) else str(error),
-                  file=sys.stderr)
+            print(
+                f"error: {error}" if error.location is None and "\n" not in str(error) else str(error),
+                file=sys.stderr,
+            )
             worst = max(worst, error.exit_code)
     return worst
 
@@ -130,32 +137,49 @@ def _schema(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--verbose", action="store_true", help="show tracebacks for unexpected errors")
-    parser = argparse.ArgumentParser(prog="communique", parents=[common],
-                                     description="Publish official bilingual communiques as PDFs.")
+    parser = argparse.ArgumentParser(
+        prog="communique", parents=[common], description="Publish official bilingual communiques as PDFs."
+    )
     parser.add_argument("--version", action="version", version=f"communique {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    build = commands.add_parser("build", parents=[common], help="build data files into PDFs",
-                                description="Build each data file into <out>/<stem>.pdf. Dates in the PDF "
-                                "come from SOURCE_DATE_EPOCH when set, else from the communique's date.")
+    build = commands.add_parser(
+        "build",
+        parents=[common],
+        help="build data files into PDFs",
+        description="Build each data file into <out>/<stem>.pdf. Dates in the PDF "
+        "come from SOURCE_DATE_EPOCH when set, else from the communique's date.",
+    )
     build.add_argument("paths", nargs="+", metavar="PATH", help="data files, or folders of .yaml files")
     build.add_argument("--out", default="build", help="output folder (default: build/)")
     build.add_argument("--layout", help="layout to use instead of the data file's `layout`")
     build.add_argument("--strict", action="store_true", help="treat every rendering warning as an error")
     build.set_defaults(run=_build)
 
-    validate = commands.add_parser("validate", parents=[common], help="check data files without building",
-                                   description="Check data files: format, languages, layout and font coverage.")
+    validate = commands.add_parser(
+        "validate",
+        parents=[common],
+        help="check data files without building",
+        description="Check data files: format, languages, layout and font coverage.",
+    )
     validate.add_argument("paths", nargs="+", metavar="PATH", help="data files, or folders of .yaml files")
     validate.set_defaults(run=_validate)
 
-    inspect = commands.add_parser("inspect", parents=[common], help="show the structure of a built PDF",
-                                  description="Pages, metadata, bookmarks, fonts and page labels of a PDF.")
+    inspect = commands.add_parser(
+        "inspect",
+        parents=[common],
+        help="show the structure of a built PDF",
+        description="Pages, metadata, bookmarks, fonts and page labels of a PDF.",
+    )
     inspect.add_argument("pdf", help="a PDF file")
     inspect.add_argument("--json", action="store_true", help="print JSON for machines")
     inspect.set_defaults(run=_inspect)
 
-    schema = commands.add_parser("schema", parents=[common], help="print the data format as JSON Schema",
-                                 description="Print the JSON Schema of communique data files.")
+    schema = commands.add_parser(
+        "schema",
+        parents=[common],
+        help="print the data format as JSON Schema",
+        description="Print the JSON Schema of communique data files.",
+    )
     schema.set_defaults(run=_schema)
     return parser

@@ -17,8 +17,13 @@ STYLESHEET = "style.css"
 
 def available_layouts(layouts_dir: Path) -> tuple[str, ...]:
     """Names of the layouts under `layouts_dir` (folders holding a document template)."""
-    return tuple(sorted(folder.name for folder in layouts_dir.iterdir()
-                        if folder.name != SHARED and (folder / TEMPLATE).is_file()))
+    return tuple(
+        sorted(
+            folder.name
+            for folder in layouts_dir.iterdir()
+            if folder.name != SHARED and (folder / TEMPLATE).is_file()
+        )
+    )
 
 
 def layout_folder(layouts_dir: Path, name: str) -> Path:
@@ -30,8 +35,9 @@ def layout_folder(layouts_dir: Path, name: str) -> Path:
     return folder
 
 
-def compose(document: TypesetDocument, layouts_dir: Path, layout: str,
-            readable_roots: tuple[Path, ...]) -> HtmlDocument:
+def compose(
+    document: TypesetDocument, layouts_dir: Path, layout: str, readable_roots: tuple[Path, ...]
+) -> HtmlDocument:
     """Render the layout's template with `document`; the layout's stylesheets come with it.
 
     Templates receive `document` (the TypesetDocument), `communique` (the data as loaded) and
@@ -48,12 +54,17 @@ def compose(document: TypesetDocument, layouts_dir: Path, layout: str,
     )
     try:
         html = environment.get_template(TEMPLATE).render(
-            document=document, communique=document.communique, versions=document.versions)
+            document=document, communique=document.communique, versions=document.versions
+        )
     except jinja2.TemplateSyntaxError as error:
-        raise LayoutError(f"{error.filename}:{error.lineno}: template syntax error: {error.message}",
-                          hint="fix the template") from error
+        raise LayoutError(
+            f"{error.filename}:{error.lineno}: template syntax error: {error.message}",
+            hint="fix the template",
+        ) from error
     except jinja2.TemplateError as error:
-        raise LayoutError(f"layout '{layout}' failed: {error}",
-                          hint="the template uses something the context does not provide") from error
+        raise LayoutError(
+            f"layout '{layout}' failed: {error}",
+            hint="the template uses something the context does not provide",
+        ) from error
     stylesheets = tuple(path for path in (shared / STYLESHEET, folder / STYLESHEET) if path.is_file())
     return HtmlDocument(html, folder.resolve().as_uri() + "/", stylesheets, readable_roots)

@@ -29,7 +29,7 @@ class DataError(CommuniqueError):
     exit_code = 2
 
 
-class ErrorList(CommuniqueError):
+class ErrorList(CommuniqueError):  # noqa: N818 (a list of errors, not one)
     """Several problems found in one pass, reported together in file order."""
 
     def __init__(self, problems: Iterable[CommuniqueError]):

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
 from io import BytesIO
 from xml.sax.saxutils import escape
 
 import pypdf
+from pypdf.constants import PageLabelStyle
 from pypdf.generic import (
     ArrayObject,
     BooleanObject,
     ByteStringObject,
     DictionaryObject,
     NameObject,
+    StreamObject,
     TextStringObject,
 )
 
@@ -23,8 +26,10 @@ from communique.model import RenderedPdf, TypesetDocument
 def finish(rendered: RenderedPdf, document: TypesetDocument, clock: datetime.datetime, creator: str) -> bytes:
     """Add what WeasyPrint cannot write: synced metadata, page labels, viewer preferences, a content ID."""
     reader = pypdf.PdfReader(BytesIO(rendered.data))
-    producer = f"{reader.metadata.get('/Producer', 'WeasyPrint') if reader.metadata else 'WeasyPrint'}" \
-               f"; pypdf {pypdf.__version__}"
+    producer = (
+        f"{reader.metadata.get('/Producer', 'WeasyPrint') if reader.metadata else 'WeasyPrint'}"
+        f"; pypdf {pypdf.__version__}"
+    )
     writer = pypdf.PdfWriter(clone_from=reader)
     first = document.versions[0]
     info = {
@@ -41,16 +46,18 @@ def finish(rendered: RenderedPdf, document: TypesetDocument, clock: datetime.dat
     xmp = _xmp(document, info, clock)
     writer.xmp_metadata = xmp
     stream = writer.root_object["/Metadata"].get_object()
+    assert isinstance(stream, StreamObject)
     stream[NameObject("/Type")] = NameObject("/Metadata")
     stream[NameObject("/Subtype")] = NameObject("/XML")
     writer.root_object[NameObject("/Lang")] = TextStringObject(first.lang)
     writer.root_object[NameObject("/ViewerPreferences")] = DictionaryObject(
-        {NameObject("/DisplayDocTitle"): BooleanObject(True)})
+        {NameObject("/DisplayDocTitle"): BooleanObject(True)}
+    )
     writer.page_mode = "/UseOutlines"
     starts = [*rendered.version_starts, ("", rendered.page_count)]
-    for (lang, start), (_, end) in zip(starts, starts[1:], strict=False):
+    for (lang, start), (_, end) in itertools.pairwise(starts):
         if end > start:
-            writer.set_page_label(start, end - 1, style="/D", prefix=f"{lang.upper()}-", start=1)
+            writer.set_page_label(start, end - 1, style=PageLabelStyle.DECIMAL, prefix=f"{lang.upper()}-", start=1)
     identifier = ByteStringObject(hashlib.sha256(rendered.data + xmp).digest()[:16])
     writer._ID = ArrayObject([identifier, identifier])  # pypdf offers only random IDs publicly
     output = BytesIO()

@@ -42,10 +42,21 @@ def faces(fonts_dir: Path) -> tuple[FontFace, ...]:
     try:
         manifest = json.loads((fonts_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise FontError(f"cannot read {fonts_dir / 'manifest.json'}: {error}",
-                        hint="run tools/make_fonts.py or restore fonts/ from git") from error
-    return tuple(FontFace(fonts_dir / entry["file"], entry["family"], entry["weight"], entry["style"],
-                          entry["sha256"], entry["unicode_ranges"]) for entry in manifest["fonts"])
+        raise FontError(
+            f"cannot read {fonts_dir / 'manifest.json'}: {error}",
+            hint="run tools/make_fonts.py or restore fonts/ from git",
+        ) from error
+    return tuple(
+        FontFace(
+            fonts_dir / entry["file"],
+            entry["family"],
+            entry["weight"],
+            entry["style"],
+            entry["sha256"],
+            entry["unicode_ranges"],
+        )
+        for entry in manifest["fonts"]
+    )
 
 
 def stack(lang: str) -> tuple[str, ...]:
@@ -66,7 +77,7 @@ def face_css(fonts_dir: Path, languages: tuple[str, ...]) -> str:
     def families(lang: str) -> str:
         return ", ".join(f'"{family}"' for family in stack(lang))
 
-    rules.append(f"html, @page {{ font-family: {families(languages[0])}; }}")
+    rules.append(f"html {{ font-family: {families(languages[0])}; }}")
     rules.extend(f'[lang="{lang}"] {{ font-family: {families(lang)}; }}' for lang in languages)
     return "\n".join(rules)
 
@@ -88,9 +99,13 @@ def check_coverage(communique: Communique, fonts_dir: Path) -> None:
                 if char in "\n\t" or any(ord(char) in points for points in covered):
                     continue
                 name = unicodedata.name(char, "unnamed character")
-                problems.append(FontError(
-                    f"character '{char}' (U+{ord(char):04X} {name}) in the '{lang}' text is not in the "
-                    f"bundled fonts ({', '.join(stack(lang))})", text.locate(char),
-                    "replace the character, or add a font that has it to fonts/ (README: 'Adding a font')"))
+                problems.append(
+                    FontError(
+                        f"character '{char}' (U+{ord(char):04X} {name}) in the '{lang}' text is not in the "
+                        f"bundled fonts ({', '.join(stack(lang))})",
+                        text.locate(char),
+                        "replace the character, or add a font that has it (README: 'Adding a font')",
+                    )
+                )
     if problems:
         raise ErrorList(problems)

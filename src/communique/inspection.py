@@ -60,15 +60,18 @@ def inspect_pdf(path: Path) -> PdfReport:
         reader = pypdf.PdfReader(path)
         pages = len(reader.pages)
     except (OSError, PdfReadError, ValueError) as error:
-        raise UsageError(f"{path}: cannot read the PDF: {error}", hint="give a PDF built by communique") from error
-    root = reader.trailer["/Root"]
+        raise UsageError(
+            f"{path}: cannot read the PDF: {error}", hint="give a PDF built by communique"
+        ) from error
+    root = reader.root_object
     box = reader.pages[0].mediabox if pages else None
     metadata_stream = root.get("/Metadata")
     return PdfReport(
         path=str(path),
         pages=pages,
         page_size_mm=(round(float(box.width) * 25.4 / 72, 1), round(float(box.height) * 25.4 / 72, 1))
-        if box else (0.0, 0.0),
+        if box
+        else (0.0, 0.0),
         lang=str(root["/Lang"]) if "/Lang" in root else None,
         metadata={str(key): str(value) for key, value in (reader.metadata or {}).items()},
         xmp=metadata_stream.get_object().get_data().decode("utf-8") if metadata_stream else None,
@@ -96,21 +99,26 @@ def _fonts(reader: pypdf.PdfReader) -> tuple[FontReport, ...]:
     for page in reader.pages:
         resources = page.get("/Resources")
         fonts = resources.get_object().get("/Font") if resources else None
-        for font in (fonts.get_object().values() if fonts else []):
+        for font in fonts.get_object().values() if fonts else []:
             font = font.get_object()
             name = str(font.get("/BaseFont", "?")).lstrip("/")
             descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
             descriptor: DictionaryObject = descendant.get("/FontDescriptor", DictionaryObject()).get_object()
             embedded = any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
-            found[name] = FontReport(name, str(font.get("/Subtype", "")).lstrip("/"), embedded,
-                                     bool(_SUBSET_TAG.match(name)))
+            found[name] = FontReport(
+                name, str(font.get("/Subtype", "")).lstrip("/"), embedded, bool(_SUBSET_TAG.match(name))
+            )
     return tuple(sorted(found.values(), key=lambda report: report.name))
 
 
 def format_report(report: PdfReport) -> str:
     """The report as text for a terminal."""
-    lines = [f"{report.path}", f"  pages: {report.pages} ({report.page_size_mm[0]} x {report.page_size_mm[1]} mm)",
-             f"  language: {report.lang or '-'}", "  metadata:"]
+    lines = [
+        f"{report.path}",
+        f"  pages: {report.pages} ({report.page_size_mm[0]} x {report.page_size_mm[1]} mm)",
+        f"  language: {report.lang or '-'}",
+        "  metadata:",
+    ]
     lines += [f"    {key.lstrip('/')}: {value}" for key, value in report.metadata.items()]
     lines.append(f"  xmp: {'present' if report.xmp else 'missing'}")
     lines.append("  bookmarks:")
@@ -122,7 +130,10 @@ def format_report(report: PdfReport) -> str:
 
     walk(report.bookmarks, 0)
     lines.append("  fonts:")
-    lines += [f"    {font.name} ({font.subtype}, {'embedded' if font.embedded else 'NOT embedded'}, "
-              f"{'subset' if font.subset else 'full'})" for font in report.fonts]
+    lines += [
+        f"    {font.name} ({font.subtype}, {'embedded' if font.embedded else 'NOT embedded'}, "
+        f"{'subset' if font.subset else 'full'})"
+        for font in report.fonts
+    ]
     lines.append(f"  page labels: {', '.join(report.page_labels)}")
     return "\n".join(lines)

@@ -97,8 +97,15 @@ class _Reader:
         except FileNotFoundError:
             raise ErrorList([DataError("no such file", start, "check the path")]) from None
         except UnicodeDecodeError as error:
-            raise ErrorList([DataError(f"not UTF-8 text ({error.reason} at byte {error.start})", start,
-                                        "save the file as UTF-8")]) from None
+            raise ErrorList(
+                [
+                    DataError(
+                        f"not UTF-8 text ({error.reason} at byte {error.start})",
+                        start,
+                        "save the file as UTF-8",
+                    )
+                ]
+            ) from None
         except OSError as error:
             raise ErrorList([DataError(f"cannot read the file: {error.strerror}", start)]) from None
         try:
@@ -107,16 +114,30 @@ class _Reader:
             mark = error.problem_mark or error.context_mark
             where = SourceLocation(self.label, mark.line + 1, mark.column + 1) if mark else start
             context = f" {error.context}" if error.context else ""
-            raise ErrorList([DataError(f"YAML syntax error: {error.problem}{context}", where,
-                                        "check indentation, quotes and colons on this line")]) from None
+            raise ErrorList(
+                [
+                    DataError(
+                        f"YAML syntax error: {error.problem}{context}",
+                        where,
+                        "check indentation, quotes and colons on this line",
+                    )
+                ]
+            ) from None
         if root is None:
             raise ErrorList([DataError("the file is empty", start, "see `communique schema`")])
         if not isinstance(root, yaml.MappingNode):
-            raise ErrorList([DataError("the document must be a mapping of keys to values", self._at(root),
-                                        "start with `id: ...`")])
+            raise ErrorList(
+                [
+                    DataError(
+                        "the document must be a mapping of keys to values",
+                        self._at(root),
+                        "start with `id: ...`",
+                    )
+                ]
+            )
         return root
 
-    def _pairs(self, node: yaml.MappingNode) -> Iterator[tuple[yaml.ScalarNode, yaml.Node]]:
+    def _pairs(self, node: yaml.Node) -> Iterator[tuple[yaml.ScalarNode, yaml.Node]]:
         """Key/value pairs of a mapping, with non-string and duplicate keys reported and skipped."""
         seen: dict[str, yaml.Node] = {}
         for key, value in node.value:
@@ -125,8 +146,11 @@ class _Reader:
                 continue
             if key.value in seen:
                 first = seen[key.value].start_mark.line + 1
-                self._problem(key, f"duplicate key '{key.value}' (first given on line {first})",
-                              "YAML would silently keep only the last value; remove or merge one")
+                self._problem(
+                    key,
+                    f"duplicate key '{key.value}' (first given on line {first})",
+                    "YAML would silently keep only the last value; remove or merge one",
+                )
                 continue
             seen[key.value] = key
             yield key, value
@@ -137,8 +161,10 @@ class _Reader:
         if schema.get("$ref") == "#/$defs/localized" and isinstance(node, yaml.MappingNode):
             self._check_languages(node, where)
         if "$ref" in schema:
-            schema = {**SCHEMA["$defs"][schema["$ref"].rsplit("/", 1)[1]],
-                      **{k: v for k, v in schema.items() if k != "$ref"}}
+            schema = {
+                **SCHEMA["$defs"][schema["$ref"].rsplit("/", 1)[1]],
+                **{k: v for k, v in schema.items() if k != "$ref"},
+            }
         expected = schema.get("type")
         if expected == "object":
             self._check_mapping(node, schema, where)
@@ -175,14 +201,20 @@ class _Reader:
                 suggested.update(close)
                 self._problem(key, f"unknown key '{key.value}' in {describe(where)}", hint)
             elif name_pattern and not re.search(name_pattern, key.value):
-                self._problem(key, f"'{key.value}' is not a language tag",
-                              "use a BCP 47 tag such as 'ja', 'en', 'fi' or 'zh-Hant'")
+                self._problem(
+                    key,
+                    f"'{key.value}' is not a language tag",
+                    "use a BCP 47 tag such as 'ja', 'en', 'fi' or 'zh-Hant'",
+                )
             elif isinstance(extra, dict):
                 self._check(value, extra, (*where, key.value))
         for required in schema.get("required", []):
             if required not in present and required not in suggested:
-                self._problem(node, f"{describe(where)} has no '{required}'",
-                              f"add `{required}:` ({_summary(properties[required])})")
+                self._problem(
+                    node,
+                    f"{describe(where)} has no '{required}'",
+                    f"add `{required}:` ({_summary(properties[required])})",
+                )
         if len(present) < schema.get("minProperties", 0):
             self._problem(node, f"{describe(where)} is empty", "give one entry per language")
 
@@ -197,8 +229,11 @@ class _Reader:
             self._check(item, schema.get("items", {}), (*where, index))
             if schema.get("uniqueItems") and isinstance(item, yaml.ScalarNode):
                 if item.value in seen:
-                    self._problem(item, f"'{item.value}' is listed twice in {describe(where)}",
-                                  "remove the repeated entry")
+                    self._problem(
+                        item,
+                        f"'{item.value}' is listed twice in {describe(where)}",
+                        "remove the repeated entry",
+                    )
                 seen.add(item.value)
 
     def _check_string(self, node: yaml.Node, schema: dict[str, Any], where: Path_) -> None:
@@ -217,8 +252,9 @@ class _Reader:
         if len(value) < schema.get("minLength", 0) or not value.strip():
             self._problem(node, f"{describe(where)} is empty", "write the text or remove the entry")
         elif "pattern" in schema and not re.search(schema["pattern"], value):
-            self._problem(node, f"{describe(where)} '{value}' is not valid here",
-                          f"it must match {schema['pattern']}")
+            self._problem(
+                node, f"{describe(where)} '{value}' is not valid here", f"it must match {schema['pattern']}"
+            )
 
     # -- model -----------------------------------------------------------------------------------
 
@@ -249,15 +285,19 @@ class _Reader:
         from babel import Locale, UnknownLocaleError
 
         node = next((value for key, value in root.value if getattr(key, "value", None) == "languages"), None)
-        if not isinstance(node, yaml.SequenceNode) or not all(isinstance(item, yaml.ScalarNode)
-                                                                 for item in node.value):
+        if not isinstance(node, yaml.SequenceNode) or not all(
+            isinstance(item, yaml.ScalarNode) for item in node.value
+        ):
             return ()
         for item in node.value:
             try:
                 Locale.parse(item.value, sep="-")
             except (UnknownLocaleError, ValueError, TypeError):
-                self._problem(item, f"unknown language tag '{item.value}'",
-                              "use a BCP 47 tag known to CLDR, such as 'ja', 'en', 'fi' or 'zh-Hant'")
+                self._problem(
+                    item,
+                    f"unknown language tag '{item.value}'",
+                    "use a BCP 47 tag known to CLDR, such as 'ja', 'en', 'fi' or 'zh-Hant'",
+                )
         return tuple(item.value for item in node.value)
 
     def _check_languages(self, node: yaml.MappingNode, where: Path_) -> None:
@@ -265,31 +305,40 @@ class _Reader:
         given = {key.value: key for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
         for lang, key in given.items():
             if self.languages and lang not in self.languages:
-                self._problem(key, f"'{lang}' in {describe(where)} is not one of the document's languages "
-                              f"({', '.join(self.languages)})", "add it to `languages` or remove this entry")
+                self._problem(
+                    key,
+                    f"'{lang}' in {describe(where)} is not one of the document's languages "
+                    f"({', '.join(self.languages)})",
+                    "add it to `languages` or remove this entry",
+                )
         for lang in self.languages:
             if lang not in given:
-                self._problem(node, f"{describe(where)} has no '{lang}' text",
-                              f"every text needs one entry per language: {', '.join(self.languages)}")
+                self._problem(
+                    node,
+                    f"{describe(where)} has no '{lang}' text",
+                    f"every text needs one entry per language: {', '.join(self.languages)}",
+                )
 
-    def _text(self, node: yaml.ScalarNode) -> Text:
-        raw = self.source[node.start_mark.index:node.end_mark.index]
+    def _text(self, node: yaml.Node) -> Text:
+        raw = self.source[node.start_mark.index : node.end_mark.index]
         return Text(node.value, self._at(node), raw)
 
-    def _localized(self, node: yaml.MappingNode) -> LocalizedText:
+    def _localized(self, node: yaml.Node) -> LocalizedText:
         given = {key.value: value for key, value in self._pairs(node)}
         return LocalizedText(tuple((lang, self._text(given[lang])) for lang in self.languages))
 
-    def _party(self, node: yaml.MappingNode) -> Party:
+    def _party(self, node: yaml.Node) -> Party:
         fields = {key.value: value for key, value in self._pairs(node)}
         signatories = []
         for signer_node in fields["signatories"].value:
             signer = {key.value: value for key, value in self._pairs(signer_node)}
-            signatories.append(Signatory(
-                title=self._localized(signer["title"]),
-                name=self._localized(signer["name"]),
-                signature=self._image(signer["signature"]) if "signature" in signer else None,
-            ))
+            signatories.append(
+                Signatory(
+                    title=self._localized(signer["title"]),
+                    name=self._localized(signer["name"]),
+                    signature=self._image(signer["signature"]) if "signature" in signer else None,
+                )
+            )
         return Party(
             key=fields["key"].value,
             name=self._localized(fields["name"]),
@@ -297,25 +346,35 @@ class _Reader:
             signatories=tuple(signatories),
         )
 
-    def _image(self, node: yaml.ScalarNode) -> Path | None:
+    def _image(self, node: yaml.Node) -> Path | None:
         folder = self.path.resolve().parent
-        image = (folder / node.value).resolve()
+        image: Path = (folder / str(node.value)).resolve()
         if not image.is_relative_to(folder):
-            self._problem(node, f"signature image '{node.value}' is outside the data file's folder",
-                          "keep signature images next to the data file or in a folder below it")
+            self._problem(
+                node,
+                f"signature image '{node.value}' is outside the data file's folder",
+                "keep signature images next to the data file or in a folder below it",
+            )
             return None
         if not image.is_file():
-            self._problem(node, f"signature image '{node.value}' does not exist",
-                          "give a path relative to the data file")
+            self._problem(
+                node,
+                f"signature image '{node.value}' does not exist",
+                "give a path relative to the data file",
+            )
             return None
         return image
 
-    def _signature_order(self, node: yaml.Node | None, languages: tuple[str, ...],
-                         parties: tuple[Party, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    def _signature_order(
+        self, node: yaml.Node | None, languages: tuple[str, ...], parties: tuple[Party, ...]
+    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
         keys = [party.key for party in parties]
         if len(set(keys)) != len(keys):
-            self._problem(SourceLocation(self.label, 1, 1), f"party keys are not unique: {', '.join(keys)}",
-                          "give every party its own `key`")
+            self._problem(
+                SourceLocation(self.label, 1, 1),
+                f"party keys are not unique: {', '.join(keys)}",
+                "give every party its own `key`",
+            )
         if node is None:
             return tuple((lang, tuple(keys)) for lang in languages)
         assert isinstance(node, yaml.MappingNode)
@@ -324,11 +383,18 @@ class _Reader:
             lang = lang_node.value
             listed = [item.value for item in keys_node.value]
             if lang not in languages:
-                self._problem(lang_node, f"signature_order names '{lang}', which is not one of the "
-                              f"document's languages ({', '.join(languages)})", "remove it or fix the tag")
+                self._problem(
+                    lang_node,
+                    f"signature_order names '{lang}', which is not one of the "
+                    f"document's languages ({', '.join(languages)})",
+                    "remove it or fix the tag",
+                )
             elif sorted(listed) != sorted(keys):
-                self._problem(keys_node, f"signature_order for '{lang}' must list every party once: "
-                              f"{', '.join(keys)}", f"got {', '.join(listed) or 'nothing'}")
+                self._problem(
+                    keys_node,
+                    f"signature_order for '{lang}' must list every party once: {', '.join(keys)}",
+                    f"got {', '.join(listed) or 'nothing'}",
+                )
             order[lang] = tuple(listed)
         return tuple((lang, order.get(lang, tuple(keys))) for lang in languages)
 

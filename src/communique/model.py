@@ -104,11 +104,21 @@ class Communique:
 
     def texts(self) -> tuple[LocalizedText, ...]:
         """Every localized text of the document, in reading order."""
-        people = [text for party in self.parties for signer in party.signatories
-                  for text in (signer.title, signer.name)]
+        people = [
+            text
+            for party in self.parties
+            for signer in party.signatories
+            for text in (signer.title, signer.name)
+        ]
         header = [self.title, *([self.subject] if self.subject else []), self.place]
-        return (*header, *(p.name for p in self.parties), *(p.country for p in self.parties),
-                *self.body, self.closing, *people)
+        return (
+            *header,
+            *(p.name for p in self.parties),
+            *(p.country for p in self.parties),
+            *self.body,
+            self.closing,
+            *people,
+        )
 
     def party_order(self, lang: str) -> tuple[Party, ...]:
         """The parties in the order their signature blocks appear in the `lang` version."""

@@ -15,7 +15,6 @@ from communique.typeset import typeset
 from communique.write import write_atomic
 
 
-
 def build_clock(date: datetime.date, source_date_epoch: int | None) -> datetime.datetime:
     """The time written into the PDF: SOURCE_DATE_EPOCH when given, else midnight UTC on `date`."""
     if source_date_epoch is not None:
@@ -36,9 +35,10 @@ def build(source: Path, out_dir: Path, context: BuildContext) -> BuildResult:
     document = typeset(communique)
     readable = (context.project_root / "layouts", fonts_dir, source.resolve().parent)
     html = compose(document, context.project_root / "layouts", context.layout or communique.layout, readable)
-    bundled = frozenset(face.sha256 for face in fonts.faces(fonts_dir))
+    bundled = frozenset(face.family for face in fonts.faces(fonts_dir))
     rendered = render(html, fonts.face_css(fonts_dir, communique.languages), bundled, context.strict)
-    data = finish(rendered, document, build_clock(communique.date, context.source_date_epoch), f"communique {__version__}")
+    clock = build_clock(communique.date, context.source_date_epoch)
+    data = finish(rendered, document, clock, f"communique {__version__}")
     target = output_path(source, out_dir)
     write_atomic(target, data)
     return BuildResult(source, target, rendered.page_count, len(data), rendered.warnings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import warnings
@@ -13,7 +12,11 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-with warnings.catch_warnings():
+from communique.errors import RenderError
+from communique.model import HtmlDocument, RenderedPdf
+from communique.syslibs import ldconfig_library_lookup
+
+with warnings.catch_warnings(), ldconfig_library_lookup():
     # WeasyPrint warns at import when HarfBuzz-subset is missing; render() reports that itself.
     warnings.simplefilter("ignore", DeprecationWarning)
     import weasyprint
@@ -21,8 +24,6 @@ with warnings.catch_warnings():
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from communique.errors import RenderError
-from communique.model import HtmlDocument, RenderedPdf
 
 SLOW_SUBSET_WARNING = (
     "HarfBuzz-subset (Debian package libharfbuzz-subset0) is missing: WeasyPrint falls back to "
@@ -32,11 +33,11 @@ SLOW_SUBSET_WARNING = (
 _FATAL_WARNING = re.compile(r"font|glyph|fetch|load|url", re.IGNORECASE)
 
 
-class RefusedURL(FatalURLFetchingError):
+class RefusedURLError(FatalURLFetchingError):  # type: ignore[misc]
     """A layout or data file asked for a resource outside the allowed folders."""
 
 
-class RestrictedFetcher(URLFetcher):
+class RestrictedFetcher(URLFetcher):  # type: ignore[misc]
     """Serves `file:` URLs under the allowed folders (and inline `data:` URLs); refuses everything else."""
 
     def __init__(self, roots: tuple[Path, ...]):
@@ -48,13 +49,13 @@ class RestrictedFetcher(URLFetcher):
         if scheme == "data":
             return super().fetch(url, headers)
         if scheme != "file":
-            raise RefusedURL(f"refused to fetch {url}: network and other non-file URLs are not allowed")
+            raise RefusedURLError(f"refused to fetch {url}: network and other non-file URLs are not allowed")
         path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
         if not any(path.is_relative_to(root) for root in self.roots):
             allowed = ", ".join(str(root) for root in self.roots)
-            raise RefusedURL(f"refused to read {path}: only files under {allowed} may be used")
+            raise RefusedURLError(f"refused to read {path}: only files under {allowed} may be used")
         if not path.is_file():
-            raise RefusedURL(f"{path} does not exist")
+            raise RefusedURLError(f"{path} does not exist")
         return URLFetcherResponse(path.as_uri(), path.read_bytes())
 
 
@@ -86,8 +87,9 @@ def fast_subsetting_available() -> bool:
     return weasyprint_ffi.harfbuzz_subset is not None
 
 
-def render(html: HtmlDocument, font_css: str, bundled_font_hashes: frozenset[str],
-           strict: bool = False) -> RenderedPdf:
+def render(
+    html: HtmlDocument, font_css: str, bundled_families: frozenset[str], strict: bool = False
+) -> RenderedPdf:
     """Lay out and draw `html`; fail on any fetch outside the allowed folders or any font fallback."""
     fetcher = RestrictedFetcher(html.readable_roots)
     font_config = FontConfiguration()
@@ -95,25 +97,34 @@ def render(html: HtmlDocument, font_css: str, bundled_font_hashes: frozenset[str
     try:
         with _captured_warnings() as collected:
             stylesheets = [weasyprint.CSS(string=font_css, font_config=font_config, url_fetcher=fetcher)]
-            stylesheets += [weasyprint.CSS(filename=str(path), font_config=font_config, url_fetcher=fetcher)
-                            for path in html.stylesheets]
+            stylesheets += [
+                weasyprint.CSS(filename=str(path), font_config=font_config, url_fetcher=fetcher)
+                for path in html.stylesheets
+            ]
             document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
-                stylesheets=stylesheets, font_config=font_config)
+                stylesheets=stylesheets, font_config=font_config
+            )
             data = document.write_pdf()
-    except RefusedURL as error:
-        raise RenderError(str(error), hint="layouts may use files from layouts/ and fonts/, data files "
-                          "images next to them; nothing from the network") from error
+    except RefusedURLError as error:
+        raise RenderError(
+            str(error),
+            hint="layouts may use files from layouts/ and fonts/, data files "
+            "images next to them; nothing from the network",
+        ) from error
     except FatalURLFetchingError as error:
         raise RenderError(f"{error}: {error.__cause__}", hint="check the path in the layout") from error
     fatal = [message for message in collected.messages if strict or _FATAL_WARNING.search(message)]
     if fatal:
-        raise RenderError("WeasyPrint: " + "\n".join(fatal), hint="fix the layout or the data; "
-                          "a font fallback or a lost resource would spoil the document")
-    foreign = sorted({font.family for font in document.fonts.values()
-                      if hashlib.sha256(font.file_content).hexdigest() not in bundled_font_hashes})
+        raise RenderError(
+            "WeasyPrint: " + "\n".join(fatal),
+            hint="fix the layout or the data; a font fallback or a lost resource would spoil the document",
+        )
+    foreign = sorted({font.family for font in document.fonts.values() if font.family not in bundled_families})
     if foreign:
-        raise RenderError(f"text was drawn with fonts that are not bundled: {', '.join(foreign)}",
-                          hint="every font must come from fonts/ through @font-face")
+        raise RenderError(
+            f"text was drawn with fonts that are not bundled: {', '.join(foreign)}",
+            hint="every font must come from fonts/ through @font-face",
+        )
     return RenderedPdf(data, len(document.pages), _version_starts(document), (*notes, *collected.messages))
 
 

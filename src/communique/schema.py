@@ -21,28 +21,45 @@ SCHEMA: dict[str, Any] = {
     "required": ["id", "date", "place", "languages", "title", "parties", "body", "closing"],
     "additionalProperties": False,
     "properties": {
-        "id": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
-               "description": "Stable document identifier, e.g. 'tokyo-helsinki-2023'."},
-        "date": {"type": "string", "format": "date", "description": "Date of signature, ISO 8601 (YYYY-MM-DD)."},
+        "id": {
+            "type": "string",
+            "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+            "description": "Stable document identifier, e.g. 'tokyo-helsinki-2023'.",
+        },
+        "date": {
+            "type": "string",
+            "format": "date",
+            "description": "Date of signature, ISO 8601 (YYYY-MM-DD).",
+        },
         "place": _localized("Place of signature, per language."),
         "languages": {
-            "type": "array", "minItems": 1, "uniqueItems": True,
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
             "items": {"type": "string", "pattern": LANGUAGE_TAG},
             "description": "BCP 47 language tags, in the order the language versions appear.",
         },
-        "layout": {"type": "string", "pattern": r"^[a-z][a-z0-9_-]*$",
-                   "description": "Layout folder under layouts/ (default: sequential)."},
+        "layout": {
+            "type": "string",
+            "pattern": r"^[a-z][a-z0-9_-]*$",
+            "description": "Layout folder under layouts/ (default: sequential).",
+        },
         "title": _localized("Title per language; a line break in the text is kept as a line break."),
         "subject": _localized("Short description per language, written to the PDF metadata."),
-        "keywords": {"type": "array", "items": {"type": "string", "minLength": 1},
-                     "description": "Keywords for the PDF metadata."},
+        "keywords": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "description": "Keywords for the PDF metadata.",
+        },
         "parties": {
-            "type": "array", "minItems": 1,
+            "type": "array",
+            "minItems": 1,
             "items": {"$ref": "#/$defs/party"},
             "description": "The parties to the communique.",
         },
         "body": {
-            "type": "array", "minItems": 1,
+            "type": "array",
+            "minItems": 1,
             "items": _localized("One paragraph, in every language."),
             "description": "Body paragraphs, aligned across languages.",
         },
@@ -52,7 +69,7 @@ SCHEMA: dict[str, Any] = {
             "propertyNames": {"pattern": LANGUAGE_TAG},
             "additionalProperties": {"type": "array", "items": {"type": "string", "pattern": PARTY_KEY}},
             "description": "Per language, the party keys in the order their signature blocks appear "
-                           "(the alternat). Default: the order of `parties`.",
+            "(the alternat). Default: the order of `parties`.",
         },
     },
     "$defs": {
@@ -68,8 +85,11 @@ SCHEMA: dict[str, Any] = {
             "required": ["key", "name", "country", "signatories"],
             "additionalProperties": False,
             "properties": {
-                "key": {"type": "string", "pattern": PARTY_KEY,
-                        "description": "Short identifier used in signature_order."},
+                "key": {
+                    "type": "string",
+                    "pattern": PARTY_KEY,
+                    "description": "Short identifier used in signature_order.",
+                },
                 "name": _localized("Name of the party per language."),
                 "country": _localized("Country of the party per language."),
                 "signatories": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/signatory"}},
@@ -82,8 +102,11 @@ SCHEMA: dict[str, Any] = {
             "properties": {
                 "title": _localized("Office of the signatory per language."),
                 "name": _localized("Name of the signatory per language."),
-                "signature": {"type": "string", "minLength": 1,
-                              "description": "Signature image (PNG or SVG), relative to the data file."},
+                "signature": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "Signature image (PNG or SVG), relative to the data file.",
+                },
             },
         },
     },

@@ -49,9 +49,13 @@ def _version(communique: Communique, lang: str) -> Version:
         paragraphs=tuple(_clean(paragraph.value(lang)) for paragraph in communique.body),
         closing=_clean(communique.closing.value(lang)),
         signatures=tuple(
-            SignatureBlock(party.key, _signatory_lines(lang, signer.title.value(lang), signer.name.value(lang)),
-                           signer.signature)
-            for party in communique.party_order(lang) for signer in party.signatories
+            SignatureBlock(
+                party.key,
+                _signatory_lines(lang, signer.title.value(lang), signer.name.value(lang)),
+                signer.signature,
+            )
+            for party in communique.party_order(lang)
+            for signer in party.signatories
         ),
         outline=OutlineLabels(autonym[:1].upper() + autonym[1:], *words),
         authors=tuple(_clean(party.name.value(lang)) for party in communique.parties),

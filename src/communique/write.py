@@ -15,18 +15,21 @@ def write_atomic(target: Path, data: bytes) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     except OSError as error:
-        raise OutputError(f"cannot write to {target.parent}: {error.strerror}",
-                          hint="check the --out folder and its permissions") from error
+        raise OutputError(
+            f"cannot write to {target.parent}: {error.strerror}",
+            hint="check the --out folder and its permissions",
+        ) from error
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
+        Path(temporary).chmod(0o644)
+        Path(temporary).replace(target)
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(error, OSError):
-            raise OutputError(f"cannot write {target}: {error.strerror}",
-                              hint="check free space and permissions") from error
+            raise OutputError(
+                f"cannot write {target}: {error.strerror}", hint="check free space and permissions"
+            ) from error
         raise
