@@ -57,7 +57,9 @@ def finish(rendered: RenderedPdf, document: TypesetDocument, clock: datetime.dat
     starts = [*rendered.version_starts, ("", rendered.page_count)]
     for (lang, start), (_, end) in itertools.pairwise(starts):
         if end > start:
-            writer.set_page_label(start, end - 1, style=PageLabelStyle.DECIMAL, prefix=f"{lang.upper()}-", start=1)
+            writer.set_page_label(
+                start, end - 1, style=PageLabelStyle.DECIMAL, prefix=f"{lang.upper()}-", start=1
+            )
     identifier = ByteStringObject(hashlib.sha256(rendered.data + xmp).digest()[:16])
     writer._ID = ArrayObject([identifier, identifier])  # pypdf offers only random IDs publicly
     output = BytesIO()

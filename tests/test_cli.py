@@ -1,0 +1,136 @@
+"""The command line as a user meets it: exit codes, messages, atomic output, inspect, schema."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from conftest import ROOT, SEED, run_cli, write_data
+
+
+def test_build_names_the_pdf_after_the_data_file(tmp_path: Path) -> None:
+    copy = write_data(tmp_path, SEED.read_text(encoding="utf-8"), "renamed.yaml")
+    result = run_cli("build", str(copy), "--out", str(tmp_path / "out"), "--strict")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "renamed.pdf").is_file()
+    assert "renamed.pdf" in result.stdout and "pages" in result.stdout
+    assert [path.name for path in (tmp_path / "out").iterdir()] == ["renamed.pdf"]  # no temp files left
+
+
+def test_console_script_and_default_out_folder(tmp_path: Path) -> None:
+    copy = write_data(tmp_path, SEED.read_text(encoding="utf-8"), "x.yaml")
+    script = Path(sys.executable).with_name("communique")
+    result = subprocess.run(
+        [str(script), "build", str(copy)], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "build" / "x.pdf").is_file()
+
+
+def test_bad_data_exits_2_without_traceback_and_keeps_the_good_pdf(tmp_path: Path) -> None:
+    path = write_data(tmp_path, SEED.read_text(encoding="utf-8"), "doc.yaml")
+    out = tmp_path / "out"
+    assert run_cli("build", str(path), "--out", str(out)).returncode == 0
+    good = (out / "doc.pdf").read_bytes()
+    path.write_text(SEED.read_text(encoding="utf-8").replace("date: 2023-08-21", "date: 2023-08-32"))
+    result = run_cli("build", str(path), "--out", str(out))
+    assert result.returncode == 2
+    assert f"{path}:6:7: invalid date '2023-08-32'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (out / "doc.pdf").read_bytes() == good
+    assert sorted(p.name for p in out.iterdir()) == ["doc.pdf"]
+
+
+def test_a_render_failure_exits_1_and_keeps_the_good_pdf(tmp_path: Path) -> None:
+    path = write_data(tmp_path, SEED.read_text(encoding="utf-8"), "doc.yaml")
+    out = tmp_path / "out"
+    assert run_cli("build", str(path), "--out", str(out)).returncode == 0
+    good = (out / "doc.pdf").read_bytes()
+    result = run_cli("build", str(path), "--out", str(out), "--layout", "no-such-layout")
+    assert result.returncode == 1
+    assert "unknown layout 'no-such-layout'" in result.stderr and "sequential" in result.stderr
+    assert (out / "doc.pdf").read_bytes() == good
+
+
+def test_validate_reports_every_file(tmp_path: Path) -> None:
+    bad = write_data(tmp_path, "id: x\n", "bad.yaml")
+    result = run_cli("validate", str(SEED), str(bad))
+    assert result.returncode == 2
+    assert f"ok {SEED}" in result.stdout
+    assert f"{bad}:1:1: the document has no 'date'" in result.stderr
+
+
+def test_validate_does_not_import_weasyprint() -> None:
+    code = (
+        "import sys; from communique.cli import main; code = main(['validate', sys.argv[1]]); "
+        "assert 'weasyprint' not in sys.modules, 'weasyprint imported'; sys.exit(code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(SEED)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run_cli("build").returncode == 2
+    missing = run_cli("build", str(tmp_path / "nope.yaml"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    epoch = run_cli("build", str(SEED), "--out", str(tmp_path), env={"SOURCE_DATE_EPOCH": "yesterday"})
+    assert epoch.returncode == 2 and "SOURCE_DATE_EPOCH" in epoch.stderr
+    assert run_cli("inspect", str(SEED)).returncode == 2
+
+
+@pytest.mark.parametrize("command", ["build", "validate", "inspect", "schema"])
+def test_every_command_has_help(command: str) -> None:
+    result = run_cli(command, "--help")
+    assert result.returncode == 0 and "usage: communique" in result.stdout
+
+
+def test_inspect_json(seed_pdf: Path) -> None:
+    result = run_cli("inspect", str(seed_pdf), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["pages"] >= 2 and report["page_size_mm"] == [210.0, 297.0]
+    assert report["lang"] == "ja"
+    assert report["metadata"]["/Title"].startswith("東京都")
+    assert [mark["title"] for mark in report["bookmarks"]] == ["日本語", "English"]
+    assert [child["title"] for child in report["bookmarks"][1]["children"]] == ["Title", "Text", "Signatures"]
+    assert report["page_labels"][0] == "JA-1" and "EN-1" in report["page_labels"]
+    assert report["fonts"] and all(font["embedded"] and font["subset"] for font in report["fonts"])
+    assert "<dc:title>" in report["xmp"]
+
+
+def test_inspect_text(seed_pdf: Path) -> None:
+    result = run_cli("inspect", str(seed_pdf))
+    assert result.returncode == 0
+    assert "bookmarks:" in result.stdout and "English  -> page 2" in result.stdout
+    assert "embedded, subset" in result.stdout and "page labels: JA-1, EN-1" in result.stdout
+
+
+def test_schema_accepts_the_seed_and_rejects_what_the_loader_rejects() -> None:
+    result = run_cli("schema")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    seed = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    seed["date"] = seed["date"].isoformat()
+    jsonschema.validate(seed, schema)
+    for broken in ({**seed, "tilte": "x"}, {**seed, "body": []}, {**seed, "closing": {"ja": ""}}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(broken, schema)
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "communique", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0 and result.stdout.startswith("communique ")

@@ -1,0 +1,72 @@
+"""Rendering is sandboxed: only layouts/, fonts/ and the data file's folder can be read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from communique.errors import RenderError
+from communique.fonts import face_css
+from communique.model import HtmlDocument
+from communique.render import RefusedURLError, RestrictedFetcher, render
+
+FAMILIES = frozenset({"Communique Serif", "Communique Serif JP"})
+
+
+def html(body: str, roots: tuple[Path, ...]) -> HtmlDocument:
+    page = f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"></head><body>{body}</body></html>'
+    return HtmlDocument(page, (ROOT / "layouts" / "sequential").as_uri() + "/", (), roots)
+
+
+@pytest.fixture
+def fetcher(tmp_path: Path) -> RestrictedFetcher:
+    return RestrictedFetcher((ROOT / "fonts", tmp_path))
+
+
+@pytest.mark.parametrize("url", ["http://example.com/x.png", "https://example.com/a.css", "ftp://host/file"])
+def test_network_urls_are_refused(fetcher: RestrictedFetcher, url: str) -> None:
+    with pytest.raises(RefusedURLError, match="network"):
+        fetcher.fetch(url)
+
+
+def test_files_outside_the_allowed_folders_are_refused(fetcher: RestrictedFetcher, tmp_path: Path) -> None:
+    with pytest.raises(RefusedURLError, match="/etc/passwd"):
+        fetcher.fetch("file:///etc/passwd")
+    escape = (tmp_path / ".." / ".." / "etc" / "passwd").as_posix()
+    with pytest.raises(RefusedURLError, match="only files under"):
+        fetcher.fetch(f"file://{escape}")
+
+
+def test_allowed_files_are_served(fetcher: RestrictedFetcher, tmp_path: Path) -> None:
+    (tmp_path / "sig.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    response = fetcher.fetch((tmp_path / "sig.svg").as_uri())
+    assert response.read().startswith(b"<svg")
+
+
+@pytest.mark.parametrize("source", ["http://127.0.0.1:9/x.png", "file:///etc/passwd"])
+def test_a_document_that_reaches_out_fails_to_render(tmp_path: Path, source: str) -> None:
+    document = html(f'<p>x</p><img src="{source}">', (ROOT / "fonts", tmp_path))
+    with pytest.raises(RenderError, match="refused"):
+        render(document, face_css(ROOT / "fonts", ("en",)), FAMILIES)
+
+
+def test_stylesheet_imports_are_sandboxed_too(tmp_path: Path) -> None:
+    document = html('<style>@import url("file:///etc/passwd");</style><p>x</p>', (ROOT / "fonts", tmp_path))
+    with pytest.raises(RenderError, match="refused"):
+        render(document, face_css(ROOT / "fonts", ("en",)), FAMILIES)
+
+
+def test_fallback_to_a_system_font_fails(tmp_path: Path) -> None:
+    # Bypass the coverage check: Braille is in DejaVu Sans (a system font here), not in the bundled fonts.
+    document = html("<p>Braille ⠁</p>", (ROOT / "fonts", tmp_path))
+    with pytest.raises(RenderError, match=r"not bundled|U\+2801"):
+        render(document, face_css(ROOT / "fonts", ("en",)), FAMILIES)
+
+
+def test_tofu_fails(tmp_path: Path) -> None:
+    # No font on this machine has Devanagari: WeasyPrint would draw an empty box (.notdef).
+    document = html("<p>Devanagari क</p>", (ROOT / "fonts", tmp_path))
+    with pytest.raises(RenderError, match=r"not bundled|U\+0915"):
+        render(document, face_css(ROOT / "fonts", ("en",)), FAMILIES)
