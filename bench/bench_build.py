@@ -1,0 +1,88 @@
+"""Benchmark a single build of the seed: whole-process wall time of `communique build` and `validate`,
+the PDF size, and where the time of one build goes (per stage, in-process).
+
+Usage: .venv/bin/python bench/bench_build.py [--runs N]     (also: make bench)
+Figures go to the README and issue notes; they are never asserted by tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "tokyo-helsinki-2023.yaml"
+COMMUNIQUE = Path(sys.executable).with_name("communique")
+
+
+def wall_times(args: list[str], runs: int) -> list[float]:
+    """Seconds taken by `communique ARGS` in a new process, `runs` times."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([str(COMMUNIQUE), *args], check=True, capture_output=True, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def stage_times() -> list[tuple[str, float]]:
+    """Seconds per pipeline stage for one build, imports included, in a fresh interpreter."""
+    probe = r"""
+import time, datetime
+from pathlib import Path
+marks = [("start", time.perf_counter())]
+import communique.render
+marks.append(("import WeasyPrint + render stage", time.perf_counter()))
+from communique import fonts
+from communique.compose import compose
+from communique.finish import finish
+from communique.load import load
+from communique.typeset import typeset
+marks.append(("import other stages", time.perf_counter()))
+root = Path(__ROOT__)
+c = load(root / "seeds/tokyo-helsinki-2023.yaml"); marks.append(("load", time.perf_counter()))
+fonts.check_coverage(c, root / "fonts"); marks.append(("font coverage check", time.perf_counter()))
+d = typeset(c); marks.append(("typeset", time.perf_counter()))
+h = compose(d, root / "layouts", c.layout, (root / "layouts", root / "fonts", root / "seeds"))
+marks.append(("compose", time.perf_counter()))
+families = frozenset(face.family for face in fonts.faces(root / "fonts"))
+r = communique.render.render(h, fonts.face_css(root / "fonts", c.languages), families)
+marks.append(("render (WeasyPrint)", time.perf_counter()))
+finish(r, d, datetime.datetime(2023, 8, 21, tzinfo=datetime.UTC), "bench")
+marks.append(("finish (pypdf)", time.perf_counter()))
+for (_, before), (name, after) in zip(marks, marks[1:]):
+    print(f"{name}\t{after - before}")
+""".replace("__ROOT__", repr(str(ROOT)))
+    output = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True).stdout
+    return [(name, float(seconds)) for name, seconds in (line.split("\t") for line in output.splitlines())]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    runs = parser.parse_args().runs
+    with tempfile.TemporaryDirectory() as out:
+        build = wall_times(["build", str(SEED), "--out", out], runs)
+        size = (Path(out) / "tokyo-helsinki-2023.pdf").stat().st_size
+    validate = wall_times(["validate", str(SEED)], runs)
+    print(f"communique build benchmark, {datetime.date.today()}, Python {sys.version.split()[0]}, {runs} runs")
+    print(f"  build seed (whole process): median {statistics.median(build):.3f} s, min {min(build):.3f} s"
+          "   (target <= 0.8 s)")
+    print(f"  validate seed (whole process): median {statistics.median(validate):.3f} s, "
+          f"min {min(validate):.3f} s   (target <= 0.3 s)")
+    print(f"  PDF size: {size / 1024:.0f} KiB ({size} bytes)")
+    print("  one build, in-process, by stage:")
+    stages = stage_times()
+    for name, seconds in stages:
+        print(f"    {name:<34} {seconds * 1000:7.1f} ms")
+    print(f"    {'total':<34} {sum(s for _, s in stages) * 1000:7.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
