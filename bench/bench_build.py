@@ -71,11 +71,17 @@ def main() -> None:
         build = wall_times(["build", str(SEED), "--out", out], runs)
         size = (Path(out) / "tokyo-helsinki-2023.pdf").stat().st_size
     validate = wall_times(["validate", str(SEED)], runs)
-    print(f"communique build benchmark, {datetime.date.today()}, Python {sys.version.split()[0]}, {runs} runs")
-    print(f"  build seed (whole process): median {statistics.median(build):.3f} s, min {min(build):.3f} s"
-          "   (target <= 0.8 s)")
-    print(f"  validate seed (whole process): median {statistics.median(validate):.3f} s, "
-          f"min {min(validate):.3f} s   (target <= 0.3 s)")
+    print(
+        f"communique build benchmark, {datetime.date.today()}, Python {sys.version.split()[0]}, {runs} runs"
+    )
+    print(
+        f"  build seed (whole process): median {statistics.median(build):.3f} s, min {min(build):.3f} s"
+        "   (target <= 0.8 s)"
+    )
+    print(
+        f"  validate seed (whole process): median {statistics.median(validate):.3f} s, "
+        f"min {min(validate):.3f} s   (target <= 0.3 s)"
+    )
     print(f"  PDF size: {size / 1024:.0f} KiB ({size} bytes)")
     print("  one build, in-process, by stage:")
     stages = stage_times()
