@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from communique.errors import ErrorList, FontError
@@ -28,13 +30,27 @@ class FontFace:
     unicode_ranges: str
     """The font's cmap as ranges ('0020-007E 00A0-00FF ...'), written by tools/make_fonts.py."""
 
-    def code_points(self) -> frozenset[int]:
-        """Every code point the font maps to a glyph."""
-        points: set[int] = set()
+    @cached_property
+    def _range_table(self) -> tuple[list[int], list[int]]:
+        starts, ends = [], []
         for item in self.unicode_ranges.split():
             first, _, last = item.partition("-")
-            points.update(range(int(first, 16), int(last or first, 16) + 1))
-        return frozenset(points)
+            starts.append(int(first, 16))
+            ends.append(int(last or first, 16))
+        return starts, ends
+
+    def covers(self, char: str) -> bool:
+        """Whether the font has a glyph for `char`."""
+        starts, ends = self._range_table
+        index = bisect.bisect_right(starts, ord(char)) - 1
+        return index >= 0 and ord(char) <= ends[index]
+
+    def code_points(self) -> frozenset[int]:
+        """Every code point the font maps to a glyph."""
+        starts, ends = self._range_table
+        return frozenset(
+            point for first, last in zip(starts, ends, strict=True) for point in range(first, last + 1)
+        )
 
 
 def faces(fonts_dir: Path) -> tuple[FontFace, ...]:
@@ -87,16 +103,21 @@ def check_coverage(communique: Communique, fonts_dir: Path) -> None:
 
     A family covers a character only if every one of its faces does, so bold text is safe too.
     """
-    by_family: dict[str, frozenset[int]] = {}
+    by_family: dict[str, list[FontFace]] = {}
     for face in faces(fonts_dir):
-        points = face.code_points()
-        by_family[face.family] = by_family[face.family] & points if face.family in by_family else points
+        by_family.setdefault(face.family, []).append(face)
+
+    def drawable(char: str, lang: str) -> bool:
+        return any(
+            family in by_family and all(face.covers(char) for face in by_family[family])
+            for family in stack(lang)
+        )
+
     problems = []
     for localized in communique.texts():
         for lang, text in localized.entries:
-            covered = [by_family.get(family, frozenset()) for family in stack(lang)]
             for char in dict.fromkeys(text.value):
-                if char in "\n\t" or any(ord(char) in points for points in covered):
+                if char in "\n\t" or drawable(char, lang):
                     continue
                 name = unicodedata.name(char, "unnamed character")
                 problems.append(
