@@ -10,7 +10,13 @@ from conftest import ROOT
 from communique.errors import RenderError
 from communique.fonts import face_css
 from communique.model import HtmlDocument
-from communique.render import RefusedURLError, RestrictedFetcher, render
+from communique.render import (
+    SLOW_SUBSET_WARNING,
+    RefusedURLError,
+    RestrictedFetcher,
+    fast_subsetting_available,
+    render,
+)
 
 FAMILIES = frozenset({"Communique Serif", "Communique Serif JP"})
 
@@ -70,3 +76,16 @@ def test_tofu_fails(tmp_path: Path) -> None:
     document = html("<p>Devanagari क</p>", (ROOT / "fonts", tmp_path))
     with pytest.raises(RenderError, match=r"not bundled|U\+0915"):
         render(document, face_css(ROOT / "fonts", ("en",)), FAMILIES)
+
+
+def test_harfbuzz_subset_is_installed_by_setup() -> None:
+    assert fast_subsetting_available(), "libharfbuzz-subset0 is missing: run scripts/system-deps.sh"
+
+
+def test_slow_subsetting_is_reported_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("communique.render.fast_subsetting_available", lambda: False)
+    rendered = render(
+        html("<p>x</p>", (ROOT / "fonts", tmp_path)), face_css(ROOT / "fonts", ("en",)), FAMILIES
+    )
+    assert SLOW_SUBSET_WARNING in rendered.warnings
+    assert "libharfbuzz-subset0" in SLOW_SUBSET_WARNING and "50x slower" in SLOW_SUBSET_WARNING
