@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 
@@ -31,3 +34,49 @@ def page_images(path: Path, dpi: int) -> list[Image.Image]:
         return [page.render(scale=dpi / 72).to_pil().convert("RGB") for page in document]
     finally:
         document.close()
+
+
+@dataclass(frozen=True)
+class Glyph:
+    """One character drawn on a page: its origin, font size and advance box, in points."""
+
+    char: str
+    x: float
+    y: float
+    size: float
+    left: float
+    right: float
+
+
+def page_glyphs(path: Path) -> list[list[Glyph]]:
+    """Every drawn character of every page, in content order (spaces and generated characters dropped)."""
+    document = pdfium.PdfDocument(path)
+    pages = []
+    try:
+        for page in document:
+            textpage = page.get_textpage()
+            glyphs = []
+            x, y = ctypes.c_double(), ctypes.c_double()
+            for index in range(textpage.count_chars()):
+                char = textpage.get_text_range(index, 1)
+                if not char or char.isspace() or pdfium_c.FPDFText_IsGenerated(textpage.raw, index):
+                    continue
+                pdfium_c.FPDFText_GetCharOrigin(textpage.raw, index, ctypes.byref(x), ctypes.byref(y))
+                size = pdfium_c.FPDFText_GetFontSize(textpage.raw, index)
+                left, _, right, _ = textpage.get_charbox(index, loose=True)
+                glyphs.append(Glyph(char, x.value, y.value, round(size, 2), left, right))
+            pages.append(glyphs)
+    finally:
+        document.close()
+    return pages
+
+
+def lines_of(glyphs: list[Glyph], tolerance: float = 0.5) -> list[list[Glyph]]:
+    """Group glyphs into visual lines: glyphs on the same baseline, left to right."""
+    lines: list[list[Glyph]] = []
+    for glyph in glyphs:
+        if lines and abs(glyph.y - lines[-1][-1].y) <= tolerance and glyph.x >= lines[-1][-1].x:
+            lines[-1].append(glyph)
+        else:
+            lines.append([glyph])
+    return lines

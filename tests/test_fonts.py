@@ -60,7 +60,7 @@ def test_character_without_a_glyph_is_located(tmp_path: Path) -> None:
 
 
 def test_missing_glyph_fails_the_build_and_writes_nothing(tmp_path: Path) -> None:
-    text = SEED.read_text(encoding="utf-8").replace("Signed in Helsinki", "Signed in Helsinki ☃︎")
+    text = SEED.read_text(encoding="utf-8").replace("en: Koike Yuriko", "en: Koike Yuriko ☃︎")
     path = write_data(tmp_path, text, "snow.yaml")
     out = tmp_path / "out"
     result = run_cli("build", str(path), "--out", str(out))

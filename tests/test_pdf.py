@@ -58,9 +58,9 @@ def test_every_paragraph_in_reading_order(seed_pdf: Path, versions: dict, lang: 
     assert_in_order(
         text,
         [
-            *version.title_lines,
-            *version.paragraphs,
-            version.closing,
+            *(line.text for line in version.title_lines),
+            *(paragraph.text for paragraph in version.paragraphs),
+            version.closing.text,
             *(line for block in version.signatures for line in block.lines),
         ],
     )

@@ -25,8 +25,9 @@ _SCALAR_KINDS = {
     "tag:yaml.org,2002:null": "nothing (null)",
     "tag:yaml.org,2002:timestamp": "a date",
 }
-_EXPECTED = {"object": "a mapping", "array": "a list", "string": "a string"}
 Path_ = tuple[str | int, ...]
+_BOOL = "tag:yaml.org,2002:bool"
+_LOCALIZED = ("#/$defs/localized", "#/$defs/localized_partial")
 
 
 def load(path: Path) -> Communique:
@@ -158,8 +159,8 @@ class _Reader:
     # -- schema check ----------------------------------------------------------------------------
 
     def _check(self, node: yaml.Node, schema: dict[str, Any], where: Path_) -> None:
-        if schema.get("$ref") == "#/$defs/localized" and isinstance(node, yaml.MappingNode):
-            self._check_languages(node, where)
+        if schema.get("$ref") in _LOCALIZED and isinstance(node, yaml.MappingNode):
+            self._check_languages(node, where, complete=schema["$ref"] == "#/$defs/localized")
         if "$ref" in schema:
             schema = {
                 **SCHEMA["$defs"][schema["$ref"].rsplit("/", 1)[1]],
@@ -172,6 +173,8 @@ class _Reader:
             self._check_sequence(node, schema, where)
         elif expected == "string":
             self._check_string(node, schema, where)
+        elif expected == "boolean" and not (isinstance(node, yaml.ScalarNode) and node.tag == _BOOL):
+            self._wrong_type(node, "true or false", where)
 
     def _wrong_type(self, node: yaml.Node, expected: str, where: Path_) -> None:
         if isinstance(node, yaml.MappingNode):
@@ -276,7 +279,8 @@ class _Reader:
             keywords=tuple(item.value for item in fields["keywords"].value) if "keywords" in fields else (),
             parties=parties,
             body=tuple(localized(node) for node in fields["body"].value),
-            closing=localized(fields["closing"]),
+            closing=localized(fields["closing"]) if "closing" in fields else LocalizedText(()),
+            japanese_era="japanese_era" in fields and yaml.safe_load(fields["japanese_era"].value) is True,
             signature_order=self._signature_order(fields.get("signature_order"), languages, parties),
         )
 
@@ -300,8 +304,8 @@ class _Reader:
                 )
         return tuple(item.value for item in node.value)
 
-    def _check_languages(self, node: yaml.MappingNode, where: Path_) -> None:
-        """A localized text must have exactly one entry per document language."""
+    def _check_languages(self, node: yaml.MappingNode, where: Path_, complete: bool) -> None:
+        """A localized text has entries only for document languages, and (if `complete`) one for each."""
         given = {key.value: key for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
         for lang, key in given.items():
             if self.languages and lang not in self.languages:
@@ -311,7 +315,7 @@ class _Reader:
                     f"({', '.join(self.languages)})",
                     "add it to `languages` or remove this entry",
                 )
-        for lang in self.languages:
+        for lang in self.languages if complete else ():
             if lang not in given:
                 self._problem(
                     node,
@@ -325,7 +329,9 @@ class _Reader:
 
     def _localized(self, node: yaml.Node) -> LocalizedText:
         given = {key.value: value for key, value in self._pairs(node)}
-        return LocalizedText(tuple((lang, self._text(given[lang])) for lang in self.languages))
+        return LocalizedText(
+            tuple((lang, self._text(given[lang])) for lang in self.languages if lang in given)
+        )
 
     def _party(self, node: yaml.Node) -> Party:
         fields = {key.value: value for key, value in self._pairs(node)}

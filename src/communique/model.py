@@ -57,6 +57,10 @@ class LocalizedText:
         """The plain string for `lang`."""
         return self[lang].value
 
+    def get(self, lang: str) -> Text | None:
+        """The text for `lang`, or None where an optional text was not given for it."""
+        return next((text for entry_lang, text in self.entries if entry_lang == lang), None)
+
 
 @dataclass(frozen=True)
 class Signatory:
@@ -99,6 +103,9 @@ class Communique:
     body: tuple[LocalizedText, ...]
     """Paragraphs aligned across languages: paragraph i is the same in every language."""
     closing: LocalizedText
+    """Closing lines given in the data; languages without one get a line made from `date` and `place`."""
+    japanese_era: bool
+    """Write Japanese dates in the era form (令和5年8月21日)."""
     signature_order: tuple[tuple[str, tuple[str, ...]], ...]
     """Per language, the party keys in the order their signature blocks appear (the alternat)."""
 
@@ -144,6 +151,26 @@ class BuildContext:
 
 
 @dataclass(frozen=True)
+class Run:
+    """A piece of text set with the same typographic treatment."""
+
+    text: str
+    style: str
+    """Space-separated CSS classes (e.g. 'jl-halt', 'jl-gap-start jl-gap-end'); '' for plain text."""
+
+
+@dataclass(frozen=True)
+class RichText:
+    """Text prepared for layout: the exact characters, split into runs and phrases."""
+
+    text: str
+    """The characters exactly as a reader copies them from the PDF."""
+    phrases: tuple[tuple[Run, ...], ...]
+    """Runs grouped into phrases; with `phrased`, a line may break only between phrases."""
+    phrased: bool = False
+
+
+@dataclass(frozen=True)
 class SignatureBlock:
     """One party's signature block, its lines in the language's convention."""
 
@@ -168,11 +195,11 @@ class Version:
     """One language version of the communique, text prepared for layout."""
 
     lang: str
-    title_lines: tuple[str, ...]
+    title_lines: tuple[RichText, ...]
     title: str
     """The title on one line, for metadata and bookmarks."""
-    paragraphs: tuple[str, ...]
-    closing: str
+    paragraphs: tuple[RichText, ...]
+    closing: RichText
     signatures: tuple[SignatureBlock, ...]
     """In this version's order (the alternat)."""
     outline: OutlineLabels

@@ -18,7 +18,7 @@ SCHEMA: dict[str, Any] = {
     "title": "Communique",
     "description": "A bilingual (or multilingual) official communique, laid out into a PDF by communique.",
     "type": "object",
-    "required": ["id", "date", "place", "languages", "title", "parties", "body", "closing"],
+    "required": ["id", "date", "place", "languages", "title", "parties", "body"],
     "additionalProperties": False,
     "properties": {
         "id": {
@@ -63,7 +63,15 @@ SCHEMA: dict[str, Any] = {
             "items": _localized("One paragraph, in every language."),
             "description": "Body paragraphs, aligned across languages.",
         },
-        "closing": _localized("Closing line per language, e.g. 'Signed in Helsinki on August 21, 2023'."),
+        "closing": {
+            "$ref": "#/$defs/localized_partial",
+            "description": "Closing line per language, overriding the one made from date and place "
+            "('2023年8月21日', 'Signed in Helsinki on August 21, 2023', 'Helsinki, 21. elokuuta 2023').",
+        },
+        "japanese_era": {
+            "type": "boolean",
+            "description": "Write Japanese dates in the era form (令和5年8月21日).",
+        },
         "signature_order": {
             "type": "object",
             "propertyNames": {"pattern": LANGUAGE_TAG},
@@ -79,6 +87,11 @@ SCHEMA: dict[str, Any] = {
             "propertyNames": {"pattern": LANGUAGE_TAG},
             "additionalProperties": {"$ref": "#/$defs/text"},
             "minProperties": 1,
+        },
+        "localized_partial": {
+            "type": "object",
+            "propertyNames": {"pattern": LANGUAGE_TAG},
+            "additionalProperties": {"$ref": "#/$defs/text"},
         },
         "party": {
             "type": "object",

@@ -1,0 +1,94 @@
+"""Japanese line-composition rules (W3C JLReq) expressed as styled runs of the original text.
+
+No character is added or removed: spacing, punctuation compression and line-break protection are
+CSS classes on spans, so text copied from the PDF is exactly the source text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from communique.model import Run
+
+OPENING = "（「『【〔〈《［｛〘〖"
+CLOSING = "）」』】〕〉》］｝〙〗、。，．"
+# Characters that must not start a line but that Pango (UAX #14 'normal' line breaking) lets through:
+# small kana and the prolonged sound mark (class CJ), iteration marks and the middle dot.
+BIND_TO_PREVIOUS = (
+    "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿー々〻ゝゞヽヾ・"
+)
+LATIN_RUN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.,:/&'’+\-% ]*[A-Za-z0-9%])?")
+
+GAP_START = "jl-gap-start"
+GAP_END = "jl-gap-end"
+HALT = "jl-halt"
+NOBREAK = "jl-nobreak"
+
+
+def is_japanese_letter(char: str) -> bool:
+    """Kana or kanji (not punctuation): the characters a quarter-em gap separates from Latin text."""
+    if not char:
+        return False
+    if char in "々〆〇ー":
+        return True
+    name = unicodedata.name(char, "")
+    return name.startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH", "HIRAGANA", "KATAKANA"))
+
+
+def _halts(text: str, index: int) -> bool:
+    """Whether the punctuation at `index` is set half-width (JLReq 3.1.4, consecutive punctuation)."""
+    char = text[index]
+    following = text[index + 1] if index + 1 < len(text) else ""
+    previous = text[index - 1] if index > 0 else ""
+    if char in CLOSING:
+        return bool(following) and (following in CLOSING or following in OPENING)
+    if char in OPENING:
+        return index == 0 or (bool(previous) and previous in OPENING)
+    return False
+
+
+def runs(text: str) -> tuple[Run, ...]:
+    """Split Japanese `text` into runs: Latin with gaps, half-width punctuation, unbreakable pairs."""
+    result: list[Run] = []
+    plain = ""
+    index = 0
+
+    def emit(run: Run) -> None:
+        nonlocal plain
+        if plain:
+            result.append(Run(plain, ""))
+            plain = ""
+        result.append(run)
+
+    while index < len(text):
+        latin = LATIN_RUN.match(text, index)
+        if latin:
+            before = text[index - 1] if index else ""
+            after = text[latin.end()] if latin.end() < len(text) else ""
+            style = " ".join(
+                name
+                for name, wanted in (
+                    (GAP_START, is_japanese_letter(before)),
+                    (GAP_END, is_japanese_letter(after)),
+                )
+                if wanted
+            )
+            emit(Run(latin.group(), style))
+            index = latin.end()
+            continue
+        if _halts(text, index):
+            emit(Run(text[index], HALT))
+            index += 1
+            continue
+        end = index + 1
+        while end < len(text) and text[end] in BIND_TO_PREVIOUS:
+            end += 1
+        if end > index + 1:
+            emit(Run(text[index:end], NOBREAK))
+        else:
+            plain += text[index]
+        index = end
+    if plain:
+        result.append(Run(plain, ""))
+    return tuple(result)
