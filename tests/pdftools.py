@@ -80,3 +80,11 @@ def lines_of(glyphs: list[Glyph], tolerance: float = 0.5) -> list[list[Glyph]]:
         else:
             lines.append([glyph])
     return lines
+
+
+_FOOTER = re.compile(r"\s*\d+\s*/\s*\d+\s*$")
+
+
+def running_text(path: Path) -> str:
+    """The text of all pages joined, without the page footers ('n / N') between them."""
+    return "\n".join(_FOOTER.sub("", text) for text in page_texts(path))

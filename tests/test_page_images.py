@@ -7,10 +7,15 @@ the look, refresh the references with `UPDATE_GOLDEN=1 make test` and review the
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from conftest import SEED
 from pdftools import page_images
 from PIL import Image, ImageChops, ImageStat
+
+from communique.model import BuildResult
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"
@@ -52,12 +57,13 @@ def compare(name: str, actual: Image.Image) -> None:
         raise AssertionError(f"{name}: {'; '.join(problems)} (see {OUTPUT})")
 
 
-def test_seed_pages_look_as_approved(seed_pdf: Path) -> None:
-    images = page_images(seed_pdf, DPI)
+@pytest.mark.parametrize("layout", ["sequential", "parallel", "interleaved"])
+def test_seed_pages_look_as_approved(build_seed: Callable[..., BuildResult], layout: str) -> None:
+    images = page_images(build_seed(SEED, layout=layout).output, DPI)
     if not os.environ.get("UPDATE_GOLDEN"):
-        assert len(images) == len(list(GOLDEN.glob("sequential-seed-p*.png"))), "page count changed"
+        assert len(images) == len(list(GOLDEN.glob(f"{layout}-seed-p*.png"))), "page count changed"
     for number, image in enumerate(images, 1):
-        compare(f"sequential-seed-p{number}", image)
+        compare(f"{layout}-seed-p{number}", image)
 
 
 def test_comparison_catches_a_small_shift(seed_pdf: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from communique import __version__
 from communique.errors import CommuniqueError, UsageError
+from communique.paper import PAPER_SIZES_MM
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -91,7 +92,9 @@ def _build(args: argparse.Namespace) -> int:
     from communique.pipeline import build
 
     files = _data_files(args.paths)
-    context = BuildContext(PROJECT_ROOT, _source_date_epoch(), args.layout, args.strict)
+    context = BuildContext(
+        PROJECT_ROOT, _source_date_epoch(), args.layout, args.strict, args.paper, args.print_marks
+    )
 
     def one(path: Path) -> None:
         result = build(path, Path(args.out), context)
@@ -127,6 +130,14 @@ def _inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _layouts(args: argparse.Namespace) -> int:
+    from communique.compose import describe_layouts
+
+    for name, description in describe_layouts(PROJECT_ROOT / "layouts"):
+        print(f"{name:<12} {description}")
+    return EXIT_OK
+
+
 def _schema(args: argparse.Namespace) -> int:
     from communique.schema import SCHEMA
 
@@ -154,6 +165,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default="build", help="output folder (default: build/)")
     build.add_argument("--layout", help="layout to use instead of the data file's `layout`")
     build.add_argument("--strict", action="store_true", help="treat every rendering warning as an error")
+    build.add_argument(
+        "--paper", choices=sorted(PAPER_SIZES_MM), help="paper size instead of the data's `paper`"
+    )
+    build.add_argument(
+        "--print-marks", action="store_true", help="add 3 mm bleed and crop marks (sets TrimBox and BleedBox)"
+    )
     build.set_defaults(run=_build)
 
     validate = commands.add_parser(
@@ -174,6 +191,11 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("pdf", help="a PDF file")
     inspect.add_argument("--json", action="store_true", help="print JSON for machines")
     inspect.set_defaults(run=_inspect)
+
+    layouts = commands.add_parser(
+        "layouts", parents=[common], help="list the available layouts", description="List the layouts."
+    )
+    layouts.set_defaults(run=_layouts)
 
     schema = commands.add_parser(
         "schema",

@@ -13,6 +13,7 @@ from communique.model import HtmlDocument, TypesetDocument
 SHARED = "_shared"
 TEMPLATE = "document.html.j2"
 STYLESHEET = "style.css"
+DESCRIPTION = "description.txt"
 
 
 def available_layouts(layouts_dir: Path) -> tuple[str, ...]:
@@ -24,6 +25,18 @@ def available_layouts(layouts_dir: Path) -> tuple[str, ...]:
             if folder.name != SHARED and (folder / TEMPLATE).is_file()
         )
     )
+
+
+def describe_layouts(layouts_dir: Path) -> tuple[tuple[str, str], ...]:
+    """(name, one-line description) of every layout; the description is the layout's description.txt."""
+    described = []
+    for name in available_layouts(layouts_dir):
+        note = layouts_dir / name / DESCRIPTION
+        text = (
+            note.read_text(encoding="utf-8").strip().splitlines()[0] if note.is_file() else "(no description)"
+        )
+        described.append((name, text))
+    return tuple(described)
 
 
 def layout_folder(layouts_dir: Path, name: str) -> Path:

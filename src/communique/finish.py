@@ -54,6 +54,8 @@ def finish(rendered: RenderedPdf, document: TypesetDocument, clock: datetime.dat
         {NameObject("/DisplayDocTitle"): BooleanObject(True)}
     )
     writer.page_mode = "/UseOutlines"
+    if not rendered.version_starts:  # a layout that mixes the versions on every page: plain numbers
+        writer.set_page_label(0, rendered.page_count - 1, style=PageLabelStyle.DECIMAL, start=1)
     starts = [*rendered.version_starts, ("", rendered.page_count)]
     for (lang, start), (_, end) in itertools.pairwise(starts):
         if end > start:

@@ -12,10 +12,12 @@ from typing import Any
 import yaml
 
 from communique.errors import DataError, ErrorList
+from communique.images import image_problem
 from communique.model import Communique, LocalizedText, Party, Signatory, SourceLocation, Text
 from communique.schema import SCHEMA
 
 DEFAULT_LAYOUT = "sequential"
+DEFAULT_PAPER = "A4"
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SCALAR_KINDS = {
     "tag:yaml.org,2002:str": "a string",
@@ -166,6 +168,8 @@ class _Reader:
                 **SCHEMA["$defs"][schema["$ref"].rsplit("/", 1)[1]],
                 **{k: v for k, v in schema.items() if k != "$ref"},
             }
+        if "enum" in schema:
+            self._check_choice(node, schema["enum"], where)
         expected = schema.get("type")
         if expected == "object":
             self._check_mapping(node, schema, where)
@@ -175,6 +179,13 @@ class _Reader:
             self._check_string(node, schema, where)
         elif expected == "boolean" and not (isinstance(node, yaml.ScalarNode) and node.tag == _BOOL):
             self._wrong_type(node, "true or false", where)
+
+    def _check_choice(self, node: yaml.Node, choices: list[str], where: Path_) -> None:
+        value = node.value if isinstance(node, yaml.ScalarNode) else None
+        if value not in choices:
+            close = [choice for choice in choices if str(value).lower() == choice.lower()]
+            hint = f"did you mean '{close[0]}'?" if close else f"choose one of: {', '.join(choices)}"
+            self._problem(node, f"{describe(where)} cannot be {value!r}", hint)
 
     def _wrong_type(self, node: yaml.Node, expected: str, where: Path_) -> None:
         if isinstance(node, yaml.MappingNode):
@@ -274,6 +285,7 @@ class _Reader:
             place=localized(fields["place"]),
             languages=languages,
             layout=fields["layout"].value if "layout" in fields else DEFAULT_LAYOUT,
+            paper=fields["paper"].value if "paper" in fields else DEFAULT_PAPER,
             title=localized(fields["title"]),
             subject=localized(subject) if subject else None,
             keywords=tuple(item.value for item in fields["keywords"].value) if "keywords" in fields else (),
@@ -350,24 +362,29 @@ class _Reader:
             name=self._localized(fields["name"]),
             country=self._localized(fields["country"]),
             signatories=tuple(signatories),
+            seal=self._image(fields["seal"], "seal") if "seal" in fields else None,
         )
 
-    def _image(self, node: yaml.Node) -> Path | None:
+    def _image(self, node: yaml.Node, kind: str = "signature") -> Path | None:
         folder = self.path.resolve().parent
         image: Path = (folder / str(node.value)).resolve()
         if not image.is_relative_to(folder):
             self._problem(
                 node,
-                f"signature image '{node.value}' is outside the data file's folder",
-                "keep signature images next to the data file or in a folder below it",
+                f"{kind} image '{node.value}' is outside the data file's folder",
+                "keep images next to the data file or in a folder below it",
             )
             return None
         if not image.is_file():
             self._problem(
                 node,
-                f"signature image '{node.value}' does not exist",
+                f"{kind} image '{node.value}' does not exist",
                 "give a path relative to the data file",
             )
+            return None
+        problem = image_problem(image)
+        if problem:
+            self._problem(node, f"{kind} image '{node.value}' {problem}", "use a PNG or SVG image")
             return None
         return image
 

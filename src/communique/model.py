@@ -82,6 +82,8 @@ class Party:
     name: LocalizedText
     country: LocalizedText
     signatories: tuple[Signatory, ...]
+    seal: Path | None = None
+    """Absolute path of the party's seal image, if any."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ class Communique:
     languages: tuple[str, ...]
     """BCP 47 tags in the order the versions appear."""
     layout: str
+    paper: str
+    """Paper size name: 'A4', 'Letter' or 'B5' (JIS)."""
     title: LocalizedText
     """Titles; a newline marks an explicit line break."""
     subject: LocalizedText | None
@@ -148,6 +152,10 @@ class BuildContext:
     """A layout that overrides the data file's `layout`."""
     strict: bool = False
     """Treat every render warning as an error."""
+    paper: str | None = None
+    """A paper size that overrides the data file's `paper`."""
+    print_marks: bool = False
+    """Add 3 mm bleed and crop marks (TrimBox and BleedBox set) for a print shop."""
 
 
 @dataclass(frozen=True)
@@ -175,9 +183,13 @@ class SignatureBlock:
     """One party's signature block, its lines in the language's convention."""
 
     party_key: str
+    signer: str
+    """Identifies the signatory across versions: '<party key>-<number>'."""
     lines: tuple[str, ...]
     """Japanese: office then name; English and most others: name then office."""
     image: Path | None
+    seal: Path | None
+    """The party's seal image, drawn beside the signatory's name."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +226,17 @@ class TypesetDocument:
 
     communique: Communique
     versions: tuple[Version, ...]
+
+    def paragraph_rows(self) -> tuple[tuple[tuple[Version, RichText], ...], ...]:
+        """Paragraph i of every version, side by side: ((version, paragraph), ...) per row."""
+        return tuple(zip(*[[(v, p) for p in v.paragraphs] for v in self.versions], strict=True))
+
+    def signatory_rows(self) -> tuple[tuple[tuple[Version, SignatureBlock], ...], ...]:
+        """Each signature block of the first version's order, with the same block in every version."""
+        return tuple(
+            tuple((v, next(b for b in v.signatures if b.signer == block.signer)) for v in self.versions)
+            for block in self.versions[0].signatures
+        )
 
 
 @dataclass(frozen=True)

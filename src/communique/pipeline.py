@@ -10,6 +10,7 @@ from communique.compose import compose
 from communique.finish import finish
 from communique.load import load
 from communique.model import BuildContext, BuildResult
+from communique.paper import page_css
 from communique.render import render
 from communique.typeset import typeset
 from communique.write import write_atomic
@@ -36,7 +37,8 @@ def build(source: Path, out_dir: Path, context: BuildContext) -> BuildResult:
     readable = (context.project_root / "layouts", fonts_dir, source.resolve().parent)
     html = compose(document, context.project_root / "layouts", context.layout or communique.layout, readable)
     bundled = frozenset(face.family for face in fonts.faces(fonts_dir))
-    rendered = render(html, fonts.face_css(fonts_dir, communique.languages), bundled, context.strict)
+    paper = page_css(context.paper or communique.paper, context.print_marks)
+    rendered = render(html, fonts.face_css(fonts_dir, communique.languages), bundled, context.strict, paper)
     clock = build_clock(communique.date, context.source_date_epoch)
     data = finish(rendered, document, clock, f"communique {__version__}")
     target = output_path(source, out_dir)

@@ -88,9 +88,16 @@ def fast_subsetting_available() -> bool:
 
 
 def render(
-    html: HtmlDocument, font_css: str, bundled_families: frozenset[str], strict: bool = False
+    html: HtmlDocument,
+    font_css: str,
+    bundled_families: frozenset[str],
+    strict: bool = False,
+    page_css: str = "",
 ) -> RenderedPdf:
-    """Lay out and draw `html`; fail on any fetch outside the allowed folders or any font fallback."""
+    """Lay out and draw `html`; fail on any fetch outside the allowed folders or any font fallback.
+
+    `font_css` comes before the layout's stylesheets, `page_css` (paper size, marks) after them.
+    """
     fetcher = RestrictedFetcher(html.readable_roots)
     font_config = FontConfiguration()
     notes = [] if fast_subsetting_available() else [SLOW_SUBSET_WARNING]
@@ -101,6 +108,10 @@ def render(
                 weasyprint.CSS(filename=str(path), font_config=font_config, url_fetcher=fetcher)
                 for path in html.stylesheets
             ]
+            if page_css:
+                stylesheets.append(
+                    weasyprint.CSS(string=page_css, font_config=font_config, url_fetcher=fetcher)
+                )
             document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
                 stylesheets=stylesheets, font_config=font_config
             )

@@ -39,6 +39,7 @@ SCHEMA: dict[str, Any] = {
             "items": {"type": "string", "pattern": LANGUAGE_TAG},
             "description": "BCP 47 language tags, in the order the language versions appear.",
         },
+        "paper": {"enum": ["A4", "Letter", "B5"], "description": "Paper size (default A4; B5 is JIS B5)."},
         "layout": {
             "type": "string",
             "pattern": r"^[a-z][a-z0-9_-]*$",
@@ -106,6 +107,11 @@ SCHEMA: dict[str, Any] = {
                 "name": _localized("Name of the party per language."),
                 "country": _localized("Country of the party per language."),
                 "signatories": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/signatory"}},
+                "seal": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "Seal image (PNG or SVG) of the party, relative to the data file.",
+                },
             },
         },
         "signatory": {

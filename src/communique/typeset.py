@@ -131,11 +131,13 @@ def _version(communique: Communique, lang: str) -> Version:
         signatures=tuple(
             SignatureBlock(
                 party.key,
+                f"{party.key}-{number}",
                 _signatory_lines(lang, signer.title.value(lang), signer.name.value(lang)),
                 signer.signature,
+                party.seal,
             )
             for party in communique.party_order(lang)
-            for signer in party.signatories
+            for number, signer in enumerate(party.signatories, 1)
         ),
         outline=OutlineLabels(autonym[:1].upper() + autonym[1:], *words),
         authors=tuple(_clean(party.name.value(lang)) for party in communique.parties),
