@@ -269,3 +269,48 @@ def test_bad_images_are_located_errors(tmp_path: Path, content: bytes, problem: 
 def test_missing_image_is_allowed_as_blank_space(built: dict[str, Path]) -> None:
     assert "signature" not in SEED.read_text(encoding="utf-8").split("body:")[0].split("signature_order")[0]
     assert not pypdf.PdfReader(built["sequential"]).pages[0]["/Resources"].get("/XObject")
+
+
+TRILINGUAL = """\
+id: trilingual
+date: 2024-05-20
+languages: [ja, en, fi]
+place: {ja: ヘルシンキ, en: Helsinki, fi: Helsinki}
+title: {ja: 共同声明, en: Joint Statement, fi: Yhteinen julkilausuma}
+parties:
+  - key: tokyo
+    name: {ja: 東京都, en: Tokyo, fi: Tokio}
+    country: {ja: 日本国, en: Japan, fi: Japani}
+    signatories:
+      - title: {ja: 東京都知事, en: Governor of Tokyo, fi: Tokion kuvernööri}
+        name: {ja: 小池百合子, en: Koike Yuriko, fi: Koike Yuriko}
+  - key: helsinki
+    name: {ja: ヘルシンキ市, en: City of Helsinki, fi: Helsingin kaupunki}
+    country: {ja: フィンランド共和国, en: Finland, fi: Suomi}
+    signatories:
+      - title: {ja: ヘルシンキ市長, en: Mayor of Helsinki, fi: Helsingin pormestari}
+        name: {ja: ユハナ・ヴァルティアイネン, en: Juhana Vartiainen, fi: Juhana Vartiainen}
+body:
+  - ja: 東京都とヘルシンキ市は協力を確認した。
+    en: On this day Tokyo and Helsinki confirmed their cooperation.
+    fi: Samana päivänä Tokio ja Helsinki vahvistivat yhteistyönsä.
+signature_order: {ja: [tokyo, helsinki], en: [helsinki, tokyo], fi: [helsinki, tokyo]}
+"""
+
+
+def test_three_languages_in_three_columns(tmp_path: Path, build_seed: Callable[..., BuildResult]) -> None:
+    pdf = build_seed(write_data(tmp_path, TRILINGUAL), layout="parallel").output
+    starts = {}
+    for glyph in page_glyphs(pdf)[0]:
+        for first, lang in (("東", "ja"), ("O", "en"), ("ä", "fi")):
+            if glyph.char == first and lang not in starts:
+                starts[lang] = glyph
+    assert (
+        starts["ja"].x < MIDDLE - 100 and starts["en"].x < starts["fi"].x
+    )  # one column per language, in order
+    assert starts["en"].y == pytest.approx(starts["fi"].y, abs=2.5)  # the row's halves side by side
+    text = compact(running_text(pdf))
+    assert (
+        compact("Signed in Helsinki on May 20, 2024") in text
+        and compact("Helsinki, 20. toukokuuta 2024") in text
+    )
