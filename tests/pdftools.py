@@ -21,6 +21,15 @@ def page_texts(path: Path) -> list[str]:
         document.close()
 
 
+def assert_in_order(text: str, needles: list[str]) -> None:
+    """Every needle occurs in `text` (compared compacted), each after the one before."""
+    position = 0
+    for needle in needles:
+        found = text.find(compact(needle), position)
+        assert found >= 0, f"missing or out of order: {needle[:30]}"
+        position = found + len(compact(needle))
+
+
 def compact(text: str) -> str:
     """Text with line-end hyphenation and all whitespace removed, for order-and-content comparison."""
     text = re.sub(r"[\u00ad\u2010-](?:\r?\n)", "", text)

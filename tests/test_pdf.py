@@ -9,7 +9,7 @@ from pathlib import Path
 import pypdf
 import pytest
 from conftest import SEED
-from pdftools import compact, page_texts
+from pdftools import assert_in_order, compact, page_texts
 
 from communique.fonts import faces
 from communique.load import load
@@ -34,14 +34,6 @@ def version_text(pdf: Path, lang: str) -> str:
         for label, text in zip(labels, texts, strict=True)
         if label.startswith(f"{lang.upper()}-")
     )
-
-
-def assert_in_order(haystack: str, needles: list[str]) -> None:
-    position = 0
-    for needle in needles:
-        found = haystack.find(compact(needle), position)
-        assert found >= 0, f"missing or out of order: {needle[:40]}"
-        position = found + len(compact(needle))
 
 
 def test_pages_and_size(seed_pdf: Path) -> None:
