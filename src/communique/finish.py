@@ -26,10 +26,8 @@ from communique.model import RenderedPdf, TypesetDocument
 def finish(rendered: RenderedPdf, document: TypesetDocument, clock: datetime.datetime, creator: str) -> bytes:
     """Add what WeasyPrint cannot write: synced metadata, page labels, viewer preferences, a content ID."""
     reader = pypdf.PdfReader(BytesIO(rendered.data))
-    producer = (
-        f"{reader.metadata.get('/Producer', 'WeasyPrint') if reader.metadata else 'WeasyPrint'}"
-        f"; pypdf {pypdf.__version__}"
-    )
+    renderer = reader.metadata.get("/Producer", "WeasyPrint") if reader.metadata else "WeasyPrint"
+    producer = f"{renderer}; pypdf {pypdf.__version__}"
     writer = pypdf.PdfWriter(clone_from=reader)
     first = document.versions[0]
     info = {
