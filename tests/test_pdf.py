@@ -174,3 +174,16 @@ def test_fonts_manifest_matches_files() -> None:
     for face in faces(ROOT / "fonts"):
         assert hashlib.sha256(face.path.read_bytes()).hexdigest() == face.sha256, face.path.name
         assert set(TTFont(face.path, lazy=True).getBestCmap()) == face.code_points(), face.path.name
+
+
+def test_a_pdf_pypdf_cannot_read_is_a_finish_error() -> None:
+    import datetime
+
+    from communique.errors import FinishError
+    from communique.finish import finish
+    from communique.model import RenderedPdf
+
+    document = typeset(load(SEED))
+    broken = RenderedPdf(b"%PDF-1.7\nnot really a pdf", 1, (), ())
+    with pytest.raises(FinishError, match="pypdf cannot read"):
+        finish(broken, document, datetime.datetime(2023, 8, 21, tzinfo=datetime.UTC), "communique test")

@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape
 
 import pypdf
 from pypdf.constants import PageLabelStyle
+from pypdf.errors import PdfReadError
 from pypdf.generic import (
     ArrayObject,
     BooleanObject,
@@ -20,12 +21,18 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from communique.errors import FinishError
 from communique.model import RenderedPdf, TypesetDocument
 
 
 def finish(rendered: RenderedPdf, document: TypesetDocument, clock: datetime.datetime, creator: str) -> bytes:
     """Add what WeasyPrint cannot write: synced metadata, page labels, viewer preferences, a content ID."""
-    reader = pypdf.PdfReader(BytesIO(rendered.data))
+    try:
+        reader = pypdf.PdfReader(BytesIO(rendered.data))
+    except PdfReadError as error:
+        raise FinishError(
+            f"pypdf cannot read the rendered PDF: {error}", hint="report this as a bug"
+        ) from error
     renderer = reader.metadata.get("/Producer", "WeasyPrint") if reader.metadata else "WeasyPrint"
     producer = f"{renderer}; pypdf {pypdf.__version__}"
     writer = pypdf.PdfWriter(clone_from=reader)
