@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT
 
 from communique.errors import RenderError
-from communique.fonts import face_css
+from communique.fonts import face_css, faces
 from communique.model import HtmlDocument
 from communique.render import (
     SLOW_SUBSET_WARNING,
@@ -55,27 +55,27 @@ def test_allowed_files_are_served(fetcher: RestrictedFetcher, tmp_path: Path) ->
 def test_a_document_that_reaches_out_fails_to_render(tmp_path: Path, source: str) -> None:
     document = html(f'<p>x</p><img src="{source}">', (ROOT / "fonts", tmp_path))
     with pytest.raises(RenderError, match="refused"):
-        render(document, face_css(ROOT / "fonts", ("en",)), FAMILIES)
+        render(document, face_css(faces(ROOT / "fonts"), ("en",)), FAMILIES)
 
 
 def test_stylesheet_imports_are_sandboxed_too(tmp_path: Path) -> None:
     document = html('<style>@import url("file:///etc/passwd");</style><p>x</p>', (ROOT / "fonts", tmp_path))
     with pytest.raises(RenderError, match="refused"):
-        render(document, face_css(ROOT / "fonts", ("en",)), FAMILIES)
+        render(document, face_css(faces(ROOT / "fonts"), ("en",)), FAMILIES)
 
 
 def test_fallback_to_a_system_font_fails(tmp_path: Path) -> None:
     # Bypass the coverage check: Braille is in DejaVu Sans (a system font here), not in the bundled fonts.
     document = html("<p>Braille ⠁</p>", (ROOT / "fonts", tmp_path))
     with pytest.raises(RenderError, match=r"not bundled|U\+2801"):
-        render(document, face_css(ROOT / "fonts", ("en",)), FAMILIES)
+        render(document, face_css(faces(ROOT / "fonts"), ("en",)), FAMILIES)
 
 
 def test_tofu_fails(tmp_path: Path) -> None:
     # No font on this machine has Devanagari: WeasyPrint would draw an empty box (.notdef).
     document = html("<p>Devanagari क</p>", (ROOT / "fonts", tmp_path))
     with pytest.raises(RenderError, match=r"not bundled|U\+0915"):
-        render(document, face_css(ROOT / "fonts", ("en",)), FAMILIES)
+        render(document, face_css(faces(ROOT / "fonts"), ("en",)), FAMILIES)
 
 
 def test_harfbuzz_subset_is_installed_by_setup() -> None:
@@ -85,7 +85,7 @@ def test_harfbuzz_subset_is_installed_by_setup() -> None:
 def test_slow_subsetting_is_reported_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("communique.render.fast_subsetting_available", lambda: False)
     rendered = render(
-        html("<p>x</p>", (ROOT / "fonts", tmp_path)), face_css(ROOT / "fonts", ("en",)), FAMILIES
+        html("<p>x</p>", (ROOT / "fonts", tmp_path)), face_css(faces(ROOT / "fonts"), ("en",)), FAMILIES
     )
     assert SLOW_SUBSET_WARNING in rendered.warnings
     assert "libharfbuzz-subset0" in SLOW_SUBSET_WARNING and "50x slower" in SLOW_SUBSET_WARNING

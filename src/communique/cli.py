@@ -107,13 +107,15 @@ def _build(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from communique.compose import layout_folder
-    from communique.fonts import check_coverage
+    from communique.fonts import check_coverage, faces
     from communique.load import load
+
+    bundled = faces(PROJECT_ROOT / "fonts")
 
     def one(path: Path) -> None:
         communique = load(path)
         layout_folder(PROJECT_ROOT / "layouts", communique.layout)
-        check_coverage(communique, PROJECT_ROOT / "fonts")
+        check_coverage(communique, bundled)
         print(f"ok {path}")
 
     return _each(_data_files(args.paths), one)

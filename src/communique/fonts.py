@@ -82,12 +82,12 @@ def stack(lang: str) -> tuple[str, ...]:
     return (LATIN_FAMILY, CJK_FAMILY)
 
 
-def face_css(fonts_dir: Path, languages: tuple[str, ...]) -> str:
+def face_css(bundled: tuple[FontFace, ...], languages: tuple[str, ...]) -> str:
     """@font-face rules for the bundled fonts and a font-family rule per language; nothing else is used."""
     rules = [
         f'@font-face {{ font-family: "{face.family}"; src: url("{face.path.resolve().as_uri()}"); '
         f"font-weight: {face.weight}; font-style: {face.style}; }}"
-        for face in faces(fonts_dir)
+        for face in bundled
     ]
 
     def families(lang: str) -> str:
@@ -98,13 +98,13 @@ def face_css(fonts_dir: Path, languages: tuple[str, ...]) -> str:
     return "\n".join(rules)
 
 
-def check_coverage(communique: Communique, fonts_dir: Path) -> None:
+def check_coverage(communique: Communique, bundled: tuple[FontFace, ...]) -> None:
     """Raise FontError naming every character that no font of its language's stack can draw.
 
     A family covers a character only if every one of its faces does, so bold text is safe too.
     """
     by_family: dict[str, list[FontFace]] = {}
-    for face in faces(fonts_dir):
+    for face in bundled:
         by_family.setdefault(face.family, []).append(face)
 
     def drawable(char: str, lang: str) -> bool:

@@ -32,13 +32,14 @@ def build(source: Path, out_dir: Path, context: BuildContext) -> BuildResult:
     """Build one data file into `out_dir`; nothing is written unless every stage succeeds."""
     communique = load(source)
     fonts_dir = context.project_root / "fonts"
-    fonts.check_coverage(communique, fonts_dir)
+    bundled = fonts.faces(fonts_dir)
+    fonts.check_coverage(communique, bundled)
     document = typeset(communique)
     readable = (context.project_root / "layouts", fonts_dir, source.resolve().parent)
     html = compose(document, context.project_root / "layouts", context.layout or communique.layout, readable)
-    bundled = frozenset(face.family for face in fonts.faces(fonts_dir))
+    families = frozenset(face.family for face in bundled)
     paper = page_css(context.paper or communique.paper, context.print_marks)
-    rendered = render(html, fonts.face_css(fonts_dir, communique.languages), bundled, context.strict, paper)
+    rendered = render(html, fonts.face_css(bundled, communique.languages), families, context.strict, paper)
     clock = build_clock(communique.date, context.source_date_epoch)
     data = finish(rendered, document, clock, f"communique {__version__}")
     target = output_path(source, out_dir)
