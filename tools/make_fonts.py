@@ -144,6 +144,25 @@ def make_cjk(source: Path, target: Path, wanted: set[int]) -> None:
     subsetter.populate(unicodes=sorted(wanted & set(font.getBestCmap())))
     subsetter.subset(font)
     font.save(str(target))
+    renumber_cids(target)
+
+
+def renumber_cids(path: Path) -> None:
+    """Give glyph n the CID n, as in the unsubset font.
+
+    Subsetting renumbers the glyphs but keeps each glyph's CID, so the CFF charset maps CID 10914 to
+    glyph 2709, say. WeasyPrint writes glyph ids as CIDs (Identity-H), and a PDF reader that follows the
+    charset (as ISO 32000 and PDF/A require) would then draw the wrong glyph or none. With CID == GID
+    both readings agree.
+    """
+    font = TTFont(str(path))  # nothing decompiled yet: every table picks up the new names
+    cff = font["CFF "].cff.topDictIndex[0]
+    order = [".notdef", *(f"cid{gid:05d}" for gid in range(1, len(cff.charset)))]
+    font.setGlyphOrder(order)
+    strings = cff.CharStrings.charStrings
+    cff.CharStrings.charStrings = dict(zip(order, strings.values(), strict=True))
+    cff.charset = list(order)
+    font.save(str(path))
 
 
 def main() -> None:
