@@ -1,9 +1,10 @@
 #!/bin/sh
-# Make sure the system libraries WeasyPrint needs are present: Pango and HarfBuzz-subset.
+# Make sure the system packages communique needs are present: Pango and HarfBuzz-subset (WeasyPrint),
+# qpdf (`communique verify`), and faketime (the test that builds "on another day").
 # As root with apt-get, install what is missing; otherwise print the exact command and fail.
 set -eu
 
-PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
+PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 qpdf faketime"
 
 have_lib() {
     ldconfig -p 2>/dev/null | grep -q "$1"
@@ -13,10 +14,12 @@ missing=""
 have_lib 'libpango-1.0.so.0' || missing="$missing libpango-1.0-0"
 have_lib 'libpangoft2-1.0.so.0' || missing="$missing libpangoft2-1.0-0"
 have_lib 'libharfbuzz-subset.so.0' || missing="$missing libharfbuzz-subset0"
+command -v qpdf >/dev/null 2>&1 || missing="$missing qpdf"
+command -v faketime >/dev/null 2>&1 || missing="$missing faketime"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing system libraries:$missing"
+    echo "Installing system packages:$missing"
     export DEBIAN_FRONTEND=noninteractive
     apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 || {
         apt-get update -q >/dev/null && apt-get install -y --no-install-recommends $missing
@@ -24,7 +27,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     exit 0
 fi
 
-echo "Missing system libraries:$missing" >&2
+echo "Missing system packages:$missing" >&2
 echo "Install them, then run make again:" >&2
 echo "    sudo apt-get install$missing" >&2
 echo "(all of them: sudo apt-get install $PACKAGES)" >&2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -19,13 +19,13 @@ REFERENCE = ROOT / "tests" / "reference" / "000_6d8798eff65beabc.txt"
 
 
 def run_cli(
-    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT, prefix: Sequence[str] = ()
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m communique ARGS` as a user would; capture its output."""
+    """Run `python -m communique ARGS` as a user would (after `prefix`, e.g. faketime); capture its output."""
     environment = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
     environment.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "communique", *args],
+        [*prefix, sys.executable, "-m", "communique", *args],
         capture_output=True,
         text=True,
         env=environment,

@@ -6,7 +6,9 @@ import ctypes
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pypdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
@@ -97,3 +99,60 @@ _FOOTER = re.compile(r"\s*\d+\s*/\s*\d+\s*$")
 def running_text(path: Path) -> str:
     """The text of all pages joined, without the page footers ('n / N') between them."""
     return "\n".join(_FOOTER.sub("", text) for text in page_texts(path))
+
+
+def marked_texts(path: Path) -> dict[tuple[int, int], str]:
+    """The text of every marked-content sequence: (page index, MCID) -> text, as pypdf decodes it."""
+    reader = pypdf.PdfReader(path)
+    return {
+        (index, mcid): text
+        for index, page in enumerate(reader.pages)
+        for mcid, text in _marked_page_texts(page).items()
+    }
+
+
+def _marked_page_texts(page: pypdf.PageObject) -> dict[int, str]:
+    open_ids: list[int | None] = []
+    texts: dict[int, str] = {}
+
+    def before(operator: bytes, operands: list[Any], *_: Any) -> None:
+        if operator in (b"BDC", b"BMC"):
+            properties = operands[1] if operator == b"BDC" and len(operands) > 1 else None
+            open_ids.append(properties.get("/MCID") if isinstance(properties, dict) else None)
+        elif operator == b"EMC" and open_ids:
+            open_ids.pop()
+
+    def text(content: str, *_: Any) -> None:
+        current = next((mcid for mcid in reversed(open_ids) if mcid is not None), None)
+        if current is not None:
+            texts[int(current)] = texts.get(int(current), "") + content
+
+    page.extract_text(visitor_operand_before=before, visitor_text=text)
+    return texts
+
+
+def language_texts(path: Path) -> list[tuple[str, str]]:
+    """(/Lang of the nearest structure element that sets one, or '', text) for every marked-content
+    item of the structure tree, in tree order. The catalog's /Lang is not taken into account."""
+    reader = pypdf.PdfReader(path)
+    page_index = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}  # type: ignore[union-attr]
+    texts = marked_texts(path)
+    found: list[tuple[str, str]] = []
+
+    def walk(element: Any, lang: str, page: int | None) -> None:
+        element = element.get_object()
+        if isinstance(element, int):
+            if page is not None:
+                found.append((lang, texts.get((page, element), "")))
+            return
+        if not isinstance(element, dict):
+            return
+        lang = str(element.get("/Lang", lang))
+        if "/Pg" in element:
+            page = page_index[element.raw_get("/Pg").idnum]
+        kids = element.get("/K", [])
+        for kid in kids if isinstance(kids, list) else [kids]:
+            walk(kid, lang, page)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"], "", None)
+    return found

@@ -93,7 +93,13 @@ def _build(args: argparse.Namespace) -> int:
 
     files = _data_files(args.paths)
     context = BuildContext(
-        PROJECT_ROOT, _source_date_epoch(), args.layout, args.strict, args.paper, args.print_marks
+        PROJECT_ROOT,
+        _source_date_epoch(),
+        args.layout,
+        args.strict,
+        args.paper,
+        args.print_marks,
+        args.archival,
     )
 
     def one(path: Path) -> None:
@@ -129,6 +135,38 @@ def _inspect(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
         print(format_report(report))
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from communique.verify import format_report, verify
+
+    reports = [verify(Path(name)) for name in args.pdfs]
+    if args.json:
+        print(json.dumps([report.as_json() for report in reports], ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(format_report(report) for report in reports))
+    return EXIT_OK if all(report.passed for report in reports) else EXIT_FAILED
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from communique.archival import embedded_sources, rebuild_command, safe_target
+    from communique.write import write_atomic
+
+    pdf = Path(args.pdf)
+    try:
+        data = pdf.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {pdf}: {error.strerror}", hint="give an archival PDF") from error
+    sources = embedded_sources(data, str(pdf))
+    out_dir = Path(args.out)
+    targets = [safe_target(out_dir, source.name) for source in sources]
+    for source, target in zip(sources, targets, strict=True):
+        write_atomic(target, source.data)
+        print(f"extracted {target} ({len(source.data)} bytes, {source.media_type})")
+    command = rebuild_command(sources)
+    if command:
+        print(f"rebuild with: cd {out_dir} && {command}")
     return EXIT_OK
 
 
@@ -173,7 +211,34 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--print-marks", action="store_true", help="add 3 mm bleed and crop marks (sets TrimBox and BleedBox)"
     )
+    build.add_argument(
+        "--archival",
+        action="store_true",
+        help="write a tagged PDF/A-3a archival copy that carries its source data and images",
+    )
     build.set_defaults(run=_build)
+
+    verify = commands.add_parser(
+        "verify",
+        parents=[common],
+        help="check PDF/A conformance with every validator available",
+        description="Check PDFs against the PDF/A flavour they declare with page-validation, pikepdf.pdfa "
+        "and qpdf --check; every finding is shown with its rule. Exit 1 if any file is not valid.",
+    )
+    verify.add_argument("pdfs", nargs="+", metavar="PDF", help="PDF files")
+    verify.add_argument("--json", action="store_true", help="print JSON for machines")
+    verify.set_defaults(run=_verify)
+
+    extract = commands.add_parser(
+        "extract",
+        parents=[common],
+        help="write out the source files an archival PDF carries",
+        description="Write the data file and images embedded in an archival PDF into a folder, "
+        "and print the command that rebuilds the same PDF from them.",
+    )
+    extract.add_argument("pdf", help="an archival PDF (built with --archival)")
+    extract.add_argument("--out", default=".", help="folder to write the files into (default: .)")
+    extract.set_defaults(run=_extract)
 
     validate = commands.add_parser(
         "validate",

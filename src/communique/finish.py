@@ -1,4 +1,5 @@
-"""Post-processing with pypdf: Info and XMP metadata in sync, page labels, viewer preferences, file ID."""
+"""Post-processing with pypdf: Info and XMP in sync, page labels, viewer preferences, file ID, and for
+archival copies the PDF/A identification and the embedded source files."""
 
 from __future__ import annotations
 
@@ -15,18 +16,26 @@ from pypdf.generic import (
     ArrayObject,
     BooleanObject,
     ByteStringObject,
+    DecodedStreamObject,
     DictionaryObject,
     NameObject,
-    StreamObject,
+    NumberObject,
     TextStringObject,
 )
 
 from communique.errors import FinishError
-from communique.model import RenderedPdf, TypesetDocument
+from communique.model import Archival, EmbeddedSource, RenderedPdf, TypesetDocument
 
 
-def finish(rendered: RenderedPdf, document: TypesetDocument, clock: datetime.datetime, creator: str) -> bytes:
-    """Add what WeasyPrint cannot write: synced metadata, page labels, viewer preferences, a content ID."""
+def finish(
+    rendered: RenderedPdf,
+    document: TypesetDocument,
+    clock: datetime.datetime,
+    creator: str,
+    archival: Archival | None = None,
+) -> bytes:
+    """Add what WeasyPrint cannot write: synced metadata, page labels, viewer preferences, a content ID;
+    for an archival copy also the PDF/A identification and the source files as associated files."""
     try:
         reader = pypdf.PdfReader(BytesIO(rendered.data))
     except PdfReadError as error:
@@ -36,6 +45,7 @@ def finish(rendered: RenderedPdf, document: TypesetDocument, clock: datetime.dat
     renderer = reader.metadata.get("/Producer", "WeasyPrint") if reader.metadata else "WeasyPrint"
     producer = f"{renderer}; pypdf {pypdf.__version__}"
     writer = pypdf.PdfWriter(clone_from=reader)
+    writer.pdf_header = reader.pdf_header  # WeasyPrint's version (1.7), not pypdf's default 1.3
     first = document.versions[0]
     info = {
         "/Title": first.title,
@@ -48,12 +58,16 @@ def finish(rendered: RenderedPdf, document: TypesetDocument, clock: datetime.dat
         "/ModDate": _pdf_date(clock),
     }
     writer.metadata = info
-    xmp = _xmp(document, info, clock)
-    writer.xmp_metadata = xmp
-    stream = writer.root_object["/Metadata"].get_object()
-    assert isinstance(stream, StreamObject)
+    xmp = _xmp(document, info, clock, archival)
+    # A new, uncompressed stream: any tool can find the XMP, and PDF/A validators ask for it.
+    stream = DecodedStreamObject()
+    stream.set_data(xmp)
     stream[NameObject("/Type")] = NameObject("/Metadata")
     stream[NameObject("/Subtype")] = NameObject("/XML")
+    writer.root_object[NameObject("/Metadata")] = writer._add_object(stream)
+    if archival:
+        _embed_sources(writer, archival.sources, clock)
+        _drop_empty_resources(writer)
     writer.root_object[NameObject("/Lang")] = TextStringObject(first.lang)
     writer.root_object[NameObject("/ViewerPreferences")] = DictionaryObject(
         {NameObject("/DisplayDocTitle"): BooleanObject(True)}
@@ -67,11 +81,46 @@ def finish(rendered: RenderedPdf, document: TypesetDocument, clock: datetime.dat
             writer.set_page_label(
                 start, end - 1, style=PageLabelStyle.DECIMAL, prefix=f"{lang.upper()}-", start=1
             )
-    identifier = ByteStringObject(hashlib.sha256(rendered.data + xmp).digest()[:16])
-    writer._ID = ArrayObject([identifier, identifier])  # pypdf offers only random IDs publicly
+    # The first ID names the content (pages and sources), the second this exact file (dates included).
+    content = hashlib.sha256(rendered.data)
+    for source in archival.sources if archival else ():
+        content.update(hashlib.sha256(source.name.encode() + b"\0" + source.data).digest())
+    permanent = content.digest()[:16]
+    changing = hashlib.sha256(permanent + xmp).digest()[:16]
+    writer._ID = ArrayObject([ByteStringObject(permanent), ByteStringObject(changing)])  # pypdf: random only
     output = BytesIO()
     writer.write(output)
     return output.getvalue()
+
+
+def _embed_sources(
+    writer: pypdf.PdfWriter, sources: tuple[EmbeddedSource, ...], clock: datetime.datetime
+) -> None:
+    """Attach each source as a PDF/A-3 associated file of the document, dated by the build clock."""
+    associated = ArrayObject()
+    for source in sources:
+        attachment = writer.add_attachment(source.name, source.data)
+        attachment.subtype = NameObject("/" + source.media_type)
+        attachment.alternative_name = TextStringObject(source.name)
+        attachment.description = TextStringObject(source.description)
+        attachment.associated_file_relationship = NameObject("/Source")
+        attachment.size = NumberObject(len(source.data))
+        attachment.checksum = ByteStringObject(hashlib.md5(source.data, usedforsecurity=False).digest())
+        attachment.creation_date = clock
+        attachment.modification_date = clock
+        associated.append(attachment.pdf_object.indirect_reference)
+    writer.root_object[NameObject("/AF")] = associated
+
+
+def _drop_empty_resources(writer: pypdf.PdfWriter) -> None:
+    """Remove the empty /Pattern, /Shading, ... dictionaries WeasyPrint leaves in page resources."""
+    for page in writer.pages:
+        resources = page.get("/Resources")
+        if resources is None:
+            continue
+        resources = resources.get_object()
+        for key in [key for key, value in resources.items() if value.get_object() == {}]:
+            del resources[key]
 
 
 def _pdf_date(moment: datetime.datetime) -> str:
@@ -88,13 +137,25 @@ def _alternatives(default: str, by_lang: list[tuple[str, str]]) -> str:
     return f"<rdf:Alt>{''.join(items)}</rdf:Alt>"
 
 
-def _xmp(document: TypesetDocument, info: dict[str, str], clock: datetime.datetime) -> bytes:
-    """An XMP packet carrying exactly the Info entries (PDF/A sync rules) plus per-language titles."""
+def _xmp(
+    document: TypesetDocument, info: dict[str, str], clock: datetime.datetime, archival: Archival | None
+) -> bytes:
+    """An XMP packet carrying exactly the Info entries (PDF/A sync rules) plus per-language titles,
+    and for an archival copy its PDF/A identification."""
     versions = document.versions
     subjects = [(v.lang, v.subject or v.title) for v in versions]
     keywords = "".join(f"<rdf:li>{escape(word)}</rdf:li>" for word in document.communique.keywords)
     languages = "".join(f"<rdf:li>{escape(v.lang)}</rdf:li>" for v in versions)
     when = _xmp_date(clock)
+    identification = (
+        f"""
+  <rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">
+   <pdfaid:part>{archival.part}</pdfaid:part>
+   <pdfaid:conformance>{archival.conformance}</pdfaid:conformance>
+  </rdf:Description>"""
+        if archival
+        else ""
+    )
     packet = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
@@ -116,7 +177,7 @@ def _xmp(document: TypesetDocument, info: dict[str, str], clock: datetime.dateti
    <xmp:CreateDate>{when}</xmp:CreateDate>
    <xmp:ModifyDate>{when}</xmp:ModifyDate>
    <xmp:MetadataDate>{when}</xmp:MetadataDate>
-  </rdf:Description>
+  </rdf:Description>{identification}
  </rdf:RDF>
 </x:xmpmeta>
 <?xpacket end="w"?>"""

@@ -156,6 +156,43 @@ class BuildContext:
     """A paper size that overrides the data file's `paper`."""
     print_marks: bool = False
     """Add 3 mm bleed and crop marks (TrimBox and BleedBox set) for a print shop."""
+    archival: bool = False
+    """Write a tagged PDF/A-3a archival copy carrying its source files."""
+
+    def options(self) -> tuple[str, ...]:
+        """The command-line flags that reproduce these options, for the record in archival copies."""
+        flags = ["--archival"] if self.archival else []
+        flags += [f"--layout={self.layout}"] if self.layout else []
+        flags += [f"--paper={self.paper}"] if self.paper else []
+        flags += ["--print-marks"] if self.print_marks else []
+        return tuple(flags)
+
+
+@dataclass(frozen=True)
+class Archival:
+    """What an archival copy declares (its PDF/A part and level) and carries (its sources)."""
+
+    sources: tuple[EmbeddedSource, ...]
+    part: int = 3
+    conformance: str = "A"
+    """'A' (tagged, accessible) or 'U' (Unicode text) or 'B' (appearance only)."""
+
+    @property
+    def variant(self) -> str:
+        """The WeasyPrint `pdf_variant`, e.g. 'pdf/a-3a'."""
+        return f"pdf/a-{self.part}{self.conformance.lower()}"
+
+
+@dataclass(frozen=True)
+class EmbeddedSource:
+    """A file an archival PDF carries as an associated file (/AF, AFRelationship /Source)."""
+
+    name: str
+    """Path relative to the data file's folder, with '/' separators; the data file is just its name."""
+    data: bytes
+    media_type: str
+    """MIME type, e.g. 'application/yaml'."""
+    description: str
 
 
 @dataclass(frozen=True)

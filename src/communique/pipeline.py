@@ -6,6 +6,7 @@ import datetime
 from pathlib import Path
 
 from communique import __version__, fonts
+from communique.archival import ARCHIVAL_CSS, archival_sources
 from communique.compose import compose
 from communique.finish import finish
 from communique.load import load
@@ -38,10 +39,14 @@ def build(source: Path, out_dir: Path, context: BuildContext) -> BuildResult:
     readable = (context.project_root / "layouts", fonts_dir, source.resolve().parent)
     html = compose(document, context.project_root / "layouts", context.layout or communique.layout, readable)
     families = frozenset(face.family for face in bundled)
-    paper = page_css(context.paper or communique.paper, context.print_marks)
-    rendered = render(html, fonts.face_css(bundled, communique.languages), families, context.strict, paper)
+    archival = archival_sources(source, communique, context.options()) if context.archival else None
+    page_rules = page_css(context.paper or communique.paper, context.print_marks)
+    page_rules += ARCHIVAL_CSS if archival else ""
+    font_css = fonts.face_css(bundled, communique.languages)
+    variant = archival.variant if archival else None
+    rendered = render(html, font_css, families, context.strict, page_rules, variant)
     clock = build_clock(communique.date, context.source_date_epoch)
-    data = finish(rendered, document, clock, f"communique {__version__}")
+    data = finish(rendered, document, clock, f"communique {__version__}", archival)
     target = output_path(source, out_dir)
     write_atomic(target, data)
     return BuildResult(source, target, rendered.page_count, len(data), rendered.warnings)

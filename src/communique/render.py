@@ -19,7 +19,9 @@ from communique.syslibs import ldconfig_library_lookup
 with warnings.catch_warnings(), ldconfig_library_lookup():
     # WeasyPrint warns at import when HarfBuzz-subset is missing; render() reports that itself.
     warnings.simplefilter("ignore", DeprecationWarning)
+    import pydyf
     import weasyprint
+    from weasyprint.pdf import tags as weasyprint_tags
     from weasyprint.text import ffi as weasyprint_ffi
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
@@ -82,6 +84,31 @@ def _captured_warnings() -> Iterator[_Collector]:
         logger.propagate = propagate
 
 
+@contextmanager
+def _structure_languages() -> Iterator[None]:
+    """Give each tagged structure element made from an HTML element with `lang` its own /Lang.
+
+    WeasyPrint 70 writes /Lang only on the catalog, so a screen reader would read the English version
+    with Japanese rules. Its tag builder is a recursive generator looked up by module name; wrapping it
+    for the length of one write sees every (box, structure element) pair it makes. An element keeps a
+    /Lang already set by a deeper call, so the nearest `lang` wins, as in HTML.
+    """
+    original = weasyprint_tags._build_box_tree
+
+    def build(box: Any, *args: Any) -> Iterator[Any]:
+        lang = box.element.get("lang") if box.element is not None else None
+        for element in original(box, *args):
+            if lang and "Lang" not in element:
+                element["Lang"] = pydyf.String(lang)
+            yield element
+
+    weasyprint_tags._build_box_tree = build
+    try:
+        yield
+    finally:
+        weasyprint_tags._build_box_tree = original
+
+
 def fast_subsetting_available() -> bool:
     """Whether WeasyPrint will subset fonts with HarfBuzz (fast) rather than fontTools (slow)."""
     return weasyprint_ffi.harfbuzz_subset is not None
@@ -93,10 +120,12 @@ def render(
     bundled_families: frozenset[str],
     strict: bool = False,
     page_css: str = "",
+    pdf_variant: str | None = None,
 ) -> RenderedPdf:
     """Lay out and draw `html`; fail on any fetch outside the allowed folders or any font fallback.
 
     `font_css` comes before the layout's stylesheets, `page_css` (paper size, marks) after them.
+    `pdf_variant` is a WeasyPrint variant such as 'pdf/a-3a' (tagged, with an sRGB OutputIntent).
     """
     fetcher = RestrictedFetcher(html.readable_roots)
     font_config = FontConfiguration()
@@ -115,7 +144,8 @@ def render(
             document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
                 stylesheets=stylesheets, font_config=font_config
             )
-            data = document.write_pdf()
+            with _structure_languages():
+                data = document.write_pdf(pdf_variant=pdf_variant)
     except RefusedURLError as error:
         raise RenderError(
             str(error),

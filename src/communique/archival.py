@@ -1,0 +1,88 @@
+"""Archival copies: the source files a PDF/A-3 copy carries, and getting them back out of one."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path, PurePosixPath
+
+from communique.errors import CommuniqueError, DataError, UsageError
+from communique.model import Archival, Communique, EmbeddedSource
+
+MEDIA_TYPES = {
+    ".yaml": "application/yaml",
+    ".yml": "application/yaml",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
+REBUILD_PREFIX = "rebuild: "
+# Added after the layout's stylesheets in archival builds: PDF/A forbids image interpolation.
+ARCHIVAL_CSS = "img { image-rendering: crisp-edges }"
+
+
+def archival_sources(source: Path, communique: Communique, options: tuple[str, ...]) -> Archival:
+    """The data file and every image it references, named relative to the data file's folder."""
+    folder = source.resolve().parent
+    rebuild = " ".join(["communique build", source.name, *options])
+    files = [_embedded(source.resolve(), folder, f"communique source data; {REBUILD_PREFIX}{rebuild}")]
+    images = [party.seal for party in communique.parties]
+    images += [signer.signature for party in communique.parties for signer in party.signatories]
+    for image in dict.fromkeys(path for path in images if path is not None):
+        files.append(_embedded(image, folder, "image used by the source data"))
+    return Archival(tuple(files))
+
+
+def _embedded(path: Path, folder: Path, description: str) -> EmbeddedSource:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise DataError(f"cannot read {path}: {error.strerror}", hint="check the file exists") from error
+    name = path.relative_to(folder).as_posix()
+    return EmbeddedSource(
+        name, data, MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"), description
+    )
+
+
+def embedded_sources(pdf: bytes, origin: str) -> tuple[EmbeddedSource, ...]:
+    """The associated source files of an archival PDF, in the order they were embedded."""
+    import pypdf
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = pypdf.PdfReader(BytesIO(pdf))
+        associated = reader.root_object.get("/AF", [])
+        files = []
+        for reference in associated:
+            spec = reference.get_object()
+            if spec.get("/AFRelationship") != "/Source":
+                continue
+            stream = spec["/EF"]["/F"].get_object()
+            subtype = str(stream.get("/Subtype", "/application/octet-stream"))[1:]
+            name = str(spec.get("/UF") or spec["/F"])
+            files.append(EmbeddedSource(name, stream.get_data(), subtype, str(spec.get("/Desc", ""))))
+    except (PdfReadError, KeyError, AttributeError, TypeError, ValueError) as error:
+        raise CommuniqueError(
+            f"{origin}: cannot read its embedded files ({error})", hint="is it a communique archival copy?"
+        ) from error
+    if not files:
+        raise UsageError(
+            f"{origin} carries no source files", hint="only copies built with --archival carry their source"
+        )
+    return tuple(files)
+
+
+def safe_target(out_dir: Path, name: str) -> Path:
+    """Where an embedded file named `name` goes under `out_dir`; refuses names that would escape it."""
+    relative = PurePosixPath(name)
+    if relative.is_absolute() or not relative.parts or ".." in relative.parts or "\\" in name:
+        raise CommuniqueError(
+            f"refusing to extract {name!r}: the name leaves the output folder",
+            hint="the PDF was not made by communique, or was altered",
+        )
+    return out_dir.joinpath(*relative.parts)
+
+
+def rebuild_command(sources: tuple[EmbeddedSource, ...]) -> str | None:
+    """The command recorded in the data file's description, if any."""
+    description = sources[0].description
+    index = description.find(REBUILD_PREFIX)
+    return description[index + len(REBUILD_PREFIX) :] if index >= 0 else None
