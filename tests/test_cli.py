@@ -19,7 +19,7 @@ def test_build_names_the_pdf_after_the_data_file(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "renamed.pdf").is_file()
     assert "renamed.pdf" in result.stdout and "pages" in result.stdout
-    assert [path.name for path in (tmp_path / "out").iterdir()] == ["renamed.pdf"]  # no temp files left
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["manifest.json", "renamed.pdf"]  # no temp files
 
 
 def test_console_script_and_default_out_folder(tmp_path: Path) -> None:
@@ -43,7 +43,9 @@ def test_bad_data_exits_2_without_traceback_and_keeps_the_good_pdf(tmp_path: Pat
     assert f"{path}:6:7: invalid date '2023-08-32'" in result.stderr
     assert "Traceback" not in result.stderr
     assert (out / "doc.pdf").read_bytes() == good
-    assert sorted(p.name for p in out.iterdir()) == ["doc.pdf"]
+    assert sorted(p.name for p in out.iterdir()) == ["doc.pdf", "manifest.json"]
+    recorded = json.loads((out / "manifest.json").read_text())["documents"][str(path)]
+    assert recorded["status"] == "failed" and "invalid date" in recorded["error"]
 
 
 def test_a_render_failure_exits_1_and_keeps_the_good_pdf(tmp_path: Path) -> None:

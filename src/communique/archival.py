@@ -24,9 +24,7 @@ def archival_sources(source: Path, communique: Communique, options: tuple[str, .
     folder = source.resolve().parent
     rebuild = " ".join(["communique build", source.name, *options])
     files = [_embedded(source.resolve(), folder, f"communique source data; {REBUILD_PREFIX}{rebuild}")]
-    images = [party.seal for party in communique.parties]
-    images += [signer.signature for party in communique.parties for signer in party.signatories]
-    for image in dict.fromkeys(path for path in images if path is not None):
+    for image in communique.images():
         files.append(_embedded(image, folder, "image used by the source data"))
     return Archival(tuple(files))
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from communique import __version__
 from communique.errors import CommuniqueError, UsageError
 from communique.paper import PAPER_SIZES_MM
+
+if TYPE_CHECKING:
+    from communique.batch import BatchResult, Outcome
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -44,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _data_files(paths: Sequence[str]) -> list[Path]:
+    """Files, folders (their .yaml files) and glob patterns, expanded in order, each file once."""
     files: list[Path] = []
     for name in paths:
         path = Path(name)
@@ -51,13 +58,15 @@ def _data_files(paths: Sequence[str]) -> list[Path]:
             files.extend(sorted([*path.glob("*.yaml"), *path.glob("*.yml")]))
         elif path.is_file():
             files.append(path)
+        elif matches := sorted(glob.glob(name, recursive=True)):  # noqa: PTH207 (absolute patterns too)
+            files.extend(Path(match) for match in matches if Path(match).is_file())
         else:
             raise UsageError(
                 f"{name}: no such file or folder", hint="give data files (.yaml) or folders of them"
             )
     if not files:
         raise UsageError("no data files found", hint="give data files (.yaml) or folders holding them")
-    return files
+    return list(dict.fromkeys(files))
 
 
 def _source_date_epoch() -> int | None:
@@ -88,10 +97,15 @@ def _each(files: list[Path], step: Callable[[Path], None]) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from communique.batch import BatchOptions, in_shard, parse_shard, run_batch
     from communique.model import BuildContext
-    from communique.pipeline import build
 
     files = _data_files(args.paths)
+    if args.shard:
+        shard = parse_shard(args.shard)
+        files = [path for path in files if in_shard(path, shard)]
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: give at least 1", hint="--jobs 2 uses two worker processes")
     context = BuildContext(
         PROJECT_ROOT,
         _source_date_epoch(),
@@ -101,14 +115,75 @@ def _build(args: argparse.Namespace) -> int:
         args.print_marks,
         args.archival,
     )
+    options = BatchOptions(args.jobs or len(os.sched_getaffinity(0)), args.force, args.fail_fast)
+    progress = _Progress(
+        quiet=args.quiet,
+        stream=sys.stderr if args.report == "json" else sys.stdout,
+        bar=sys.stderr.isatty() and not os.environ.get("CI") and not args.quiet,
+    )
+    result = run_batch(files, Path(args.out), context, options, progress.show)
+    progress.finish(result)
+    if args.report == "json":
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
+    if result.interrupted:
+        print("interrupted: the manifest records what was built; run again to finish", file=sys.stderr)
+        return 130
+    return result.exit_code
 
-    def one(path: Path) -> None:
-        result = build(path, Path(args.out), context)
-        for warning in result.warnings:
-            print(f"warning: {path}: {warning}", file=sys.stderr)
-        print(f"built {result.output} ({result.page_count} pages, {result.size / 1024:.0f} KiB)")
 
-    return _each(files, one)
+class _Progress:
+    """Per-document lines (not a terminal, or CI set), or a progress bar with counts and ETA."""
+
+    def __init__(self, quiet: bool, stream: TextIO, bar: bool):
+        self.quiet, self.stream, self.bar = quiet, stream, bar
+        self.started = time.monotonic()
+        self.counts = {"built": 0, "skipped": 0, "failed": 0}
+
+    def show(self, outcome: Outcome, done: int, total: int) -> None:
+        self.counts[outcome.status] += 1
+        for warning in outcome.warnings:
+            self._above(f"warning: {outcome.source}: {warning}", sys.stderr)
+        if outcome.status == "failed":
+            self._above(
+                outcome.error if outcome.error.count(":") >= 2 else f"error: {outcome.error}", sys.stderr
+            )
+        elif not self.quiet and not self.bar:
+            if outcome.status == "built":
+                detail = (
+                    f"{outcome.pages} pages, {outcome.bytes / 1024:.0f} KiB, {outcome.build_seconds:.2f} s"
+                )
+                print(f"built {outcome.output} ({detail})", file=self.stream, flush=True)
+            else:
+                print(f"skipped {outcome.output} (unchanged)", file=self.stream, flush=True)
+        if self.bar:
+            elapsed = time.monotonic() - self.started
+            eta = elapsed / done * (total - done)
+            filled = int(30 * done / total)
+            counts = ", ".join(f"{count} {status}" for status, count in self.counts.items())
+            line = f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {counts}, ETA {eta:.0f} s"
+            print(f"\r{line}\x1b[K", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    def _above(self, text: str, stream: TextIO) -> None:
+        prefix = "\r\x1b[K" if self.bar else ""
+        print(prefix + text, file=stream, flush=True)
+
+    def finish(self, result: BatchResult) -> None:
+        if len(result.outcomes) > 1 and not self.quiet:
+            counts = ", ".join(f"{count} {status}" for status, count in self.counts.items())
+            print(f"{counts} in {result.seconds:.1f} s", file=self.stream)
+        failures = [outcome for outcome in result.outcomes if outcome.status == "failed"]
+        if len(result.outcomes) > 1 and failures:
+            print(f"{len(failures)} failed:", file=sys.stderr)
+            for outcome in failures:
+                print(f"  {outcome.error.splitlines()[0]}", file=sys.stderr)
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from communique.batch import merge_manifests
+
+    count = merge_manifests([Path(name) for name in args.manifests], Path(args.out))
+    print(f"merged {len(args.manifests)} manifests ({count} documents) into {args.out}")
+    return EXIT_OK
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -212,6 +287,16 @@ def _parser() -> argparse.ArgumentParser:
         "--print-marks", action="store_true", help="add 3 mm bleed and crop marks (sets TrimBox and BleedBox)"
     )
     build.add_argument(
+        "--jobs", type=int, metavar="N", help="worker processes for several documents (default: all CPUs)"
+    )
+    build.add_argument("--force", action="store_true", help="rebuild documents whose inputs are unchanged")
+    build.add_argument("--fail-fast", action="store_true", help="stop at the first failed document")
+    build.add_argument(
+        "--shard", metavar="I/N", help="build only shard I of N (stable as documents are added)"
+    )
+    build.add_argument("--report", choices=["json"], help="print a machine-readable report on stdout")
+    build.add_argument("--quiet", action="store_true", help="print only warnings and failures")
+    build.add_argument(
         "--archival",
         action="store_true",
         help="write a tagged PDF/A-3a archival copy that carries its source data and images",
@@ -239,6 +324,16 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("pdf", help="an archival PDF (built with --archival)")
     extract.add_argument("--out", default=".", help="folder to write the files into (default: .)")
     extract.set_defaults(run=_extract)
+
+    merge = commands.add_parser(
+        "merge",
+        parents=[common],
+        help="combine the manifests of sharded builds",
+        description="Combine the manifest.json of each shard of a sharded build into one manifest.",
+    )
+    merge.add_argument("manifests", nargs="+", metavar="MANIFEST", help="manifest.json files of the shards")
+    merge.add_argument("--out", required=True, help="the combined manifest to write")
+    merge.set_defaults(run=_merge)
 
     validate = commands.add_parser(
         "validate",

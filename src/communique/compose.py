@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import jinja2
@@ -48,6 +49,27 @@ def layout_folder(layouts_dir: Path, name: str) -> Path:
     return folder
 
 
+@functools.lru_cache(maxsize=32)
+def _environment(folder: Path, shared: Path) -> SandboxedEnvironment:
+    """One sandboxed environment per layout and process: templates are compiled once (and reloaded
+    by Jinja2 when their files change)."""
+    return SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(folder), str(shared)]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def layout_files(layouts_dir: Path, layout: str) -> tuple[Path, ...]:
+    """Every file of layout `layout` and of the shared partials, sorted."""
+    folder = layout_folder(layouts_dir, layout)
+    return tuple(
+        sorted(path for base in (folder, layouts_dir / SHARED) for path in base.rglob("*") if path.is_file())
+    )
+
+
 def compose(
     document: TypesetDocument, layouts_dir: Path, layout: str, readable_roots: tuple[Path, ...]
 ) -> HtmlDocument:
@@ -58,16 +80,11 @@ def compose(
     """
     folder = layout_folder(layouts_dir, layout)
     shared = layouts_dir / SHARED
-    environment = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(folder), str(shared)]),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
     try:
-        html = environment.get_template(TEMPLATE).render(
-            document=document, communique=document.communique, versions=document.versions
+        html = (
+            _environment(folder, shared)
+            .get_template(TEMPLATE)
+            .render(document=document, communique=document.communique, versions=document.versions)
         )
     except jinja2.TemplateSyntaxError as error:
         raise LayoutError(

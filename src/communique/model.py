@@ -131,6 +131,12 @@ class Communique:
             *people,
         )
 
+    def images(self) -> tuple[Path, ...]:
+        """Every seal and signature image the data references, once each, in the order given."""
+        paths = [party.seal for party in self.parties]
+        paths += [signer.signature for party in self.parties for signer in party.signatories]
+        return tuple(dict.fromkeys(path for path in paths if path is not None))
+
     def party_order(self, lang: str) -> tuple[Party, ...]:
         """The parties in the order their signature blocks appear in the `lang` version."""
         by_key = {party.key: party for party in self.parties}
@@ -307,3 +313,6 @@ class BuildResult:
     page_count: int
     size: int
     warnings: tuple[str, ...]
+    inputs: tuple[Path, ...] = ()
+    """Every file the PDF's bytes depend on besides fonts and options: the data file, its images and
+    the layout's files (the batch cache hashes them)."""

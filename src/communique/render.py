@@ -114,6 +114,31 @@ def fast_subsetting_available() -> bool:
     return weasyprint_ffi.harfbuzz_subset is not None
 
 
+class RenderSession:
+    """What one process can reuse from render to render: WeasyPrint's font configuration (the bundled
+    @font-face files loaded once) and parsed stylesheets, each with the warnings its parsing gave.
+
+    WeasyPrint is not thread-safe: use one session per process, as batch workers do.
+    """
+
+    def __init__(self) -> None:
+        self.font_config = FontConfiguration()
+        self._parsed: dict[tuple[str, str], tuple[Any, tuple[str, ...]]] = {}
+
+    def stylesheet(self, fetcher: URLFetcher, *, string: str = "", path: Path | None = None) -> Any:
+        """The parsed CSS of `string` or of the file at `path`; its parse warnings are logged again."""
+        key = ("file", str(path)) if path else ("string", string)
+        if key not in self._parsed:
+            with _captured_warnings() as collected:
+                source = {"filename": str(path)} if path else {"string": string}
+                css = weasyprint.CSS(**source, font_config=self.font_config, url_fetcher=fetcher)
+            self._parsed[key] = (css, tuple(collected.messages))
+        css, messages = self._parsed[key]
+        for message in messages:
+            logging.getLogger("weasyprint").warning("%s", message)
+        return css
+
+
 def render(
     html: HtmlDocument,
     font_css: str,
@@ -121,28 +146,24 @@ def render(
     strict: bool = False,
     page_css: str = "",
     pdf_variant: str | None = None,
+    session: RenderSession | None = None,
 ) -> RenderedPdf:
     """Lay out and draw `html`; fail on any fetch outside the allowed folders or any font fallback.
 
     `font_css` comes before the layout's stylesheets, `page_css` (paper size, marks) after them.
     `pdf_variant` is a WeasyPrint variant such as 'pdf/a-3a' (tagged, with an sRGB OutputIntent).
     """
+    session = session or RenderSession()
     fetcher = RestrictedFetcher(html.readable_roots)
-    font_config = FontConfiguration()
     notes = [] if fast_subsetting_available() else [SLOW_SUBSET_WARNING]
     try:
         with _captured_warnings() as collected:
-            stylesheets = [weasyprint.CSS(string=font_css, font_config=font_config, url_fetcher=fetcher)]
-            stylesheets += [
-                weasyprint.CSS(filename=str(path), font_config=font_config, url_fetcher=fetcher)
-                for path in html.stylesheets
-            ]
+            stylesheets = [session.stylesheet(fetcher, string=font_css)]
+            stylesheets += [session.stylesheet(fetcher, path=path) for path in html.stylesheets]
             if page_css:
-                stylesheets.append(
-                    weasyprint.CSS(string=page_css, font_config=font_config, url_fetcher=fetcher)
-                )
+                stylesheets.append(session.stylesheet(fetcher, string=page_css))
             document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
-                stylesheets=stylesheets, font_config=font_config
+                stylesheets=stylesheets, font_config=session.font_config
             )
             with _structure_languages():
                 data = document.write_pdf(pdf_variant=pdf_variant)

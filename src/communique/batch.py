@@ -1,0 +1,382 @@
+"""Batch builds: many data files over a pool of worker processes, incremental through a
+content-addressed manifest, sharded for CI matrices, safe to interrupt.
+
+A worker process imports WeasyPrint once (forked from a server that preloaded it) and reuses its font
+configuration, parsed stylesheets and Jinja2 environments; it is replaced after `recycle_after`
+documents so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from communique import __version__
+from communique.errors import CommuniqueError, UsageError
+from communique.model import BuildContext
+from communique.write import write_atomic
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How a batch runs."""
+
+    jobs: int = 1
+    force: bool = False
+    """Rebuild even documents whose inputs are unchanged."""
+    fail_fast: bool = False
+    """Stop at the first failure instead of building the rest."""
+    recycle_after: int = 50
+    """Documents a worker builds before it is replaced by a fresh process."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One document's result, as recorded in the manifest."""
+
+    source: str
+    output: str
+    status: str
+    """'built', 'skipped' (unchanged, not rebuilt) or 'failed'."""
+    input_hash: str = ""
+    inputs: tuple[str, ...] = ()
+    sha256: str = ""
+    pages: int = 0
+    bytes: int = 0
+    build_seconds: float = 0.0
+    error: str = ""
+    exit_code: int = 0
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class BatchResult:
+    """Every outcome of a run, in completion order, and whether the run was cut short."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        """How many documents ended with `status`."""
+        return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+    @property
+    def exit_code(self) -> int:
+        """0 if nothing failed, else the worst failure's code (1 build failed, 2 data error)."""
+        return max((outcome.exit_code for outcome in self.outcomes if outcome.status == "failed"), default=0)
+
+    def as_json(self) -> dict[str, Any]:
+        """The report for machines (`--report json`)."""
+        return {
+            "summary": {
+                "built": self.count("built"),
+                "skipped": self.count("skipped"),
+                "failed": self.count("failed"),
+                "interrupted": self.interrupted,
+                "seconds": round(self.seconds, 3),
+            },
+            "documents": [asdict(outcome) for outcome in self.outcomes],
+        }
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'2/8' -> (2, 8); UsageError unless 1 <= i <= n."""
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise UsageError(f"--shard {text!r} is not i/n with 1 <= i <= n", hint="e.g. --shard 2/8")
+    return int(index), int(count)
+
+
+def in_shard(path: Path, shard: tuple[int, int]) -> bool:
+    """Whether `path` belongs to shard i of n: a hash of its name, so adding documents moves none."""
+    index, count = shard
+    digest = hashlib.sha256(path.as_posix().encode()).digest()
+    return int.from_bytes(digest[:8], "big") % count == index - 1
+
+
+def environment_hash(context: BuildContext) -> str:
+    """Everything besides a document's own files that affects its bytes: the tool's code, the libraries
+    that write the PDF, the fonts, and the options."""
+    digest = hashlib.sha256(f"communique {__version__}\n".encode())
+    for package in ("weasyprint", "pydyf", "pypdf", "fonttools", "jinja2", "budoux", "babel"):
+        digest.update(f"{package} {importlib.metadata.version(package)}\n".encode())
+    for path in sorted(PACKAGE_DIR.glob("*.py")):
+        digest.update(path.name.encode() + _file_hash(path).encode())
+    fonts = context.project_root / "fonts" / "manifest.json"
+    digest.update(_file_hash(fonts).encode() if fonts.is_file() else b"no fonts")
+    options = (context.layout, context.paper, context.print_marks, context.archival, context.strict)
+    digest.update(repr((options, context.source_date_epoch)).encode())
+    return digest.hexdigest()
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def input_hash(environment: str, inputs: Iterable[str], memo: dict[str, str]) -> str | None:
+    """The hash of the environment and every input file's content; None if an input is gone."""
+    digest = hashlib.sha256(environment.encode())
+    for name in inputs:
+        if name not in memo:
+            try:
+                memo[name] = _file_hash(Path(name))
+            except OSError:
+                return None
+        digest.update(f"{name}\0{memo[name]}\n".encode())
+    return digest.hexdigest()
+
+
+def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    """The documents recorded in a manifest, by source; empty if there is none or it is unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        documents: dict[str, dict[str, Any]] = data["documents"]
+        return documents if data.get("format") == MANIFEST_FORMAT else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def write_manifest(path: Path, documents: dict[str, dict[str, Any]]) -> None:
+    """Write the manifest atomically, documents sorted by source."""
+    body = {
+        "format": MANIFEST_FORMAT,
+        "tool": f"communique {__version__}",
+        "documents": dict(sorted(documents.items())),
+    }
+    write_atomic(path, (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode())
+
+
+def merge_manifests(paths: list[Path], target: Path) -> int:
+    """Combine shard manifests into `target`; return the number of documents. Later files win."""
+    merged: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        documents = read_manifest(path)
+        if not documents and not path.is_file():
+            raise UsageError(f"{path}: no such manifest", hint="give the manifest.json of each shard")
+        merged.update(documents)
+    write_manifest(target, merged)
+    return len(merged)
+
+
+def _unchanged(entry: dict[str, Any] | None, environment: str, memo: dict[str, str]) -> Outcome | None:
+    """The recorded outcome, marked skipped, if its inputs and its output are exactly as recorded."""
+    if not entry or entry.get("status") not in ("built", "skipped"):
+        return None
+    if input_hash(environment, entry.get("inputs", ()), memo) != entry.get("input_hash"):
+        return None
+    try:
+        if _file_hash(Path(entry["output"])) != entry.get("sha256"):
+            return None
+    except (OSError, KeyError):
+        return None
+    known = {name: value for name, value in entry.items() if name in Outcome.__dataclass_fields__}
+    known["inputs"] = tuple(known.get("inputs", ()))
+    known["warnings"] = tuple(known.get("warnings", ()))
+    return replace(Outcome(**known), status="skipped")
+
+
+# --- the worker side -------------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _prepare(context: BuildContext, environment: str) -> None:
+    """Set up this process for build_one: the options and a render session reused across documents."""
+    from communique.render import RenderSession
+
+    _WORKER.update(context=context, environment=environment, session=RenderSession())
+
+
+def _start_worker(context: BuildContext, environment: str) -> None:
+    """Pool initializer: the parent handles Ctrl-C, so a worker finishes its document and exits."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _prepare(context, environment)
+
+
+def build_one(source: str, out_dir: str) -> Outcome:
+    """Build one document in this process (a worker, or the parent for a single document)."""
+    from communique.pipeline import build, output_path
+
+    if "session" not in _WORKER:
+        raise RuntimeError("build_one needs _prepare first")
+    started = time.perf_counter()
+    output = str(output_path(Path(source), Path(out_dir)))
+    try:
+        result = build(Path(source), Path(out_dir), _WORKER["context"], _WORKER["session"])
+    except CommuniqueError as error:
+        return Outcome(
+            source, output, "failed", inputs=(source,), error=str(error), exit_code=error.exit_code
+        )
+    except Exception as error:  # a bug in one document must not stop the others
+        return Outcome(
+            source, output, "failed", inputs=(source,), error=f"internal error: {error!r}", exit_code=1
+        )
+    inputs = tuple(_recorded_name(path) for path in result.inputs)
+    return Outcome(
+        source,
+        output,
+        "built",
+        input_hash=input_hash(_WORKER["environment"], inputs, {}) or "",
+        inputs=inputs,
+        sha256=_file_hash(result.output),
+        pages=result.page_count,
+        bytes=result.size,
+        build_seconds=round(time.perf_counter() - started, 3),
+        warnings=result.warnings,
+    )
+
+
+def _recorded_name(path: Path) -> str:
+    """A path as the manifest records it: relative to the working folder when inside it."""
+    absolute = path.resolve()
+    return str(absolute.relative_to(Path.cwd())) if absolute.is_relative_to(Path.cwd()) else str(absolute)
+
+
+# --- the parent side -------------------------------------------------------------------------------
+
+
+def run_batch(
+    sources: list[Path],
+    out_dir: Path,
+    context: BuildContext,
+    options: BatchOptions,
+    on_outcome: Callable[[Outcome, int, int], None],
+) -> BatchResult:
+    """Build `sources` into `out_dir`, skipping unchanged ones; report each outcome as it comes.
+
+    The manifest in `out_dir` is rewritten atomically as outcomes arrive and at the end, also when
+    interrupted, so a rerun finishes the rest from the cache.
+    """
+    started = time.perf_counter()
+    environment = environment_hash(context)
+    manifest_path = out_dir / MANIFEST
+    documents = read_manifest(manifest_path)
+    result = BatchResult()
+    total = len(sources)
+    memo: dict[str, str] = {}
+    pending: list[str] = []
+    last_write = time.monotonic()
+
+    def record(outcome: Outcome) -> None:
+        nonlocal last_write
+        result.outcomes.append(outcome)
+        documents[outcome.source] = asdict(outcome)
+        on_outcome(outcome, len(result.outcomes), total)
+        if time.monotonic() - last_write > 0.5 and outcome.status != "failed":
+            write_manifest(manifest_path, documents)
+            last_write = time.monotonic()
+
+    try:
+        for source in sources:
+            name = str(source)
+            skipped = None if options.force else _unchanged(documents.get(name), environment, memo)
+            if skipped:
+                record(skipped)
+            else:
+                pending.append(name)
+        if len(pending) == 1:  # one document: no pool to start, the fastest single build
+            _prepare(context, environment)
+            record(build_one(pending[0], str(out_dir)))
+        elif pending:
+            _run_pool(pending, out_dir, context, environment, options, record, result)
+    except KeyboardInterrupt:
+        result.interrupted = True
+    finally:
+        _remove_partial_files(out_dir, sources)
+        # A run that built nothing into a fresh folder leaves it empty: no manifest of failures only.
+        if manifest_path.exists() or any(outcome.status != "failed" for outcome in result.outcomes):
+            write_manifest(manifest_path, documents)
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+def _run_pool(
+    pending: list[str],
+    out_dir: Path,
+    context: BuildContext,
+    environment: str,
+    options: BatchOptions,
+    record: Callable[[Outcome], None],
+    result: BatchResult,
+) -> None:
+    """Build `pending` over worker processes. A document whose worker died is retried once in a fresh
+    pool; if it kills that one too it is recorded as failed."""
+    tries: dict[str, int] = {}
+    queue = list(pending)
+    while queue:
+        retry: list[str] = []
+        with _pool(context, environment, options) as pool:
+            futures: dict[Future[Outcome], str] = {
+                pool.submit(build_one, name, str(out_dir)): name for name in queue
+            }
+            waiting = set(futures)
+            try:
+                while waiting:
+                    done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        name = futures[future]
+                        try:
+                            outcome = future.result()
+                        except BrokenProcessPool:
+                            tries[name] = tries.get(name, 0) + 1
+                            if tries[name] < 2:
+                                retry.append(name)
+                                continue
+                            outcome = Outcome(
+                                name,
+                                str(out_dir / f"{Path(name).stem}.pdf"),
+                                "failed",
+                                inputs=(name,),
+                                error=f"{name}: its worker process died (killed, or out of memory)",
+                                exit_code=1,
+                            )
+                        record(outcome)
+                        if options.fail_fast and outcome.status == "failed":
+                            pool.shutdown(wait=True, cancel_futures=True)
+                            return
+            except KeyboardInterrupt:
+                # Workers ignore SIGINT: let the documents in progress finish, drop the rest.
+                result.interrupted = True
+                pool.shutdown(wait=True, cancel_futures=True)
+                for future in waiting:
+                    if future.done() and not future.cancelled() and future.exception() is None:
+                        record(future.result())
+                return
+        queue = retry
+
+
+def _pool(context: BuildContext, environment: str, options: BatchOptions) -> ProcessPoolExecutor:
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    mp_context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        mp_context.set_forkserver_preload(["communique.pipeline"])  # workers start with WeasyPrint loaded
+    return ProcessPoolExecutor(
+        max_workers=options.jobs,
+        mp_context=mp_context,
+        initializer=_start_worker,
+        initargs=(context, environment),
+        max_tasks_per_child=options.recycle_after,
+    )
+
+
+def _remove_partial_files(out_dir: Path, sources: list[Path]) -> None:
+    """Remove temporary files a killed worker may have left for these documents."""
+    for source in sources:
+        for partial in out_dir.glob(f".{source.stem}.pdf.*.part"):
+            partial.unlink(missing_ok=True)
