@@ -19,7 +19,10 @@ def test_build_names_the_pdf_after_the_data_file(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "renamed.pdf").is_file()
     assert "renamed.pdf" in result.stdout and "pages" in result.stdout
-    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["manifest.json", "renamed.pdf"]  # no temp files
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [
+        "manifest.json",
+        "renamed.pdf",
+    ]  # no temp files
 
 
 def test_console_script_and_default_out_folder(tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ import hashlib
 import importlib.metadata
 import json
 import multiprocessing
-import os
 import signal
 import time
 from collections.abc import Callable, Iterable
@@ -299,8 +298,10 @@ def run_batch(
         result.interrupted = True
     finally:
         _remove_partial_files(out_dir, sources)
-        # A run that built nothing into a fresh folder leaves it empty: no manifest of failures only.
-        if manifest_path.exists() or any(outcome.status != "failed" for outcome in result.outcomes):
+        # A run whose every document failed leaves a fresh folder empty: no manifest of failures only.
+        # A shard with no documents still writes its (empty) manifest for the merge.
+        succeeded = any(outcome.status != "failed" for outcome in result.outcomes)
+        if manifest_path.exists() or succeeded or not sources:
             write_manifest(manifest_path, documents)
         result.seconds = time.perf_counter() - started
     return result
