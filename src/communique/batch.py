@@ -2,8 +2,8 @@
 content-addressed manifest, sharded for CI matrices, safe to interrupt.
 
 A worker process imports WeasyPrint once (forked from a server that preloaded it) and reuses its font
-configuration, parsed stylesheets and Jinja2 environments; it is replaced after `recycle_after`
-documents so memory stays flat.
+configuration, parsed stylesheets and Jinja2 environments; workers are replaced after about
+`recycle_after` documents each so memory stays flat.
 """
 
 from __future__ import annotations
@@ -319,8 +319,12 @@ def _run_pool(
     """Build `pending` over worker processes. A document whose worker died is retried once in a fresh
     pool; if it kills that one too it is recorded as failed."""
     tries: dict[str, int] = {}
+    # Workers are recycled by giving each pool at most `recycle_after` documents per worker: Python
+    # 3.11's max_tasks_per_child can hang the pool when a worker retires (seen here after 50 documents).
+    chunk = options.jobs * options.recycle_after
     queue = list(pending)
     while queue:
+        queue, later = queue[:chunk], queue[chunk:]
         retry: list[str] = []
         with _pool(context, environment, options) as pool:
             futures: dict[Future[Outcome], str] = {
@@ -359,7 +363,7 @@ def _run_pool(
                     if future.done() and not future.cancelled() and future.exception() is None:
                         record(future.result())
                 return
-        queue = retry
+        queue = retry + later
 
 
 def _pool(context: BuildContext, environment: str, options: BatchOptions) -> ProcessPoolExecutor:
@@ -372,7 +376,6 @@ def _pool(context: BuildContext, environment: str, options: BatchOptions) -> Pro
         mp_context=mp_context,
         initializer=_start_worker,
         initargs=(context, environment),
-        max_tasks_per_child=options.recycle_after,
     )
 
 

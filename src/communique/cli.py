@@ -181,8 +181,11 @@ class _Progress:
 def _merge(args: argparse.Namespace) -> int:
     from communique.batch import merge_manifests
 
-    count = merge_manifests([Path(name) for name in args.manifests], Path(args.out))
-    print(f"merged {len(args.manifests)} manifests ({count} documents) into {args.out}")
+    names = [
+        match for name in args.manifests for match in (sorted(glob.glob(name, recursive=True)) or [name])
+    ]
+    count = merge_manifests([Path(name) for name in names], Path(args.out))
+    print(f"merged {len(names)} manifests ({count} documents) into {args.out}")
     return EXIT_OK
 
 
