@@ -27,6 +27,7 @@ format: $(READY)
 
 bench: $(READY)
 	$(BIN)/python bench/bench_build.py
+	$(BIN)/python bench/bench_batch.py
 
 setup: $(READY)
 

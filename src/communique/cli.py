@@ -181,9 +181,8 @@ class _Progress:
 def _merge(args: argparse.Namespace) -> int:
     from communique.batch import merge_manifests
 
-    names = [
-        match for name in args.manifests for match in (sorted(glob.glob(name, recursive=True)) or [name])
-    ]
+    patterns = args.manifests
+    names = [m for name in patterns for m in (sorted(glob.glob(name, recursive=True)) or [name])]  # noqa: PTH207
     count = merge_manifests([Path(name) for name in names], Path(args.out))
     print(f"merged {len(names)} manifests ({count} documents) into {args.out}")
     return EXIT_OK

@@ -107,11 +107,15 @@ def check_coverage(communique: Communique, bundled: tuple[FontFace, ...]) -> Non
     for face in bundled:
         by_family.setdefault(face.family, []).append(face)
 
+    checked: dict[tuple[str, str], bool] = {}
+
     def drawable(char: str, lang: str) -> bool:
-        return any(
-            family in by_family and all(face.covers(char) for face in by_family[family])
-            for family in stack(lang)
-        )
+        if (char, lang) not in checked:  # a long document repeats its characters many times
+            checked[char, lang] = any(
+                family in by_family and all(face.covers(char) for face in by_family[family])
+                for family in stack(lang)
+            )
+        return checked[char, lang]
 
     problems = []
     for localized in communique.texts():
