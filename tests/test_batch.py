@@ -149,6 +149,7 @@ def start_batch(data: Path, out: Path) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "CI": "1"},
+        start_new_session=True,  # its own process group, as a terminal's foreground job
     )
 
 
@@ -171,7 +172,7 @@ def test_ctrl_c_leaves_no_partial_pdf_and_a_rerun_finishes(tmp_path: Path) -> No
     data, out = corpus(tmp_path / "data", 16), tmp_path / "out"
     process = start_batch(data, out)
     wait_for_first_build(process)
-    process.send_signal(signal.SIGINT)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches every process of the group, workers too
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr

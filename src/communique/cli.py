@@ -11,7 +11,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from communique import __version__
 from communique.errors import CommuniqueError, UsageError
@@ -271,14 +271,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"communique {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    build = commands.add_parser(
+    def command(name: str, run: Callable[[argparse.Namespace], int], summary: str, description: str) -> Any:
+        sub = commands.add_parser(name, parents=[common], help=summary, description=description)
+        sub.set_defaults(run=run)
+        return sub
+
+    build = command(
         "build",
-        parents=[common],
-        help="build data files into PDFs",
-        description="Build each data file into <out>/<stem>.pdf. Dates in the PDF "
+        _build,
+        "build data files into PDFs",
+        "Build each data file into <out>/<stem>.pdf. Dates in the PDF "
         "come from SOURCE_DATE_EPOCH when set, else from the communique's date.",
     )
-    build.add_argument("paths", nargs="+", metavar="PATH", help="data files, or folders of .yaml files")
+    build.add_argument(
+        "paths", nargs="+", metavar="PATH", help="data files, folders of .yaml files, or globs"
+    )
     build.add_argument("--out", default="build", help="output folder (default: build/)")
     build.add_argument("--layout", help="layout to use instead of the data file's `layout`")
     build.add_argument("--strict", action="store_true", help="treat every rendering warning as an error")
@@ -303,69 +310,53 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write a tagged PDF/A-3a archival copy that carries its source data and images",
     )
-    build.set_defaults(run=_build)
 
-    verify = commands.add_parser(
+    verify = command(
         "verify",
-        parents=[common],
-        help="check PDF/A conformance with every validator available",
-        description="Check PDFs against the PDF/A flavour they declare with page-validation, pikepdf.pdfa "
+        _verify,
+        "check PDF/A conformance with every validator available",
+        "Check PDFs against the PDF/A flavour they declare with page-validation, pikepdf.pdfa "
         "and qpdf --check; every finding is shown with its rule. Exit 1 if any file is not valid.",
     )
     verify.add_argument("pdfs", nargs="+", metavar="PDF", help="PDF files")
     verify.add_argument("--json", action="store_true", help="print JSON for machines")
-    verify.set_defaults(run=_verify)
 
-    extract = commands.add_parser(
+    extract = command(
         "extract",
-        parents=[common],
-        help="write out the source files an archival PDF carries",
-        description="Write the data file and images embedded in an archival PDF into a folder, "
+        _extract,
+        "write out the source files an archival PDF carries",
+        "Write the data file and images embedded in an archival PDF into a folder, "
         "and print the command that rebuilds the same PDF from them.",
     )
     extract.add_argument("pdf", help="an archival PDF (built with --archival)")
     extract.add_argument("--out", default=".", help="folder to write the files into (default: .)")
-    extract.set_defaults(run=_extract)
 
-    merge = commands.add_parser(
+    merge = command(
         "merge",
-        parents=[common],
-        help="combine the manifests of sharded builds",
-        description="Combine the manifest.json of each shard of a sharded build into one manifest.",
+        _merge,
+        "combine the manifests of sharded builds",
+        "Combine the manifest.json of each shard of a sharded build into one manifest.",
     )
-    merge.add_argument("manifests", nargs="+", metavar="MANIFEST", help="manifest.json files of the shards")
+    merge.add_argument("manifests", nargs="+", metavar="MANIFEST", help="manifest.json files (or globs)")
     merge.add_argument("--out", required=True, help="the combined manifest to write")
-    merge.set_defaults(run=_merge)
 
-    validate = commands.add_parser(
+    validate = command(
         "validate",
-        parents=[common],
-        help="check data files without building",
-        description="Check data files: format, languages, layout and font coverage.",
+        _validate,
+        "check data files without building",
+        "Check data files: format, languages, layout and font coverage.",
     )
     validate.add_argument("paths", nargs="+", metavar="PATH", help="data files, or folders of .yaml files")
-    validate.set_defaults(run=_validate)
 
-    inspect = commands.add_parser(
+    inspect = command(
         "inspect",
-        parents=[common],
-        help="show the structure of a built PDF",
-        description="Pages, metadata, bookmarks, fonts and page labels of a PDF.",
+        _inspect,
+        "show the structure of a built PDF",
+        "Pages, metadata, bookmarks, fonts and page labels of a PDF.",
     )
     inspect.add_argument("pdf", help="a PDF file")
     inspect.add_argument("--json", action="store_true", help="print JSON for machines")
-    inspect.set_defaults(run=_inspect)
 
-    layouts = commands.add_parser(
-        "layouts", parents=[common], help="list the available layouts", description="List the layouts."
-    )
-    layouts.set_defaults(run=_layouts)
-
-    schema = commands.add_parser(
-        "schema",
-        parents=[common],
-        help="print the data format as JSON Schema",
-        description="Print the JSON Schema of communique data files.",
-    )
-    schema.set_defaults(run=_schema)
+    command("layouts", _layouts, "list the available layouts", "List the layouts.")
+    command("schema", _schema, "print the data format as JSON Schema", "Print the JSON Schema of data files.")
     return parser
