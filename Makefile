@@ -9,6 +9,8 @@ SEEDS := $(wildcard seeds/*.yaml)
 
 build: $(READY)
 	$(BIN)/communique build $(SEEDS) --out build/ --strict
+	$(BIN)/communique build $(SEEDS) --out build/archival/ --archival --strict
+	$(BIN)/communique verify build/archival/*.pdf
 
 test: $(READY)
 	$(BIN)/python -m pytest

@@ -121,8 +121,8 @@ def _pikepdf(path: Path, flavour: str) -> ValidatorResult:
         level = _LEVEL_B_ONLY.search(finding.message)
         if level and flavour[1:] == level.group(1):
             notes.append(
-                f"{finding.rule} not applicable: pikepdf checks level b only, the file declares level "
-                f"{level.group(1).lower()}, which includes every level b requirement (checked by the others)"
+                f"{finding.rule} (conformance must be B) not applicable: pikepdf checks level b only; the "
+                f"file declares level {level.group(1).lower()}, which page-validation checks in full"
             )
             continue
         findings.append(Finding(finding.rule, f"{finding.message} ({finding.kind} at {finding.where})"))
