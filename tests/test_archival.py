@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -58,6 +59,22 @@ def test_verify_command_reports_each_validator(archival: dict[str, Path]) -> Non
     assert result.returncode == 0, result.stdout + result.stderr
     assert "valid (PDF/A-3A)" in result.stdout
     assert result.stdout.count("  pass  ") == 3
+    machine = json.loads(run_cli("verify", str(archival["sequential"]), "--json").stdout)
+    assert machine[0]["passed"] is True and machine[0]["declared"] == "PDF/A-3A"
+    assert [v["passed"] for v in machine[0]["validators"]] == [True, True, True]
+
+
+def test_inspect_shows_the_archival_declaration_and_files(archival: dict[str, Path]) -> None:
+    report = json.loads(run_cli("inspect", str(archival["parallel"]), "--json").stdout)
+    assert report["pdfa"] == "PDF/A-3A" and report["tagged"] is True
+    assert report["attachments"] == [
+        {
+            "name": "tokyo-helsinki-2023.yaml",
+            "media_type": "application/yaml",
+            "relationship": "Source",
+            "bytes": len(SEED.read_bytes()),
+        }
+    ]
 
 
 def test_archival_structure(archival: dict[str, Path]) -> None:

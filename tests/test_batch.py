@@ -206,3 +206,12 @@ def test_make_build_writes_a_manifest_of_the_seeds(tmp_path: Path) -> None:
     result = run_cli("build", "seeds", "--out", str(out), "--strict")
     assert result.returncode == 0, result.stderr
     assert manifest(out)["seeds/tokyo-helsinki-2023.yaml"]["status"] == "built"
+
+
+def test_two_data_files_that_would_write_the_same_pdf_are_refused(tmp_path: Path) -> None:
+    corpus(tmp_path / "a", 1)
+    corpus(tmp_path / "b", 1)
+    result = run_cli("build", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "would all write the same PDF" in result.stderr and "doc000.yaml" in result.stderr
+    assert not (tmp_path / "out").exists()

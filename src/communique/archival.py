@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from io import BytesIO
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from communique.errors import CommuniqueError, DataError, UsageError
 from communique.model import Archival, Communique, EmbeddedSource
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 MEDIA_TYPES = {
     ".yaml": "application/yaml",
@@ -40,23 +44,30 @@ def _embedded(path: Path, folder: Path, description: str) -> EmbeddedSource:
     )
 
 
+def associated_files(reader: PdfReader) -> tuple[tuple[str, EmbeddedSource], ...]:
+    """(AFRelationship, file) for every associated file listed in the catalog's /AF, in order."""
+    files = []
+    for reference in reader.root_object.get("/AF", []):
+        spec = reference.get_object()
+        stream = spec["/EF"]["/F"].get_object()
+        media_type = str(stream.get("/Subtype", "/application/octet-stream"))[1:]
+        name = str(spec.get("/UF") or spec["/F"])
+        source = EmbeddedSource(name, stream.get_data(), media_type, str(spec.get("/Desc", "")))
+        files.append((str(spec.get("/AFRelationship", "/Unspecified"))[1:], source))
+    return tuple(files)
+
+
 def embedded_sources(pdf: bytes, origin: str) -> tuple[EmbeddedSource, ...]:
     """The associated source files of an archival PDF, in the order they were embedded."""
     import pypdf
     from pypdf.errors import PdfReadError
 
     try:
-        reader = pypdf.PdfReader(BytesIO(pdf))
-        associated = reader.root_object.get("/AF", [])
-        files = []
-        for reference in associated:
-            spec = reference.get_object()
-            if spec.get("/AFRelationship") != "/Source":
-                continue
-            stream = spec["/EF"]["/F"].get_object()
-            subtype = str(stream.get("/Subtype", "/application/octet-stream"))[1:]
-            name = str(spec.get("/UF") or spec["/F"])
-            files.append(EmbeddedSource(name, stream.get_data(), subtype, str(spec.get("/Desc", ""))))
+        files = [
+            source
+            for relationship, source in associated_files(pypdf.PdfReader(BytesIO(pdf)))
+            if relationship == "Source"
+        ]
     except (PdfReadError, KeyError, AttributeError, TypeError, ValueError) as error:
         raise CommuniqueError(
             f"{origin}: cannot read its embedded files ({error})", hint="is it a communique archival copy?"

@@ -262,6 +262,7 @@ def run_batch(
     The manifest in `out_dir` is rewritten atomically as outcomes arrive and at the end, also when
     interrupted, so a rerun finishes the rest from the cache.
     """
+    _refuse_shared_outputs(sources)
     started = time.perf_counter()
     environment = environment_hash(context)
     manifest_path = out_dir / MANIFEST
@@ -377,6 +378,20 @@ def _pool(context: BuildContext, environment: str, options: BatchOptions) -> Pro
         initializer=_start_worker,
         initargs=(context, environment),
     )
+
+
+def _refuse_shared_outputs(sources: list[Path]) -> None:
+    """UsageError if two data files would write the same PDF (same name in different folders)."""
+    by_stem: dict[str, list[Path]] = {}
+    for source in sources:
+        by_stem.setdefault(source.stem, []).append(source)
+    clashes = [paths for paths in by_stem.values() if len(paths) > 1]
+    if clashes:
+        names = "; ".join(" and ".join(map(str, paths)) for paths in clashes)
+        raise UsageError(
+            f"these data files would all write the same PDF: {names}",
+            hint="rename one of them, or build them into different --out folders",
+        )
 
 
 def _remove_partial_files(out_dir: Path, sources: list[Path]) -> None:

@@ -11,6 +11,7 @@ import pypdf
 from pypdf.errors import PdfReadError
 from pypdf.generic import DictionaryObject
 
+from communique.archival import associated_files
 from communique.errors import UsageError
 
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
@@ -36,6 +37,16 @@ class Bookmark:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """One associated file of the PDF (archival copies carry their source data and images)."""
+
+    name: str
+    media_type: str
+    relationship: str
+    bytes: int
+
+
+@dataclass(frozen=True)
 class PdfReport:
     """What `communique inspect` shows."""
 
@@ -48,6 +59,10 @@ class PdfReport:
     bookmarks: tuple[Bookmark, ...]
     fonts: tuple[FontReport, ...]
     page_labels: tuple[str, ...]
+    pdfa: str | None
+    """The PDF/A flavour the XMP declares, e.g. 'PDF/A-3A'."""
+    tagged: bool
+    attachments: tuple[Attachment, ...]
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-serialisable form of the report."""
@@ -66,6 +81,7 @@ def inspect_pdf(path: Path) -> PdfReport:
     root = reader.root_object
     box = reader.pages[0].mediabox if pages else None
     metadata_stream = root.get("/Metadata")
+    xmp = metadata_stream.get_object().get_data().decode("utf-8") if metadata_stream else None
     return PdfReport(
         path=str(path),
         pages=pages,
@@ -74,11 +90,25 @@ def inspect_pdf(path: Path) -> PdfReport:
         else (0.0, 0.0),
         lang=str(root["/Lang"]) if "/Lang" in root else None,
         metadata={str(key): str(value) for key, value in (reader.metadata or {}).items()},
-        xmp=metadata_stream.get_object().get_data().decode("utf-8") if metadata_stream else None,
+        xmp=xmp,
         bookmarks=_bookmarks(reader, reader.outline),
         fonts=_fonts(reader),
         page_labels=tuple(reader.page_labels),
+        pdfa=_pdfa(xmp or ""),
+        tagged="/StructTreeRoot" in root,
+        attachments=tuple(
+            Attachment(file.name, file.media_type, relationship, len(file.data))
+            for relationship, file in associated_files(reader)
+        ),
     )
+
+
+def _pdfa(xmp: str) -> str | None:
+    part = re.search(r"<pdfaid:part>\s*(\d)\s*<", xmp) or re.search(r'pdfaid:part="(\d)"', xmp)
+    level = re.search(r"<pdfaid:conformance>\s*([ABU])\s*<", xmp) or re.search(
+        r'pdfaid:conformance="([ABU])"', xmp
+    )
+    return f"PDF/A-{part.group(1)}{level.group(1) if level else ''}" if part else None
 
 
 def _bookmarks(reader: pypdf.PdfReader, outline: list[Any]) -> tuple[Bookmark, ...]:
@@ -136,4 +166,11 @@ def format_report(report: PdfReport) -> str:
         for font in report.fonts
     ]
     lines.append(f"  page labels: {', '.join(report.page_labels)}")
+    lines.append(f"  PDF/A: {report.pdfa or 'not declared'}; tagged: {'yes' if report.tagged else 'no'}")
+    if report.attachments:
+        lines.append("  associated files:")
+        lines += [
+            f"    {file.name} ({file.media_type}, {file.bytes} bytes, relationship {file.relationship})"
+            for file in report.attachments
+        ]
     return "\n".join(lines)
