@@ -86,6 +86,8 @@ def test_archival_structure(archival: dict[str, Path]) -> None:
         assert "/Encrypt" not in pdf.trailer and "/JavaScript" not in root.get("/Names", {})
         metadata = root.Metadata
         assert "/Filter" not in metadata  # readable by any tool
+        packets = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Type") == "/Metadata"]
+        assert len(packets) == 1  # WeasyPrint's own XMP replaced, not left behind
         xmp = metadata.read_bytes().decode()
         assert "<pdfaid:part>3</pdfaid:part>" in xmp and "<pdfaid:conformance>A</pdfaid:conformance>" in xmp
         assert xmp.count("<dc:title>") == 1 and 'xml:lang="ja"' in xmp and 'xml:lang="en"' in xmp

@@ -8,6 +8,7 @@ configuration, parsed stylesheets and Jinja2 environments; workers are replaced 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import json
@@ -216,6 +217,10 @@ def build_one(source: str, out_dir: str) -> Outcome:
         raise RuntimeError("build_one needs _prepare first")
     started = time.perf_counter()
     output = str(output_path(Path(source), Path(out_dir)))
+    # The data file is hashed before it is read, so an edit during the build is not taken as built.
+    memo: dict[str, str] = {}
+    with contextlib.suppress(OSError):  # an unreadable file: the build reports it
+        memo[_recorded_name(Path(source))] = _file_hash(Path(source))
     try:
         result = build(Path(source), Path(out_dir), _WORKER["context"], _WORKER["session"])
     except CommuniqueError as error:
@@ -224,14 +229,19 @@ def build_one(source: str, out_dir: str) -> Outcome:
         )
     except Exception as error:  # a bug in one document must not stop the others
         return Outcome(
-            source, output, "failed", inputs=(source,), error=f"internal error: {error!r}", exit_code=1
+            source,
+            output,
+            "failed",
+            inputs=(source,),
+            error=f"{source}: internal error: {error!r}",
+            exit_code=1,
         )
     inputs = tuple(_recorded_name(path) for path in result.inputs)
     return Outcome(
         source,
         output,
         "built",
-        input_hash=input_hash(_WORKER["environment"], inputs, {}) or "",
+        input_hash=input_hash(_WORKER["environment"], inputs, memo) or "",
         inputs=inputs,
         sha256=_file_hash(result.output),
         pages=result.page_count,

@@ -64,7 +64,11 @@ def finish(
     stream.set_data(xmp)
     stream[NameObject("/Type")] = NameObject("/Metadata")
     stream[NameObject("/Subtype")] = NameObject("/XML")
-    writer.root_object[NameObject("/Metadata")] = writer._add_object(stream)
+    existing = writer.root_object.raw_get("/Metadata") if "/Metadata" in writer.root_object else None
+    if existing is None:  # print builds: WeasyPrint writes no XMP
+        writer.root_object[NameObject("/Metadata")] = writer._add_object(stream)
+    else:  # PDF/A builds: take the place of WeasyPrint's compressed XMP, leaving no orphan behind
+        writer._replace_object(existing, stream)
     if archival:
         _embed_sources(writer, archival.sources, clock)
         _drop_empty_resources(writer)
