@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from communique import __version__
-from communique.errors import CommuniqueError, UsageError
+from communique.errors import CommuniqueError, ErrorList, UsageError
 from communique.model import BuildContext
-from communique.write import write_atomic
+from communique.write import output_path, remove_partial_files, write_atomic
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -108,6 +108,11 @@ def in_shard(path: Path, shard: tuple[int, int]) -> bool:
     index, count = shard
     digest = hashlib.sha256(path.as_posix().encode()).digest()
     return int.from_bytes(digest[:8], "big") % count == index - 1
+
+
+def select_shard(sources: list[Path], shard: tuple[int, int]) -> list[Path]:
+    """The sources of shard i of n, in their order."""
+    return [source for source in sources if in_shard(source, shard)]
 
 
 def environment_hash(context: BuildContext) -> str:
@@ -211,7 +216,7 @@ def _start_worker(context: BuildContext, environment: str) -> None:
 
 def build_one(source: str, out_dir: str) -> Outcome:
     """Build one document in this process (a worker, or the parent for a single document)."""
-    from communique.pipeline import build, output_path
+    from communique.pipeline import build
 
     if "session" not in _WORKER:
         raise RuntimeError("build_one needs _prepare first")
@@ -224,9 +229,10 @@ def build_one(source: str, out_dir: str) -> Outcome:
     try:
         result = build(Path(source), Path(out_dir), _WORKER["context"], _WORKER["session"])
     except CommuniqueError as error:
-        return Outcome(
-            source, output, "failed", inputs=(source,), error=str(error), exit_code=error.exit_code
-        )
+        # Every message names its file: located errors (and lists of them) already start with it.
+        located = error.location is not None or isinstance(error, ErrorList)
+        message = str(error) if located else f"{source}: {error}"
+        return Outcome(source, output, "failed", inputs=(source,), error=message, exit_code=error.exit_code)
     except Exception as error:  # a bug in one document must not stop the others
         return Outcome(
             source,
@@ -308,7 +314,8 @@ def run_batch(
     except KeyboardInterrupt:
         result.interrupted = True
     finally:
-        _remove_partial_files(out_dir, sources)
+        for source in sources:  # what a killed worker may have left
+            remove_partial_files(output_path(source, out_dir))
         # A run whose every document failed leaves a fresh folder empty: no manifest of failures only.
         # A shard with no documents still writes its (empty) manifest for the merge.
         succeeded = any(outcome.status != "failed" for outcome in result.outcomes)
@@ -356,7 +363,7 @@ def _run_pool(
                                 continue
                             outcome = Outcome(
                                 name,
-                                str(out_dir / f"{Path(name).stem}.pdf"),
+                                str(output_path(Path(name), out_dir)),
                                 "failed",
                                 inputs=(name,),
                                 error=f"{name}: its worker process died (killed, or out of memory)",
@@ -392,20 +399,13 @@ def _pool(context: BuildContext, environment: str, options: BatchOptions) -> Pro
 
 def _refuse_shared_outputs(sources: list[Path]) -> None:
     """UsageError if two data files would write the same PDF (same name in different folders)."""
-    by_stem: dict[str, list[Path]] = {}
+    by_output: dict[Path, list[Path]] = {}
     for source in sources:
-        by_stem.setdefault(source.stem, []).append(source)
-    clashes = [paths for paths in by_stem.values() if len(paths) > 1]
+        by_output.setdefault(output_path(source, Path()), []).append(source)
+    clashes = [paths for paths in by_output.values() if len(paths) > 1]
     if clashes:
         names = "; ".join(" and ".join(map(str, paths)) for paths in clashes)
         raise UsageError(
             f"these data files would all write the same PDF: {names}",
             hint="rename one of them, or build them into different --out folders",
         )
-
-
-def _remove_partial_files(out_dir: Path, sources: list[Path]) -> None:
-    """Remove temporary files a killed worker may have left for these documents."""
-    for source in sources:
-        for partial in out_dir.glob(f".{source.stem}.pdf.*.part"):
-            partial.unlink(missing_ok=True)

@@ -97,13 +97,13 @@ def _each(files: list[Path], step: Callable[[Path], None]) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from communique.batch import BatchOptions, in_shard, parse_shard, run_batch
+    from communique.batch import BatchOptions, parse_shard, run_batch, select_shard
     from communique.model import BuildContext
 
     files = _data_files(args.paths)
     if args.shard:
         shard = parse_shard(args.shard)
-        files = [path for path in files if in_shard(path, shard)]
+        files = select_shard(files, shard)
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs}: give at least 1", hint="--jobs 2 uses two worker processes")
     context = BuildContext(
@@ -144,9 +144,7 @@ class _Progress:
         for warning in outcome.warnings:
             self._above(f"warning: {outcome.source}: {warning}", sys.stderr)
         if outcome.status == "failed":
-            self._above(
-                outcome.error if outcome.error.count(":") >= 2 else f"error: {outcome.error}", sys.stderr
-            )
+            self._above(outcome.error, sys.stderr)
         elif not self.quiet and not self.bar:
             if outcome.status == "built":
                 detail = (

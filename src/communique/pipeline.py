@@ -14,7 +14,7 @@ from communique.model import BuildContext, BuildResult
 from communique.paper import page_css
 from communique.render import RenderSession, render
 from communique.typeset import typeset
-from communique.write import write_atomic
+from communique.write import output_path, write_atomic
 
 
 def build_clock(date: datetime.date, source_date_epoch: int | None) -> datetime.datetime:
@@ -22,11 +22,6 @@ def build_clock(date: datetime.date, source_date_epoch: int | None) -> datetime.
     if source_date_epoch is not None:
         return datetime.datetime.fromtimestamp(source_date_epoch, datetime.UTC)
     return datetime.datetime.combine(date, datetime.time(), datetime.UTC)
-
-
-def output_path(source: Path, out_dir: Path) -> Path:
-    """`x/foo.yaml` -> `<out_dir>/foo.pdf`."""
-    return out_dir / f"{source.stem}.pdf"
 
 
 def build(

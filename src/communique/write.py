@@ -9,11 +9,31 @@ from pathlib import Path
 from communique.errors import OutputError
 
 
+def output_path(source: Path, out_dir: Path) -> Path:
+    """`x/foo.yaml` -> `<out_dir>/foo.pdf`."""
+    return out_dir / f"{source.stem}.pdf"
+
+
+def _partial_prefix(target: Path) -> str:
+    return f".{target.name}."
+
+
+PARTIAL_SUFFIX = ".part"
+
+
+def remove_partial_files(target: Path) -> None:
+    """Remove temporary files that a process killed inside write_atomic(target) left behind."""
+    for partial in target.parent.glob(f"{_partial_prefix(target)}*{PARTIAL_SUFFIX}"):
+        partial.unlink(missing_ok=True)
+
+
 def write_atomic(target: Path, data: bytes) -> None:
     """Write `data` to `target` so that readers see either the old file or the whole new one."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=_partial_prefix(target), suffix=PARTIAL_SUFFIX, dir=target.parent
+        )
     except OSError as error:
         raise OutputError(
             f"cannot write to {target.parent}: {error.strerror}",
