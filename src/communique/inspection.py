@@ -13,6 +13,7 @@ from pypdf.generic import DictionaryObject
 
 from communique.archival import associated_files
 from communique.errors import UsageError
+from communique.verify import declared_flavour
 
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 
@@ -94,21 +95,13 @@ def inspect_pdf(path: Path) -> PdfReport:
         bookmarks=_bookmarks(reader, reader.outline),
         fonts=_fonts(reader),
         page_labels=tuple(reader.page_labels),
-        pdfa=_pdfa(xmp or ""),
+        pdfa=f"PDF/A-{flavour}" if (flavour := declared_flavour(path.read_bytes(), path)) else None,
         tagged="/StructTreeRoot" in root,
         attachments=tuple(
             Attachment(file.name, file.media_type, relationship, len(file.data))
             for relationship, file in associated_files(reader)
         ),
     )
-
-
-def _pdfa(xmp: str) -> str | None:
-    part = re.search(r"<pdfaid:part>\s*(\d)\s*<", xmp) or re.search(r'pdfaid:part="(\d)"', xmp)
-    level = re.search(r"<pdfaid:conformance>\s*([ABU])\s*<", xmp) or re.search(
-        r'pdfaid:conformance="([ABU])"', xmp
-    )
-    return f"PDF/A-{part.group(1)}{level.group(1) if level else ''}" if part else None
 
 
 def _bookmarks(reader: pypdf.PdfReader, outline: list[Any]) -> tuple[Bookmark, ...]:
