@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, SEED
 
 from communique.errors import RenderError
 from communique.fonts import face_css, faces
-from communique.model import HtmlDocument
+from communique.model import BuildContext, HtmlDocument
+from communique.pipeline import build
 from communique.render import (
     SLOW_SUBSET_WARNING,
     RefusedURLError,
+    RenderSession,
     RestrictedFetcher,
     fast_subsetting_available,
     render,
@@ -89,3 +92,17 @@ def test_slow_subsetting_is_reported_loudly(tmp_path: Path, monkeypatch: pytest.
     )
     assert SLOW_SUBSET_WARNING in rendered.warnings
     assert "libharfbuzz-subset0" in SLOW_SUBSET_WARNING and "50x slower" in SLOW_SUBSET_WARNING
+
+
+def test_a_reused_session_reports_stylesheet_warnings_to_every_build(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "layouts", tmp_path / "layouts")
+    (tmp_path / "fonts").symlink_to(ROOT / "fonts")
+    with (tmp_path / "layouts" / "sequential" / "style.css").open("a") as css:
+        css.write("p { colour: red; }\n")
+    session = RenderSession()
+    for number in range(2):  # the second build takes the parsed stylesheet from the session
+        with pytest.raises(RenderError) as failure:
+            build(SEED, tmp_path / f"out{number}", BuildContext(tmp_path, strict=True), session)
+        assert str(failure.value).count("unknown property") == 1
+    lenient = build(SEED, tmp_path / "out", BuildContext(tmp_path), session)
+    assert sum("colour: red" in warning for warning in lenient.warnings) == 1

@@ -125,18 +125,26 @@ class RenderSession:
         self.font_config = FontConfiguration()
         self._parsed: dict[tuple[str, str], tuple[Any, tuple[str, ...]]] = {}
 
-    def stylesheet(self, fetcher: URLFetcher, *, string: str = "", path: Path | None = None) -> Any:
-        """The parsed CSS of `string` or of the file at `path`; its parse warnings are logged again."""
-        key = ("file", str(path)) if path else ("string", string)
-        if key not in self._parsed:
-            with _captured_warnings() as collected:
-                source = {"filename": str(path)} if path else {"string": string}
-                css = weasyprint.CSS(**source, font_config=self.font_config, url_fetcher=fetcher)
-            self._parsed[key] = (css, tuple(collected.messages))
-        css, messages = self._parsed[key]
-        for message in messages:
-            logging.getLogger("weasyprint").warning("%s", message)
-        return css
+    def stylesheets(
+        self, fetcher: URLFetcher, font_css: str, paths: tuple[Path, ...], page_css: str
+    ) -> tuple[list[Any], list[str]]:
+        """The parsed stylesheets in cascade order, and the warnings their parsing gave (cached with
+        them, so a reused stylesheet reports its problems to every build, as `--strict` needs)."""
+        sources = [("string", font_css), *(("file", str(path)) for path in paths)]
+        sources += [("string", page_css)] if page_css else []
+        parsed: list[Any] = []
+        messages: list[str] = []
+        for key in sources:
+            if key not in self._parsed:
+                with _captured_warnings() as collected:
+                    kind, value = key
+                    source = {"filename": value} if kind == "file" else {"string": value}
+                    css = weasyprint.CSS(**source, font_config=self.font_config, url_fetcher=fetcher)
+                self._parsed[key] = (css, tuple(collected.messages))
+            css, warnings = self._parsed[key]
+            parsed.append(css)
+            messages.extend(warnings)
+        return parsed, messages
 
 
 def render(
@@ -157,11 +165,8 @@ def render(
     fetcher = RestrictedFetcher(html.readable_roots)
     notes = [] if fast_subsetting_available() else [SLOW_SUBSET_WARNING]
     try:
+        stylesheets, messages = session.stylesheets(fetcher, font_css, html.stylesheets, page_css)
         with _captured_warnings() as collected:
-            stylesheets = [session.stylesheet(fetcher, string=font_css)]
-            stylesheets += [session.stylesheet(fetcher, path=path) for path in html.stylesheets]
-            if page_css:
-                stylesheets.append(session.stylesheet(fetcher, string=page_css))
             document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
                 stylesheets=stylesheets, font_config=session.font_config
             )
@@ -175,7 +180,8 @@ def render(
         ) from error
     except FatalURLFetchingError as error:
         raise RenderError(f"{error}: {error.__cause__}", hint="check the path in the layout") from error
-    fatal = [message for message in collected.messages if strict or _FATAL_WARNING.search(message)]
+    messages += collected.messages
+    fatal = [message for message in messages if strict or _FATAL_WARNING.search(message)]
     if fatal:
         raise RenderError(
             "WeasyPrint: " + "\n".join(fatal),
@@ -187,7 +193,7 @@ def render(
             f"text was drawn with fonts that are not bundled: {', '.join(foreign)}",
             hint="every font must come from fonts/ through @font-face",
         )
-    return RenderedPdf(data, len(document.pages), _version_starts(document), (*notes, *collected.messages))
+    return RenderedPdf(data, len(document.pages), _version_starts(document), (*notes, *messages))
 
 
 def _version_starts(document: Any) -> tuple[tuple[str, int], ...]:
