@@ -65,17 +65,19 @@ for (_, before), (name, after) in zip(marks, marks[1:]):
 
 
 def warm_build_times(runs: int) -> list[float]:
-    """Seconds per build once WeasyPrint is loaded (what a long-running batch worker pays)."""
+    """Seconds per build once WeasyPrint is loaded and a render session is reused (what a batch
+    worker pays)."""
     probe = r"""
 import sys, tempfile, time
 from pathlib import Path
 from communique.model import BuildContext
 from communique.pipeline import build
-root = Path(__ROOT__)
+from communique.render import RenderSession
+root, session = Path(__ROOT__), RenderSession()
 with tempfile.TemporaryDirectory() as out:
     for run in range(__RUNS__ + 1):
         start = time.perf_counter()
-        build(root / "seeds/tokyo-helsinki-2023.yaml", Path(out), BuildContext(root))
+        build(root / "seeds/tokyo-helsinki-2023.yaml", Path(out), BuildContext(root), session)
         if run:
             print(time.perf_counter() - start)
 """.replace("__ROOT__", repr(str(ROOT))).replace("__RUNS__", str(runs))
