@@ -1,10 +1,11 @@
 #!/bin/sh
 # Make sure the system packages communique needs are present: Pango and HarfBuzz-subset (WeasyPrint),
-# qpdf (`communique verify`), and faketime (the test that builds "on another day").
+# qpdf (`communique verify`), faketime (the test that builds "on another day") and poppler-utils
+# (the tests read PDFs with pdftotext and pdffonts as readers do).
 # As root with apt-get, install what is missing; otherwise print the exact command and fail.
 set -eu
 
-PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 qpdf faketime"
+PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 qpdf faketime poppler-utils"
 
 have_lib() {
     ldconfig -p 2>/dev/null | grep -q "$1"
@@ -16,6 +17,7 @@ have_lib 'libpangoft2-1.0.so.0' || missing="$missing libpangoft2-1.0-0"
 have_lib 'libharfbuzz-subset.so.0' || missing="$missing libharfbuzz-subset0"
 command -v qpdf >/dev/null 2>&1 || missing="$missing qpdf"
 command -v faketime >/dev/null 2>&1 || missing="$missing faketime"
+command -v pdftotext >/dev/null 2>&1 || missing="$missing poppler-utils"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -10,10 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from communique.model import BuildContext, BuildResult
+from communique.model import BuildResult
+from communique.options import BuildOptions
 from communique.pipeline import build
+from communique.project import BuildContext, Project
 
 ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "src" / "communique" / "data"
+FONTS = DATA / "fonts"
+LAYOUTS = DATA / "layouts"
 SEED = ROOT / "seeds" / "tokyo-helsinki-2023.yaml"
 REFERENCE = ROOT / "tests" / "reference" / "000_6d8798eff65beabc.txt"
 
@@ -38,9 +43,10 @@ def run_cli(
 def build_seed(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., BuildResult]:
     """Build a data file into a fresh folder, in-process (WeasyPrint imported once per session)."""
 
-    def builder(source: Path = SEED, **options: object) -> BuildResult:
+    def builder(source: Path = SEED, source_date_epoch: int | None = None, **options: object) -> BuildResult:
         out = tmp_path_factory.mktemp("build")
-        return build(source, out, BuildContext(ROOT, **options))  # type: ignore[arg-type]
+        context = BuildContext(Project.discover(source), BuildOptions(**options), source_date_epoch)  # type: ignore[arg-type]
+        return build(source, out, context)
 
     return builder
 

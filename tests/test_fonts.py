@@ -7,14 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEED, run_cli, write_data
+from conftest import FONTS, SEED, run_cli, write_data
 from fontTools.ttLib import TTFont
 
 from communique.errors import ErrorList
-from communique.fonts import check_coverage, face_css, faces
+from communique.fonts import FontSet, check_coverage, faces
 from communique.load import load
-
-FONTS = ROOT / "fonts"
 
 
 def test_manifest_lists_every_font_file_with_its_hash_and_cmap() -> None:
@@ -39,7 +37,7 @@ def test_japanese_face_has_regular_and_bold_and_the_jis_repertoire() -> None:
 
 
 def test_font_css_loads_only_bundled_files() -> None:
-    css = face_css(faces(FONTS), ("ja", "en"))
+    css = FontSet(faces(FONTS)).face_css(("ja", "en"))
     urls = re.findall(r'url\("([^"]+)"\)', css)
     assert len(urls) == len(faces(FONTS))
     assert all(url.startswith(FONTS.resolve().as_uri() + "/") for url in urls)
@@ -50,7 +48,7 @@ def test_character_without_a_glyph_is_located(tmp_path: Path) -> None:
     text = SEED.read_text(encoding="utf-8").replace("共に努力していく", "共に努力😀していく")
     path = write_data(tmp_path, text)
     with pytest.raises(ErrorList) as caught:
-        check_coverage(load(path), faces(FONTS))
+        check_coverage(load(path), FontSet(faces(FONTS)))
     (problem,) = caught.value.problems
     line = next(number for number, content in enumerate(text.splitlines(), 1) if "😀" in content)
     column = text.splitlines()[line - 1].index("😀") + 1

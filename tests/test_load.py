@@ -10,6 +10,7 @@ from conftest import SEED, write_data
 
 from communique.errors import ErrorList
 from communique.load import load
+from communique.project import BuildContext, Project
 
 MINIMAL = """\
 id: minimal
@@ -59,7 +60,8 @@ def test_seed_loads_with_alternat() -> None:
 def test_minimal_document_in_other_languages(tmp_path: Path) -> None:
     communique = load(write_data(tmp_path, MINIMAL))
     assert communique.languages == ("en", "fi")
-    assert communique.layout == "sequential"
+    assert communique.layout is None  # no layout given: the project's default decides
+    assert BuildContext(Project.discover(tmp_path)).layout_for(communique.layout) == "sequential"
     assert communique.body[0].value("fi") == "Teksti."
 
 

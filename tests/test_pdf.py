@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import SEED
+from conftest import FONTS, SEED
 from pdftools import assert_in_order, compact, page_texts
 
 from communique.fonts import faces
@@ -171,7 +171,7 @@ def test_fonts_manifest_matches_files() -> None:
 
     from fontTools.ttLib import TTFont
 
-    for face in faces(ROOT / "fonts"):
+    for face in faces(FONTS):
         assert hashlib.sha256(face.path.read_bytes()).hexdigest() == face.sha256, face.path.name
         assert set(TTFont(face.path, lazy=True).getBestCmap()) == face.code_points(), face.path.name
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import ROOT, SEED
+from conftest import FONTS, ROOT, SEED
 from pdftools import page_texts
 from typography import (
     BODY_SIZE,
@@ -251,7 +251,7 @@ def test_english_word_spaces_stay_moderate(seed_pdf: Path, stress_pdf: Path) -> 
 def test_every_generated_character_is_in_the_fonts() -> None:
     from communique.fonts import faces
 
-    japanese = next(face for face in faces(ROOT / "fonts") if face.family == "Communique Serif JP")
-    latin = next(face for face in faces(ROOT / "fonts") if face.family == "Communique Serif")
+    japanese = next(face for face in faces(FONTS) if face.family == "Communique Serif JP")
+    latin = next(face for face in faces(FONTS) if face.family == "Communique Serif")
     assert all(japanese.covers(char) for char in "令和平成昭和大正明治元年月日0123456789")
     assert all(latin.covers(char) for char in "“”‘’„‚")

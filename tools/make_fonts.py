@@ -23,7 +23,7 @@ from pathlib import Path
 from fontTools import subset
 from fontTools.ttLib import TTCollection, TTFont
 
-FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
+FONTS_DIR = Path(__file__).resolve().parent.parent / "src" / "communique" / "data" / "fonts"
 PACKAGES = {
     "fonts-noto-cjk": "1:20220127+repack1-1",
     "fonts-noto-core": "20201225-1",

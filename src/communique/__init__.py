@@ -1,18 +1,78 @@
-"""communique: official bilingual communiques as print-ready and archival PDFs."""
+"""communique: official bilingual communiques as print-ready and archival PDFs.
+
+    >>> import communique
+    >>> result = communique.build("data/example.yaml")            # into the project's build/
+    >>> result.output, result.page_count
+    >>> communique.build("data/example.yaml", "out/", archival=True, paper="Letter")
+
+`build` takes a data file's path, YAML text or a mapping, and raises the project's error types
+(`DataError` with file:line:column, `LayoutError`, `FontError`, `RenderError`, ...), all `CommuniqueError`.
+"""
 
 from __future__ import annotations
 
-from communique.errors import CommuniqueError
-from communique.load import load
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-__all__ = ["CommuniqueError", "__version__", "build", "load"]
+from communique.errors import (
+    CommuniqueError,
+    DataError,
+    ErrorList,
+    FontError,
+    LayoutError,
+    OutputError,
+    RenderError,
+    UsageError,
+)
+from communique.options import BuildOptions
+from communique.project import Project
+
+if TYPE_CHECKING:
+    from communique.load import load as load
+    from communique.model import BuildResult
+
+__version__ = "0.2.0"
+__all__ = [
+    "BuildOptions",
+    "CommuniqueError",
+    "DataError",
+    "ErrorList",
+    "FontError",
+    "LayoutError",
+    "OutputError",
+    "Project",
+    "RenderError",
+    "UsageError",
+    "__version__",
+    "build",
+    "load",
+]
+
+
+def build(
+    source: str | Path | Mapping[str, Any],
+    out: str | Path | None = None,
+    *,
+    project: Project | str | Path | None = None,
+    source_date_epoch: int | None = None,
+    **options: Any,
+) -> BuildResult:
+    """Build one communique into `out` (default: the project's output folder) and return the result.
+
+    `source` is a data file's path, YAML text (anything with a line break) or a mapping of the data
+    fields; text and mappings are written as `<id>.pdf` and read images relative to the project.
+    `project` is a Project or its folder (default: found from the data file, else the current folder).
+    `options` are BuildOptions fields (layout, paper, strict, print_marks, archival); they override
+    the project's communique.toml. Nothing is written unless the build succeeds.
+    """
+    from communique.api import build_source
+
+    return build_source(source, out, project, source_date_epoch, options)
 
 
 def __getattr__(name: str) -> object:
-    # build() pulls in WeasyPrint; import it only when asked so `validate` stays fast.
-    if name == "build":
-        from communique.pipeline import build
-
-        return build
+    # Loading pulls in YAML and jsonschema; import it on first use so `communique --help` stays fast.
+    if name == "load":
+        return load
     raise AttributeError(name)

@@ -23,11 +23,13 @@ REBUILD_PREFIX = "rebuild: "
 ARCHIVAL_CSS = "img { image-rendering: crisp-edges }"
 
 
-def archival_sources(source: Path, communique: Communique, options: tuple[str, ...]) -> Archival:
-    """The data file and every image it references, named relative to the data file's folder."""
+def archival_sources(source: Path, text: str, communique: Communique, options: tuple[str, ...]) -> Archival:
+    """The data (`text`, as read from `source`) and every image it references, named relative to the
+    data file's folder."""
     folder = source.resolve().parent
     rebuild = " ".join(["communique build", source.name, *options])
-    files = [_embedded(source.resolve(), folder, f"communique source data; {REBUILD_PREFIX}{rebuild}")]
+    description = f"communique source data; {REBUILD_PREFIX}{rebuild}"
+    files = [EmbeddedSource(source.name, text.encode("utf-8"), MEDIA_TYPES[".yaml"], description)]
     for image in communique.images():
         files.append(_embedded(image, folder, "image used by the source data"))
     return Archival(tuple(files))

@@ -24,11 +24,13 @@ from typing import Any
 
 from communique import __version__
 from communique.errors import CommuniqueError, ErrorList, UsageError
-from communique.model import BuildContext
+from communique.project import BuildContext
 from communique.write import output_path, remove_partial_files, write_atomic
 
 MANIFEST = "manifest.json"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
+REPORT_FORMAT = 2
+"""Version of the `--report json` layout: 2 added `format` and structured `problems`."""
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -55,11 +57,16 @@ class Outcome:
     """'built', 'skipped' (unchanged, not rebuilt) or 'failed'."""
     input_hash: str = ""
     inputs: tuple[str, ...] = ()
+    """Every file the build read: data, config, templates, stylesheets, fonts and images."""
+    input_hashes: dict[str, str] = field(default_factory=dict)
+    """The sha256 of each input when it was built."""
     sha256: str = ""
     pages: int = 0
     bytes: int = 0
     build_seconds: float = 0.0
     error: str = ""
+    problems: tuple[dict[str, object], ...] = ()
+    """The failure's problems for machines: file, line, column, message, hint."""
     exit_code: int = 0
     warnings: tuple[str, ...] = ()
 
@@ -84,6 +91,7 @@ class BatchResult:
     def as_json(self) -> dict[str, Any]:
         """The report for machines (`--report json`)."""
         return {
+            "format": REPORT_FORMAT,
             "summary": {
                 "built": self.count("built"),
                 "skipped": self.count("skipped"),
@@ -116,34 +124,55 @@ def select_shard(sources: list[Path], shard: tuple[int, int]) -> list[Path]:
 
 
 def environment_hash(context: BuildContext) -> str:
-    """Everything besides a document's own files that affects its bytes: the tool's code, the libraries
-    that write the PDF, the fonts, and the options."""
+    """Everything besides the files a build reads that affects its bytes: the tool's code, the
+    libraries that write the PDF, and the options (each declared option, by BuildOptions.cache_key)."""
     digest = hashlib.sha256(f"communique {__version__}\n".encode())
-    for package in ("weasyprint", "pydyf", "pypdf", "fonttools", "jinja2", "budoux", "babel"):
+    for package in ("weasyprint", "pydyf", "pypdf", "fonttools", "jinja2", "budoux", "babel", "pyphen"):
         digest.update(f"{package} {importlib.metadata.version(package)}\n".encode())
-    for path in sorted(PACKAGE_DIR.glob("*.py")):
-        digest.update(path.name.encode() + _file_hash(path).encode())
-    fonts = context.project_root / "fonts" / "manifest.json"
-    digest.update(_file_hash(fonts).encode() if fonts.is_file() else b"no fonts")
-    options = (context.layout, context.paper, context.print_marks, context.archival, context.strict)
-    digest.update(repr((options, context.source_date_epoch)).encode())
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + file_hash(path).encode())
+    digest.update(context.options.cache_key().encode())
+    digest.update(repr(context.source_date_epoch).encode())
     return digest.hexdigest()
 
 
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+_HASHES: dict[str, tuple[tuple[int, int, int], str]] = {}
+
+
+def file_hash(path: Path) -> str:
+    """The sha256 of a file, remembered in this process while its size, inode and mtime stay the same
+    (fonts are read by every build of a batch)."""
+    status = path.stat()
+    stamp = (status.st_size, status.st_ino, status.st_mtime_ns)
+    known = _HASHES.get(str(path))
+    if known and known[0] == stamp:
+        return known[1]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    _HASHES[str(path)] = (stamp, digest)
+    return digest
+
+
+def input_hashes(inputs: Iterable[str], memo: dict[str, str]) -> dict[str, str] | None:
+    """Each input file's sha256 (remembered in `memo`); None if an input is gone."""
+    hashes = {}
+    for name in inputs:
+        if name not in memo:
+            try:
+                memo[name] = file_hash(Path(name))
+            except OSError:
+                return None
+        hashes[name] = memo[name]
+    return hashes
 
 
 def input_hash(environment: str, inputs: Iterable[str], memo: dict[str, str]) -> str | None:
     """The hash of the environment and every input file's content; None if an input is gone."""
+    hashes = input_hashes(inputs, memo)
+    if hashes is None:
+        return None
     digest = hashlib.sha256(environment.encode())
-    for name in inputs:
-        if name not in memo:
-            try:
-                memo[name] = _file_hash(Path(name))
-            except OSError:
-                return None
-        digest.update(f"{name}\0{memo[name]}\n".encode())
+    for name, value in hashes.items():
+        digest.update(f"{name}\0{value}\n".encode())
     return digest.hexdigest()
 
 
@@ -186,12 +215,14 @@ def _unchanged(entry: dict[str, Any] | None, environment: str, memo: dict[str, s
     if input_hash(environment, entry.get("inputs", ()), memo) != entry.get("input_hash"):
         return None
     try:
-        if _file_hash(Path(entry["output"])) != entry.get("sha256"):
+        if file_hash(Path(entry["output"])) != entry.get("sha256"):
             return None
     except (OSError, KeyError):
         return None
     known = {name: value for name, value in entry.items() if name in Outcome.__dataclass_fields__}
     known["inputs"] = tuple(known.get("inputs", ()))
+    known["input_hashes"] = dict(known.get("input_hashes", {}))
+    known["problems"] = tuple(known.get("problems", ()))
     known["warnings"] = tuple(known.get("warnings", ()))
     return replace(Outcome(**known), status="skipped")
 
@@ -225,14 +256,23 @@ def build_one(source: str, out_dir: str) -> Outcome:
     # The data file is hashed before it is read, so an edit during the build is not taken as built.
     memo: dict[str, str] = {}
     with contextlib.suppress(OSError):  # an unreadable file: the build reports it
-        memo[_recorded_name(Path(source))] = _file_hash(Path(source))
+        memo[_recorded_name(Path(source))] = file_hash(Path(source))
     try:
         result = build(Path(source), Path(out_dir), _WORKER["context"], _WORKER["session"])
     except CommuniqueError as error:
         # Every message names its file: located errors (and lists of them) already start with it.
         located = error.location is not None or isinstance(error, ErrorList)
         message = str(error) if located else f"{source}: {error}"
-        return Outcome(source, output, "failed", inputs=(source,), error=message, exit_code=error.exit_code)
+        problems = tuple({**problem, "file": problem["file"] or source} for problem in error.as_json())
+        return Outcome(
+            source,
+            output,
+            "failed",
+            inputs=(source,),
+            error=message,
+            problems=problems,
+            exit_code=error.exit_code,
+        )
     except Exception as error:  # a bug in one document must not stop the others
         return Outcome(
             source,
@@ -249,7 +289,8 @@ def build_one(source: str, out_dir: str) -> Outcome:
         "built",
         input_hash=input_hash(_WORKER["environment"], inputs, memo) or "",
         inputs=inputs,
-        sha256=_file_hash(result.output),
+        input_hashes=input_hashes(inputs, memo) or {},
+        sha256=file_hash(result.output),
         pages=result.page_count,
         bytes=result.size,
         build_seconds=round(time.perf_counter() - started, 3),

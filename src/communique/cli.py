@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from communique import __version__
 from communique.errors import CommuniqueError, UsageError
-from communique.paper import PAPER_SIZES_MM
+from communique.options import add_arguments, from_arguments
+from communique.project import Project
 
 if TYPE_CHECKING:
     from communique.batch import BatchResult, Outcome
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -30,7 +30,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)
+        sys.stdout.flush()
         return code
+    except BrokenPipeError:
+        # The reader went away (`communique inspect --json | head`): stop quietly, as `cat` would.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except CommuniqueError as error:
         if args.verbose:
             traceback.print_exc()
@@ -96,32 +101,33 @@ def _each(files: list[Path], step: Callable[[Path], None]) -> int:
     return worst
 
 
+def _project(args: argparse.Namespace, files: Sequence[Path]) -> Project:
+    """--project, else the project of the first data file (or of the current folder)."""
+    if args.project:
+        return Project.at(Path(args.project))
+    return Project.discover(files[0] if files else Path.cwd())
+
+
 def _build(args: argparse.Namespace) -> int:
     from communique.batch import BatchOptions, parse_shard, run_batch, select_shard
-    from communique.model import BuildContext
+    from communique.project import BuildContext
 
     files = _data_files(args.paths)
+    project = _project(args, files)
     if args.shard:
         shard = parse_shard(args.shard)
         files = select_shard(files, shard)
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs}: give at least 1", hint="--jobs 2 uses two worker processes")
-    context = BuildContext(
-        PROJECT_ROOT,
-        _source_date_epoch(),
-        args.layout,
-        args.strict,
-        args.paper,
-        args.print_marks,
-        args.archival,
-    )
+    context = BuildContext(project, from_arguments(args, project.config.options), _source_date_epoch())
     options = BatchOptions(args.jobs or len(os.sched_getaffinity(0)), args.force, args.fail_fast)
     progress = _Progress(
         quiet=args.quiet,
         stream=sys.stderr if args.report == "json" else sys.stdout,
         bar=sys.stderr.isatty() and not os.environ.get("CI") and not args.quiet,
     )
-    result = run_batch(files, Path(args.out), context, options, progress.show)
+    out = Path(args.out) if args.out else project.output_dir
+    result = run_batch(files, out, context, options, progress.show)
     progress.finish(result)
     if args.report == "json":
         print(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
@@ -187,19 +193,23 @@ def _merge(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from communique.compose import layout_folder
-    from communique.fonts import check_coverage, faces
+    from communique.compose import find_layout
+    from communique.fonts import check_coverage, project_fonts
     from communique.load import load
+    from communique.project import BuildContext
 
-    bundled = faces(PROJECT_ROOT / "fonts")
+    files = _data_files(args.paths)
+    project = _project(args, files)
+    context = BuildContext(project, project.config.options)
+    fonts = project_fonts(project)
 
     def one(path: Path) -> None:
         communique = load(path)
-        layout_folder(PROJECT_ROOT / "layouts", communique.layout)
-        check_coverage(communique, bundled)
+        find_layout(project, context.layout_for(communique.layout))
+        check_coverage(communique, fonts)
         print(f"ok {path}")
 
-    return _each(_data_files(args.paths), one)
+    return _each(files, one)
 
 
 def _inspect(args: argparse.Namespace) -> int:
@@ -246,31 +256,57 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _layouts(args: argparse.Namespace) -> int:
-    from communique.compose import describe_layouts
+    from communique.compose import available_layouts
 
-    for name, description in describe_layouts(PROJECT_ROOT / "layouts"):
-        print(f"{name:<12} {description}")
+    project = Project.at(Path(args.project)) if args.project else Project.discover(Path.cwd())
+    for layout in available_layouts(project):
+        origin = "" if layout.origin == "built-in" else f" [{layout.origin}: {layout.folder}]"
+        print(f"{layout.name:<12} {layout.description()}{origin}")
     return EXIT_OK
 
 
 def _schema(args: argparse.Namespace) -> int:
+    from communique.project import CONFIG_SCHEMA
     from communique.schema import SCHEMA
 
-    print(json.dumps(SCHEMA, ensure_ascii=False, indent=2))
+    print(json.dumps(CONFIG_SCHEMA if args.config else SCHEMA, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    from communique.scaffold import create_project
+
+    written = create_project(Path(args.folder), force=args.force)
+    for path in written:
+        print(f"wrote {path}")
+    print(f"next: cd {args.folder} && communique build data/")
     return EXIT_OK
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--verbose", action="store_true", help="show tracebacks for unexpected errors")
     parser = argparse.ArgumentParser(
-        prog="communique", parents=[common], description="Publish official bilingual communiques as PDFs."
+        prog="communique", description="Publish official bilingual communiques as PDFs."
+    )
+    parser.add_argument("--verbose", action="store_true", help="show tracebacks for unexpected errors")
+    # Also accepted after the command; SUPPRESS keeps a subcommand from resetting a --verbose given before.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    project = argparse.ArgumentParser(add_help=False)
+    project.add_argument(
+        "--project", metavar="DIR", help="the project folder (default: found from communique.toml upwards)"
     )
     parser.add_argument("--version", action="version", version=f"communique {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, run: Callable[[argparse.Namespace], int], summary: str, description: str) -> Any:
-        sub = commands.add_parser(name, parents=[common], help=summary, description=description)
+    def command(
+        name: str,
+        run: Callable[[argparse.Namespace], int],
+        summary: str,
+        description: str,
+        in_project: bool = False,
+    ) -> Any:
+        parents = [common, project] if in_project else [common]
+        sub = commands.add_parser(name, parents=parents, help=summary, description=description)
         sub.set_defaults(run=run)
         return sub
 
@@ -280,19 +316,13 @@ def _parser() -> argparse.ArgumentParser:
         "build data files into PDFs",
         "Build each data file into <out>/<stem>.pdf. Dates in the PDF "
         "come from SOURCE_DATE_EPOCH when set, else from the communique's date.",
+        in_project=True,
     )
     build.add_argument(
         "paths", nargs="+", metavar="PATH", help="data files, folders of .yaml files, or globs"
     )
-    build.add_argument("--out", default="build", help="output folder (default: build/)")
-    build.add_argument("--layout", help="layout to use instead of the data file's `layout`")
-    build.add_argument("--strict", action="store_true", help="treat every rendering warning as an error")
-    build.add_argument(
-        "--paper", choices=sorted(PAPER_SIZES_MM), help="paper size instead of the data's `paper`"
-    )
-    build.add_argument(
-        "--print-marks", action="store_true", help="add 3 mm bleed and crop marks (sets TrimBox and BleedBox)"
-    )
+    build.add_argument("--out", help="output folder (default: the project's, build/)")
+    add_arguments(build)
     build.add_argument(
         "--jobs", type=int, metavar="N", help="worker processes for several documents (default: all CPUs)"
     )
@@ -303,11 +333,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--report", choices=["json"], help="print a machine-readable report on stdout")
     build.add_argument("--quiet", action="store_true", help="print only warnings and failures")
-    build.add_argument(
-        "--archival",
-        action="store_true",
-        help="write a tagged PDF/A-3a archival copy that carries its source data and images",
-    )
 
     verify = command(
         "verify",
@@ -343,6 +368,7 @@ def _parser() -> argparse.ArgumentParser:
         _validate,
         "check data files without building",
         "Check data files: format, languages, layout and font coverage.",
+        in_project=True,
     )
     validate.add_argument("paths", nargs="+", metavar="PATH", help="data files, or folders of .yaml files")
 
@@ -355,6 +381,24 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("pdf", help="a PDF file")
     inspect.add_argument("--json", action="store_true", help="print JSON for machines")
 
-    command("layouts", _layouts, "list the available layouts", "List the layouts.")
-    command("schema", _schema, "print the data format as JSON Schema", "Print the JSON Schema of data files.")
+    command(
+        "layouts",
+        _layouts,
+        "list the available layouts",
+        "List the built-in layouts and the project's own, with their descriptions.",
+        in_project=True,
+    )
+    schema = command(
+        "schema", _schema, "print the data format as JSON Schema", "Print the JSON Schema of data files."
+    )
+    schema.add_argument("--config", action="store_true", help="the schema of communique.toml instead")
+    init = command(
+        "init",
+        _init,
+        "start a project: config, example data, own layout, CI examples",
+        "Create a communique project in FOLDER: a commented communique.toml, data/example.yaml, "
+        "layouts/letterhead/ (extends sequential, with an emblem), .gitignore and CI examples.",
+    )
+    init.add_argument("folder", metavar="FOLDER", help="the folder to create (must be empty)")
+    init.add_argument("--force", action="store_true", help="write into a folder that is not empty")
     return parser

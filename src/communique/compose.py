@@ -1,60 +1,103 @@
-"""Typeset document -> HTML, through a layout's Jinja2 templates (sandboxed, autoescaped, strict)."""
+"""Typeset document -> HTML, through a layout's Jinja2 templates (sandboxed, autoescaped, strict).
+
+Layouts are folders holding `document.html.j2` (and optionally `style.css` and `description.txt`),
+looked up in the project's `layouts/` first, then among the built-in ones. A project layout extends a
+built-in one with `{% extends "builtin/sequential/document.html.j2" %}` and overrides its blocks; the
+stylesheets of every layout in that chain apply, the built-in's first.
+"""
 
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from communique.errors import LayoutError
 from communique.model import HtmlDocument, TypesetDocument
+from communique.options import LAYOUT_NAME
+from communique.project import Project
 
 SHARED = "_shared"
 TEMPLATE = "document.html.j2"
 STYLESHEET = "style.css"
 DESCRIPTION = "description.txt"
+BUILTIN_PREFIX = "builtin"
 
 
-def available_layouts(layouts_dir: Path) -> tuple[str, ...]:
-    """Names of the layouts under `layouts_dir` (folders holding a document template)."""
-    return tuple(
-        sorted(
-            folder.name
-            for folder in layouts_dir.iterdir()
-            if folder.name != SHARED and (folder / TEMPLATE).is_file()
-        )
-    )
+@dataclass(frozen=True)
+class Layout:
+    """A layout folder and where it comes from."""
+
+    name: str
+    folder: Path
+    origin: str
+    """'project' or 'built-in'."""
+
+    def description(self) -> str:
+        """The first line of description.txt."""
+        note = self.folder / DESCRIPTION
+        if not note.is_file():
+            return "(no description)"
+        lines = note.read_text(encoding="utf-8").strip().splitlines()
+        return lines[0] if lines else "(no description)"
 
 
-def describe_layouts(layouts_dir: Path) -> tuple[tuple[str, str], ...]:
-    """(name, one-line description) of every layout; the description is the layout's description.txt."""
-    described = []
-    for name in available_layouts(layouts_dir):
-        note = layouts_dir / name / DESCRIPTION
-        text = (
-            note.read_text(encoding="utf-8").strip().splitlines()[0] if note.is_file() else "(no description)"
-        )
-        described.append((name, text))
-    return tuple(described)
+def available_layouts(project: Project) -> tuple[Layout, ...]:
+    """Every layout the project can use, by name; a project layout hides a built-in one of its name."""
+    found: dict[str, Layout] = {}
+    for layouts_dir, origin in zip(project.layout_dirs, ("project", "built-in"), strict=True):
+        if not layouts_dir.is_dir():
+            continue
+        for folder in sorted(layouts_dir.iterdir()):
+            if folder.name != SHARED and (folder / TEMPLATE).is_file() and folder.name not in found:
+                found[folder.name] = Layout(folder.name, folder, origin)
+    return tuple(sorted(found.values(), key=lambda layout: layout.name))
 
 
-def layout_folder(layouts_dir: Path, name: str) -> Path:
-    """The folder of layout `name`; LayoutError naming the available ones if there is none."""
-    folder = layouts_dir / name
-    if name == SHARED or not (folder / TEMPLATE).is_file():
-        known = ", ".join(available_layouts(layouts_dir))
-        raise LayoutError(f"unknown layout '{name}'", hint=f"available layouts: {known}")
-    return folder
+def find_layout(project: Project, name: str) -> Layout:
+    """Layout `name`; LayoutError naming the available ones if there is none."""
+    if re.fullmatch(LAYOUT_NAME, name):
+        for layout in available_layouts(project):
+            if layout.name == name:
+                return layout
+    known = ", ".join(layout.name for layout in available_layouts(project))
+    shown = name if len(name) <= 64 else name[:61] + "..."
+    raise LayoutError(f"unknown layout {shown!r}", hint=f"available layouts: {known}")
+
+
+class _RecordingEnvironment(SandboxedEnvironment):
+    """A sandboxed environment that notes the file of every template a render uses (extends, include
+    and import go through get_template), so the batch cache knows what a build read."""
+
+    recorder: list[str] | None = None
+
+    def get_template(self, name: Any, parent: Any = None, globals: Any = None) -> jinja2.Template:
+        template = super().get_template(name, parent, globals)
+        if self.recorder is not None and template.filename:
+            self.recorder.append(template.filename)
+        return template
 
 
 @functools.lru_cache(maxsize=32)
-def _environment(folder: Path, shared: Path) -> SandboxedEnvironment:
-    """One sandboxed environment per layout and process: templates are compiled once (and reloaded
-    by Jinja2 when their files change)."""
-    return SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(folder), str(shared)]),
+def _environment(folder: Path, project_layouts: Path, builtin_layouts: Path) -> _RecordingEnvironment:
+    """One environment per layout and process: templates are compiled once (and reloaded by Jinja2
+    when their files change)."""
+    own = [folder, project_layouts / SHARED, builtin_layouts / SHARED]
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader([str(path) for path in own if path.is_dir()]),
+            jinja2.PrefixLoader({BUILTIN_PREFIX: jinja2.FileSystemLoader(str(builtin_layouts))}),
+            jinja2.FileSystemLoader(str(project_layouts)),
+        ]
+    )
+    return _RecordingEnvironment(
+        loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -62,29 +105,32 @@ def _environment(folder: Path, shared: Path) -> SandboxedEnvironment:
     )
 
 
-def layout_files(layouts_dir: Path, layout: str) -> tuple[Path, ...]:
-    """Every file of layout `layout` and of the shared partials, sorted."""
-    folder = layout_folder(layouts_dir, layout)
-    return tuple(
-        sorted(path for base in (folder, layouts_dir / SHARED) for path in base.rglob("*") if path.is_file())
-    )
-
-
 def compose(
-    document: TypesetDocument, layouts_dir: Path, layout: str, readable_roots: tuple[Path, ...]
+    document: TypesetDocument,
+    project: Project,
+    layout_name: str,
+    readable_roots: tuple[Path, ...],
+    context: MutableMapping[str, Any] | None = None,
 ) -> HtmlDocument:
-    """Render the layout's template with `document`; the layout's stylesheets come with it.
+    """Render the layout's template with `document`; the stylesheets of its chain come with it.
 
-    Templates receive `document` (the TypesetDocument), `communique` (the data as loaded) and
-    `versions` (one prepared Version per language, in order).
+    Templates receive `document` (the TypesetDocument), `communique` (the data as loaded), `versions`
+    (one prepared Version per language, in order), `project` (metadata defaults) and `assets` (a
+    function giving the URL of a file in the project's assets folder).
     """
-    folder = layout_folder(layouts_dir, layout)
-    shared = layouts_dir / SHARED
+    layout = find_layout(project, layout_name)
+    project_layouts, builtin_layouts = project.layout_dirs
+    environment = _environment(layout.folder, project_layouts, builtin_layouts)
+    used: list[str] = []
+    environment.recorder = used
     try:
-        html = (
-            _environment(folder, shared)
-            .get_template(TEMPLATE)
-            .render(document=document, communique=document.communique, versions=document.versions)
+        html = environment.get_template(TEMPLATE).render(
+            document=document,
+            communique=document.communique,
+            versions=document.versions,
+            project=project.config,
+            assets=_asset_url(project),
+            **(context or {}),
         )
     except jinja2.TemplateSyntaxError as error:
         raise LayoutError(
@@ -93,8 +139,38 @@ def compose(
         ) from error
     except jinja2.TemplateError as error:
         raise LayoutError(
-            f"layout '{layout}' failed: {error}",
-            hint="the template uses something the context does not provide",
+            f"layout '{layout_name}' failed: {error}",
+            hint="the template uses something the context does not provide (README: 'Template context')",
         ) from error
-    stylesheets = tuple(path for path in (shared / STYLESHEET, folder / STYLESHEET) if path.is_file())
-    return HtmlDocument(html, folder.resolve().as_uri() + "/", stylesheets, readable_roots)
+    finally:
+        environment.recorder = None
+    templates = tuple(Path(name).resolve() for name in dict.fromkeys(used))
+    return HtmlDocument(
+        html,
+        layout.folder.resolve().as_uri() + "/",
+        _stylesheets(project, templates),
+        readable_roots,
+        templates,
+    )
+
+
+def _stylesheets(project: Project, templates: tuple[Path, ...]) -> tuple[Path, ...]:
+    """Shared styles (built-in, then the project's), then each layout of the chain, base first."""
+    chain = [path.parent for path in templates if path.name == TEMPLATE]
+    folders = [layouts_dir / SHARED for layouts_dir in reversed(project.layout_dirs)] + chain[::-1]
+    return tuple(
+        path.resolve() for path in dict.fromkeys(folder / STYLESHEET for folder in folders) if path.is_file()
+    )
+
+
+def _asset_url(project: Project) -> Callable[[str], str]:
+    def asset(name: str) -> str:
+        path = (project.assets_dir / name).resolve()
+        if not path.is_relative_to(project.assets_dir.resolve()) or not path.is_file():
+            raise LayoutError(
+                f"asset {name!r} is not a file in {project.assets_dir}",
+                hint="put images the layout uses in the project's assets folder",
+            )
+        return path.as_uri()
+
+    return asset

@@ -22,6 +22,19 @@ class CommuniqueError(Exception):
         text = f"{self.location}: {self.message}" if self.location else self.message
         return f"{text} (hint: {self.hint})" if self.hint else text
 
+    def as_json(self) -> list[dict[str, object]]:
+        """The problem(s) for machines: file, line, column, message, hint (None where unknown)."""
+        location = self.location
+        return [
+            {
+                "file": location.path if location else None,
+                "line": location.line if location else None,
+                "column": location.column if location else None,
+                "message": self.message,
+                "hint": self.hint,
+            }
+        ]
+
 
 class DataError(CommuniqueError):
     """A problem in a communique data file."""
@@ -39,6 +52,10 @@ class ErrorList(CommuniqueError):  # noqa: N818 (a list of errors, not one)
 
     def __str__(self) -> str:
         return "\n".join(str(problem) for problem in self.problems)
+
+    def as_json(self) -> list[dict[str, object]]:
+        """Every problem, for machines."""
+        return [entry for problem in self.problems for entry in problem.as_json()]
 
 
 class UsageError(CommuniqueError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import itertools
+from dataclasses import dataclass
 from io import BytesIO
 from xml.sax.saxutils import escape
 
@@ -27,11 +28,24 @@ from communique.errors import FinishError
 from communique.model import Archival, EmbeddedSource, RenderedPdf, TypesetDocument
 
 
+@dataclass(frozen=True)
+class Metadata:
+    """Document metadata that comes from the tool and the project rather than the data file."""
+
+    creator: str
+    """The tool, e.g. 'communique 0.2.0'."""
+    author: str | None = None
+    """The organisation's author line; None names the parties."""
+    publisher: str | None = None
+    keywords: tuple[str, ...] = ()
+    """Added after the document's own keywords."""
+
+
 def finish(
     rendered: RenderedPdf,
     document: TypesetDocument,
     clock: datetime.datetime,
-    creator: str,
+    metadata: Metadata,
     archival: Archival | None = None,
 ) -> bytes:
     """Add what WeasyPrint cannot write: synced metadata, page labels, viewer preferences, a content ID;
@@ -47,18 +61,19 @@ def finish(
     writer = pypdf.PdfWriter(clone_from=reader)
     writer.pdf_header = reader.pdf_header  # WeasyPrint's version (1.7), not pypdf's default 1.3
     first = document.versions[0]
+    keywords = tuple(dict.fromkeys((*document.communique.keywords, *metadata.keywords)))
     info = {
         "/Title": first.title,
-        "/Author": "; ".join(first.authors),
+        "/Author": metadata.author or "; ".join(first.authors),
         "/Subject": first.subject or first.title,
-        "/Keywords": ", ".join(document.communique.keywords),
-        "/Creator": creator,
+        "/Keywords": ", ".join(keywords),
+        "/Creator": metadata.creator,
         "/Producer": producer,
         "/CreationDate": _pdf_date(clock),
         "/ModDate": _pdf_date(clock),
     }
     writer.metadata = info
-    xmp = _xmp(document, info, clock, archival)
+    xmp = _xmp(document, info, clock, archival, keywords, metadata.publisher)
     # A new, uncompressed stream: any tool can find the XMP, and PDF/A validators ask for it.
     stream = DecodedStreamObject()
     stream.set_data(xmp)
@@ -142,13 +157,23 @@ def _alternatives(default: str, by_lang: list[tuple[str, str]]) -> str:
 
 
 def _xmp(
-    document: TypesetDocument, info: dict[str, str], clock: datetime.datetime, archival: Archival | None
+    document: TypesetDocument,
+    info: dict[str, str],
+    clock: datetime.datetime,
+    archival: Archival | None,
+    keywords: tuple[str, ...],
+    publisher: str | None,
 ) -> bytes:
     """An XMP packet carrying exactly the Info entries (PDF/A sync rules) plus per-language titles,
     and for an archival copy its PDF/A identification."""
     versions = document.versions
     subjects = [(v.lang, v.subject or v.title) for v in versions]
-    keywords = "".join(f"<rdf:li>{escape(word)}</rdf:li>" for word in document.communique.keywords)
+    subject_words = "".join(f"<rdf:li>{escape(word)}</rdf:li>" for word in keywords)
+    published = (
+        f"\n   <dc:publisher><rdf:Bag><rdf:li>{escape(publisher)}</rdf:li></rdf:Bag></dc:publisher>"
+        if publisher
+        else ""
+    )
     languages = "".join(f"<rdf:li>{escape(v.lang)}</rdf:li>" for v in versions)
     when = _xmp_date(clock)
     identification = (
@@ -172,7 +197,7 @@ def _xmp(
    <dc:title>{_alternatives(info["/Title"], [(v.lang, v.title) for v in versions])}</dc:title>
    <dc:creator><rdf:Seq><rdf:li>{escape(info["/Author"])}</rdf:li></rdf:Seq></dc:creator>
    <dc:description>{_alternatives(info["/Subject"], subjects)}</dc:description>
-   <dc:subject><rdf:Bag>{keywords}</rdf:Bag></dc:subject>
+   <dc:subject><rdf:Bag>{subject_words}</rdf:Bag></dc:subject>{published}
    <dc:language><rdf:Bag>{languages}</rdf:Bag></dc:language>
    <dc:date><rdf:Seq><rdf:li>{document.communique.date.isoformat()}</rdf:li></rdf:Seq></dc:date>
    <pdf:Keywords>{escape(info["/Keywords"])}</pdf:Keywords>

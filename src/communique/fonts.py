@@ -1,16 +1,25 @@
-"""The bundled font registry: @font-face CSS, per-language font stacks and the glyph coverage check."""
+"""The font registry: bundled and project fonts, @font-face CSS, per-language stacks, the coverage check."""
 
 from __future__ import annotations
 
 import bisect
+import functools
+import hashlib
+import itertools
 import json
+import struct
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
+from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from communique.errors import ErrorList, FontError
-from communique.model import Communique
+from communique.model import Communique, SourceLocation
+
+if TYPE_CHECKING:
+    from communique.project import Project
 
 CJK_FAMILY = "Communique Serif JP"
 LATIN_FAMILY = "Communique Serif"
@@ -20,7 +29,7 @@ _CJK_FIRST = {"ja"}
 
 @dataclass(frozen=True)
 class FontFace:
-    """One bundled font file, as listed in fonts/manifest.json."""
+    """One font file: bundled (listed in fonts/manifest.json) or declared by the project."""
 
     path: Path
     family: str
@@ -54,13 +63,13 @@ class FontFace:
 
 
 def faces(fonts_dir: Path) -> tuple[FontFace, ...]:
-    """Every face listed in the manifest of `fonts_dir`."""
+    """Every face listed in the manifest of `fonts_dir` (the bundled fonts)."""
     try:
         manifest = json.loads((fonts_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise FontError(
             f"cannot read {fonts_dir / 'manifest.json'}: {error}",
-            hint="run tools/make_fonts.py or restore fonts/ from git",
+            hint="reinstall communique, or run tools/make_fonts.py in a checkout",
         ) from error
     return tuple(
         FontFace(
@@ -75,36 +84,108 @@ def faces(fonts_dir: Path) -> tuple[FontFace, ...]:
     )
 
 
-def stack(lang: str) -> tuple[str, ...]:
-    """Font families used for text in `lang`, first choice first."""
-    if lang.split("-", 1)[0].lower() in _CJK_FIRST:
-        return (CJK_FAMILY, LATIN_FAMILY)
-    return (LATIN_FAMILY, CJK_FAMILY)
+@functools.cache
+def _declared_face(path: Path, mtime_ns: int, family: str, weight: int, style: str) -> FontFace:
+    """A project font read once per process and file version: its sha256 and its cmap as ranges."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        data = path.read_bytes()
+        with TTFont(BytesIO(data), lazy=True, fontNumber=0) as font:
+            points = sorted(font.getBestCmap() or {})
+    except (OSError, TTLibError, AssertionError, KeyError, struct.error) as error:
+        raise FontError(
+            f"cannot read font {path}: {error}", hint="give an OpenType (.otf) or TrueType (.ttf) file"
+        ) from error
+    ranges: list[str] = []
+    for _, run in itertools.groupby(enumerate(points), lambda item: item[1] - item[0]):
+        block = [point for _, point in run]
+        first, last = block[0], block[-1]
+        ranges.append(f"{first:04X}" if first == last else f"{first:04X}-{last:04X}")
+    return FontFace(path, family, weight, style, hashlib.sha256(data).hexdigest(), " ".join(ranges))
 
 
-def face_css(bundled: tuple[FontFace, ...], languages: tuple[str, ...]) -> str:
-    """@font-face rules for the bundled fonts and a font-family rule per language; nothing else is used."""
-    rules = [
-        f'@font-face {{ font-family: "{face.family}"; src: url("{face.path.resolve().as_uri()}"); '
-        f"font-weight: {face.weight}; font-style: {face.style}; }}"
-        for face in bundled
+@dataclass(frozen=True)
+class FontSet:
+    """The fonts a project may use: the bundled ones and its own, and which families set which language."""
+
+    faces: tuple[FontFace, ...]
+    order: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Per language tag, the families in the order they are tried (communique.toml's font_order)."""
+    preferred: tuple[tuple[str, str], ...] = ()
+    """(language tag, family): project fonts that set a language's text before the bundled ones."""
+
+    @property
+    def families(self) -> frozenset[str]:
+        """Every family a PDF of this project may contain."""
+        return frozenset(face.family for face in self.faces)
+
+    def stack(self, lang: str) -> tuple[str, ...]:
+        """Font families used for text in `lang`, first choice first."""
+        base = primary_tag(lang)
+        for tag in (lang, base):
+            explicit = next((families for order_lang, families in self.order if order_lang == tag), None)
+            if explicit:
+                return explicit
+        own = [family for tag, family in self.preferred if tag in (lang, base)]
+        builtin = (CJK_FAMILY, LATIN_FAMILY) if base in _CJK_FIRST else (LATIN_FAMILY, CJK_FAMILY)
+        return tuple(dict.fromkeys((*own, *builtin)))
+
+    def face_css(self, languages: tuple[str, ...]) -> str:
+        """@font-face rules for every face and a font-family rule per language; nothing else is used."""
+        rules = [
+            f'@font-face {{ font-family: "{face.family}"; src: url("{face.path.resolve().as_uri()}"); '
+            f"font-weight: {face.weight}; font-style: {face.style}; }}"
+            for face in self.faces
+        ]
+
+        def families(lang: str) -> str:
+            return ", ".join(f'"{family}"' for family in self.stack(lang))
+
+        rules.append(f"html {{ font-family: {families(languages[0])}; }}")
+        rules.extend(f'[lang="{lang}"] {{ font-family: {families(lang)}; }}' for lang in languages)
+        return "\n".join(rules)
+
+
+def project_fonts(project: Project) -> FontSet:
+    """The bundled fonts plus the project's own (communique.toml), with the project's language order."""
+    bundled = faces(project.builtin / "fonts")
+    declared = []
+    for font in project.config.fonts:
+        try:
+            mtime = font.path.stat().st_mtime_ns
+        except OSError as error:
+            raise FontError(f"cannot read font {font.path}: {error.strerror}", font.location) from error
+        declared.append(_declared_face(font.path, mtime, font.family, font.weight, font.style))
+    known = {face.family for face in (*bundled, *declared)}
+    problems = [
+        FontError(
+            f"font_order for '{lang}' names '{family}', which is neither bundled nor declared",
+            SourceLocation(str(project.config_file), 1, 1) if project.config_file else None,
+            f"families: {', '.join(sorted(known))}",
+        )
+        for lang, families in project.config.font_order
+        for family in families
+        if family not in known
     ]
-
-    def families(lang: str) -> str:
-        return ", ".join(f'"{family}"' for family in stack(lang))
-
-    rules.append(f"html {{ font-family: {families(languages[0])}; }}")
-    rules.extend(f'[lang="{lang}"] {{ font-family: {families(lang)}; }}' for lang in languages)
-    return "\n".join(rules)
+    if problems:
+        raise ErrorList(problems)
+    preferred = tuple((lang, font.family) for font in project.config.fonts for lang in font.languages)
+    return FontSet((*bundled, *declared), project.config.font_order, preferred)
 
 
-def check_coverage(communique: Communique, bundled: tuple[FontFace, ...]) -> None:
+def primary_tag(lang: str) -> str:
+    """The primary language subtag, lower case: 'zh-Hant-TW' -> 'zh'."""
+    return lang.split("-", 1)[0].lower()
+
+
+def check_coverage(communique: Communique, fonts: FontSet) -> None:
     """Raise FontError naming every character that no font of its language's stack can draw.
 
     A family covers a character only if every one of its faces does, so bold text is safe too.
     """
     by_family: dict[str, list[FontFace]] = {}
-    for face in bundled:
+    for face in fonts.faces:
         by_family.setdefault(face.family, []).append(face)
 
     checked: dict[tuple[str, str], bool] = {}
@@ -113,7 +194,7 @@ def check_coverage(communique: Communique, bundled: tuple[FontFace, ...]) -> Non
         if (char, lang) not in checked:  # a long document repeats its characters many times
             checked[char, lang] = any(
                 family in by_family and all(face.covers(char) for face in by_family[family])
-                for family in stack(lang)
+                for family in fonts.stack(lang)
             )
         return checked[char, lang]
 
@@ -127,7 +208,7 @@ def check_coverage(communique: Communique, bundled: tuple[FontFace, ...]) -> Non
                 problems.append(
                     FontError(
                         f"character '{char}' (U+{ord(char):04X} {name}) in the '{lang}' text is not in the "
-                        f"bundled fonts ({', '.join(stack(lang))})",
+                        f"project's fonts ({', '.join(fonts.stack(lang))})",
                         text.locate(char),
                         "replace the character, or add a font that has it (README: 'Adding a font')",
                     )

@@ -6,6 +6,9 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+Where = tuple[str | int, ...]
+"""A place inside a data or config document: keys and list indexes from the top, e.g. ('body', 2, 'en')."""
+
 
 @dataclass(frozen=True, order=True)
 class SourceLocation:
@@ -96,9 +99,10 @@ class Communique:
     place: LocalizedText
     languages: tuple[str, ...]
     """BCP 47 tags in the order the versions appear."""
-    layout: str
-    paper: str
-    """Paper size name: 'A4', 'Letter' or 'B5' (JIS)."""
+    layout: str | None
+    """The layout the data file asks for; None lets the project's default decide."""
+    paper: str | None
+    """Paper size name: 'A4', 'Letter' or 'B5' (JIS); None lets the project's default decide."""
     title: LocalizedText
     """Titles; a newline marks an explicit line break."""
     subject: LocalizedText | None
@@ -144,34 +148,6 @@ class Communique:
             if order_lang == lang:
                 return tuple(by_key[key] for key in keys)
         return self.parties
-
-
-@dataclass(frozen=True)
-class BuildContext:
-    """Everything a build may depend on besides the data file: no stage reads clocks or the environment."""
-
-    project_root: Path
-    """The folder holding layouts/ and fonts/."""
-    source_date_epoch: int | None = None
-    """Build time for the PDF dates (reproducible builds); None uses the communique's date."""
-    layout: str | None = None
-    """A layout that overrides the data file's `layout`."""
-    strict: bool = False
-    """Treat every render warning as an error."""
-    paper: str | None = None
-    """A paper size that overrides the data file's `paper`."""
-    print_marks: bool = False
-    """Add 3 mm bleed and crop marks (TrimBox and BleedBox set) for a print shop."""
-    archival: bool = False
-    """Write a tagged PDF/A-3a archival copy carrying its source files."""
-
-    def options(self) -> tuple[str, ...]:
-        """The command-line flags that reproduce these options, for the record in archival copies."""
-        flags = ["--archival"] if self.archival else []
-        flags += [f"--layout={self.layout}"] if self.layout else []
-        flags += [f"--paper={self.paper}"] if self.paper else []
-        flags += ["--print-marks"] if self.print_marks else []
-        return tuple(flags)
 
 
 @dataclass(frozen=True)
@@ -291,6 +267,8 @@ class HtmlDocument:
     stylesheets: tuple[Path, ...]
     readable_roots: tuple[Path, ...]
     """Folders the renderer may read files from; everything else is refused."""
+    templates: tuple[Path, ...] = ()
+    """Every template file the layout used (its chain, partials and macros)."""
 
 
 @dataclass(frozen=True)
@@ -302,6 +280,8 @@ class RenderedPdf:
     version_starts: tuple[tuple[str, int], ...]
     """(lang, index of the version's first page)."""
     warnings: tuple[str, ...]
+    files_read: tuple[Path, ...] = ()
+    """Every file the renderer read (stylesheets' imports, fonts, images), in first-read order."""
 
 
 @dataclass(frozen=True)
@@ -314,5 +294,5 @@ class BuildResult:
     size: int
     warnings: tuple[str, ...]
     inputs: tuple[Path, ...] = ()
-    """Every file the PDF's bytes depend on besides fonts and options: the data file, its images and
-    the layout's files (the batch cache hashes them)."""
+    """Every file the build read: the data file, the project's config, templates, stylesheets and
+    their imports, fonts and images (the batch cache hashes them)."""

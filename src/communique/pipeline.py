@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from communique import __version__, fonts
+from communique import __version__
 from communique.archival import ARCHIVAL_CSS, archival_sources
-from communique.compose import compose, layout_files
-from communique.finish import finish
-from communique.load import load
-from communique.model import BuildContext, BuildResult
+from communique.compose import compose
+from communique.finish import Metadata, finish
+from communique.fonts import check_coverage, project_fonts
+from communique.load import load_text, read_text
+from communique.model import BuildResult
 from communique.paper import page_css
+from communique.project import DEFAULT_LAYOUT, DEFAULT_PAPER, BuildContext
 from communique.render import RenderSession, render
 from communique.typeset import typeset
 from communique.write import output_path, write_atomic
@@ -31,24 +33,49 @@ def build(
 
     A `session` carries what a process reuses across builds (batch workers pass one).
     """
-    communique = load(source)
-    fonts_dir = context.project_root / "fonts"
-    bundled = fonts.faces(fonts_dir)
-    fonts.check_coverage(communique, bundled)
+    return build_text(read_text(source), source, out_dir, context, session)
+
+
+def build_text(
+    text: str,
+    source: Path,
+    out_dir: Path,
+    context: BuildContext,
+    session: RenderSession | None = None,
+    label: str | None = None,
+) -> BuildResult:
+    """Build the data `text` as if read from `source` (which names the PDF and locates images);
+    errors name `label` (default: the source's path)."""
+    project, options = context.project, context.options
+    communique = load_text(text, label or str(source), source, source.parent)
+    fonts = project_fonts(project)
+    check_coverage(communique, fonts)
     document = typeset(communique)
-    readable = (context.project_root / "layouts", fonts_dir, source.resolve().parent)
-    layout = context.layout or communique.layout
-    html = compose(document, context.project_root / "layouts", layout, readable)
-    families = frozenset(face.family for face in bundled)
-    archival = archival_sources(source, communique, context.options()) if context.archival else None
-    page_rules = page_css(context.paper or communique.paper, context.print_marks)
-    page_rules += ARCHIVAL_CSS if archival else ""
-    font_css = fonts.face_css(bundled, communique.languages)
+    layout = context.layout_for(communique.layout)
+    paper = context.paper_for(communique.paper)
+    html = compose(document, project, layout, project.readable_roots(source))
+    archival = None
+    if options.archival:
+        # The rebuild command names a layout or paper the data file alone would not choose.
+        recorded = options.overridden(
+            {
+                "layout": layout if layout != (communique.layout or DEFAULT_LAYOUT) else None,
+                "paper": paper if paper != (communique.paper or DEFAULT_PAPER) else None,
+            }
+        )
+        archival = archival_sources(source, text, communique, recorded.rebuild_flags())
+    page_rules = page_css(paper, options.print_marks) + (ARCHIVAL_CSS if archival else "")
+    font_css = fonts.face_css(communique.languages)
     variant = archival.variant if archival else None
-    rendered = render(html, font_css, families, context.strict, page_rules, variant, session)
+    rendered = render(html, font_css, fonts.families, options.strict, page_rules, variant, session)
     clock = build_clock(communique.date, context.source_date_epoch)
-    data = finish(rendered, document, clock, f"communique {__version__}", archival)
+    config = project.config
+    metadata = Metadata(f"communique {__version__}", config.author, config.publisher, config.keywords)
+    data = finish(rendered, document, clock, metadata, archival)
     target = output_path(source, out_dir)
     write_atomic(target, data)
-    inputs = (source, *communique.images(), *layout_files(context.project_root / "layouts", layout))
-    return BuildResult(source, target, rendered.page_count, len(data), rendered.warnings, inputs)
+    read = (source,) if label is None else ()
+    inputs = (*read, *project.config_files(), *html.templates, *html.stylesheets, *rendered.files_read)
+    return BuildResult(
+        source, target, rendered.page_count, len(data), rendered.warnings, tuple(dict.fromkeys(inputs))
+    )

@@ -45,6 +45,8 @@ class RestrictedFetcher(URLFetcher):  # type: ignore[misc]
     def __init__(self, roots: tuple[Path, ...]):
         super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
         self.roots = tuple(root.resolve() for root in roots)
+        self.read: list[Path] = []
+        """Every file served, in order: the build's inputs besides data and templates."""
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         scheme = urlsplit(url).scheme.lower()
@@ -58,7 +60,9 @@ class RestrictedFetcher(URLFetcher):  # type: ignore[misc]
             raise RefusedURLError(f"refused to read {path}: only files under {allowed} may be used")
         if not path.is_file():
             raise RefusedURLError(f"{path} does not exist")
-        return URLFetcherResponse(path.as_uri(), path.read_bytes())
+        data = path.read_bytes()
+        self.read.append(path)
+        return URLFetcherResponse(path.as_uri(), data)
 
 
 class _Collector(logging.Handler):
@@ -123,27 +127,32 @@ class RenderSession:
 
     def __init__(self) -> None:
         self.font_config = FontConfiguration()
-        self._parsed: dict[tuple[str, str], tuple[Any, tuple[str, ...]]] = {}
+        self._parsed: dict[tuple[str, str], tuple[Any, tuple[str, ...], tuple[Path, ...]]] = {}
 
     def stylesheets(
         self, fetcher: URLFetcher, font_css: str, paths: tuple[Path, ...], page_css: str
     ) -> tuple[list[Any], list[str]]:
         """The parsed stylesheets in cascade order, and the warnings their parsing gave (cached with
-        them, so a reused stylesheet reports its problems to every build, as `--strict` needs)."""
+        them, so a reused stylesheet reports its problems to every build, as `--strict` needs).
+        The files each parse read (@import, @font-face) are replayed into `fetcher.read` likewise."""
         sources = [("string", font_css), *(("file", str(path)) for path in paths)]
         sources += [("string", page_css)] if page_css else []
         parsed: list[Any] = []
         messages: list[str] = []
         for key in sources:
             if key not in self._parsed:
+                before = len(fetcher.read)
                 with _captured_warnings() as collected:
                     kind, value = key
                     source = {"filename": value} if kind == "file" else {"string": value}
                     css = weasyprint.CSS(**source, font_config=self.font_config, url_fetcher=fetcher)
-                self._parsed[key] = (css, tuple(collected.messages))
-            css, warnings = self._parsed[key]
+                read = tuple(fetcher.read[before:])
+                del fetcher.read[before:]
+                self._parsed[key] = (css, tuple(collected.messages), read)
+            css, warnings, read = self._parsed[key]
             parsed.append(css)
             messages.extend(warnings)
+            fetcher.read.extend(read)
         return parsed, messages
 
 
@@ -175,7 +184,7 @@ def render(
     except RefusedURLError as error:
         raise RenderError(
             str(error),
-            hint="layouts may use files from layouts/ and fonts/, data files "
+            hint="layouts may use files of the project and of communique itself, data files "
             "images next to them; nothing from the network",
         ) from error
     except FatalURLFetchingError as error:
@@ -190,10 +199,11 @@ def render(
     foreign = sorted({font.family for font in document.fonts.values() if font.family not in bundled_families})
     if foreign:
         raise RenderError(
-            f"text was drawn with fonts that are not bundled: {', '.join(foreign)}",
-            hint="every font must come from fonts/ through @font-face",
+            f"text was drawn with fonts that are not bundled or declared: {', '.join(foreign)}",
+            hint="use only bundled fonts and fonts declared in communique.toml ([[fonts]])",
         )
-    return RenderedPdf(data, len(document.pages), _version_starts(document), (*notes, *messages))
+    read = tuple(dict.fromkeys(fetcher.read))
+    return RenderedPdf(data, len(document.pages), _version_starts(document), (*notes, *messages), read)
 
 
 def _version_starts(document: Any) -> tuple[tuple[str, int], ...]:

@@ -1,4 +1,5 @@
-"""The communique data format as JSON Schema: exported by `communique schema`, enforced by `load`."""
+"""The communique data format as JSON Schema: exported by `communique schema`, enforced whole by `load`
+(with jsonschema), so no keyword here is decoration."""
 
 from __future__ import annotations
 
@@ -39,11 +40,16 @@ SCHEMA: dict[str, Any] = {
             "items": {"type": "string", "pattern": LANGUAGE_TAG},
             "description": "BCP 47 language tags, in the order the language versions appear.",
         },
-        "paper": {"enum": ["A4", "Letter", "B5"], "description": "Paper size (default A4; B5 is JIS B5)."},
+        "paper": {
+            "enum": ["A4", "Letter", "B5"],
+            "description": "Paper size (default: the project's default, else A4; B5 is JIS B5).",
+        },
         "layout": {
             "type": "string",
             "pattern": r"^[a-z][a-z0-9_-]*$",
-            "description": "Layout folder under layouts/ (default: sequential).",
+            "maxLength": 64,
+            "description": "Layout name: a built-in one or one in the project's layouts/ (default: the "
+            "project's default, else sequential).",
         },
         "title": _localized("Title per language; a line break in the text is kept as a line break."),
         "subject": _localized("Short description per language, written to the PDF metadata."),

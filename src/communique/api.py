@@ -1,0 +1,60 @@
+"""The Python entry point behind `communique.build`: sources given as a path, YAML text or a mapping."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from communique.errors import UsageError
+from communique.load import INLINE_LABEL, load
+from communique.model import BuildResult
+from communique.options import from_keywords
+from communique.project import BuildContext, Project
+
+
+def build_source(
+    source: str | Path | Mapping[str, Any],
+    out: str | Path | None,
+    project: Project | str | Path | None,
+    source_date_epoch: int | None,
+    options: Mapping[str, Any],
+) -> BuildResult:
+    """Build `source` as `communique.build` documents."""
+    from communique.pipeline import build, build_text
+
+    inline = isinstance(source, Mapping) or (isinstance(source, str) and "\n" in source)
+    path = None if inline or isinstance(source, Mapping) else Path(source)
+    if isinstance(project, Project):
+        chosen = project
+    elif project is not None:
+        chosen = Project.at(Path(project))
+    else:
+        chosen = Project.discover(path if path else Path.cwd())
+    context = BuildContext(chosen, from_keywords(chosen.config.options, options), _epoch(source_date_epoch))
+    out_dir = Path(out) if out is not None else chosen.output_dir
+    if path is not None:
+        return build(path, out_dir, context)
+    text = (
+        yaml.safe_dump(dict(source), allow_unicode=True, sort_keys=False)
+        if isinstance(source, Mapping)
+        else str(source)
+    )
+    folder = chosen.root
+    communique = load(text, folder)
+    return build_text(text, folder / f"{communique.id}.yaml", out_dir, context, label=INLINE_LABEL)
+
+
+def _epoch(given: int | None) -> int | None:
+    """The build time: the argument, else SOURCE_DATE_EPOCH (as the command line reads it)."""
+    if given is not None:
+        return given
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds")
+    return int(value)

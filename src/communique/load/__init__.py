@@ -1,0 +1,60 @@
+"""Data file -> Communique in three steps: read YAML with positions, check it against the one schema,
+build the model. Every problem is located as file:line:column, and all are reported together."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from communique.errors import DataError, ErrorList
+from communique.load.checks import check_document
+from communique.load.construct import ModelBuilder
+from communique.load.yaml_tree import read_yaml
+from communique.model import Communique, SourceLocation
+
+INLINE_LABEL = "<data>"
+
+
+def load(source: Path | str | Mapping[str, Any], folder: Path | None = None) -> Communique:
+    """Read and check one communique: a data file's path, YAML text, or a mapping of the same fields.
+
+    Images are looked up relative to the data file's folder, or to `folder` (default: the current
+    folder) for text and mappings. Raises ErrorList listing every problem.
+    """
+    if isinstance(source, Mapping):
+        text = yaml.safe_dump(dict(source), allow_unicode=True, sort_keys=False)
+        return load_text(text, INLINE_LABEL, Path(INLINE_LABEL), folder or Path.cwd())
+    if isinstance(source, str) and "\n" in source:
+        return load_text(source, INLINE_LABEL, Path(INLINE_LABEL), folder or Path.cwd())
+    path = Path(source)
+    return load_text(read_text(path), str(path), path, path.resolve().parent)
+
+
+def read_text(path: Path) -> str:
+    """The data file's text; ErrorList (located at 1:1) if it cannot be read as UTF-8."""
+    start = SourceLocation(str(path), 1, 1)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ErrorList([DataError("no such file", start, "check the path")]) from None
+    except UnicodeDecodeError as error:
+        message = f"not UTF-8 text ({error.reason} at byte {error.start})"
+        raise ErrorList([DataError(message, start, "save the file as UTF-8")]) from None
+    except OSError as error:
+        raise ErrorList([DataError(f"cannot read the file: {error.strerror}", start)]) from None
+
+
+def load_text(text: str, label: str, source: Path, folder: Path) -> Communique:
+    """Check and build a communique from YAML `text`, reported as `label`."""
+    tree = read_yaml(text, label)
+    problems = check_document(tree)
+    if problems:
+        raise ErrorList(problems)
+    builder = ModelBuilder(tree, source, folder.resolve())
+    communique = builder.communique()
+    if builder.problems:
+        raise ErrorList(builder.problems)
+    return communique

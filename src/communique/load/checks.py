@@ -1,0 +1,138 @@
+"""Checking a data file: the one JSON Schema (made specific to the document's languages), then the rules
+a schema cannot state (language tags known to CLDR, party keys, signature order)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from jsonschema.exceptions import ValidationError
+
+from communique.errors import DataError
+from communique.load.yaml_tree import YamlTree
+from communique.model import Where
+from communique.schema import SCHEMA
+from communique.schema_check import check, describe
+
+
+def check_document(tree: YamlTree) -> list[DataError]:
+    """Every problem of the document, located."""
+    document = tree.value
+    languages = _languages(tree)
+    schema, localized, localized_names = _specific_schema(languages)
+    problems = list(tree.problems)
+    problems += _language_tag_problems(tree)
+
+    def word(error: ValidationError, where: Where) -> DataError | None:
+        if error.validator == "required" and error.schema is localized:
+            missing = error.message.split("'")[1]
+            return DataError(
+                f"{describe(where)} has no '{missing}' text",
+                tree.locate(where),
+                f"every text needs one entry per language: {', '.join(languages)}",
+            )
+        if "propertyNames" in error.schema_path:
+            key = str(error.instance)
+            if error.validator == "enum" and error.schema is localized_names:
+                return DataError(
+                    f"'{key}' in {describe(where)} is not one of the document's languages "
+                    f"({', '.join(languages)})",
+                    tree.locate((*where, key), key=True),
+                    "add it to `languages` or remove this entry",
+                )
+            return DataError(
+                f"'{key}' is not a language tag",
+                tree.locate((*where, key), key=True),
+                "use a BCP 47 tag such as 'ja', 'en', 'fi' or 'zh-Hant'",
+            )
+        return None
+
+    problems += check(document, schema, tree.locate, (word,))
+    if not problems:
+        problems += _signature_order_problems(tree, languages)
+    return _unique(problems)
+
+
+def _unique(problems: list[DataError]) -> list[DataError]:
+    seen: set[tuple[object, str]] = set()
+    kept = []
+    for problem in problems:
+        if (problem.location, problem.message) not in seen:
+            seen.add((problem.location, problem.message))
+            kept.append(problem)
+    return kept
+
+
+def _languages(tree: YamlTree) -> tuple[str, ...]:
+    """The document's language tags if `languages` is a list of strings, else ()."""
+    given = tree.value.get("languages")
+    if isinstance(given, list) and all(isinstance(item, str) for item in given):
+        return tuple(given)
+    return ()
+
+
+def _specific_schema(languages: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """SCHEMA with localized texts bound to the document's languages: every language required in a
+    complete text, and no other language anywhere. Returns the schema and the two bound subschemas."""
+    schema = copy.deepcopy(SCHEMA)
+    localized = schema["$defs"]["localized"]
+    names: dict[str, Any] = {"enum": list(languages)}
+    if languages:
+        localized["required"] = list(languages)
+        for name in ("localized", "localized_partial"):
+            schema["$defs"][name]["propertyNames"] = {
+                "allOf": [schema["$defs"][name]["propertyNames"], names]
+            }
+    return schema, localized, names
+
+
+def _language_tag_problems(tree: YamlTree) -> list[DataError]:
+    """Language tags that match the pattern but that CLDR does not know."""
+    from babel import Locale, UnknownLocaleError
+
+    problems = []
+    for index, tag in enumerate(_languages(tree)):
+        try:
+            Locale.parse(tag, sep="-")
+        except (UnknownLocaleError, ValueError, TypeError):
+            problems.append(
+                DataError(
+                    f"unknown language tag '{tag}'",
+                    tree.locate(("languages", index)),
+                    "use a BCP 47 tag known to CLDR, such as 'ja', 'en', 'fi' or 'zh-Hant'",
+                )
+            )
+    return problems
+
+
+def _signature_order_problems(tree: YamlTree, languages: tuple[str, ...]) -> list[DataError]:
+    """Party keys are unique, and each language's signature order lists every party once."""
+    keys = [party["key"] for party in tree.value["parties"]]
+    problems = []
+    if len(set(keys)) != len(keys):
+        problems.append(
+            DataError(
+                f"party keys are not unique: {', '.join(keys)}",
+                tree.locate(("parties",)),
+                "give every party its own `key`",
+            )
+        )
+    for lang, listed in tree.value.get("signature_order", {}).items():
+        if lang not in languages:
+            problems.append(
+                DataError(
+                    f"signature_order names '{lang}', which is not one of the document's languages "
+                    f"({', '.join(languages)})",
+                    tree.locate(("signature_order", lang), key=True),
+                    "remove it or fix the tag",
+                )
+            )
+        elif sorted(listed) != sorted(keys):
+            problems.append(
+                DataError(
+                    f"signature_order for '{lang}' must list every party once: {', '.join(keys)}",
+                    tree.locate(("signature_order", lang)),
+                    f"got {', '.join(listed) or 'nothing'}",
+                )
+            )
+    return problems

@@ -1,0 +1,122 @@
+"""Reading YAML into plain values while remembering where each value and key was written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from communique.errors import DataError, ErrorList
+from communique.model import SourceLocation, Where
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STRING_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"}
+
+
+@dataclass
+class YamlTree:
+    """A YAML document as plain values (dict, list, str, int, float, bool, None), with positions."""
+
+    label: str
+    source: str
+    value: Any = None
+    nodes: dict[Where, yaml.Node] = field(default_factory=dict)
+    keys: dict[Where, yaml.Node] = field(default_factory=dict)
+    problems: list[DataError] = field(default_factory=list)
+
+    def at(self, node: yaml.Node) -> SourceLocation:
+        """Where `node` starts."""
+        mark = node.start_mark
+        return SourceLocation(self.label, mark.line + 1, mark.column + 1)
+
+    def locate(self, where: Where, key: bool = False) -> SourceLocation:
+        """Where the value at `where` (or its key) was written; the nearest enclosing value if unknown."""
+        if key and where in self.keys:
+            return self.at(self.keys[where])
+        while where and where not in self.nodes:
+            where = where[:-1]
+        node = self.nodes.get(where)
+        return self.at(node) if node is not None else SourceLocation(self.label, 1, 1)
+
+    def raw(self, where: Where) -> str:
+        """The scalar at `where` exactly as written (quotes, escapes and line breaks included)."""
+        node = self.nodes[where]
+        return self.source[node.start_mark.index : node.end_mark.index]
+
+
+def read_yaml(source: str, label: str) -> YamlTree:
+    """Parse `source`; ErrorList for syntax errors and a document that is not a mapping. Duplicate and
+    non-scalar keys are noted in `problems` and left out of the values."""
+    tree = YamlTree(label, source)
+    start = SourceLocation(label, 1, 1)
+    try:
+        root = yaml.compose(source, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = SourceLocation(label, mark.line + 1, mark.column + 1) if mark else start
+        context = f" {error.context}" if error.context else ""
+        raise ErrorList(
+            [
+                DataError(
+                    f"YAML syntax error: {error.problem}{context}",
+                    where,
+                    "check indentation, quotes and colons on this line",
+                )
+            ]
+        ) from None
+    except yaml.YAMLError as error:
+        raise ErrorList(
+            [DataError(f"not readable as YAML: {error}", start, "save it as UTF-8 text")]
+        ) from None
+    if root is None:
+        raise ErrorList([DataError("the file is empty", start, "see `communique schema`")])
+    if not isinstance(root, yaml.MappingNode):
+        raise ErrorList(
+            [
+                DataError(
+                    "the document must be a mapping of keys to values", tree.at(root), "start with `id: ...`"
+                )
+            ]
+        )
+    tree.value = _value(tree, root, ())
+    return tree
+
+
+_CONSTRUCTOR = yaml.SafeLoader("")
+
+
+def _value(tree: YamlTree, node: yaml.Node, where: Where) -> Any:
+    tree.nodes[where] = node
+    if isinstance(node, yaml.MappingNode):
+        mapping: dict[str, Any] = {}
+        first: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                tree.problems.append(
+                    DataError("keys must be plain words", tree.at(key_node), "quote the key")
+                )
+                continue
+            key = str(key_node.value)  # `no:` is the language tag 'no', not the boolean false
+            if key in first:
+                line = first[key].start_mark.line + 1
+                tree.problems.append(
+                    DataError(
+                        f"duplicate key '{key}' (first given on line {line})",
+                        tree.at(key_node),
+                        "YAML would silently keep only the last value; remove or merge one",
+                    )
+                )
+                continue
+            first[key] = key_node
+            tree.keys[(*where, key)] = key_node
+            mapping[key] = _value(tree, value_node, (*where, key))
+        return mapping
+    if isinstance(node, yaml.SequenceNode):
+        return [_value(tree, item, (*where, index)) for index, item in enumerate(node.value)]
+    if node.tag in _STRING_TAGS:
+        return str(node.value)  # dates stay as written; the schema checks their form
+    try:
+        return _CONSTRUCTOR.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, OverflowError):
+        return str(node.value)

@@ -1,0 +1,145 @@
+"""Build options, each declared once.
+
+A field of `BuildOptions` is the whole declaration of an option: from it come the command-line flag
+(`add_arguments`), the `[build]` key of communique.toml (`CONFIG_KEYS`), its part of the batch cache key
+(`cache_key`) and its part of the rebuild command that archival copies record (`rebuild_flags`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from communique.errors import UsageError
+from communique.paper import PAPER_SIZES_MM
+
+LAYOUT_NAME = r"^[a-z][a-z0-9_-]{0,63}$"
+
+
+def paper_size(text: str) -> str:
+    """A paper size name in any case ('a4', 'LETTER') -> its canonical spelling ('A4', 'Letter')."""
+    for name in PAPER_SIZES_MM:
+        if text.lower() == name.lower():
+            return name
+    raise UsageError(
+        f"unknown paper size {text!r}", hint=f"choose one of: {', '.join(PAPER_SIZES_MM)} (any case)"
+    )
+
+
+def _option(
+    default: Any, help: str, *, metavar: str | None = None, parse: Callable[[str], Any] | None = None
+) -> Any:
+    return field(default=default, metadata={"help": help, "metavar": metavar, "parse": parse})
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Options that change the PDF a build writes. Unset (None) values fall back to the data file."""
+
+    archival: bool = _option(
+        False, "write a tagged PDF/A-3a archival copy that carries its source data and images"
+    )
+    layout: str | None = _option(
+        None, "layout to use instead of the data file's `layout` (see `communique layouts`)", metavar="NAME"
+    )
+    paper: str | None = _option(
+        None,
+        "paper size instead of the data file's `paper`: A4, Letter or B5 (any case)",
+        metavar="SIZE",
+        parse=paper_size,
+    )
+    print_marks: bool = _option(False, "add 3 mm bleed and crop marks (sets TrimBox and BleedBox)")
+    strict: bool = _option(False, "treat every rendering warning as an error")
+
+    def cache_key(self) -> str:
+        """Every option and its value, for the batch cache: any change rebuilds."""
+        return repr(tuple((item.name, getattr(self, item.name)) for item in fields(self)))
+
+    def rebuild_flags(self) -> tuple[str, ...]:
+        """The flags that reproduce these options on the command line (defaults left out)."""
+        flags: list[str] = []
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if value == item.default:
+                continue
+            flag = _flag(item.name)
+            flags.append(
+                flag if value is True else f"--no-{flag[2:]}" if value is False else f"{flag}={value}"
+            )
+        return tuple(flags)
+
+    def overridden(self, values: Mapping[str, Any]) -> BuildOptions:
+        """These options with `values` (name -> value) replacing them; None values are ignored."""
+        given = {name: value for name, value in values.items() if value is not None}
+        return dataclasses.replace(self, **given)
+
+
+OPTION_FIELDS = tuple(fields(BuildOptions))
+CONFIG_KEYS = tuple(item.name for item in OPTION_FIELDS)
+"""The keys of communique.toml's [build] table that are build options."""
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def option_type(name: str) -> type:
+    """`bool` or `str`: the type of option `name`'s values."""
+    default = next(item.default for item in OPTION_FIELDS if item.name == name)
+    return bool if isinstance(default, bool) else str
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per option (`--strict/--no-strict` for switches), each defaulting to 'not given'."""
+    for item in OPTION_FIELDS:
+        if option_type(item.name) is bool:
+            parser.add_argument(
+                _flag(item.name),
+                dest=item.name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=item.metadata["help"],
+            )
+        else:
+            parse = item.metadata["parse"]
+            parser.add_argument(
+                _flag(item.name),
+                dest=item.name,
+                default=None,
+                metavar=item.metadata["metavar"],
+                type=_argparse_type(parse) if parse else str,
+                help=item.metadata["help"],
+            )
+
+
+def _argparse_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except UsageError as error:
+            raise argparse.ArgumentTypeError(f"{error.message} ({error.hint})") from error
+
+    return convert
+
+
+def from_arguments(args: argparse.Namespace, defaults: BuildOptions) -> BuildOptions:
+    """`defaults` (the project's) with every option given on the command line applied."""
+    return defaults.overridden({item.name: getattr(args, item.name, None) for item in OPTION_FIELDS})
+
+
+def from_keywords(defaults: BuildOptions, keywords: Mapping[str, Any]) -> BuildOptions:
+    """`defaults` with Python keyword arguments applied; UsageError for unknown names or wrong types."""
+    values: dict[str, Any] = {}
+    for name, value in keywords.items():
+        if name not in CONFIG_KEYS:
+            raise UsageError(f"unknown build option {name!r}", hint=f"options: {', '.join(CONFIG_KEYS)}")
+        if value is not None and not isinstance(value, option_type(name)):
+            raise UsageError(
+                f"build option {name!r} must be {option_type(name).__name__}, not {type(value).__name__}"
+            )
+        parse = next(item.metadata["parse"] for item in OPTION_FIELDS if item.name == name)
+        values[name] = parse(value) if parse and value is not None else value
+    return defaults.overridden(values)

@@ -1,0 +1,389 @@
+"""The project a build belongs to: its root, its communique.toml, and where layouts and fonts are found.
+
+A project is the folder holding a `communique.toml`, found by walking up from the data file (or given
+with `--project`); without one it is the data file's folder with only the built-in layouts and fonts.
+Layouts and fonts are looked up in the project first, then in the package's own data. Nothing else in
+communique locates files.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from communique.errors import DataError, ErrorList, UsageError
+from communique.model import SourceLocation, Where
+from communique.options import CONFIG_KEYS, LAYOUT_NAME, BuildOptions, paper_size
+from communique.paper import PAPER_SIZES_MM
+
+CONFIG_NAME = "communique.toml"
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+DEFAULT_OUTPUT = "build"
+DEFAULT_ASSETS = "assets"
+DEFAULT_LAYOUT = "sequential"
+DEFAULT_PAPER = "A4"
+
+
+def builtin_data() -> Path:
+    """The package's own data folder (layouts/, fonts/, init/)."""
+    data = importlib.resources.files("communique").joinpath("data")
+    path = Path(str(data))
+    if not path.is_dir():
+        raise UsageError(
+            f"communique's data folder {path} is missing",
+            hint="install communique from a wheel or a checkout, not from a zip file",
+        )
+    return path
+
+
+CONFIG_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://communique.invalid/schema/communique-toml.json",
+    "title": "communique.toml",
+    "description": "A communique project: its defaults, fonts, assets and metadata.",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "build": {
+            "type": "object",
+            "description": "Build options applied to every build of the project (the command line wins).",
+            "additionalProperties": False,
+            "properties": {
+                "output": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "Output folder, relative to the project (default: build).",
+                },
+                "layout": {
+                    "type": "string",
+                    "pattern": LAYOUT_NAME,
+                    "description": "Layout for every document, overriding the data files' `layout`.",
+                },
+                "paper": {
+                    "enum": [*PAPER_SIZES_MM, *(name.lower() for name in PAPER_SIZES_MM)],
+                    "description": "Paper size for every document, overriding the data files' `paper`.",
+                },
+                "strict": {"type": "boolean", "description": "Treat every rendering warning as an error."},
+                "print_marks": {"type": "boolean", "description": "Add 3 mm bleed and crop marks."},
+                "archival": {"type": "boolean", "description": "Write PDF/A-3a archival copies."},
+            },
+        },
+        "defaults": {
+            "type": "object",
+            "description": "Defaults for data files that do not say.",
+            "additionalProperties": False,
+            "properties": {
+                "layout": {
+                    "type": "string",
+                    "pattern": LAYOUT_NAME,
+                    "description": "Layout of data files that name none (default: sequential).",
+                },
+                "paper": {
+                    "enum": [*PAPER_SIZES_MM, *(name.lower() for name in PAPER_SIZES_MM)],
+                    "description": "Paper size of data files that name none (default: A4).",
+                },
+            },
+        },
+        "assets": {
+            "type": "string",
+            "minLength": 1,
+            "description": "Folder of images layouts may use (emblems), relative to the project.",
+        },
+        "metadata": {
+            "type": "object",
+            "description": "Organisation defaults for the PDF metadata.",
+            "additionalProperties": False,
+            "properties": {
+                "author": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "Author (PDF /Author, dc:creator); default: the parties' names.",
+                },
+                "publisher": {"type": "string", "minLength": 1, "description": "Publisher (dc:publisher)."},
+                "keywords": {
+                    "type": "array",
+                    "items": {"type": "string", "minLength": 1},
+                    "uniqueItems": True,
+                    "description": "Keywords added to every document's own.",
+                },
+            },
+        },
+        "fonts": {
+            "type": "array",
+            "description": "The project's own fonts, used like the bundled ones.",
+            "items": {
+                "type": "object",
+                "required": ["file", "family"],
+                "additionalProperties": False,
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "pattern": r"\.(otf|ttf|OTF|TTF)$",
+                        "description": "Font file (OpenType or TrueType), relative to the project.",
+                    },
+                    "family": {
+                        "type": "string",
+                        "pattern": r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,62}$",
+                        "description": "Family name layouts use in font-family.",
+                    },
+                    "weight": {
+                        "type": "integer",
+                        "minimum": 100,
+                        "maximum": 900,
+                        "description": "400 regular, 700 bold (default 400).",
+                    },
+                    "style": {"enum": ["normal", "italic"], "description": "Default normal."},
+                    "languages": {
+                        "type": "array",
+                        "items": {"type": "string", "pattern": LANGUAGE_TAG},
+                        "uniqueItems": True,
+                        "description": "Language tags whose text this font sets first ('ja', 'en').",
+                    },
+                },
+            },
+        },
+        "font_order": {
+            "type": "object",
+            "description": "Per language tag, the font families in the order they are tried.",
+            "propertyNames": {"pattern": LANGUAGE_TAG},
+            "additionalProperties": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "minLength": 1},
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class DeclaredFont:
+    """A font the project declares in communique.toml."""
+
+    path: Path
+    family: str
+    weight: int
+    style: str
+    languages: tuple[str, ...]
+    location: SourceLocation
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """communique.toml, checked. Every field has its default when the file is absent."""
+
+    options: BuildOptions = field(default_factory=BuildOptions)
+    """Build options from [build]; the command line and Python keywords override them."""
+    output: str = DEFAULT_OUTPUT
+    default_layout: str | None = None
+    default_paper: str | None = None
+    assets: str = DEFAULT_ASSETS
+    author: str | None = None
+    publisher: str | None = None
+    keywords: tuple[str, ...] = ()
+    fonts: tuple[DeclaredFont, ...] = ()
+    font_order: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a build finds its layouts, fonts and assets, and the project's defaults."""
+
+    root: Path
+    config_file: Path | None = None
+    config: ProjectConfig = field(default_factory=ProjectConfig)
+    builtin: Path = field(default_factory=builtin_data)
+    """The package's data folder: built-in layouts and fonts."""
+
+    @classmethod
+    def at(cls, folder: Path) -> Project:
+        """The project rooted at `folder`, with its communique.toml if it has one."""
+        root = folder.resolve()
+        if not root.is_dir():
+            raise UsageError(f"{folder}: no such project folder", hint="give the folder of communique.toml")
+        config_file = root / CONFIG_NAME
+        if config_file.is_file():
+            return cls(root, config_file, read_config(config_file))
+        return cls(root)
+
+    @classmethod
+    def discover(cls, start: Path) -> Project:
+        """The project of a data file or folder: the nearest folder above it with a communique.toml,
+        else the data file's own folder."""
+        start = start.resolve()
+        folder = start if start.is_dir() else start.parent
+        for candidate in (folder, *folder.parents):
+            if (candidate / CONFIG_NAME).is_file():
+                return cls.at(candidate)
+        return cls(folder)
+
+    @property
+    def layout_dirs(self) -> tuple[Path, ...]:
+        """Where layouts are looked up, project first."""
+        return (self.root / "layouts", self.builtin / "layouts")
+
+    @property
+    def output_dir(self) -> Path:
+        """The default output folder."""
+        return self.root / self.config.output
+
+    @property
+    def assets_dir(self) -> Path:
+        """The project's assets folder (may not exist)."""
+        return self.root / self.config.assets
+
+    def readable_roots(self, source: Path) -> tuple[Path, ...]:
+        """Folders a build may read: the project, the data file's folder and the package's data."""
+        return tuple(dict.fromkeys((self.root, source.resolve().parent, self.builtin.resolve())))
+
+    def config_files(self) -> tuple[Path, ...]:
+        """The project's config file, if any (a build input)."""
+        return (self.config_file,) if self.config_file else ()
+
+
+# --- communique.toml ----------------------------------------------------------------------------------
+
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def read_config(path: Path) -> ProjectConfig:
+    """Read and check communique.toml; ErrorList with every problem located."""
+    label = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
+    except UnicodeDecodeError as error:
+        start = SourceLocation(label, 1, 1)
+        raise ErrorList([DataError(f"not UTF-8 text ({error.reason})", start, "save it as UTF-8")]) from None
+    except tomllib.TOMLDecodeError as error:
+        found = _TOML_POSITION.search(str(error))
+        line, column = (int(found[1]), int(found[2])) if found else (1, 1)
+        message = _TOML_POSITION.sub("", str(error)).strip()
+        where = SourceLocation(label, line, column)
+        raise ErrorList(
+            [DataError(f"TOML syntax error: {message}", where, "see README 'communique.toml'")]
+        ) from None
+    except OSError as error:
+        raise ErrorList([DataError(f"cannot read: {error.strerror}", SourceLocation(label, 1, 1))]) from None
+    from communique.schema_check import check
+
+    locate = _TomlLocator(label, text)
+    problems = check(raw, CONFIG_SCHEMA, locate)
+    if problems:
+        raise ErrorList(problems)
+    root = path.parent
+    fonts = []
+    for index, entry in enumerate(raw.get("fonts", [])):
+        font_path = (root / entry["file"]).resolve()
+        where = locate(("fonts", index, "file"))
+        if not font_path.is_relative_to(root.resolve()):
+            problems.append(DataError(f"font file '{entry['file']}' is outside the project", where))
+        elif not font_path.is_file():
+            problems.append(DataError(f"font file '{entry['file']}' does not exist", where, "check the path"))
+        fonts.append(
+            DeclaredFont(
+                font_path,
+                entry["family"],
+                entry.get("weight", 400),
+                entry.get("style", "normal"),
+                tuple(entry.get("languages", ())),
+                where,
+            )
+        )
+    for folder_key in ("assets",):
+        if folder_key in raw and not (root / raw[folder_key]).resolve().is_relative_to(root.resolve()):
+            problems.append(DataError(f"'{folder_key}' leaves the project folder", locate((folder_key,))))
+    build = raw.get("build", {})
+    if "output" in build and ".." in Path(build["output"]).parts:
+        problems.append(DataError("'output' leaves the project folder", locate(("build", "output"))))
+    if problems:
+        raise ErrorList(problems)
+    options = {key: build[key] for key in CONFIG_KEYS if key in build}
+    if "paper" in options:
+        options["paper"] = paper_size(options["paper"])
+    document = raw.get("defaults", {})
+    metadata = raw.get("metadata", {})
+    return ProjectConfig(
+        options=BuildOptions().overridden(options),
+        output=build.get("output", DEFAULT_OUTPUT),
+        default_layout=document.get("layout"),
+        default_paper=paper_size(document["paper"]) if "paper" in document else None,
+        assets=raw.get("assets", DEFAULT_ASSETS),
+        author=metadata.get("author"),
+        publisher=metadata.get("publisher"),
+        keywords=tuple(metadata.get("keywords", ())),
+        fonts=tuple(fonts),
+        font_order=tuple((lang, tuple(families)) for lang, families in raw.get("font_order", {}).items()),
+    )
+
+
+class _TomlLocator:
+    """Finds the line of a key in TOML text: its table header, then the key below it."""
+
+    def __init__(self, label: str, text: str):
+        self.label = label
+        self.lines = text.splitlines()
+
+    def __call__(self, where: Where, key: bool = False) -> SourceLocation:
+        header: int | None = None
+        table: list[str] = []
+        parts = list(where)
+        while parts:
+            part = parts.pop(0)
+            if isinstance(part, int):
+                continue
+            index = parts[0] if parts and isinstance(parts[0], int) else None
+            found = self._table([*table, part], header, index)
+            if found is not None:
+                header, table = found, [*table, part]
+                continue
+            position = self._key(part, header)
+            if position is not None:
+                return SourceLocation(self.label, position[0] + 1, position[1] + 1)
+            break
+        return SourceLocation(self.label, 1 if header is None else header + 1, 1)
+
+    def _table(self, names: list[str], after: int | None, index: int | None) -> int | None:
+        dotted = r"\s*\.\s*".join(re.escape(name) for name in names)
+        pattern = re.compile(rf"^\s*\[\[?\s*{dotted}\s*\]\]?\s*(#.*)?$")
+        seen = -1
+        for number in range(0 if after is None else after, len(self.lines)):
+            if pattern.match(self.lines[number]):
+                seen += 1
+                if index is None or seen == index:
+                    return number
+        return None
+
+    def _key(self, name: str, header: int | None) -> tuple[int, int] | None:
+        """The line and column of `name = ...` in the table whose header is on line `header`."""
+        pattern = re.compile(rf"^(\s*)[\"']?{re.escape(name)}[\"']?\s*=")
+        for number in range(0 if header is None else header + 1, len(self.lines)):
+            if self.lines[number].lstrip().startswith("["):
+                return None
+            found = pattern.match(self.lines[number])
+            if found:
+                return number, len(found[1])
+        return None
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """Everything a build may depend on besides the data file: no stage reads clocks or the environment."""
+
+    project: Project
+    options: BuildOptions = field(default_factory=BuildOptions)
+    """Options in force: the project's [build] defaults with the caller's applied."""
+    source_date_epoch: int | None = None
+    """Build time for the PDF dates (reproducible builds); None uses the communique's date."""
+
+    def layout_for(self, requested: str | None) -> str:
+        """The layout to use: the option, else the data file's, else the project's default."""
+        return self.options.layout or requested or self.project.config.default_layout or DEFAULT_LAYOUT
+
+    def paper_for(self, requested: str | None) -> str:
+        """The paper size to use: the option, else the data file's, else the project's default."""
+        return self.options.paper or requested or self.project.config.default_paper or DEFAULT_PAPER

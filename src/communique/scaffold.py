@@ -1,0 +1,34 @@
+"""`communique init`: a new project from the template in the package's data/init/ folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from communique.errors import UsageError
+from communique.project import builtin_data
+
+# Files stored under another name in the package (a wheel would treat a real .gitignore specially).
+_RENAMED = {"gitignore": ".gitignore"}
+
+
+def create_project(folder: Path, force: bool = False) -> tuple[Path, ...]:
+    """Copy the project template into `folder`; refuse a folder with files in it unless `force`.
+
+    Returns the files written, in order. Existing files of the same names are replaced only with `force`.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is a file", hint="give a new folder name")
+    if folder.is_dir() and any(folder.iterdir()) and not force:
+        raise UsageError(f"{folder} is not empty", hint="give a new folder, or --force to write into it")
+    template = builtin_data() / "init"
+    written = []
+    for source in sorted(path for path in template.rglob("*") if path.is_file()):
+        relative = source.relative_to(template)
+        target = folder.joinpath(*relative.parent.parts, _RENAMED.get(relative.name, relative.name))
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+        except OSError as error:
+            raise UsageError(f"cannot write {target}: {error.strerror}", hint="check the folder") from error
+        written.append(target)
+    return tuple(written)
