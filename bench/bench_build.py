@@ -42,7 +42,7 @@ marks.append(("import WeasyPrint + render stage", time.perf_counter()))
 from communique import fonts
 from communique.compose import compose
 from communique.finish import finish
-from communique.load import load
+from communique.loader import load
 from communique.typeset import typeset
 marks.append(("import other stages", time.perf_counter()))
 root = Path(__ROOT__)

@@ -19,7 +19,7 @@ from test_layouts import LAYOUTS, with_images
 
 from communique.archival import safe_target
 from communique.errors import CommuniqueError
-from communique.load import load
+from communique.loader import load
 from communique.model import BuildResult
 from communique.typeset import typeset
 from communique.verify import verify

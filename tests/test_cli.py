@@ -139,3 +139,55 @@ def test_python_dash_m(tmp_path: Path) -> None:
         cwd=ROOT,
     )
     assert result.returncode == 0 and result.stdout.startswith("communique ")
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_verbose_works_before_or_after_the_command(tmp_path: Path, where: str) -> None:
+    config = tmp_path / "communique.toml"
+    config.write_text("[build]\nstrict = true\n")
+    path = write_data(tmp_path, SEED.read_text(encoding="utf-8"))
+    from communique.cli import _parser
+
+    argv = ["--verbose", "validate", str(path)] if where == "before" else ["validate", str(path), "--verbose"]
+    assert _parser().parse_args(argv).verbose is True
+    assert _parser().parse_args(["validate", str(path)]).verbose is False
+
+
+def test_a_closed_pipe_ends_quietly(seed_pdf: Path) -> None:
+    command = f"{sys.executable} -m communique inspect --json {seed_pdf} | head -c 10"
+    result = subprocess.run(["bash", "-c", f"set -o pipefail; {command}"], capture_output=True, text=True)
+    assert result.stdout.startswith("{") and len(result.stdout) == 10
+    assert result.stderr == "" and result.returncode == 0
+
+
+def test_paper_is_case_insensitive(tmp_path: Path) -> None:
+    result = run_cli("build", str(SEED), "--out", str(tmp_path), "--paper", "b5", "--report", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["format"] == 2 and report["documents"][0]["status"] == "built"
+    assert pypdf_size_mm(tmp_path / "tokyo-helsinki-2023.pdf") == (182.0, 257.0)
+
+
+def pypdf_size_mm(path: Path) -> tuple[float, float]:
+    import pypdf
+
+    box = pypdf.PdfReader(path).pages[0].mediabox
+    return round(float(box.width) * 25.4 / 72, 1), round(float(box.height) * 25.4 / 72, 1)
+
+
+def test_json_report_gives_structured_problems(tmp_path: Path) -> None:
+    bad = write_data(
+        tmp_path, SEED.read_text(encoding="utf-8").replace("date: 2023-08-21", "date: 2023-08-32")
+    )
+    result = run_cli("build", str(bad), "--out", str(tmp_path / "out"), "--report", "json")
+    assert result.returncode == 2
+    report = json.loads(result.stdout)
+    assert report["format"] == 2 and report["summary"]["failed"] == 1
+    (problem,) = report["documents"][0]["problems"]
+    assert problem == {
+        "file": str(bad),
+        "line": 6,
+        "column": 7,
+        "message": "invalid date '2023-08-32' (day is out of range for month)",
+        "hint": "write the date as YYYY-MM-DD",
+    }

@@ -12,7 +12,7 @@ from fontTools.ttLib import TTFont
 
 from communique.errors import ErrorList
 from communique.fonts import FontSet, check_coverage, faces
-from communique.load import load
+from communique.loader import load
 
 
 def test_manifest_lists_every_font_file_with_its_hash_and_cmap() -> None:

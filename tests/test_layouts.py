@@ -12,7 +12,7 @@ from conftest import SEED, run_cli, write_data
 from pdftools import assert_in_order, compact, lines_of, page_glyphs, page_texts, running_text
 from PIL import Image
 
-from communique.load import load
+from communique.loader import load
 from communique.model import BuildResult
 from communique.typeset import typeset
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import SEED, write_data
 
 from communique.errors import ErrorList
-from communique.load import load
+from communique.loader import load
 from communique.project import BuildContext, Project
 
 MINIMAL = """\

@@ -12,7 +12,7 @@ from conftest import FONTS, SEED
 from pdftools import assert_in_order, compact, page_texts
 
 from communique.fonts import faces
-from communique.load import load
+from communique.loader import load
 from communique.model import BuildResult
 from communique.typeset import typeset
 

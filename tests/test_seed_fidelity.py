@@ -10,7 +10,7 @@ import re
 
 from conftest import REFERENCE, SEED
 
-from communique.load import load
+from communique.loader import load
 from communique.typeset import typeset
 
 _JA_HALF_TO_FULL = str.maketrans("()", "（）")

@@ -25,7 +25,7 @@ from typography import (
 
 from communique.dates import closing_line, japanese_era, written_date
 from communique.jlreq import runs
-from communique.load import load
+from communique.loader import load
 from communique.model import BuildResult
 from communique.typeset import rich_text, typeset, typographic_quotes
 

@@ -29,7 +29,7 @@ from communique.options import BuildOptions
 from communique.project import Project
 
 if TYPE_CHECKING:
-    from communique.load import load as load
+    from communique.loader import load as load
     from communique.model import BuildResult
 
 __version__ = "0.2.0"
@@ -74,5 +74,7 @@ def build(
 def __getattr__(name: str) -> object:
     # Loading pulls in YAML and jsonschema; import it on first use so `communique --help` stays fast.
     if name == "load":
+        from communique.loader import load
+
         return load
     raise AttributeError(name)

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from communique.errors import UsageError
-from communique.load import INLINE_LABEL, load
+from communique.loader import INLINE_LABEL, load
 from communique.model import BuildResult
 from communique.options import from_keywords
 from communique.project import BuildContext, Project

@@ -195,7 +195,7 @@ def _merge(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from communique.compose import find_layout
     from communique.fonts import check_coverage, project_fonts
-    from communique.load import load
+    from communique.loader import load
     from communique.project import BuildContext
 
     files = _data_files(args.paths)

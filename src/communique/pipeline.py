@@ -10,7 +10,7 @@ from communique.archival import ARCHIVAL_CSS, archival_sources
 from communique.compose import compose
 from communique.finish import Metadata, finish
 from communique.fonts import check_coverage, project_fonts
-from communique.load import load_text, read_text
+from communique.loader import load_text, read_text
 from communique.model import BuildResult
 from communique.paper import page_css
 from communique.project import DEFAULT_LAYOUT, DEFAULT_PAPER, BuildContext

@@ -8,7 +8,7 @@ from typing import Any
 
 from communique.errors import DataError
 from communique.images import image_problem
-from communique.load.yaml_tree import YamlTree
+from communique.loader.yaml_tree import YamlTree
 from communique.model import Communique, LocalizedText, Party, Signatory, Text, Where
 
 

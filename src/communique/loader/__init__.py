@@ -10,9 +10,9 @@ from typing import Any
 import yaml
 
 from communique.errors import DataError, ErrorList
-from communique.load.checks import check_document
-from communique.load.construct import ModelBuilder
-from communique.load.yaml_tree import read_yaml
+from communique.loader.checks import check_document
+from communique.loader.construct import ModelBuilder
+from communique.loader.yaml_tree import read_yaml
 from communique.model import Communique, SourceLocation
 
 INLINE_LABEL = "<data>"

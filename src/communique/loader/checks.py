@@ -9,7 +9,7 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 from communique.errors import DataError
-from communique.load.yaml_tree import YamlTree
+from communique.loader.yaml_tree import YamlTree
 from communique.model import Where
 from communique.schema import SCHEMA
 from communique.schema_check import check, describe

@@ -1,0 +1,219 @@
+"""A project of one's own: communique.toml, own layouts extending built-in ones, own fonts and assets,
+the Python API, `init`, and the text block on every paper size."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pypdf
+import pytest
+from conftest import FONTS, SEED, run_cli, seed_text, write_data
+from pdftools import page_glyphs, page_images, page_texts
+
+import communique
+from communique.batch import file_hash
+from communique.errors import CommuniqueError, ErrorList, LayoutError, RenderError, UsageError
+from communique.model import BuildResult
+from communique.paper import A4_MARGIN_MM, PAPER_SIZES_MM, POINTS_PER_MM
+from communique.project import CONFIG_NAME, Project, read_config
+from communique.scaffold import create_project
+
+LAYOUTS = ("sequential", "parallel", "interleaved")
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project made by `communique init`, built once."""
+    folder = tmp_path_factory.mktemp("office") / "office"
+    create_project(folder)
+    communique.build(folder / "data" / "example.yaml", strict=True)
+    return folder
+
+
+def test_init_writes_a_complete_project(office: Path) -> None:
+    for name in (
+        CONFIG_NAME,
+        "data/example.yaml",
+        "layouts/letterhead/document.html.j2",
+        "layouts/letterhead/style.css",
+        "assets/emblem.svg",
+        ".gitignore",
+        "ci/github-actions.yml",
+        "ci/gitlab-ci.yml",
+    ):
+        assert (office / name).is_file(), name
+    assert (office / ".gitignore").read_text() == "build/\n"
+    assert "--shard" in (office / "ci" / "github-actions.yml").read_text()
+
+
+def test_init_refuses_a_folder_with_files_unless_forced(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    refused = run_cli("init", str(tmp_path))
+    assert refused.returncode == 2 and "not empty" in refused.stderr and "--force" in refused.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]
+    forced = run_cli("init", str(tmp_path), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert (tmp_path / CONFIG_NAME).is_file() and (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_the_project_layout_extends_sequential_with_letterhead_and_footer(office: Path) -> None:
+    pdf = office / "build" / "example.pdf"
+    texts = page_texts(pdf)
+    assert len(texts) == 2
+    for text in texts:  # the letterhead above each version, the footer line on every page
+        assert text.count("Office of International Affairs") == 2
+        assert "kawasemi-port-alder-2026" in text and f"{texts.index(text) + 1} / 2" in text
+    top = page_images(pdf, 50)[0].convert("RGB")
+    emblem_blue = [
+        (x, y)
+        for x in range(top.width // 3)
+        for y in range(top.height // 6)
+        if top.getpixel((x, y)) == (29, 63, 110)
+    ]
+    assert len(emblem_blue) > 100  # the emblem (SVG) from the project's assets, drawn at the top left
+
+
+def test_a_project_layout_is_listed_with_its_origin(office: Path) -> None:
+    result = run_cli("layouts", cwd=office / "data")
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if line.startswith("letterhead"))
+    assert "letterhead over the sequential layout" in line and f"[project: {office}" in line
+
+
+def test_the_project_is_found_upwards_and_its_defaults_apply(office: Path) -> None:
+    project = Project.discover(office / "data" / "example.yaml")
+    assert project.root == office.resolve() and project.config_file == office / CONFIG_NAME
+    assert project.config.default_layout == "letterhead" and project.config.author
+    info = pypdf.PdfReader(office / "build" / "example.pdf").metadata
+    assert info is not None and info["/Author"] == "Office of International Affairs"
+    assert info["/Keywords"].endswith("international relations")
+
+
+def test_without_a_config_the_data_folder_is_the_project(tmp_path: Path) -> None:
+    path = write_data(tmp_path, seed_text())
+    project = Project.discover(path)
+    assert project.root == tmp_path.resolve() and project.config_file is None
+    assert project.output_dir == tmp_path.resolve() / "build"
+
+
+def test_config_errors_are_located(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_NAME).write_text(
+        '[build]\nstrict = "yes"\n\n[defaults]\nlayot = "parallel"\n\n[[fonts]]\nfile = "missing.otf"\n'
+        'family = "Office Serif"\n'
+    )
+    with pytest.raises(ErrorList) as caught:
+        read_config(tmp_path / CONFIG_NAME)
+    found = [str(problem) for problem in caught.value.problems]
+    assert f"{tmp_path / CONFIG_NAME}:2:1: the build 'strict' must be true or false, not a string" in found[0]
+    assert ":5:1: unknown key 'layot'" in found[1] and "did you mean 'layout'?" in found[1]
+    (tmp_path / CONFIG_NAME).write_text(
+        '[build]\nstrict = true\n[[fonts]]\nfile = "missing.otf"\nfamily = "X"\n'
+    )
+    with pytest.raises(ErrorList) as caught:
+        read_config(tmp_path / CONFIG_NAME)
+    assert ":4:1: font file 'missing.otf' does not exist" in str(caught.value)
+    (tmp_path / CONFIG_NAME).write_text("[build\nstrict = true\n")
+    result = run_cli("validate", str(write_data(tmp_path, seed_text())))
+    assert result.returncode == 2 and f"{tmp_path / CONFIG_NAME}:1:7: TOML syntax error" in result.stderr
+
+
+def test_schema_of_the_config_is_exported() -> None:
+    result = run_cli("schema", "--config")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    assert schema["title"] == CONFIG_NAME
+    assert {"build", "defaults", "assets", "metadata", "fonts", "font_order"} == set(schema["properties"])
+
+
+def office_font_project(tmp_path: Path, declared: bool) -> Path:
+    """A project whose English text is set in its own 'Office Serif' (a copy of a bundled face)."""
+    (tmp_path / "fonts").mkdir()
+    for name in ("Regular", "Bold"):
+        shutil.copy(FONTS / f"NotoSerif-{name}.ttf", tmp_path / "fonts" / f"OfficeSerif-{name}.ttf")
+    fonts = "".join(
+        f'[[fonts]]\nfile = "fonts/OfficeSerif-{name}.ttf"\nfamily = "Office Serif"\nweight = {weight}\n'
+        'languages = ["en"]\n'
+        for weight, name in ((400, "Regular"), (700, "Bold"))
+    )
+    (tmp_path / CONFIG_NAME).write_text(fonts if declared else "")
+    if not declared:  # the same font, reached by a layout's own @font-face instead of the config
+        layout = tmp_path / "layouts" / "mine"
+        layout.mkdir(parents=True)
+        (layout / "document.html.j2").write_text('{% extends "builtin/sequential/document.html.j2" %}')
+        (layout / "style.css").write_text(
+            '@font-face { font-family: "Office Serif"; src: url("../../fonts/OfficeSerif-Regular.ttf"); }\n'
+            '.body p:lang(en) { font-family: "Office Serif"; }\n'
+        )
+    return write_data(
+        tmp_path,
+        seed_text().replace("layout: sequential", "layout: mine" if not declared else "layout: sequential"),
+    )
+
+
+def test_declared_fonts_set_their_languages_and_are_recorded(tmp_path: Path) -> None:
+    data = office_font_project(tmp_path, declared=True)
+    result = run_cli("build", str(data), "--strict")
+    assert result.returncode == 0, result.stderr
+    pdf = tmp_path / "build" / f"{data.stem}.pdf"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Office-Serif" in fonts and "Office-Serif-Bold" in fonts and "Communique-Serif-JP" in fonts
+    assert "+Communique-Serif " not in fonts  # English is set in the office's font only
+    manifest = json.loads((tmp_path / "build" / "manifest.json").read_text())
+    (entry,) = manifest["documents"].values()
+    recorded = {Path(name).name: digest for name, digest in entry["input_hashes"].items()}
+    assert recorded["OfficeSerif-Regular.ttf"] == file_hash(tmp_path / "fonts" / "OfficeSerif-Regular.ttf")
+
+
+def test_a_font_not_declared_cannot_reach_the_pdf(tmp_path: Path) -> None:
+    data = office_font_project(tmp_path, declared=False)
+    result = run_cli("build", str(data))
+    assert result.returncode == 1
+    assert "not bundled or declared: Office Serif" in result.stderr and "[[fonts]]" in result.stderr
+    assert not (tmp_path / "build" / f"{data.stem}.pdf").exists()
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("paper", sorted(PAPER_SIZES_MM))
+def test_the_text_block_keeps_its_margins_on_every_paper(
+    build_seed: Callable[..., BuildResult], layout: str, paper: str
+) -> None:
+    pdf = build_seed(SEED, layout=layout, paper=paper).output
+    width_mm = PAPER_SIZES_MM[paper][0]
+    margin = round(A4_MARGIN_MM * width_mm / PAPER_SIZES_MM["A4"][0], 1) * POINTS_PER_MM
+    width = width_mm * POINTS_PER_MM
+    glyphs = [glyph for page in page_glyphs(pdf) for glyph in page]
+    left, right = min(glyph.left for glyph in glyphs), width - max(glyph.right for glyph in glyphs)
+    assert margin - 1 <= left <= margin + 12, (left, margin)
+    assert margin - 1 <= right <= margin + 12, (right, margin)
+
+
+def test_python_api_takes_a_path_yaml_text_or_a_mapping(tmp_path: Path) -> None:
+    import yaml
+
+    text = seed_text()
+    from_text = communique.build(text, tmp_path / "text", project=tmp_path)
+    from_mapping = communique.build(yaml.safe_load(text), tmp_path / "mapping", project=tmp_path)
+    from_path = communique.build(SEED, tmp_path / "path", layout="sequential", paper="a4")
+    assert from_text.output.name == from_mapping.output.name == "tokyo-helsinki-2023.pdf"
+    assert from_text.output.read_bytes() == from_path.output.read_bytes()
+    assert page_texts(from_mapping.output) == page_texts(from_path.output)
+    document = communique.load(text)
+    assert document.id == "tokyo-helsinki-2023" and document.languages == ("ja", "en")
+
+
+def test_python_api_raises_located_project_errors(tmp_path: Path) -> None:
+    bad = seed_text().replace("date: 2023-08-21", "date: 2023-08-32")
+    with pytest.raises(ErrorList) as caught:
+        communique.build(bad, tmp_path, project=tmp_path)
+    (problem,) = caught.value.problems
+    assert problem.location is not None and (problem.location.path, problem.location.line) == ("<data>", 6)
+    assert isinstance(problem, communique.DataError) and problem.exit_code == 2
+    with pytest.raises(UsageError, match="unknown build option 'papr'"):
+        communique.build(SEED, tmp_path, papr="A4")
+    with pytest.raises(LayoutError, match="unknown layout 'nope'"):
+        communique.build(SEED, tmp_path, layout="nope")
+    assert issubclass(RenderError, CommuniqueError) and not any(tmp_path.iterdir())
