@@ -39,48 +39,52 @@ from pathlib import Path
 marks = [("start", time.perf_counter())]
 import communique.render
 marks.append(("import WeasyPrint + render stage", time.perf_counter()))
-from communique import fonts
 from communique.compose import compose
-from communique.finish import finish
+from communique.finish import Metadata, finish
+from communique.fonts import check_coverage, project_fonts
 from communique.loader import load
+from communique.project import Project
 from communique.typeset import typeset
 marks.append(("import other stages", time.perf_counter()))
-root = Path(__ROOT__)
-c = load(root / "seeds/tokyo-helsinki-2023.yaml"); marks.append(("load", time.perf_counter()))
-bundled = fonts.faces(root / "fonts"); fonts.check_coverage(c, bundled)
+seed = Path(__SEED__)
+project = Project.discover(seed)
+c = load(seed); marks.append(("load", time.perf_counter()))
+fonts = project_fonts(project); check_coverage(c, fonts)
 marks.append(("font coverage check", time.perf_counter()))
 d = typeset(c); marks.append(("typeset", time.perf_counter()))
-h = compose(d, root / "layouts", c.layout, (root / "layouts", root / "fonts", root / "seeds"))
+h = compose(d, project, c.layout or "sequential", project.readable_roots(seed))
 marks.append(("compose", time.perf_counter()))
-families = frozenset(face.family for face in bundled)
-r = communique.render.render(h, fonts.face_css(bundled, c.languages), families)
+r = communique.render.render(h, fonts.face_css(c.languages), fonts.families)
 marks.append(("render (WeasyPrint)", time.perf_counter()))
-finish(r, d, datetime.datetime(2023, 8, 21, tzinfo=datetime.UTC), "bench")
+finish(r, d, datetime.datetime(2023, 8, 21, tzinfo=datetime.UTC), Metadata("bench"))
 marks.append(("finish (pypdf)", time.perf_counter()))
 for (_, before), (name, after) in zip(marks, marks[1:]):
     print(f"{name}\t{after - before}")
-""".replace("__ROOT__", repr(str(ROOT)))
+""".replace("__SEED__", repr(str(SEED)))
     output = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True).stdout
     return [(name, float(seconds)) for name, seconds in (line.split("\t") for line in output.splitlines())]
 
 
-def warm_build_times(runs: int) -> list[float]:
-    """Seconds per build once WeasyPrint is loaded and a render session is reused (what a batch
-    worker pays)."""
+def warm_build_times(runs: int, reuse_session: bool = True) -> list[float]:
+    """Seconds per build once WeasyPrint is loaded: with a reused render session (what a batch worker
+    pays) or a new one per build (what the first build of a process pays besides imports)."""
     probe = r"""
 import sys, tempfile, time
 from pathlib import Path
-from communique.model import BuildContext
 from communique.pipeline import build
+from communique.project import BuildContext, Project
 from communique.render import RenderSession
-root, session = Path(__ROOT__), RenderSession()
+seed = Path(__SEED__)
+context, session = BuildContext(Project.discover(seed)), RenderSession()
 with tempfile.TemporaryDirectory() as out:
     for run in range(__RUNS__ + 1):
         start = time.perf_counter()
-        build(root / "seeds/tokyo-helsinki-2023.yaml", Path(out), BuildContext(root), session)
+        build(seed, Path(out), context, session if __REUSE__ else RenderSession())
         if run:
             print(time.perf_counter() - start)
-""".replace("__ROOT__", repr(str(ROOT))).replace("__RUNS__", str(runs))
+"""
+    probe = probe.replace("__SEED__", repr(str(SEED))).replace("__RUNS__", str(runs))
+    probe = probe.replace("__REUSE__", repr(reuse_session))
     output = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True).stdout
     return [float(line) for line in output.split()]
 

@@ -4,6 +4,7 @@ the Python API, `init`, and the text block on every paper size."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -217,3 +218,22 @@ def test_python_api_raises_located_project_errors(tmp_path: Path) -> None:
     with pytest.raises(LayoutError, match="unknown layout 'nope'"):
         communique.build(SEED, tmp_path, layout="nope")
     assert issubclass(RenderError, CommuniqueError) and not any(tmp_path.iterdir())
+
+
+def test_the_readme_python_example_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    create_project(tmp_path)
+    here = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        exec(compile(block, "README.md", "exec"), {})
+    finally:
+        os.chdir(here)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "example.pdf 2" and printed[1] == "('ja', 'en')"
+    assert printed[2].startswith("<data>:7:7: invalid date '2026-05-32'")
+    for name in ("build/example.pdf", "out/example.pdf", "from-text/kawasemi-port-alder-2026.pdf"):
+        assert (tmp_path / name).is_file(), name
+    assert (tmp_path / "from-mapping" / "kawasemi-port-alder-2026.pdf").is_file()
+    assert not (tmp_path / "out" / "kawasemi-port-alder-2026.pdf").exists()  # the failed build wrote nothing
