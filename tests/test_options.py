@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import seed_text, write_data
 
+from communique.archival import RECORDED_FLAGS
 from communique.batch import environment_hash
 from communique.cli import _parser, main
 from communique.options import OPTION_FIELDS, BuildOptions, from_arguments, option_type
@@ -50,6 +51,7 @@ def test_every_option_reaches_flag_config_cache_key_and_rebuild_command(tmp_path
     # The rebuild command recorded in archival copies gives the option back.
     flags = changed.rebuild_flags()
     assert flags and flags[0].startswith(flag)
+    assert all(RECORDED_FLAGS[item.split("=")[0]] == ("=" in item) for item in flags)  # extract accepts it
     assert from_arguments(_parser().parse_args(["build", "x.yaml", *flags]), default) == changed
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from communique import __version__
 from communique.errors import CommuniqueError, UsageError
-from communique.options import add_arguments, from_arguments
+from communique.options import add_arguments, from_arguments, source_date_epoch
 from communique.project import Project
 
 if TYPE_CHECKING:
@@ -75,15 +75,7 @@ def _data_files(paths: Sequence[str]) -> list[Path]:
 
 
 def _source_date_epoch() -> int | None:
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if value is None or value == "":
-        return None
-    if not value.isdigit():
-        raise UsageError(
-            f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds",
-            hint="unset it or give seconds since 1970-01-01 UTC",
-        )
-    return int(value)
+    return source_date_epoch(os.environ.get("SOURCE_DATE_EPOCH"))
 
 
 def _each(files: list[Path], step: Callable[[Path], None]) -> int:
@@ -193,7 +185,7 @@ def _merge(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from communique.compose import find_layout
+    from communique.compose import chosen_layout
     from communique.fonts import check_coverage, project_fonts
     from communique.loader import load
     from communique.project import BuildContext
@@ -205,7 +197,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     def one(path: Path) -> None:
         communique = load(path)
-        find_layout(project, context.layout_for(communique.layout))
+        chosen_layout(context, communique)
         check_coverage(communique, fonts)
         print(f"ok {path}")
 
@@ -226,7 +218,7 @@ def _inspect(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from communique.verify import format_report, verify
 
-    reports = [verify(Path(name)) for name in args.pdfs]
+    reports = [verify(Path(name), rebuild=args.rebuild) for name in args.pdfs]
     if args.json:
         print(json.dumps([report.as_json() for report in reports], ensure_ascii=False, indent=2))
     else:
@@ -235,23 +227,22 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from communique.archival import embedded_sources, rebuild_command, safe_target
-    from communique.write import write_atomic
+    from communique.archival import extract_sources, printable
 
     pdf = Path(args.pdf)
     try:
         data = pdf.read_bytes()
     except OSError as error:
         raise UsageError(f"cannot read {pdf}: {error.strerror}", hint="give an archival PDF") from error
-    sources = embedded_sources(data, str(pdf))
-    out_dir = Path(args.out)
-    targets = [safe_target(out_dir, source.name) for source in sources]
-    for source, target in zip(sources, targets, strict=True):
-        write_atomic(target, source.data)
-        print(f"extracted {target} ({len(source.data)} bytes, {source.media_type})")
-    command = rebuild_command(sources)
-    if command:
-        print(f"rebuild with: cd {out_dir} && {command}")
+    extraction = extract_sources(data, str(pdf), Path(args.out))  # checks every name, then writes
+    for target, source in extraction.files:
+        print(
+            f"extracted {printable(str(target))} ({len(source.data)} bytes, {printable(source.media_type)})"
+        )
+    for warning in extraction.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if extraction.command:
+        print(f"rebuild with: {extraction.command}")
     return EXIT_OK
 
 
@@ -343,6 +334,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("pdfs", nargs="+", metavar="PDF", help="PDF files")
     verify.add_argument("--json", action="store_true", help="print JSON for machines")
+    verify.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="also rebuild from the embedded sources in a temporary folder and compare the bytes (slower)",
+    )
 
     extract = command(
         "extract",

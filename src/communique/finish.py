@@ -26,6 +26,7 @@ from pypdf.generic import (
 
 from communique.errors import FinishError
 from communique.model import Archival, EmbeddedSource, RenderedPdf, TypesetDocument
+from communique.seal import seal_id
 
 
 @dataclass(frozen=True)
@@ -100,13 +101,9 @@ def finish(
             writer.set_page_label(
                 start, end - 1, style=PageLabelStyle.DECIMAL, prefix=f"{lang.upper()}-", start=1
             )
-    # The first ID names the content (pages and sources), the second this exact file (dates included).
-    content = hashlib.sha256(rendered.data)
-    for source in archival.sources if archival else ():
-        content.update(hashlib.sha256(source.name.encode() + b"\0" + source.data).digest())
-    permanent = content.digest()[:16]
-    changing = hashlib.sha256(permanent + xmp).digest()[:16]
-    writer._ID = ArrayObject([ByteStringObject(permanent), ByteStringObject(changing)])  # pypdf: random only
+    # The ID is the seal `verify` recomputes (seal.py): the first names the content (pages, sources,
+    # structure), the second the metadata (dates included). Last, so that it seals every change above.
+    writer._ID = seal_id(writer)  # pypdf's own would be random
     output = BytesIO()
     writer.write(output)
     return output.getvalue()

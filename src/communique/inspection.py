@@ -11,8 +11,9 @@ import pypdf
 from pypdf.errors import PdfReadError
 from pypdf.generic import DictionaryObject
 
-from communique.archival import associated_files
+from communique.archival import associated_files, printable
 from communique.errors import UsageError
+from communique.seal import UnreadablePdfError, open_pdf
 from communique.verify import declared_flavour
 
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
@@ -71,11 +72,19 @@ class PdfReport:
 
 
 def inspect_pdf(path: Path) -> PdfReport:
-    """Read `path` and report its structure; UsageError if it is not a readable PDF."""
+    """Read `path` and report its structure; UsageError if it is not a readable PDF, or is encrypted."""
     try:
-        reader = pypdf.PdfReader(path)
+        data = path.read_bytes()
+    except OSError as error:
+        raise UsageError(
+            f"cannot read {path}: {error.strerror}", hint="give a PDF built by communique"
+        ) from error
+    try:
+        reader = open_pdf(data, str(path))
         pages = len(reader.pages)
-    except (OSError, PdfReadError, ValueError) as error:
+    except UnreadablePdfError as error:
+        raise UsageError(error.message, hint=error.hint) from error
+    except (PdfReadError, ValueError) as error:
         raise UsageError(
             f"{path}: cannot read the PDF: {error}", hint="give a PDF built by communique"
         ) from error
@@ -95,7 +104,7 @@ def inspect_pdf(path: Path) -> PdfReport:
         bookmarks=_bookmarks(reader, reader.outline),
         fonts=_fonts(reader),
         page_labels=tuple(reader.page_labels),
-        pdfa=f"PDF/A-{flavour}" if (flavour := declared_flavour(path.read_bytes(), path)) else None,
+        pdfa=f"PDF/A-{flavour}" if (flavour := declared_flavour(data, path)) else None,
         tagged="/StructTreeRoot" in root,
         attachments=tuple(
             Attachment(file.name, file.media_type, relationship, len(file.data))
@@ -135,7 +144,7 @@ def _fonts(reader: pypdf.PdfReader) -> tuple[FontReport, ...]:
 
 
 def format_report(report: PdfReport) -> str:
-    """The report as text for a terminal."""
+    """The report as text for a terminal: what the PDF says, with anything a terminal would act on escaped."""
     lines = [
         f"{report.path}",
         f"  pages: {report.pages} ({report.page_size_mm[0]} x {report.page_size_mm[1]} mm)",
@@ -166,4 +175,4 @@ def format_report(report: PdfReport) -> str:
             f"    {file.name} ({file.media_type}, {file.bytes} bytes, relationship {file.relationship})"
             for file in report.attachments
         ]
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)

@@ -19,6 +19,23 @@ from communique.paper import PAPER_SIZES_MM
 LAYOUT_NAME = r"^[a-z][a-z0-9_-]{0,63}$"
 
 
+LATEST_EPOCH = 253_402_300_799
+"""23:59:59 UTC on 31 December 9999, the last moment a PDF date can hold."""
+
+
+def source_date_epoch(value: str | None) -> int | None:
+    """SOURCE_DATE_EPOCH as seconds (None when unset or empty); UsageError when it is not a whole number
+    of seconds between 1970 and 9999."""
+    if value is None or value == "":
+        return None
+    if not (value.isascii() and value.isdigit()) or int(value) > LATEST_EPOCH:
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH={value[:40]!r} is not a whole number of seconds from 1970 to 9999",
+            hint="unset it or give seconds since 1970-01-01 UTC",
+        )
+    return int(value)
+
+
 def paper_size(text: str) -> str:
     """A paper size name in any case ('a4', 'LETTER') -> its canonical spelling ('A4', 'Letter')."""
     for name in PAPER_SIZES_MM:
@@ -90,6 +107,18 @@ def option_type(name: str) -> type:
     """`bool` or `str`: the type of option `name`'s values."""
     default = next(item.default for item in OPTION_FIELDS if item.name == name)
     return bool if isinstance(default, bool) else str
+
+
+def recordable_flags() -> dict[str, bool]:
+    """Every flag `rebuild_flags` can write, and whether it takes a value (`--paper=B5`)."""
+    flags: dict[str, bool] = {}
+    for item in OPTION_FIELDS:
+        flag = _flag(item.name)
+        if option_type(item.name) is bool:
+            flags.update({flag: False, f"--no-{flag[2:]}": False})
+        else:
+            flags[flag] = True
+    return flags
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,22 +1,64 @@
-"""Conformance checks of a finished PDF with every validator available here, each finding with its rule.
+"""Checks of a finished PDF, each finding with its rule: conformance with every validator available here,
+and communique's own integrity checks, which find any change made after the build.
 
 Validators: page-validation (PDF/A-1/2/3 a/b/u, PDF/UA-1), pikepdf.pdfa (an allowlist validator
 with veraPDF rule ids, level b only) and `qpdf --check` (syntax and streams).
+Integrity (rules communique:*): the seal in /ID recomputed (seal.py), Info and XMP in agreement, every
+embedded file's /Params /Size and /CheckSum; with `rebuild`, the PDF rebuilt from its sources, byte for byte.
 """
 
 from __future__ import annotations
 
+import datetime
+import os
 import re
+import shlex
 import shutil
 import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
+from xml.etree import ElementTree
 
+from communique.archival import printable
 from communique.errors import CommuniqueError
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 # pikepdf checks level b only; a level a or u file declares its own level, which that rule rejects.
 _LEVEL_B_ONLY = re.compile(r"pdfaid:conformance is '([AU])', expected 'B'")
+INTEGRITY = "communique integrity (seal, Info/XMP agreement, source checksums)"
+REBUILD_TIMEOUT_SECONDS = 600
+XMP_LIMIT = 16 * 1024 * 1024
+_CHANGED = {
+    "pages": "the pages changed after the build: their content, fonts, images or annotations differ from "
+    "the seal in /ID[0] (or /ID[0] itself was changed)",
+    "sources": "the embedded source files changed after the build: their names, descriptions or contents "
+    "differ from the seal in /ID[0] (or /ID[0] itself was changed)",
+    "structure": "the document structure changed after the build: tags, bookmarks, page labels, output "
+    "intent or other catalog entries differ from the seal in /ID[0] (or /ID[0] itself was changed)",
+    "metadata": "the metadata changed after the build: the Info dictionary, the XMP packet or the embedded "
+    "files' dates differ from the seal in /ID[1] (or /ID[1] itself was changed, as tools that re-save a "
+    "PDF do)",
+}
+_RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# Info key -> its XMP property (Clark notation) and how PDF/A names it, per ISO 19005 6.6.2.3.
+_INFO_XMP = (
+    ("/Title", "{http://purl.org/dc/elements/1.1/}title", "dc:title"),
+    ("/Author", "{http://purl.org/dc/elements/1.1/}creator", "dc:creator"),
+    ("/Subject", "{http://purl.org/dc/elements/1.1/}description", "dc:description"),
+    ("/Keywords", "{http://ns.adobe.com/pdf/1.3/}Keywords", "pdf:Keywords"),
+    ("/Creator", "{http://ns.adobe.com/xap/1.0/}CreatorTool", "xmp:CreatorTool"),
+    ("/Producer", "{http://ns.adobe.com/pdf/1.3/}Producer", "pdf:Producer"),
+    ("/CreationDate", "{http://ns.adobe.com/xap/1.0/}CreateDate", "xmp:CreateDate"),
+    ("/ModDate", "{http://ns.adobe.com/xap/1.0/}ModifyDate", "xmp:ModifyDate"),
+)
+_PDF_DATE = re.compile(r"D:(\d{4})(\d\d)?(\d\d)?(\d\d)?(\d\d)?(\d\d)?(?:([Zz+-])(\d\d)?'?(\d\d)?'?)?$")
 
 
 @dataclass(frozen=True)
@@ -48,11 +90,14 @@ class VerifyReport:
     declared: str | None
     """The PDF/A flavour the file declares in its XMP, e.g. '3A', or None."""
     results: tuple[ValidatorResult, ...]
+    integrity: ValidatorResult | None = None
+    """communique's own checks (rules communique:*): any change since the build."""
 
     @property
     def passed(self) -> bool:
-        """Declared PDF/A and accepted by every validator."""
-        return self.declared is not None and all(result.passed for result in self.results)
+        """Declared PDF/A, accepted by every validator, and unchanged since the build."""
+        checks = (*self.results, *([self.integrity] if self.integrity else []))
+        return self.declared is not None and all(result.passed for result in checks)
 
     def as_json(self) -> dict[str, object]:
         """The report as plain data."""
@@ -60,28 +105,40 @@ class VerifyReport:
             "path": str(self.path),
             "declared": f"PDF/A-{self.declared}" if self.declared else None,
             "passed": self.passed,
-            "validators": [
-                {
-                    "validator": result.validator,
-                    "passed": result.passed,
-                    "findings": [{"rule": f.rule, "message": f.message} for f in result.findings],
-                    "notes": list(result.notes),
-                }
-                for result in self.results
-            ],
+            "validators": [_result_json(result) for result in self.results],
+            "integrity": _result_json(self.integrity) if self.integrity else None,
         }
 
 
-def verify(path: Path) -> VerifyReport:
-    """Check `path` against the PDF/A flavour it declares with every validator available."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise CommuniqueError(f"cannot read {path}: {error.strerror}", hint="check the path") from error
+def _result_json(result: ValidatorResult) -> dict[str, object]:
+    return {
+        "validator": result.validator,
+        "passed": result.passed,
+        "findings": [{"rule": f.rule, "message": f.message} for f in result.findings],
+        "notes": list(result.notes),
+    }
+
+
+def verify(path: Path, rebuild: bool = False) -> VerifyReport:
+    """Check `path` against the PDF/A flavour it declares with every validator available, and for any
+    change since the build; with `rebuild`, also rebuild it from its sources and compare the bytes."""
+    from communique.seal import open_pdf
+
+    data = _read(path)
+    reader = open_pdf(data, str(path))  # a clear error for a file that is not a PDF, or is encrypted
     declared = declared_flavour(data, path)
     flavour = declared or "3B"
     results = (_page(data, flavour), _pikepdf(path, flavour), _qpdf(path))
-    return VerifyReport(path, declared, results)
+    findings = integrity_findings(reader) + (rebuild_check(path) if rebuild else ())
+    name = INTEGRITY + (", rebuilt from its sources" if rebuild else "")
+    return VerifyReport(path, declared, results, ValidatorResult(name, not findings, findings))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise CommuniqueError(f"cannot read {path}: {error.strerror}", hint="check the path") from error
 
 
 def declared_flavour(data: bytes, origin: Path) -> str | None:
@@ -145,7 +202,8 @@ def _qpdf(path: Path) -> ValidatorResult:
 
 
 def format_report(report: VerifyReport) -> str:
-    """The report for people: the verdict, then each validator with its findings."""
+    """The report for people: the verdict, then each validator with its findings (anything a terminal
+    would act on escaped)."""
     declared = f"PDF/A-{report.declared}" if report.declared else "no PDF/A identification in its XMP"
     lines = [f"{report.path}: {'valid' if report.passed else 'NOT valid'} ({declared})"]
     if report.declared is None:
@@ -154,4 +212,223 @@ def format_report(report: VerifyReport) -> str:
         lines.append(f"  {'pass' if result.passed else 'FAIL'}  {result.validator}")
         lines += [f"        [{finding.rule}] {finding.message}" for finding in result.findings]
         lines += [f"        note: {note}" for note in result.notes]
-    return "\n".join(lines)
+    if report.integrity:
+        lines.append(f"  {'ok  ' if report.integrity.passed else 'FAIL'}  {report.integrity.validator}")
+        lines += [f"        [{finding.rule}] {finding.message}" for finding in report.integrity.findings]
+    return "\n".join(printable(line) for line in lines)
+
+
+def integrity_findings(reader: PdfReader) -> tuple[Finding, ...]:
+    """communique's checks that the file is as built: its seal, Info and XMP in agreement, and every
+    embedded file's recorded size and checksum. One finding for each thing that changed."""
+    from pypdf.errors import PyPdfError
+
+    findings: list[Finding] = []
+    for rule, check in (
+        ("communique:seal", seal_findings),
+        ("communique:info-xmp", info_xmp_findings),
+        ("communique:source-checksum", checksum_findings),
+    ):
+        try:
+            findings += check(reader)
+        except (PyPdfError, KeyError, ValueError, TypeError, AttributeError, RecursionError) as error:
+            findings.append(Finding(rule, f"cannot check: the file is damaged ({printable(str(error))})"))
+    return tuple(findings)
+
+
+def seal_findings(reader: PdfReader) -> tuple[Finding, ...]:
+    """The seal in /ID recomputed from the file: one finding for each part that changed."""
+    from communique.seal import PARTS, compute_seal, recorded_seal
+
+    recorded = recorded_seal(reader)
+    if recorded is None:
+        return (
+            Finding(
+                "communique:seal",
+                "the file carries no communique seal: its /ID is missing or not two 16-byte strings "
+                "(it was not built by communique, or the /ID was replaced)",
+            ),
+        )
+    changed = recorded.differences(compute_seal(reader))
+    if len(changed) == len(PARTS):
+        return (
+            Finding(
+                "communique:seal",
+                "no part of the seal in /ID matches the file: the /ID was replaced, the file was built by "
+                "a communique without seals, or everything changed",
+            ),
+        )
+    return tuple(Finding(f"communique:seal-{part}", _CHANGED[part]) for part in changed)
+
+
+def info_xmp_findings(reader: PdfReader) -> tuple[Finding, ...]:
+    """Each Info entry that does not say what its XMP property says (PDF/A asks that they agree)."""
+    from communique.archival import ArchiveError, decoded_stream
+
+    rule = "communique:info-xmp"
+    stream = reader.root_object.get("/Metadata")
+    stream = stream.get_object() if stream is not None else None
+    if stream is None or not hasattr(stream, "get_data"):
+        return (Finding(rule, "the file has no XMP metadata stream"),)
+    try:
+        packet = decoded_stream(stream, "the XMP packet", XMP_LIMIT)
+    except ArchiveError as error:
+        return (Finding(rule, error.message),)
+    if b"<!DOCTYPE" in packet or b"<!ENTITY" in packet:
+        return (Finding(rule, "the XMP packet declares a DTD or entities, which communique never writes"),)
+    try:
+        xmp = _xmp_values(ElementTree.fromstring(packet))
+    except ElementTree.ParseError as error:
+        return (Finding(rule, f"the XMP packet is not well-formed XML ({error})"),)
+    info = reader.metadata
+    findings = []
+    for key, tag, name in _INFO_XMP:
+        value = info.get(key) if info is not None else None
+        said = None if value is None else str(value.get_object())
+        meant = xmp.get(tag)
+        if said is None and meant is None:
+            continue
+        if meant is None:
+            findings.append(Finding(rule, f"Info {key} is {_shown(said or '')}, but the XMP has no {name}"))
+        elif said is None:
+            findings.append(
+                Finding(rule, f"the XMP {name} is {_shown(meant)}, but the Info dictionary has no {key}")
+            )
+        elif not _agree(key, said, meant):
+            findings.append(
+                Finding(rule, f"Info {key} {_shown(said)} does not match the XMP {name} {_shown(meant)}")
+            )
+    return tuple(findings)
+
+
+def _xmp_values(root: ElementTree.Element) -> dict[str, str]:
+    """The first value of each simple property, the x-default (or first) item of each language
+    alternative, and a sequence's items joined by '; ', keyed by Clark name."""
+    values: dict[str, str] = {}
+    for description in root.iter(f"{_RDF}Description"):
+        for name, value in description.attrib.items():
+            values.setdefault(name, value)
+        for prop in description:
+            items = list(prop.iter(f"{_RDF}li"))
+            if not items:
+                values.setdefault(prop.tag, prop.text or "")
+                continue
+            chosen = [item for item in items if item.get(_XML_LANG) == "x-default"] or items[:1]
+            in_alt = prop.find(f"{_RDF}Alt") is not None
+            text = (chosen[0].text or "") if in_alt else "; ".join(item.text or "" for item in items)
+            values.setdefault(prop.tag, text)
+    return values
+
+
+def _agree(key: str, said: str, meant: str) -> bool:
+    if key not in ("/CreationDate", "/ModDate"):
+        return said == meant
+    return (moment := _pdf_moment(said)) is not None and moment == _xmp_moment(meant)
+
+
+def _pdf_moment(text: str) -> datetime.datetime | None:
+    match = _PDF_DATE.match(text.strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second, sign, offset_hours, offset_minutes = match.groups()
+    try:
+        offset = datetime.timedelta(hours=int(offset_hours or 0), minutes=int(offset_minutes or 0))
+        zone = datetime.timezone(-offset if sign == "-" else offset)
+        return datetime.datetime(
+            int(year),
+            int(month or 1),
+            int(day or 1),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            tzinfo=zone if sign else datetime.UTC,
+        )
+    except ValueError:
+        return None
+
+
+def _xmp_moment(text: str) -> datetime.datetime | None:
+    try:
+        moment = datetime.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
+def checksum_findings(reader: PdfReader) -> tuple[Finding, ...]:
+    """Each embedded file whose contents do not match its recorded /Params /Size and /CheckSum (MD5)."""
+    from communique.archival import ArchiveError, read_associated
+
+    rule = "communique:source-checksum"
+    try:
+        files = read_associated(reader)
+    except ArchiveError as error:
+        return (Finding(rule, error.message),)
+    return tuple(Finding(rule, problem) for file in files if (problem := file.mismatch()))
+
+
+def rebuild_check(pdf_path: Path) -> tuple[Finding, ...]:
+    """Rebuild the archival PDF from the sources it carries, with the options it records and its own build
+    clock (SOURCE_DATE_EPOCH from its CreationDate), in a fresh process and a temporary folder; a
+    'communique:rebuild' finding unless the result is the same bytes. Slow: a whole build."""
+    from communique.archival import extract_sources, recorded_options, source_files
+    from communique.seal import compute_seal, open_pdf
+
+    rule = "communique:rebuild"
+    data = _read(pdf_path)
+    reader = open_pdf(data, str(pdf_path))
+    try:
+        sources = tuple(file.source for file in source_files(data, str(pdf_path)))
+        options = recorded_options(sources)
+    except CommuniqueError as error:
+        return (Finding(rule, f"cannot rebuild: {error.message}"),)
+    if options is None:
+        return (Finding(rule, "cannot rebuild: the data file's description records no rebuild command"),)
+    command = shlex.join(["communique", "build", sources[0].name, *options])
+    with tempfile.TemporaryDirectory(prefix="communique-rebuild-") as temporary:
+        folder = Path(temporary)
+        try:
+            extract_sources(data, str(pdf_path), folder / "sources")
+        except CommuniqueError as error:
+            return (Finding(rule, f"cannot rebuild: {error.message}"),)
+        environment = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
+        created = reader.metadata.get("/CreationDate") if reader.metadata is not None else None
+        moment = _pdf_moment(str(created)) if created is not None else None
+        if moment is not None and moment.timestamp() >= 0:
+            environment["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+        data_file = folder / "sources" / sources[0].name
+        out = folder / "out"
+        try:
+            result = subprocess.run(
+                [sys.executable, "-m", "communique", "build", str(data_file), "--out", str(out), *options],
+                capture_output=True,
+                text=True,
+                env=environment,
+                cwd=folder,
+                timeout=REBUILD_TIMEOUT_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return (Finding(rule, f"`{command}` took over {REBUILD_TIMEOUT_SECONDS} s and was stopped"),)
+        built = sorted(out.glob("*.pdf"))
+        if result.returncode != 0 or len(built) != 1:
+            said = [line for line in result.stderr.splitlines() if line.strip()] or ["no PDF written"]
+            return (Finding(rule, f"`{command}` failed on the embedded sources: {printable(said[-1])}"),)
+        rebuilt = built[0].read_bytes()
+    if rebuilt == data:
+        return ()
+    offset = next((i for i, (a, b) in enumerate(zip(rebuilt, data, strict=False)) if a != b), len(data))
+    parts = compute_seal(open_pdf(rebuilt, "the rebuilt PDF")).differences(compute_seal(reader))
+    differ = f"its {', '.join(parts)} differ" if parts else "only its bytes differ, not its content"
+    return (
+        Finding(
+            rule,
+            f"rebuilding from the embedded sources (`{command}`) gives a different PDF: {differ} "
+            f"(first different byte at offset {offset})",
+        ),
+    )
+
+
+def _shown(text: str) -> str:
+    """A value for a message: quoted, escaped, and cut to a readable length."""
+    return repr(text if len(text) <= 120 else text[:117] + "...")
