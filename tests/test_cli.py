@@ -57,9 +57,26 @@ def test_a_render_failure_exits_1_and_keeps_the_good_pdf(tmp_path: Path) -> None
     assert run_cli("build", str(path), "--out", str(out)).returncode == 0
     good = (out / "doc.pdf").read_bytes()
     result = run_cli("build", str(path), "--out", str(out), "--layout", "no-such-layout")
-    assert result.returncode == 1
+    assert result.returncode == 2  # an unknown layout is a usage error (issue 13)
     assert "unknown layout 'no-such-layout'" in result.stderr and "sequential" in result.stderr
     assert (out / "doc.pdf").read_bytes() == good
+    own = tmp_path / "layouts" / "leaky"  # a project layout whose stylesheet reaches outside: exit 1
+    own.mkdir(parents=True)
+    (own / "document.html.j2").write_text('{% extends "builtin/sequential/document.html.j2" %}')
+    (own / "style.css").write_text('@import url("file:///etc/passwd");\n')
+    result = run_cli("build", str(path), "--out", str(out), "--layout", "leaky")
+    assert result.returncode == 1 and "refused to read /etc/passwd" in result.stderr
+    assert (out / "doc.pdf").read_bytes() == good
+
+
+def test_an_unknown_layout_in_the_data_is_a_located_data_error(tmp_path: Path) -> None:
+    path = write_data(
+        tmp_path, SEED.read_text(encoding="utf-8").replace("layout: sequential", "layout: sequentail")
+    )
+    for command in (["validate", str(path)], ["build", str(path), "--out", str(tmp_path / "o")]):
+        result = run_cli(*command)
+        assert result.returncode == 2, result.stderr
+        assert f"{path}:7:9: unknown layout 'sequentail'" in result.stderr
 
 
 def test_validate_reports_every_file(tmp_path: Path) -> None:

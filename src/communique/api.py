@@ -9,10 +9,9 @@ from typing import Any
 
 import yaml
 
-from communique.errors import UsageError
 from communique.loader import INLINE_LABEL, load
 from communique.model import BuildResult
-from communique.options import from_keywords
+from communique.options import from_keywords, source_date_epoch
 from communique.project import BuildContext, Project
 
 
@@ -51,10 +50,5 @@ def build_source(
 def _epoch(given: int | None) -> int | None:
     """The build time: the argument, else SOURCE_DATE_EPOCH (as the command line reads it)."""
     if given is not None:
-        return given
-    value = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if not value:
-        return None
-    if not value.isdigit():
-        raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds")
-    return int(value)
+        return source_date_epoch(str(given))
+    return source_date_epoch(os.environ.get("SOURCE_DATE_EPOCH"))

@@ -18,10 +18,10 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from communique.errors import LayoutError
-from communique.model import HtmlDocument, TypesetDocument
+from communique.errors import DataError, LayoutError, UnknownLayoutError
+from communique.model import Communique, HtmlDocument, TypesetDocument
 from communique.options import LAYOUT_NAME
-from communique.project import Project
+from communique.project import BuildContext, Project
 
 SHARED = "_shared"
 TEMPLATE = "document.html.j2"
@@ -68,7 +68,20 @@ def find_layout(project: Project, name: str) -> Layout:
                 return layout
     known = ", ".join(layout.name for layout in available_layouts(project))
     shown = name if len(name) <= 64 else name[:61] + "..."
-    raise LayoutError(f"unknown layout {shown!r}", hint=f"available layouts: {known}")
+    raise UnknownLayoutError(f"unknown layout {shown!r}", hint=f"available layouts: {known}")
+
+
+def chosen_layout(context: BuildContext, communique: Communique) -> str:
+    """The layout a build uses (option, data, project default); unknown ones are data errors located at
+    the data file's `layout`, or usage errors when they come from the command line or the config."""
+    name = context.layout_for(communique.layout)
+    try:
+        find_layout(context.project, name)
+    except UnknownLayoutError as error:
+        if context.options.layout is None and communique.layout is not None:
+            raise DataError(error.message, communique.layout_at, error.hint) from None
+        raise
+    return name
 
 
 class _RecordingEnvironment(SandboxedEnvironment):

@@ -72,6 +72,12 @@ class LayoutError(CommuniqueError):
     """A layout is missing or its template failed."""
 
 
+class UnknownLayoutError(LayoutError):
+    """No layout of the name asked for: a usage or data error."""
+
+    exit_code = 2
+
+
 class RenderError(CommuniqueError):
     """WeasyPrint failed, or warned about something that would spoil the output."""
 

@@ -101,6 +101,7 @@ class Communique:
     """BCP 47 tags in the order the versions appear."""
     layout: str | None
     """The layout the data file asks for; None lets the project's default decide."""
+    layout_at: SourceLocation | None
     paper: str | None
     """Paper size name: 'A4', 'Letter' or 'B5' (JIS); None lets the project's default decide."""
     title: LocalizedText

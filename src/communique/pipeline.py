@@ -7,7 +7,7 @@ from pathlib import Path
 
 from communique import __version__
 from communique.archival import ARCHIVAL_CSS, archival_sources
-from communique.compose import compose
+from communique.compose import chosen_layout, compose
 from communique.finish import Metadata, finish
 from communique.fonts import check_coverage, project_fonts
 from communique.loader import load_text, read_text
@@ -51,7 +51,7 @@ def build_text(
     fonts = project_fonts(project)
     check_coverage(communique, fonts)
     document = typeset(communique)
-    layout = context.layout_for(communique.layout)
+    layout = chosen_layout(context, communique)
     paper = context.paper_for(communique.paper)
     html = compose(document, project, layout, project.readable_roots(source))
     archival = None

@@ -47,8 +47,17 @@ class RestrictedFetcher(URLFetcher):  # type: ignore[misc]
         self.roots = tuple(root.resolve() for root in roots)
         self.read: list[Path] = []
         """Every file served, in order: the build's inputs besides data and templates."""
+        self.refused: list[str] = []
+        """Every request refused, even those WeasyPrint caught and turned into a warning."""
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        try:
+            return self._fetch(url, headers)
+        except RefusedURLError as error:
+            self.refused.append(str(error))  # WeasyPrint may catch it and only warn: render() fails later
+            raise
+
+    def _fetch(self, url: str, headers: Any) -> URLFetcherResponse:
         scheme = urlsplit(url).scheme.lower()
         if scheme == "data":
             return super().fetch(url, headers)
@@ -190,6 +199,12 @@ def render(
     except FatalURLFetchingError as error:
         raise RenderError(f"{error}: {error.__cause__}", hint="check the path in the layout") from error
     messages += collected.messages
+    if fetcher.refused:
+        raise RenderError(
+            "; ".join(dict.fromkeys(fetcher.refused)),
+            hint="layouts and images may use files of the project, of the data file's folder and of "
+            "communique itself; nothing from the network",
+        )
     fatal = [message for message in messages if strict or _FATAL_WARNING.search(message)]
     if fatal:
         raise RenderError(

@@ -7,6 +7,8 @@ from typing import Any
 
 LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 PARTY_KEY = r"^[a-z][a-z0-9_-]*$"
+MAX_TEXT_LENGTH = 20_000
+"""Longest single text (a paragraph, a title) in characters; real paragraphs stay under 5,000."""
 
 
 def _localized(description: str) -> dict[str, Any]:
@@ -88,7 +90,7 @@ SCHEMA: dict[str, Any] = {
         },
     },
     "$defs": {
-        "text": {"type": "string", "minLength": 1, "pattern": r"\S"},
+        "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_LENGTH, "pattern": r"\S"},
         "localized": {
             "type": "object",
             "propertyNames": {"pattern": LANGUAGE_TAG},

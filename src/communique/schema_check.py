@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 import jsonschema
@@ -93,6 +93,19 @@ _EXPECTED = {
 Wording = Callable[[ValidationError, Where], "DataError | None"]
 
 
+def _ecma_pattern(
+    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """`pattern` as JSON Schema means it (ECMA-262): `$` matches only at the very end, where Python's
+    would also match before a final line break (so 'sequential\\n' would pass as a layout name)."""
+    if isinstance(instance, str) and not re.search(_ECMA_END.sub(r"\\Z", pattern), instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_ECMA_END = re.compile(r"(?<!\\)\$$")
+_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _ecma_pattern})
+
+
 def check(
     instance: Any,
     schema: dict[str, Any],
@@ -101,7 +114,7 @@ def check(
 ) -> list[DataError]:
     """Every way `instance` breaks `schema`, worded and located. `special` functions may word an error
     themselves (returning a DataError) before the generic wording is used."""
-    validator = jsonschema.Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+    validator = _Validator(schema, format_checker=FORMAT_CHECKER)
     problems: list[DataError] = []
     errors = sorted(validator.iter_errors(instance), key=lambda error: list(map(str, error.absolute_path)))
     suggested = _suggestions(errors, locate, problems)

@@ -16,6 +16,8 @@ from communique.loader.yaml_tree import read_yaml
 from communique.model import Communique, SourceLocation
 
 INLINE_LABEL = "<data>"
+MAX_DATA_BYTES = 2 * 1024 * 1024
+"""Largest data file accepted (a 30-page treaty in two languages is about 150 KB)."""
 
 
 def load(source: Path | str | Mapping[str, Any], folder: Path | None = None) -> Communique:
@@ -25,9 +27,13 @@ def load(source: Path | str | Mapping[str, Any], folder: Path | None = None) -> 
     folder) for text and mappings. Raises ErrorList listing every problem.
     """
     if isinstance(source, Mapping):
-        text = yaml.safe_dump(dict(source), allow_unicode=True, sort_keys=False)
-        return load_text(text, INLINE_LABEL, Path(INLINE_LABEL), folder or Path.cwd())
+        source = yaml.safe_dump(dict(source), allow_unicode=True, sort_keys=False)
     if isinstance(source, str) and "\n" in source:
+        if len(source.encode("utf-8", "surrogatepass")) > MAX_DATA_BYTES:
+            start = SourceLocation(INLINE_LABEL, 1, 1)
+            raise ErrorList(
+                [DataError("the data is larger than 2 MiB", start, "split it into several documents")]
+            )
         return load_text(source, INLINE_LABEL, Path(INLINE_LABEL), folder or Path.cwd())
     path = Path(source)
     return load_text(read_text(path), str(path), path, path.resolve().parent)
@@ -37,7 +43,12 @@ def read_text(path: Path) -> str:
     """The data file's text; ErrorList (located at 1:1) if it cannot be read as UTF-8."""
     start = SourceLocation(str(path), 1, 1)
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_DATA_BYTES + 1)
+        if len(data) > MAX_DATA_BYTES:
+            message = f"the file is larger than {MAX_DATA_BYTES // 1024 // 1024} MiB"
+            raise ErrorList([DataError(message, start, "split it into several documents")])
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise ErrorList([DataError("no such file", start, "check the path")]) from None
     except UnicodeDecodeError as error:

@@ -4,15 +4,18 @@ a schema cannot state (language tags known to CLDR, party keys, signature order)
 from __future__ import annotations
 
 import copy
+import datetime
+from collections.abc import Iterator
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
 from communique.errors import DataError
 from communique.loader.yaml_tree import YamlTree
-from communique.model import Where
+from communique.model import SourceLocation, Where
 from communique.schema import SCHEMA
 from communique.schema_check import check, describe
+from communique.text_rules import REFUSED_HINT, refused_character
 
 
 def check_document(tree: YamlTree) -> list[DataError]:
@@ -21,6 +24,7 @@ def check_document(tree: YamlTree) -> list[DataError]:
     languages = _languages(tree)
     schema, localized, localized_names = _specific_schema(languages)
     problems = list(tree.problems)
+    problems += _character_problems(tree)
     problems += _language_tag_problems(tree)
 
     def word(error: ValidationError, where: Where) -> DataError | None:
@@ -50,6 +54,7 @@ def check_document(tree: YamlTree) -> list[DataError]:
     problems += check(document, schema, tree.locate, (word,))
     if not problems:
         problems += _signature_order_problems(tree, languages)
+        problems += _era_problems(tree, languages)
     return _unique(problems)
 
 
@@ -84,6 +89,60 @@ def _specific_schema(languages: tuple[str, ...]) -> tuple[dict[str, Any], dict[s
                 "allOf": [schema["$defs"][name]["propertyNames"], names]
             }
     return schema, localized, names
+
+
+def _strings(value: Any, where: Where) -> Iterator[tuple[Where, str, bool]]:
+    """(path, string, is_key) for every string in the document, keys included."""
+    if isinstance(value, str):
+        yield where, value, False
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield (*where, key), key, True
+            yield from _strings(item, (*where, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*where, index))
+
+
+def _character_problems(tree: YamlTree) -> list[DataError]:
+    """Control characters, noncharacters and bidi overrides, located at the character where it was
+    written (at the start of the text where it was written as an escape)."""
+    problems = []
+    for where, text, is_key in _strings(tree.value, ()):
+        found = refused_character(text)
+        if found is None:
+            continue
+        index, why = found
+        location = tree.locate(where, key=is_key)
+        if not is_key:
+            raw = tree.raw(where)
+            at = raw.find(text[index])
+            if at >= 0:
+                before = raw[:at]
+                line = location.line + before.count("\n")
+                column = location.column + at if "\n" not in before else at - before.rfind("\n")
+                location = SourceLocation(location.path, line, column)
+        problems.append(DataError(f"{describe(where)}: {why}", location, REFUSED_HINT))
+    return problems
+
+
+def _era_problems(tree: YamlTree, languages: tuple[str, ...]) -> list[DataError]:
+    """A Japanese closing line made in the era form needs a date the era table covers."""
+    from communique.dates import ERAS
+
+    first = ERAS[-1][0]
+    date = datetime.date.fromisoformat(tree.value["date"])
+    given = tree.value.get("closing", {})
+    japanese = any(lang.split("-")[0].lower() == "ja" and lang not in given for lang in languages)
+    if tree.value.get("japanese_era") and japanese and date < first:
+        return [
+            DataError(
+                f"{date.isoformat()} is before the Japanese era table (from {first.isoformat()})",
+                tree.locate(("date",)),
+                "set japanese_era: false, or give the closing line word for word",
+            )
+        ]
+    return []
 
 
 def _language_tag_problems(tree: YamlTree) -> list[DataError]:

@@ -35,6 +35,7 @@ class ModelBuilder:
             place=self._localized(("place",)),
             languages=self.languages,
             layout=fields.get("layout"),
+            layout_at=self.tree.locate(("layout",)) if "layout" in fields else None,
             paper=fields.get("paper"),
             title=self._localized(("title",)),
             subject=self._localized(("subject",)) if "subject" in fields else None,

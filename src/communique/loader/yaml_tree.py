@@ -12,6 +12,16 @@ from communique.model import SourceLocation, Where
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STRING_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"}
+MAX_DEPTH = 32
+"""Deepest nesting of mappings and lists accepted (a real data file needs 6); libyaml's composer recurses
+in C and crashes the process on some 26,000 levels, so deeper files are refused before it runs."""
+_OPENING = (
+    yaml.BlockMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.FlowSequenceStartToken,
+)
+_CLOSING = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
 
 
 @dataclass
@@ -51,6 +61,7 @@ def read_yaml(source: str, label: str) -> YamlTree:
     tree = YamlTree(label, source)
     start = SourceLocation(label, 1, 1)
     try:
+        _check_depth(source, label)
         root = yaml.compose(source, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -65,6 +76,8 @@ def read_yaml(source: str, label: str) -> YamlTree:
                 )
             ]
         ) from None
+    except yaml.reader.ReaderError as error:
+        raise ErrorList([_reader_problem(error, source, label)]) from None
     except yaml.YAMLError as error:
         raise ErrorList(
             [DataError(f"not readable as YAML: {error}", start, "save it as UTF-8 text")]
@@ -81,6 +94,47 @@ def read_yaml(source: str, label: str) -> YamlTree:
         )
     tree.value = _value(tree, root, ())
     return tree
+
+
+def _check_depth(source: str, label: str) -> None:
+    """ErrorList if mappings and lists nest deeper than MAX_DEPTH, or if an alias is used (libyaml's
+    scanner does not recurse, so this runs safely before the composer)."""
+    depth = 0
+    for token in yaml.scan(source, Loader=_Loader):
+        if isinstance(token, yaml.AliasToken):
+            # An alias repeats a whole subtree: a few lines of them expand to billions of values.
+            mark = token.start_mark
+            where = SourceLocation(label, mark.line + 1, mark.column + 1)
+            raise ErrorList([DataError("YAML aliases (*name) are not allowed", where, "write the value out")])
+        if isinstance(token, _OPENING):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = token.start_mark
+                where = SourceLocation(label, mark.line + 1, mark.column + 1)
+                raise ErrorList(
+                    [
+                        DataError(
+                            f"lists and mappings nest deeper than {MAX_DEPTH} levels",
+                            where,
+                            "flatten the data",
+                        )
+                    ]
+                )
+        elif isinstance(token, _CLOSING):
+            depth -= 1
+
+
+def _reader_problem(error: yaml.reader.ReaderError, source: str, label: str) -> DataError:
+    """A character YAML does not allow in a file (NUL, ESC, ...), located."""
+    before = source[: error.position]
+    line = before.count("\n") + 1
+    column = error.position - (before.rfind("\n") + 1) + 1
+    code = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "\0")
+    return DataError(
+        f"character U+{code:04X} is not allowed in a YAML file",
+        SourceLocation(label, line, column),
+        "remove it; write control characters, if needed, as escapes in double quotes",
+    )
 
 
 _CONSTRUCTOR = yaml.SafeLoader("")
