@@ -63,7 +63,7 @@ def warm_build_seconds(runs: int, env: dict[str, str]) -> float:
     if "PYTHONPATH" in env:  # an older checkout: no communique.build(); use its pipeline directly
         probe = probe.replace(
             f"communique.build({str(SEED)!r}, out)",
-            "build(Path(%r), Path(out), BuildContext(Path(%r)))" % (str(SEED), env["PYTHONPATH"] + "/.."),
+            f"build(Path({str(SEED)!r}), Path(out), BuildContext(Path({env['PYTHONPATH'] + '/..'!r})))",
         ).replace(
             "import communique\n",
             "from communique.model import BuildContext\nfrom communique.pipeline import build\n",
@@ -82,7 +82,8 @@ def main() -> None:
     env = environment(args.src)
     python = [sys.executable, "-c", PROBE]
     print(
-        f"communique start-up, {args.runs} runs each (median, bytecode cached){' for ' + str(args.src) if args.src else ''}"
+        f"communique start-up, {args.runs} runs each (median, bytecode cached)",
+        f"for {args.src}" if args.src else "",
     )
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
