@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 SEEDS := $(wildcard seeds/*.yaml)
 
-.PHONY: build test lint format bench clean setup
+.PHONY: build test fuzz lint format bench clean setup
 
 build: $(READY)
 	$(BIN)/communique build $(SEEDS) --out build/ --strict
@@ -17,6 +17,9 @@ test: $(READY)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+fuzz: $(READY)
+	$(BIN)/python -m pytest -m fuzz -p no:cacheprovider -q
 
 lint: $(READY)
 	$(BIN)/ruff check .

@@ -31,6 +31,8 @@ SLOW_SUBSET_WARNING = (
     "HarfBuzz-subset (Debian package libharfbuzz-subset0) is missing: WeasyPrint falls back to "
     "fontTools subsetting, about 50x slower with CJK fonts. Install it: apt-get install libharfbuzz-subset0"
 )
+MAX_PAGES = 1000
+"""Most pages a document may have (a treaty with annexes has a few hundred)."""
 # WeasyPrint messages that mean text would be drawn with the wrong font, or a resource was lost.
 _FATAL_WARNING = re.compile(r"font|glyph|fetch|load|url", re.IGNORECASE)
 
@@ -188,6 +190,11 @@ def render(
             document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
                 stylesheets=stylesheets, font_config=session.font_config
             )
+            if len(document.pages) > MAX_PAGES:
+                raise RenderError(
+                    f"the document has {len(document.pages)} pages; at most {MAX_PAGES} are allowed",
+                    hint="split it into several documents",
+                )
             with _structure_languages():
                 data = document.write_pdf(pdf_variant=pdf_variant)
     except RefusedURLError as error:

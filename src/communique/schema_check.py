@@ -28,7 +28,7 @@ def _is_date(value: object) -> bool:
     if not isinstance(value, str):
         return True
     if not ISO_DATE.match(value):
-        raise ValueError("write it as YYYY-MM-DD")
+        raise ValueError("not in the form YYYY-MM-DD")
     datetime.date.fromisoformat(value)
     return True
 
@@ -172,9 +172,13 @@ def _generic(
         return DataError(
             f"{name} has no '{missing}'", locate(where), f"add `{missing}:` ({summary.rstrip('.')})"
         )
+    if validator == "type" and schema.get("format") == "date":
+        return DataError(f"invalid date '{value}'", locate(where), "write the date as YYYY-MM-DD")
     if validator == "type":
         expected = _EXPECTED.get(str(error.validator_value), str(error.validator_value))
         hint = "put the value in quotes" if expected == "a string" else "see `communique schema`"
+        if expected == "a string" and isinstance(value, bool):
+            hint = "put it in quotes: YAML reads yes/no/on/off as true or false ('no' is Norwegian)"
         return DataError(f"{name} must be {expected}, not {kind_of(value)}", locate(where), hint)
     if validator == "enum":
         choices = [str(choice) for choice in error.validator_value]

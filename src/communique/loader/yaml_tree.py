@@ -61,6 +61,10 @@ def read_yaml(source: str, label: str) -> YamlTree:
     tree = YamlTree(label, source)
     start = SourceLocation(label, 1, 1)
     try:
+        source.encode("utf-8")
+    except UnicodeEncodeError as error:  # only from Python callers: a file that decoded has none
+        raise ErrorList([_position_problem(source, label, error.start, ord(source[error.start]))]) from None
+    try:
         _check_depth(source, label)
         root = yaml.compose(source, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
@@ -126,10 +130,15 @@ def _check_depth(source: str, label: str) -> None:
 
 def _reader_problem(error: yaml.reader.ReaderError, source: str, label: str) -> DataError:
     """A character YAML does not allow in a file (NUL, ESC, ...), located."""
-    before = source[: error.position]
-    line = before.count("\n") + 1
-    column = error.position - (before.rfind("\n") + 1) + 1
     code = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "\0")
+    return _position_problem(source, label, error.position, code)
+
+
+def _position_problem(source: str, label: str, position: int, code: int) -> DataError:
+    """Character `code` at index `position` of `source` is not allowed."""
+    before = source[:position]
+    line = before.count("\n") + 1
+    column = position - (before.rfind("\n") + 1) + 1
     return DataError(
         f"character U+{code:04X} is not allowed in a YAML file",
         SourceLocation(label, line, column),
