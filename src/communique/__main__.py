@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from communique.cli import main
+try:
+    from communique.cli import main
+except KeyboardInterrupt:  # Ctrl-C while Python is still importing: stop as the command would
+    sys.exit(130)
 
 sys.exit(main())

@@ -1,9 +1,11 @@
-"""Batch builds: many data files over a pool of worker processes, incremental through a
-content-addressed manifest, sharded for CI matrices, safe to interrupt.
+"""Batch builds: many data files over worker processes, incremental through a content-addressed
+manifest, sharded for CI matrices, safe to interrupt.
 
-A worker process imports WeasyPrint once (forked from a server that preloaded it) and reuses its font
-configuration, parsed stylesheets and Jinja2 environments; workers are replaced after about
-`recycle_after` documents each so memory stays flat.
+Workers fork from a server that imported WeasyPrint once, and each reuses its font configuration, parsed
+stylesheets and Jinja2 environments across documents; a worker is replaced after `recycle_after`
+documents so memory stays flat. Each worker builds one document at a time under a time limit and a
+memory limit, so whatever befalls a worker (killed, out of memory, past its time) befalls its own
+document only, and workers exit as soon as the parent does, even in the middle of a document.
 """
 
 from __future__ import annotations
@@ -12,13 +14,20 @@ import contextlib
 import hashlib
 import importlib.metadata
 import json
+import math
 import multiprocessing
+import multiprocessing.connection
+import multiprocessing.resource_tracker
+import os
+import resource
 import signal
+import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext, SpawnContext
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +54,12 @@ class BatchOptions:
     """Stop at the first failure instead of building the rest."""
     recycle_after: int = 50
     """Documents a worker builds before it is replaced by a fresh process."""
+    timeout: float = 120
+    """Seconds a document may take before its worker is killed and it is reported failed; 0: no limit."""
+    memory_limit: int = 2048
+    """MiB of address space (RLIMIT_AS) each worker may use; 0: no limit. Address space counts every
+    mapping, shared libraries and reserved but unused memory too, so it runs well above resident memory:
+    a worker takes about 300 MiB before its first document."""
 
 
 @dataclass(frozen=True)
@@ -152,13 +167,20 @@ def file_hash(path: Path) -> str:
     return digest
 
 
+ABSENT = "absent"
+"""The recorded 'hash' of a place a build searched in vain: a file created there changes the build."""
+
+
 def input_hashes(inputs: Iterable[str], memo: dict[str, str]) -> dict[str, str] | None:
-    """Each input file's sha256 (remembered in `memo`); None if an input is gone."""
+    """Each input file's sha256 (remembered in `memo`), ABSENT for one that does not exist; None if an
+    input cannot be read."""
     hashes = {}
     for name in inputs:
         if name not in memo:
             try:
                 memo[name] = file_hash(Path(name))
+            except FileNotFoundError:
+                memo[name] = ABSENT
             except OSError:
                 return None
         hashes[name] = memo[name]
@@ -176,14 +198,70 @@ def input_hash(environment: str, inputs: Iterable[str], memo: dict[str, str]) ->
     return digest.hexdigest()
 
 
-def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
-    """The documents recorded in a manifest, by source; empty if there is none or it is unreadable."""
+_ENTRY_TYPES: dict[str, type | tuple[type, ...]] = {
+    "source": str,
+    "output": str,
+    "status": str,
+    "input_hash": str,
+    "inputs": list,
+    "input_hashes": dict,
+    "sha256": str,
+    "pages": int,
+    "bytes": int,
+    "build_seconds": (int, float),
+    "error": str,
+    "problems": list,
+    "exit_code": int,
+    "warnings": list,
+}
+"""The JSON type of each Outcome field in a manifest entry."""
+_ITEM_TYPES: dict[str, type] = {"inputs": str, "input_hashes": str, "problems": dict, "warnings": str}
+"""The type of the items (or values) of its lists and mappings."""
+
+
+def read_manifest(path: Path, on_problem: Callable[[str], None] | None = None) -> dict[str, dict[str, Any]]:
+    """The documents a manifest records, by source: empty if there is none or another version wrote it,
+    and also if it cannot be read, is not JSON or not in the expected shape, which `on_problem` is told."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        documents: dict[str, dict[str, Any]] = data["documents"]
-        return documents if data.get("format") == MANIFEST_FORMAT else {}
-    except (OSError, ValueError, KeyError, TypeError):
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
         return {}
+    except OSError as error:
+        problem = f"manifest cannot be read ({error.strerror})"
+    except ValueError:
+        problem = "manifest is not valid JSON"
+    else:
+        version = data.get("format") if isinstance(data, dict) else None
+        if isinstance(version, int) and version != MANIFEST_FORMAT:
+            return {}  # another version's: rebuilt without a word
+        if _well_formed(data):
+            documents: dict[str, dict[str, Any]] = data["documents"]
+            return documents
+        problem = "manifest is not in the expected shape"
+    if on_problem:
+        on_problem(f"{path}: {problem}")
+    return {}
+
+
+def _well_formed(data: object) -> bool:
+    """Whether `data` has the shape write_manifest gives a manifest of this format."""
+    if not (isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT):
+        return False
+    documents = data.get("documents")
+    return isinstance(documents, dict) and all(_entry_well_formed(entry) for entry in documents.values())
+
+
+def _entry_well_formed(entry: object) -> bool:
+    if not (isinstance(entry, dict) and {"source", "output", "status"} <= entry.keys()):
+        return False
+    for name, value in entry.items():
+        if not isinstance(value, _ENTRY_TYPES.get(name, object)):
+            return False
+        if name in _ITEM_TYPES:
+            items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+            if not all(isinstance(item, _ITEM_TYPES[name]) for item in items):
+                return False
+    return True
 
 
 def write_manifest(path: Path, documents: dict[str, dict[str, Any]]) -> None:
@@ -200,12 +278,15 @@ def merge_manifests(paths: list[Path], target: Path) -> int:
     """Combine shard manifests into `target`; return the number of documents. Later files win."""
     merged: dict[str, dict[str, Any]] = {}
     for path in paths:
-        documents = read_manifest(path)
-        if not documents and not path.is_file():
+        if not path.is_file():
             raise UsageError(f"{path}: no such manifest", hint="give the manifest.json of each shard")
-        merged.update(documents)
+        merged.update(read_manifest(path, _refuse_manifest))
     write_manifest(target, merged)
     return len(merged)
+
+
+def _refuse_manifest(problem: str) -> None:
+    raise UsageError(problem, hint="give the manifest.json of each shard, as its build wrote it")
 
 
 def _unchanged(entry: dict[str, Any] | None, environment: str, memo: dict[str, str]) -> Outcome | None:
@@ -232,60 +313,77 @@ def _unchanged(entry: dict[str, Any] | None, environment: str, memo: dict[str, s
 _WORKER: dict[str, Any] = {}
 
 
-def _prepare(context: BuildContext, environment: str) -> None:
-    """Set up this process for build_one: the options and a render session reused across documents."""
-    from communique.render import RenderSession
+def _serve(
+    connection: Connection,
+    lifeline: Connection,
+    context: BuildContext,
+    environment: str,
+    memory_limit: int,
+) -> None:
+    """A worker process: build each document the parent sends, until it sends None or goes away."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C; a worker finishes its document
+    _exit_with_parent(lifeline)
+    _limit_memory(memory_limit)
+    _WORKER.update(context=context, environment=environment, memory_limit=memory_limit)
+    with contextlib.suppress(EOFError, OSError):  # the parent went away
+        while (request := connection.recv()) is not None:
+            outcome, spent = _build_one(*request)
+            connection.send(outcome)
+            if spent:
+                return
 
-    _WORKER.update(context=context, environment=environment, session=RenderSession())
+
+def _exit_with_parent(lifeline: Connection) -> None:
+    """Exit this process as soon as the parent does, also in the middle of a document.
+
+    Only the parent holds the writing end of `lifeline` and never writes, so reading it ends when the
+    parent does, however it ends (SIGKILL too). The parent death signal of Linux would not do: a worker's
+    parent is the fork server, which outlives the batch while any worker holds its "alive" pipe.
+    """
+
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            lifeline.recv_bytes()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
 
 
-def _start_worker(context: BuildContext, environment: str) -> None:
-    """Pool initializer: the parent handles Ctrl-C, so a worker finishes its document and exits."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _prepare(context, environment)
+def _limit_memory(mib: int) -> None:
+    """Limit this process's address space to `mib` MiB (0: no limit), within any hard limit."""
+    if mib:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        wanted = mib * 2**20
+        resource.setrlimit(
+            resource.RLIMIT_AS, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard)
+        )
 
 
-def build_one(source: str, out_dir: str) -> Outcome:
-    """Build one document in this process (a worker, or the parent for a single document)."""
-    from communique.pipeline import build
-
-    if "session" not in _WORKER:
-        raise RuntimeError("build_one needs _prepare first")
+def _build_one(source: str, out_dir: str) -> tuple[Outcome, bool]:
+    """Build one document in this worker process. Also whether the process is spent: it ran out of memory,
+    which may have left its caches half-built, so the parent replaces it."""
     started = time.perf_counter()
-    output = str(output_path(Path(source), Path(out_dir)))
     # The data file is hashed before it is read, so an edit during the build is not taken as built.
     memo: dict[str, str] = {}
     with contextlib.suppress(OSError):  # an unreadable file: the build reports it
         memo[_recorded_name(Path(source))] = file_hash(Path(source))
-    try:
+    try:  # imported here too, where failing to (or running out of memory) is reported
+        from communique.pipeline import build
+        from communique.render import RenderSession
+
+        if "session" not in _WORKER:
+            _WORKER["session"] = RenderSession()
         result = build(Path(source), Path(out_dir), _WORKER["context"], _WORKER["session"])
-    except CommuniqueError as error:
-        # Every message names its file: located errors (and lists of them) already start with it.
-        located = error.location is not None or isinstance(error, ErrorList)
-        message = str(error) if located else f"{source}: {error}"
-        problems = tuple({**problem, "file": problem["file"] or source} for problem in error.as_json())
-        return Outcome(
-            source,
-            output,
-            "failed",
-            inputs=(source,),
-            error=message,
-            problems=problems,
-            exit_code=error.exit_code,
-        )
-    except Exception as error:  # a bug in one document must not stop the others
-        return Outcome(
-            source,
-            output,
-            "failed",
-            inputs=(source,),
-            error=f"{source}: internal error: {error!r}",
-            exit_code=1,
-        )
-    inputs = tuple(_recorded_name(path) for path in result.inputs)
-    return Outcome(
+    except Exception as error:  # whatever goes wrong with one document must not stop the others
+        if _caused_by_memory(error):
+            return _failed(source, out_dir, _out_of_memory(_WORKER["memory_limit"])), True
+        if not isinstance(error, CommuniqueError):
+            error = CommuniqueError(f"internal error: {error!r}")
+        return _failed(source, out_dir, error), False
+    inputs = tuple(_recorded_name(path) for path in (*result.inputs, *result.absent_inputs))
+    outcome = Outcome(
         source,
-        output,
+        str(result.output),
         "built",
         input_hash=input_hash(_WORKER["environment"], inputs, memo) or "",
         inputs=inputs,
@@ -296,12 +394,69 @@ def build_one(source: str, out_dir: str) -> Outcome:
         build_seconds=round(time.perf_counter() - started, 3),
         warnings=result.warnings,
     )
+    return outcome, False
+
+
+def _caused_by_memory(error: BaseException | None) -> bool:
+    """Whether `error` is a MemoryError, or was raised from or while handling one."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, MemoryError):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _recorded_name(path: Path) -> str:
     """A path as the manifest records it: relative to the working folder when inside it."""
     absolute = path.resolve()
     return str(absolute.relative_to(Path.cwd())) if absolute.is_relative_to(Path.cwd()) else str(absolute)
+
+
+# --- failures, as both sides report them -----------------------------------------------------------
+
+
+def _failed(source: str, out_dir: str, error: CommuniqueError) -> Outcome:
+    """The outcome of a document that failed with `error`, whose message always names the file."""
+    # Located errors (and lists of them) already start with their file.
+    located = error.location is not None or isinstance(error, ErrorList)
+    return Outcome(
+        source,
+        str(output_path(Path(source), Path(out_dir))),
+        "failed",
+        inputs=(source,),
+        error=str(error) if located else f"{source}: {error}",
+        problems=tuple({**problem, "file": problem["file"] or source} for problem in error.as_json()),
+        exit_code=error.exit_code,
+    )
+
+
+def _out_of_memory(limit: int) -> CommuniqueError:
+    if not limit:
+        return CommuniqueError("ran out of memory")
+    return CommuniqueError(
+        f"ran out of memory (limit {limit} MiB)",
+        hint="raise --memory-limit (it counts address space, above resident memory), or 0 for no limit",
+    )
+
+
+def _too_slow(seconds: float) -> CommuniqueError:
+    return CommuniqueError(
+        f"took longer than {seconds:g} s",
+        hint="a document this long needs a higher --timeout (0 for no limit)",
+    )
+
+
+def _died(exit_code: int | None, memory_limit: int) -> CommuniqueError:
+    how = f"exit code {exit_code}"
+    if exit_code is not None and exit_code < 0:
+        with contextlib.suppress(ValueError):
+            how = f"killed by {signal.Signals(-exit_code).name}"
+    memory = f" (out of memory? raise --memory-limit, now {memory_limit} MiB)" if memory_limit else ""
+    return CommuniqueError(
+        f"its worker process died twice ({how})", hint=f"killed from outside, or a crash in a library{memory}"
+    )
 
 
 # --- the parent side -------------------------------------------------------------------------------
@@ -313,8 +468,10 @@ def run_batch(
     context: BuildContext,
     options: BatchOptions,
     on_outcome: Callable[[Outcome, int, int], None],
+    on_warning: Callable[[str], None] | None = None,
 ) -> BatchResult:
-    """Build `sources` into `out_dir`, skipping unchanged ones; report each outcome as it comes.
+    """Build `sources` into `out_dir`, skipping unchanged ones; report each outcome as it comes, and
+    problems that do not stop the batch (an unusable manifest) to `on_warning`.
 
     The manifest in `out_dir` is rewritten atomically as outcomes arrive and at the end, also when
     interrupted, so a rerun finishes the rest from the cache.
@@ -323,7 +480,8 @@ def run_batch(
     started = time.perf_counter()
     environment = environment_hash(context)
     manifest_path = out_dir / MANIFEST
-    documents = read_manifest(manifest_path)
+    warn = on_warning or (lambda _text: None)
+    documents = read_manifest(manifest_path, lambda problem: warn(f"{problem}; rebuilding everything"))
     result = BatchResult()
     total = len(sources)
     memo: dict[str, str] = {}
@@ -347,11 +505,8 @@ def run_batch(
                 record(skipped)
             else:
                 pending.append(name)
-        if len(pending) == 1:  # one document: no pool to start, the fastest single build
-            _prepare(context, environment)
-            record(build_one(pending[0], str(out_dir)))
-        elif pending:
-            _run_pool(pending, out_dir, context, environment, options, record, result)
+        if pending:
+            _run_workers(pending, out_dir, context, environment, options, record, result)
     except KeyboardInterrupt:
         result.interrupted = True
     finally:
@@ -366,7 +521,15 @@ def run_batch(
     return result
 
 
-def _run_pool(
+@dataclass(frozen=True)
+class _Job:
+    """A document to build, and whether a worker already died building it."""
+
+    source: str
+    died: bool = False
+
+
+def _run_workers(
     pending: list[str],
     out_dir: Path,
     context: BuildContext,
@@ -375,67 +538,203 @@ def _run_pool(
     record: Callable[[Outcome], None],
     result: BatchResult,
 ) -> None:
-    """Build `pending` over worker processes. A document whose worker died is retried once in a fresh
-    pool; if it kills that one too it is recorded as failed."""
-    tries: dict[str, int] = {}
-    # Workers are recycled by giving each pool at most `recycle_after` documents per worker: Python
-    # 3.11's max_tasks_per_child can hang the pool when a worker retires (seen here after 50 documents).
-    chunk = options.jobs * options.recycle_after
-    queue = list(pending)
-    while queue:
-        queue, later = queue[:chunk], queue[chunk:]
-        retry: list[str] = []
-        with _pool(context, environment, options) as pool:
-            futures: dict[Future[Outcome], str] = {
-                pool.submit(build_one, name, str(out_dir)): name for name in queue
-            }
-            waiting = set(futures)
-            try:
-                while waiting:
-                    done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        name = futures[future]
-                        try:
-                            outcome = future.result()
-                        except BrokenProcessPool:
-                            tries[name] = tries.get(name, 0) + 1
-                            if tries[name] < 2:
-                                retry.append(name)
-                                continue
-                            outcome = Outcome(
-                                name,
-                                str(output_path(Path(name), out_dir)),
-                                "failed",
-                                inputs=(name,),
-                                error=f"{name}: its worker process died (killed, or out of memory)",
-                                exit_code=1,
-                            )
+    """Build `pending` over worker processes, a single document too (so limits hold alike). A document
+    whose worker died (killed from outside, perhaps) is built again in a fresh one, and if that one dies
+    too it is recorded as failed; one that runs past its time or out of memory is failed at once.
+
+    Ctrl-C is held back except while waiting for the workers, so it never strikes between a worker's
+    answer and its record: the documents in progress finish and no others start; a second one kills them.
+    """
+    queue = deque(_Job(name) for name in pending)
+    stopping = False  # after Ctrl-C or, with --fail-fast, the first failure: give out no more documents
+    mp_context = _mp_context()
+    with _sigint_held():
+        pool = _Pool(mp_context, context, environment, options, str(out_dir), min(options.jobs, len(pending)))
+        try:
+            while True:
+                try:
+                    if not stopping:
+                        pool.fill(queue)
+                    if not pool.busy():
+                        return
+                    for job, outcome in pool.wait():
+                        if outcome is None:
+                            queue.appendleft(job)
+                            continue
                         record(outcome)
-                        if options.fail_fast and outcome.status == "failed":
-                            pool.shutdown(wait=True, cancel_futures=True)
-                            return
-            except KeyboardInterrupt:
-                # Workers ignore SIGINT: let the documents in progress finish, drop the rest.
-                result.interrupted = True
-                pool.shutdown(wait=True, cancel_futures=True)
-                for future in waiting:
-                    if future.done() and not future.cancelled() and future.exception() is None:
-                        record(future.result())
-                return
-        queue = retry + later
+                        stopping |= options.fail_fast and outcome.status == "failed"
+                except KeyboardInterrupt:
+                    if result.interrupted:
+                        raise
+                    result.interrupted = stopping = True
+        finally:
+            pool.close()
 
 
-def _pool(context: BuildContext, environment: str, options: BatchOptions) -> ProcessPoolExecutor:
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    mp_context = multiprocessing.get_context(method)
-    if method == "forkserver":
-        mp_context.set_forkserver_preload(["communique.pipeline"])  # workers start with WeasyPrint loaded
-    return ProcessPoolExecutor(
-        max_workers=options.jobs,
-        mp_context=mp_context,
-        initializer=_start_worker,
-        initargs=(context, environment),
-    )
+@contextlib.contextmanager
+def _sigint_held(held: bool = True) -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) back in this block, or with `held` False let it through; a Ctrl-C held back
+    arrives when the block ends. Processes started meanwhile begin with it held back."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK if held else signal.SIG_UNBLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+class _Worker:
+    """The parent's side of a worker process: its connection, and the document it builds, if any."""
+
+    def __init__(self, mp_context: ForkServerContext | SpawnContext, args: tuple[Any, ...]) -> None:
+        self.connection, theirs = mp_context.Pipe()
+        self.process = mp_context.Process(target=_serve, args=(theirs, *args), daemon=True)
+        try:
+            self.process.start()
+        except BaseException:
+            self.connection.close()
+            raise
+        finally:
+            theirs.close()
+        self.job: _Job | None = None
+        self.deadline = math.inf
+        self.built = 0
+
+    def give(self, job: _Job, out_dir: str, timeout: float) -> None:
+        """Send it a document to build in at most `timeout` seconds (0: no limit)."""
+        self.connection.send((job.source, out_dir))
+        self.job = job
+        self.deadline = time.monotonic() + timeout if timeout else math.inf
+
+    def answer(self) -> Outcome | None:
+        """The outcome it sent for its document; None if its connection ended instead."""
+        try:
+            outcome: Outcome = self.connection.recv()
+        except (EOFError, OSError):
+            return None
+        self.job, self.deadline, self.built = None, math.inf, self.built + 1
+        return outcome
+
+    def end(self, patience: float) -> int | None:
+        """Give the process `patience` seconds to exit, then kill it; its exit code."""
+        self.connection.close()
+        self.process.join(patience)
+        if self.process.exitcode is None:
+            self.process.kill()
+            self.process.join()
+        exit_code = self.process.exitcode
+        self.process.close()
+        return exit_code
+
+
+class _Pool:
+    """Up to `jobs` worker processes, each building one document at a time, so that whatever befalls a
+    worker (killed, out of memory, past its time) befalls its own document only."""
+
+    def __init__(
+        self,
+        mp_context: ForkServerContext | SpawnContext,
+        context: BuildContext,
+        environment: str,
+        options: BatchOptions,
+        out_dir: str,
+        jobs: int,
+    ) -> None:
+        self.mp_context = mp_context
+        self.options, self.out_dir, self.jobs = options, out_dir, jobs
+        # Workers read the lifeline, the parent alone holds its other end: see _exit_with_parent.
+        self.lifeline, self._lifeline_end = self.mp_context.Pipe(duplex=False)
+        self.worker_args = (self.lifeline, context, environment, options.memory_limit)
+        self.workers: list[_Worker] = []
+
+    def busy(self) -> bool:
+        """Whether a worker is building a document."""
+        return any(worker.job for worker in self.workers)
+
+    def fill(self, queue: deque[_Job]) -> None:
+        """Give queued documents to idle workers, starting workers up to `jobs`."""
+        while queue and signal.SIGINT not in signal.sigpending():  # Ctrl-C held back: give out no more
+            worker = next((worker for worker in self.workers if worker.job is None), None)
+            if worker is None:
+                if len(self.workers) == self.jobs:
+                    return
+                worker = _Worker(self.mp_context, self.worker_args)
+                self.workers.append(worker)
+            job = queue.popleft()
+            try:
+                worker.give(job, self.out_dir, self.options.timeout)
+            except OSError:  # it went away while idle, through no fault of the document's
+                queue.appendleft(job)
+                self._remove(worker, patience=5)
+
+    def wait(self) -> list[tuple[_Job, Outcome | None]]:
+        """Wait until a worker answers, goes away or runs out of time. What became of their documents:
+        each an outcome, or None to build it again (its worker died)."""
+        deadline = min(worker.deadline for worker in self.workers)
+        handles = [
+            handle for worker in self.workers for handle in (worker.connection, worker.process.sentinel)
+        ]
+        with _sigint_held(False):
+            ready = multiprocessing.connection.wait(
+                handles, None if deadline == math.inf else max(0.0, deadline - time.monotonic())
+            )
+        settled = (self._settle(worker, worker.process.sentinel in ready) for worker in list(self.workers))
+        return [entry for entry in settled if entry]
+
+    def _settle(self, worker: _Worker, exited: bool) -> tuple[_Job, Outcome | None] | None:
+        """What became of the worker's document, if anything did: (job, outcome), or (job, None) to build
+        it again when its worker died for the first time. A worker past its time is killed."""
+        job = worker.job
+        if worker.connection.poll():  # an answer, or the end of the connection
+            outcome = worker.answer()
+            if outcome is not None and job is not None:
+                if worker.built >= self.options.recycle_after:
+                    self._stop(worker)
+                return job, outcome
+        elif not exited and time.monotonic() < worker.deadline:
+            return None  # still building
+        late = time.monotonic() >= worker.deadline
+        exit_code = self._remove(worker, patience=0 if late else 5)
+        if job is None:  # an idle worker went away: nothing lost
+            return None
+        if late:
+            return job, _failed(job.source, self.out_dir, _too_slow(self.options.timeout))
+        if not job.died:
+            return replace(job, died=True), None
+        return job, _failed(job.source, self.out_dir, _died(exit_code, self.options.memory_limit))
+
+    def _stop(self, worker: _Worker) -> None:
+        with contextlib.suppress(OSError):
+            worker.connection.send(None)
+        self._remove(worker, patience=5)
+
+    def _remove(self, worker: _Worker, patience: float) -> int | None:
+        self.workers.remove(worker)
+        return worker.end(patience)
+
+    def close(self) -> None:
+        """Stop the idle workers and kill the busy ones (an error, or a second Ctrl-C)."""
+        for worker in self.workers:
+            if worker.job is None:
+                with contextlib.suppress(OSError):
+                    worker.connection.send(None)
+        for worker in list(self.workers):
+            self._remove(worker, patience=0 if worker.job else 5)
+        self.lifeline.close()
+        self._lifeline_end.close()
+
+
+def _mp_context() -> ForkServerContext | SpawnContext:
+    """Workers fork from a server that imported WeasyPrint once (or start afresh where there is none).
+
+    Starts multiprocessing's resource tracker, which must not start where Ctrl-C is held back: starting,
+    it lets Ctrl-C through again (Python 3.11), and the fork server would then start without it held.
+    """
+    multiprocessing.resource_tracker.ensure_running()
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    mp_context = multiprocessing.get_context("forkserver")
+    mp_context.set_forkserver_preload(["communique.pipeline"])
+    return mp_context
 
 
 def _refuse_shared_outputs(sources: list[Path]) -> None:
