@@ -15,9 +15,9 @@ from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from communique.compose import chosen_layout
 from communique.errors import CommuniqueError, ErrorList
 from communique.fonts import check_coverage, project_fonts
+from communique.layouts import chosen_layout
 from communique.loader import load_text
 from communique.project import BuildContext, Project
 from communique.schema import SCHEMA

@@ -127,7 +127,29 @@ def test_a_builtin_layout_copied_into_the_project_takes_its_place(tmp_path: Path
         Project.at(tmp_path).builtin / "layouts" / "sequential", tmp_path / "layouts" / "sequential"
     )
     (tmp_path / "layouts" / "sequential" / "description.txt").write_text("Ours.\n")
-    from communique.compose import find_layout
+    from communique.layouts import find_layout
 
     layout = find_layout(Project.at(tmp_path), "sequential")
     assert layout.origin == "project" and layout.description() == "Ours."
+
+
+def test_a_file_added_where_a_build_searched_rebuilds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = project_with_own_layout(tmp_path)
+    out = tmp_path / "out"
+
+    def status() -> str:
+        assert main(["build", str(data), "--out", str(out), "--report", "json", "--quiet"]) == 0
+        (document,) = json.loads(capsys.readouterr().out)["documents"]
+        return str(document["status"])
+
+    assert status() == "built"
+    assert status() == "skipped"
+    shared = tmp_path / "layouts" / "_shared"
+    for added in (shared / "style.css", shared / "title_block.html.j2"):  # override built-in ones
+        added.write_text(
+            "p { color: #222 }\n" if added.suffix == ".css" else "<h1>{{ version.title }}</h1>\n"
+        )
+        assert status() == "built", added.name
+        assert status() == "skipped", added.name

@@ -237,3 +237,125 @@ def test_the_readme_python_example_runs(tmp_path: Path, capsys: pytest.CaptureFi
         assert (tmp_path / name).is_file(), name
     assert (tmp_path / "from-mapping" / "kawasemi-port-alder-2026.pdf").is_file()
     assert not (tmp_path / "out" / "kawasemi-port-alder-2026.pdf").exists()  # the failed build wrote nothing
+
+
+def own_layout(project: Path, template: str, name: str = "mine") -> Path:
+    """A project layout extending sequential, whose letterhead block is `template`."""
+    folder = project / "layouts" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "document.html.j2").write_text(
+        '{% extends "builtin/sequential/document.html.j2" %}{% block letterhead %}'
+        + template
+        + "{% endblock %}"
+    )
+    return folder
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ communique.source.read_text() }}",
+        "{{ communique.source.joinpath('/etc/hostname').read_text() }}",
+        "{{ communique.source.parent.joinpath('PWNED').write_text('x') }}",
+        "{{ communique.source.open().read() }}",
+        "{{ project.fonts.__class__.__mro__ }}",
+        "{% include '../../../../etc/hostname' %}",
+    ],
+)
+def test_a_project_layout_cannot_reach_files(tmp_path: Path, template: str) -> None:
+    data = write_data(tmp_path, seed_text())
+    own_layout(tmp_path, template)
+    result = run_cli("build", str(data), "--layout", "mine")
+    assert result.returncode == 1, result.stderr
+    assert "layout 'mine'" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "PWNED").exists() and not (tmp_path / "build").exists()
+
+
+def test_links_out_of_the_project_are_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.html").write_text("SECRET")
+    (outside / "style.css").write_text("p { color: red }")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / CONFIG_NAME).write_text("")
+    data = write_data(project, seed_text())
+    folder = own_layout(project, '{% include "leak.html" %}')
+    (folder / "leak.html").symlink_to(outside / "secret.html")
+    result = run_cli("build", str(data), "--layout", "mine")
+    assert result.returncode == 1 and "is a link to" in result.stderr and "SECRET" not in result.stderr
+    (folder / "leak.html").unlink()
+    (folder / "leak.html").write_text("fine")
+    (folder / "style.css").symlink_to(outside / "style.css")
+    result = run_cli("build", str(data), "--layout", "mine")
+    assert result.returncode == 1 and "is a link to" in result.stderr
+    assert not (project / "build" / f"{data.stem}.pdf").exists()
+
+
+def test_config_text_follows_the_data_rules(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_NAME).write_text('[metadata]\npublisher = "Office\\u0000of\\u202eX"\n')
+    result = run_cli("validate", str(write_data(tmp_path, seed_text())))
+    assert result.returncode == 2
+    assert f"{tmp_path / CONFIG_NAME}:2:1: the metadata 'publisher': U+0000" in result.stderr
+    (tmp_path / CONFIG_NAME).write_text('[build]\noutput = "/tmp/elsewhere"\n')
+    result = run_cli("validate", str(write_data(tmp_path, seed_text())))
+    assert result.returncode == 2 and ":2:1: 'output' leaves the project folder" in result.stderr
+
+
+def test_an_unknown_layout_in_the_config_is_located(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_NAME).write_text('# office\n[defaults]\nlayout = "letterhed"\n')
+    data = write_data(tmp_path, seed_text().replace("layout: sequential\n", ""))
+    result = run_cli("validate", str(data))
+    assert result.returncode == 2
+    assert f"{tmp_path / CONFIG_NAME}:3:1: unknown layout 'letterhed'" in result.stderr
+
+
+def test_data_files_of_different_projects_are_not_mixed(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / CONFIG_NAME).write_text("")
+        write_data(tmp_path / name, seed_text(), f"{name}.yaml")
+    result = run_cli(
+        "build", str(tmp_path / "a" / "a.yaml"), str(tmp_path / "b" / "b.yaml"), "--report", "json"
+    )
+    assert result.returncode == 2 and "belong to different projects" in result.stderr
+    assert json.loads(result.stdout)["problems"][0]["message"].startswith("the data files belong")
+    assert not (tmp_path / "a" / "build").exists() and not (tmp_path / "b" / "build").exists()
+
+
+def test_config_options_reach_the_pdf(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_NAME).write_text('[build]\nprint_marks = true\narchival = true\npaper = "LETTER"\n')
+    data = write_data(tmp_path, seed_text())
+    result = run_cli("build", str(data))
+    assert result.returncode == 0, result.stderr
+    page = pypdf.PdfReader(tmp_path / "build" / f"{data.stem}.pdf").pages[0]
+    assert page.trimbox != page.mediabox  # print marks: bleed around the trimmed page
+    assert round(float(page.trimbox.width) * 25.4 / 72, 1) == 215.9  # Letter
+    extracted = run_cli("extract", str(tmp_path / "build" / f"{data.stem}.pdf"), "--out", str(tmp_path / "x"))
+    assert "--archival --paper=Letter --print-marks" in extracted.stdout
+
+
+def test_an_archival_copy_of_a_project_build_carries_the_project_and_rebuilds(
+    office: Path, tmp_path: Path
+) -> None:
+    pdf = communique.build(office / "data" / "example.yaml", tmp_path / "arch", archival=True).output
+    extracted = run_cli("extract", str(pdf), "--out", str(tmp_path / "x"))
+    assert extracted.returncode == 0, extracted.stderr
+    names = sorted(
+        str(path.relative_to(tmp_path / "x")) for path in (tmp_path / "x").rglob("*") if path.is_file()
+    )
+    assert names == [
+        "assets/emblem.svg",
+        CONFIG_NAME,
+        "data/example.yaml",
+        "layouts/letterhead/document.html.j2",
+        "layouts/letterhead/style.css",
+    ]
+    assert "communique build data/example.yaml --archival --layout=letterhead" in extracted.stdout
+    rebuilt = run_cli(
+        "build", "data/example.yaml", "--archival", "--out", str(tmp_path / "again"), cwd=tmp_path / "x"
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert (tmp_path / "again" / "example.pdf").read_bytes() == pdf.read_bytes()
+    verified = run_cli("verify", "--rebuild", str(pdf))
+    assert verified.returncode == 0 and "rebuilt from its sources" in verified.stdout

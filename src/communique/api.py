@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from communique.loader import INLINE_LABEL, load
+from communique.errors import UsageError
 from communique.model import BuildResult
 from communique.options import from_keywords, source_date_epoch
 from communique.project import BuildContext, Project
@@ -37,14 +37,16 @@ def build_source(
     out_dir = Path(out) if out is not None else chosen.output_dir
     if path is not None:
         return build(path, out_dir, context)
-    text = (
-        yaml.safe_dump(dict(source), allow_unicode=True, sort_keys=False)
-        if isinstance(source, Mapping)
-        else str(source)
-    )
-    folder = chosen.root
-    communique = load(text, folder)
-    return build_text(text, folder / f"{communique.id}.yaml", out_dir, context, label=INLINE_LABEL)
+    if isinstance(source, Mapping):
+        try:
+            text = yaml.safe_dump(dict(source), allow_unicode=True, sort_keys=False)
+        except yaml.YAMLError as error:
+            raise UsageError(
+                f"the mapping cannot be written as YAML: {error}", hint="give plain values"
+            ) from None
+    else:
+        text = str(source)
+    return build_text(text, None, out_dir, context)
 
 
 def _epoch(given: int | None) -> int | None:

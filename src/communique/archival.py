@@ -25,21 +25,45 @@ MEDIA_TYPES = {
     ".yml": "application/yaml",
     ".png": "image/png",
     ".svg": "image/svg+xml",
+    ".toml": "application/toml",
+    ".j2": "text/html",
+    ".html": "text/html",
+    ".css": "text/css",
+    ".otf": "font/otf",
+    ".ttf": "font/ttf",
 }
 REBUILD_PREFIX = "rebuild: "
 # Added after the layout's stylesheets in archival builds: PDF/A forbids image interpolation.
 ARCHIVAL_CSS = "img { image-rendering: crisp-edges }"
 
 
-def archival_sources(source: Path, text: str, communique: Communique, options: tuple[str, ...]) -> Archival:
-    """The data (`text`, as read from `source`) and every image it references, named relative to the
-    data file's folder."""
+def archival_sources(
+    source: Path,
+    text: str,
+    communique: Communique,
+    options: tuple[str, ...],
+    project_files: tuple[Path, ...] = (),
+    project_root: Path | None = None,
+) -> Archival:
+    """The data (`text`, as read from `source`), every image it references and, for a build in a
+    project, the project's files the build read (communique.toml, its layouts, stylesheets, assets and
+    fonts), so that the copy can be rebuilt from what it carries alone. Names are relative to the
+    project's folder, or to the data file's folder outside a project."""
     folder = source.resolve().parent
-    rebuild = " ".join(["communique build", source.name, *options])
+    root = (
+        project_root.resolve() if project_root and folder.is_relative_to(project_root.resolve()) else folder
+    )
+    name = source.resolve().relative_to(root).as_posix()
+    rebuild = " ".join(["communique build", name, *options])
     description = f"communique source data; {REBUILD_PREFIX}{rebuild}"
-    files = [EmbeddedSource(source.name, text.encode("utf-8"), MEDIA_TYPES[".yaml"], description)]
+    files = [EmbeddedSource(name, text.encode("utf-8"), MEDIA_TYPES[".yaml"], description)]
     for image in communique.images():
-        files.append(_embedded(image, folder, "image used by the source data"))
+        files.append(_embedded(image, root, "image used by the source data"))
+    taken = {source.resolve(), *communique.images()}
+    for path in project_files:
+        if root != folder and path.resolve().is_relative_to(root) and path.resolve() not in taken:
+            files.append(_embedded(path.resolve(), root, "project file the build read"))
+            taken.add(path.resolve())
     return Archival(tuple(files))
 
 
@@ -249,11 +273,6 @@ def _too_big(name: str, detail: str, max_file_bytes: int, max_total_bytes: int) 
         f"{_mib(max_total_bytes)} in all",
         hint="communique's sources are far smaller: the PDF was not made by communique, or was altered",
     )
-
-
-def embedded_sources(pdf: bytes, origin: str) -> tuple[EmbeddedSource, ...]:
-    """The associated source files of an archival PDF, in the order they were embedded."""
-    return tuple(file.source for file in source_files(pdf, origin))
 
 
 def source_files(pdf: bytes, origin: str) -> tuple[AssociatedFile, ...]:

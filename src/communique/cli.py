@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from communique import __version__
-from communique.errors import CommuniqueError, UsageError
+from communique.errors import CommuniqueError, ErrorList, UsageError
 from communique.options import add_arguments, from_arguments, source_date_epoch
 from communique.project import Project
 
@@ -39,7 +39,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommuniqueError as error:
         if args.verbose:
             traceback.print_exc()
-        print(f"error: {error}", file=sys.stderr)
+        located = error.location is not None or isinstance(error, ErrorList)
+        print(str(error) if located else f"error: {error}", file=sys.stderr)
+        if getattr(args, "report", None) == "json":  # a report is promised: give the failure as one
+            from communique.batch import REPORT_FORMAT
+
+            report = {"format": REPORT_FORMAT, "problems": error.as_json()}
+            print(json.dumps(report, ensure_ascii=False, indent=1))
         return error.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -85,19 +91,28 @@ def _each(files: list[Path], step: Callable[[Path], None]) -> int:
         try:
             step(path)
         except CommuniqueError as error:
-            print(
-                f"error: {error}" if error.location is None and "\n" not in str(error) else str(error),
-                file=sys.stderr,
-            )
+            located = error.location is not None or isinstance(error, ErrorList)
+            print(str(error) if located else f"error: {error}", file=sys.stderr)
             worst = max(worst, error.exit_code)
     return worst
 
 
 def _project(args: argparse.Namespace, files: Sequence[Path]) -> Project:
-    """--project, else the project of the first data file (or of the current folder)."""
+    """--project, else the project of the data files (UsageError if they belong to different ones)."""
     if args.project:
         return Project.at(Path(args.project))
-    return Project.discover(files[0] if files else Path.cwd())
+    if not files:
+        return Project.discover(Path.cwd())
+    found = {file: Project.discover(file) for file in files}
+    configured = {project.root: project for project in found.values() if project.config_file}
+    outside = [str(file) for file, project in found.items() if project.root not in configured]
+    if len(configured) > 1 or (configured and outside):
+        names = sorted(map(str, configured)) + (["files outside any project"] if outside else [])
+        raise UsageError(
+            f"the data files belong to different projects: {', '.join(names)}",
+            hint="build each project on its own, or choose one with --project",
+        )
+    return next(iter(configured.values()), found[files[0]])
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -111,15 +126,27 @@ def _build(args: argparse.Namespace) -> int:
         files = select_shard(files, shard)
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs}: give at least 1", hint="--jobs 2 uses two worker processes")
+    for flag, limit in (("--timeout", args.timeout), ("--memory-limit", args.memory_limit)):
+        if limit is not None and not 0 <= limit < float("inf"):
+            raise UsageError(f"{flag} {limit}: give a number, or 0 for no limit", hint=f"e.g. {flag} 600")
     context = BuildContext(project, from_arguments(args, project.config.options), _source_date_epoch())
-    options = BatchOptions(args.jobs or len(os.sched_getaffinity(0)), args.force, args.fail_fast)
+    defaults = BatchOptions()
+    options = BatchOptions(
+        args.jobs or len(os.sched_getaffinity(0)),
+        args.force,
+        args.fail_fast,
+        timeout=defaults.timeout if args.timeout is None else args.timeout,
+        memory_limit=defaults.memory_limit if args.memory_limit is None else args.memory_limit,
+    )
     progress = _Progress(
         quiet=args.quiet,
         stream=sys.stderr if args.report == "json" else sys.stdout,
         bar=sys.stderr.isatty() and not os.environ.get("CI") and not args.quiet,
     )
     out = Path(args.out) if args.out else project.output_dir
-    result = run_batch(files, out, context, options, progress.show)
+    result = run_batch(
+        files, out, context, options, progress.show, lambda text: print(f"warning: {text}", file=sys.stderr)
+    )
     progress.finish(result)
     if args.report == "json":
         print(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
@@ -185,8 +212,8 @@ def _merge(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from communique.compose import chosen_layout
     from communique.fonts import check_coverage, project_fonts
+    from communique.layouts import chosen_layout
     from communique.loader import load
     from communique.project import BuildContext
 
@@ -247,7 +274,7 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _layouts(args: argparse.Namespace) -> int:
-    from communique.compose import available_layouts
+    from communique.layouts import available_layouts
 
     project = Project.at(Path(args.project)) if args.project else Project.discover(Path.cwd())
     for layout in available_layouts(project):
@@ -267,9 +294,8 @@ def _schema(args: argparse.Namespace) -> int:
 def _init(args: argparse.Namespace) -> int:
     from communique.scaffold import create_project
 
-    written = create_project(Path(args.folder), force=args.force)
-    for path in written:
-        print(f"wrote {path}")
+    for path, replaced in create_project(Path(args.folder), force=args.force):
+        print(f"{'replaced' if replaced else 'wrote'} {path}")
     print(f"next: cd {args.folder} && communique build data/")
     return EXIT_OK
 
@@ -319,6 +345,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--force", action="store_true", help="rebuild documents whose inputs are unchanged")
     build.add_argument("--fail-fast", action="store_true", help="stop at the first failed document")
+    build.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="fail a document that takes longer to build (default: 120; 0: no limit)",
+    )
+    build.add_argument(
+        "--memory-limit",
+        type=int,
+        metavar="MIB",
+        help="address space each worker process may use, in MiB (default: 2048; 0: no limit)",
+    )
     build.add_argument(
         "--shard", metavar="I/N", help="build only shard I of N (stable as documents are added)"
     )

@@ -9,108 +9,97 @@ stylesheets of every layout in that chain apply, the built-in's first.
 from __future__ import annotations
 
 import functools
-import re
+import os
 from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from communique.errors import DataError, LayoutError, UnknownLayoutError
-from communique.model import Communique, HtmlDocument, TypesetDocument
-from communique.options import LAYOUT_NAME
-from communique.project import BuildContext, Project
+from communique.errors import LayoutError
+from communique.layouts import SHARED, STYLESHEET, TEMPLATE, find_layout
+from communique.model import HtmlDocument, TypesetDocument
+from communique.project import Project
 
-SHARED = "_shared"
-TEMPLATE = "document.html.j2"
-STYLESHEET = "style.css"
-DESCRIPTION = "description.txt"
 BUILTIN_PREFIX = "builtin"
+# What a template may ask of a path in its context (the image and seal paths): nothing that reads,
+# writes or lists files.
+_PATH_ATTRIBUTES = frozenset({"name", "stem", "suffix", "as_uri"})
 
 
-@dataclass(frozen=True)
-class Layout:
-    """A layout folder and where it comes from."""
+class _LayoutLoader(jinja2.BaseLoader):
+    """Templates from a list of folders, first match wins; `builtin/<path>` only from the built-in
+    layouts. A template whose real path (symbolic links resolved) is outside `roots` is refused. The
+    candidates tried and not found are remembered per name: a file added there later must rebuild."""
 
-    name: str
-    folder: Path
-    origin: str
-    """'project' or 'built-in'."""
+    def __init__(self, folders: list[Path], builtin: Path, roots: tuple[Path, ...]):
+        self.folders = folders
+        self.builtin = builtin
+        self.roots = tuple(root.resolve() for root in roots)
+        self.absent: dict[str, tuple[Path, ...]] = {}
 
-    def description(self) -> str:
-        """The first line of description.txt."""
-        note = self.folder / DESCRIPTION
-        if not note.is_file():
-            return "(no description)"
-        lines = note.read_text(encoding="utf-8").strip().splitlines()
-        return lines[0] if lines else "(no description)"
-
-
-def available_layouts(project: Project) -> tuple[Layout, ...]:
-    """Every layout the project can use, by name; a project layout hides a built-in one of its name."""
-    found: dict[str, Layout] = {}
-    for layouts_dir, origin in zip(project.layout_dirs, ("project", "built-in"), strict=True):
-        if not layouts_dir.is_dir():
-            continue
-        for folder in sorted(layouts_dir.iterdir()):
-            if folder.name != SHARED and (folder / TEMPLATE).is_file() and folder.name not in found:
-                found[folder.name] = Layout(folder.name, folder, origin)
-    return tuple(sorted(found.values(), key=lambda layout: layout.name))
-
-
-def find_layout(project: Project, name: str) -> Layout:
-    """Layout `name`; LayoutError naming the available ones if there is none."""
-    if re.fullmatch(LAYOUT_NAME, name):
-        for layout in available_layouts(project):
-            if layout.name == name:
-                return layout
-    known = ", ".join(layout.name for layout in available_layouts(project))
-    shown = name if len(name) <= 64 else name[:61] + "..."
-    raise UnknownLayoutError(f"unknown layout {shown!r}", hint=f"available layouts: {known}")
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        parts = template.split("/")
+        if any(part in ("", ".", "..") for part in parts) or "\\" in template:
+            raise jinja2.TemplateNotFound(template, f"'{template}' leaves the layout folders")
+        folders = [self.builtin] if parts[0] == BUILTIN_PREFIX else self.folders
+        parts = parts[1:] if parts[0] == BUILTIN_PREFIX else parts
+        missing = []
+        for folder in folders:
+            candidate = folder.joinpath(*parts)
+            if not candidate.is_file():
+                missing.append(candidate)
+                continue
+            real = candidate.resolve()
+            if not any(real.is_relative_to(root) for root in self.roots):
+                raise jinja2.TemplateNotFound(
+                    template, f"'{template}' is a link to {real}, outside the project"
+                )
+            self.absent[template] = tuple(missing)
+            return real.read_text(encoding="utf-8"), str(real), _unchanged(real)
+        raise jinja2.TemplateNotFound(template)
 
 
-def chosen_layout(context: BuildContext, communique: Communique) -> str:
-    """The layout a build uses (option, data, project default); unknown ones are data errors located at
-    the data file's `layout`, or usage errors when they come from the command line or the config."""
-    name = context.layout_for(communique.layout)
-    try:
-        find_layout(context.project, name)
-    except UnknownLayoutError as error:
-        if context.options.layout is None and communique.layout is not None:
-            raise DataError(error.message, communique.layout_at, error.hint) from None
-        raise
-    return name
+def _unchanged(path: Path) -> Callable[[], bool]:
+    """Jinja2's up-to-date check: the file still has the modification time it had when read."""
+    mtime = path.stat().st_mtime_ns
+    return lambda: path.is_file() and path.stat().st_mtime_ns == mtime
 
 
-class _RecordingEnvironment(SandboxedEnvironment):
-    """A sandboxed environment that notes the file of every template a render uses (extends, include
-    and import go through get_template), so the batch cache knows what a build read."""
+class _LayoutEnvironment(SandboxedEnvironment):
+    """A sandboxed environment that notes the file of every template a render uses, and the places
+    searched in vain before it (extends, include and import all go through get_template), so that
+    the batch cache knows what a build read; paths in the context expose no file access."""
 
     recorder: list[str] | None = None
+    absent: list[Path] | None = None
 
     def get_template(self, name: Any, parent: Any = None, globals: Any = None) -> jinja2.Template:
         template = super().get_template(name, parent, globals)
         if self.recorder is not None and template.filename:
             self.recorder.append(template.filename)
+        if self.absent is not None and isinstance(self.loader, _LayoutLoader):
+            self.absent.extend(self.loader.absent.get(str(template.name), ()))
         return template
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, PurePath | os.DirEntry) and attr not in _PATH_ATTRIBUTES:
+            return False
+        return bool(super().is_safe_attribute(obj, attr, value))
 
 
 @functools.lru_cache(maxsize=32)
-def _environment(folder: Path, project_layouts: Path, builtin_layouts: Path) -> _RecordingEnvironment:
+def _environment(folder: Path, project: Project) -> _LayoutEnvironment:
     """One environment per layout and process: templates are compiled once (and reloaded by Jinja2
     when their files change)."""
-    own = [folder, project_layouts / SHARED, builtin_layouts / SHARED]
-    loader = jinja2.ChoiceLoader(
-        [
-            jinja2.FileSystemLoader([str(path) for path in own if path.is_dir()]),
-            jinja2.PrefixLoader({BUILTIN_PREFIX: jinja2.FileSystemLoader(str(builtin_layouts))}),
-            jinja2.FileSystemLoader(str(project_layouts)),
-        ]
-    )
-    return _RecordingEnvironment(
-        loader=loader,
+    project_layouts, builtin_layouts = project.layout_dirs
+    folders = [folder, project_layouts / SHARED, builtin_layouts / SHARED, project_layouts]
+    roots = (project.root, project.builtin)
+    return _LayoutEnvironment(
+        loader=_LayoutLoader(folders, builtin_layouts, roots),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -132,10 +121,12 @@ def compose(
     function giving the URL of a file in the project's assets folder).
     """
     layout = find_layout(project, layout_name)
-    project_layouts, builtin_layouts = project.layout_dirs
-    environment = _environment(layout.folder, project_layouts, builtin_layouts)
+    environment = _environment(layout.folder, project)
     used: list[str] = []
-    environment.recorder = used
+    absent: list[Path] = []
+    if layout.origin == "built-in":  # a project layout of this name would take its place
+        absent.append(project.layout_dirs[0] / layout.name / TEMPLATE)
+    environment.recorder, environment.absent = used, absent
     try:
         html = environment.get_template(TEMPLATE).render(
             document=document,
@@ -150,30 +141,54 @@ def compose(
             f"{error.filename}:{error.lineno}: template syntax error: {error.message}",
             hint="fix the template",
         ) from error
+    except jinja2.TemplateNotFound as error:
+        raise LayoutError(
+            f"layout '{layout_name}': template {error.message or error.name}",
+            hint="templates come from the layout's folder, layouts/_shared/ and builtin/<layout>/",
+        ) from error
+    except jinja2.exceptions.SecurityError as error:
+        raise LayoutError(
+            f"layout '{layout_name}' tried something the sandbox forbids: {error}",
+            hint="templates may use the context's values, not files or Python internals",
+        ) from error
     except jinja2.TemplateError as error:
         raise LayoutError(
             f"layout '{layout_name}' failed: {error}",
             hint="the template uses something the context does not provide (README: 'Template context')",
         ) from error
     finally:
-        environment.recorder = None
-    templates = tuple(Path(name).resolve() for name in dict.fromkeys(used))
+        environment.recorder = environment.absent = None
+    templates = tuple(Path(name) for name in dict.fromkeys(used))
+    stylesheets, missing = _stylesheets(project, templates)
     return HtmlDocument(
         html,
         layout.folder.resolve().as_uri() + "/",
-        _stylesheets(project, templates),
+        stylesheets,
         readable_roots,
         templates,
+        tuple(dict.fromkeys((*absent, *missing))),
     )
 
 
-def _stylesheets(project: Project, templates: tuple[Path, ...]) -> tuple[Path, ...]:
-    """Shared styles (built-in, then the project's), then each layout of the chain, base first."""
+def _stylesheets(project: Project, templates: tuple[Path, ...]) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+    """Shared styles (built-in, then the project's), then each layout of the chain, base first; and the
+    places where a stylesheet would apply but there is none. A stylesheet that is a link to a file
+    outside the project and communique's data is refused."""
     chain = [path.parent for path in templates if path.name == TEMPLATE]
     folders = [layouts_dir / SHARED for layouts_dir in reversed(project.layout_dirs)] + chain[::-1]
-    return tuple(
-        path.resolve() for path in dict.fromkeys(folder / STYLESHEET for folder in folders) if path.is_file()
-    )
+    found, missing = [], []
+    roots = (project.root.resolve(), project.builtin.resolve())
+    for candidate in dict.fromkeys(folder / STYLESHEET for folder in folders):
+        if not candidate.is_file():
+            missing.append(candidate)
+            continue
+        real = candidate.resolve()
+        if not any(real.is_relative_to(root) for root in roots):
+            raise LayoutError(
+                f"{candidate} is a link to {real}, outside the project", hint="copy the file in"
+            )
+        found.append(real)
+    return tuple(found), tuple(missing)
 
 
 def _asset_url(project: Project) -> Callable[[str], str]:

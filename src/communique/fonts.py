@@ -15,8 +15,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from communique.errors import ErrorList, FontError
-from communique.model import Communique, SourceLocation
+from communique.errors import DataError, ErrorList, FontError
+from communique.model import Communique
 
 if TYPE_CHECKING:
     from communique.project import Project
@@ -63,7 +63,18 @@ class FontFace:
 
 
 def faces(fonts_dir: Path) -> tuple[FontFace, ...]:
-    """Every face listed in the manifest of `fonts_dir` (the bundled fonts)."""
+    """Every face listed in the manifest of `fonts_dir` (the bundled fonts), read once per process and
+    manifest version (a batch worker builds many documents)."""
+    manifest = fonts_dir / "manifest.json"
+    try:
+        stamp = manifest.stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    return _manifest_faces(fonts_dir, stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _manifest_faces(fonts_dir: Path, stamp: int) -> tuple[FontFace, ...]:
     try:
         manifest = json.loads((fonts_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
@@ -159,9 +170,9 @@ def project_fonts(project: Project) -> FontSet:
         declared.append(_declared_face(font.path, mtime, font.family, font.weight, font.style))
     known = {face.family for face in (*bundled, *declared)}
     problems = [
-        FontError(
+        DataError(
             f"font_order for '{lang}' names '{family}', which is neither bundled nor declared",
-            SourceLocation(str(project.config_file), 1, 1) if project.config_file else None,
+            project.config.location(f"font_order.{lang}"),
             f"families: {', '.join(sorted(known))}",
         )
         for lang, families in project.config.font_order

@@ -46,14 +46,18 @@ def _png_problem(data: bytes) -> str | None:
         return f"is {width}x{height} pixels; use {MIN_PIXELS} to {MAX_PIXELS} pixels a side"
     from io import BytesIO
 
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageFile, UnidentifiedImageError
 
+    lenient = ImageFile.LOAD_TRUNCATED_IMAGES  # WeasyPrint turns this on when it is imported
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with Image.open(BytesIO(data)) as image:
             image.load()  # decodes every pixel: a damaged body fails here, not in the renderer
     except (OSError, SyntaxError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as error:
         reason = "its pixel data does not decode" if "identify" in str(error) else str(error)
         return f"is a damaged PNG ({reason})"
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
     return None
 
 

@@ -270,6 +270,8 @@ class HtmlDocument:
     """Folders the renderer may read files from; everything else is refused."""
     templates: tuple[Path, ...] = ()
     """Every template file the layout used (its chain, partials and macros)."""
+    absent: tuple[Path, ...] = ()
+    """Places searched for a template or stylesheet that held none: a file added there changes the build."""
 
 
 @dataclass(frozen=True)
@@ -297,3 +299,5 @@ class BuildResult:
     inputs: tuple[Path, ...] = ()
     """Every file the build read: the data file, the project's config, templates, stylesheets and
     their imports, fonts and images (the batch cache hashes them)."""
+    absent_inputs: tuple[Path, ...] = ()
+    """Places searched for a template or stylesheet in vain: a file created there changes the build."""

@@ -46,10 +46,22 @@ def paper_size(text: str) -> str:
     )
 
 
+PAPER_NAMES = sorted({spelling for name in PAPER_SIZES_MM for spelling in (name, name.lower(), name.upper())})
+"""Paper size names as communique.toml accepts them: usual, lower or upper case."""
+
+
 def _option(
-    default: Any, help: str, *, metavar: str | None = None, parse: Callable[[str], Any] | None = None
+    default: Any,
+    help: str,
+    *,
+    metavar: str | None = None,
+    parse: Callable[[str], Any] | None = None,
+    schema: dict[str, Any] | None = None,
 ) -> Any:
-    return field(default=default, metadata={"help": help, "metavar": metavar, "parse": parse})
+    """One option: its default, its help text (flag and config description), how a command-line value
+    is read, and the JSON Schema of its config value (a boolean unless given)."""
+    metadata = {"help": help, "metavar": metavar, "parse": parse, "schema": schema or {"type": "boolean"}}
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -60,13 +72,17 @@ class BuildOptions:
         False, "write a tagged PDF/A-3a archival copy that carries its source data and images"
     )
     layout: str | None = _option(
-        None, "layout to use instead of the data file's `layout` (see `communique layouts`)", metavar="NAME"
+        None,
+        "layout to use instead of the data file's `layout` (see `communique layouts`)",
+        metavar="NAME",
+        schema={"type": "string", "pattern": LAYOUT_NAME},
     )
     paper: str | None = _option(
         None,
         "paper size instead of the data file's `paper`: A4, Letter or B5 (any case)",
         metavar="SIZE",
         parse=paper_size,
+        schema={"enum": PAPER_NAMES},
     )
     print_marks: bool = _option(False, "add 3 mm bleed and crop marks (sets TrimBox and BleedBox)")
     strict: bool = _option(False, "treat every rendering warning as an error")
@@ -107,6 +123,17 @@ def option_type(name: str) -> type:
     """`bool` or `str`: the type of option `name`'s values."""
     default = next(item.default for item in OPTION_FIELDS if item.name == name)
     return bool if isinstance(default, bool) else str
+
+
+def config_schema() -> dict[str, dict[str, Any]]:
+    """The JSON Schema of each option as a key of communique.toml's [build] table."""
+    return {
+        item.name: {
+            **item.metadata["schema"],
+            "description": item.metadata["help"][:1].upper() + item.metadata["help"][1:] + ".",
+        }
+        for item in OPTION_FIELDS
+    }
 
 
 def recordable_flags() -> dict[str, bool]:

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from communique import __version__
 from communique.archival import ARCHIVAL_CSS, archival_sources
-from communique.compose import chosen_layout, compose
+from communique.compose import compose
 from communique.finish import Metadata, finish
 from communique.fonts import check_coverage, project_fonts
-from communique.loader import load_text, read_text
-from communique.model import BuildResult
+from communique.layouts import chosen_layout
+from communique.loader import INLINE_LABEL, load_text, read_text
+from communique.model import Archival, BuildResult
 from communique.paper import page_css
 from communique.project import DEFAULT_LAYOUT, DEFAULT_PAPER, BuildContext
 from communique.render import RenderSession, render
@@ -38,22 +39,30 @@ def build(
 
 def build_text(
     text: str,
-    source: Path,
+    source: Path | None,
     out_dir: Path,
     context: BuildContext,
     session: RenderSession | None = None,
-    label: str | None = None,
 ) -> BuildResult:
-    """Build the data `text` as if read from `source` (which names the PDF and locates images);
-    errors name `label` (default: the source's path)."""
+    """Build the data `text` as if read from the data file `source` (which names the PDF and locates
+    images); with no source, the text was given directly: errors name '<data>', images are found in the
+    project folder and the PDF is named after the document's id."""
     project, options = context.project, context.options
-    communique = load_text(text, label or str(source), source, source.parent)
+    label = str(source) if source else INLINE_LABEL
+    folder = source.parent if source else project.root
+    communique = load_text(text, label, source or folder / INLINE_LABEL, folder)
+    source = source or folder / f"{communique.id}.yaml"
     fonts = project_fonts(project)
     check_coverage(communique, fonts)
     document = typeset(communique)
     layout = chosen_layout(context, communique)
     paper = context.paper_for(communique.paper)
     html = compose(document, project, layout, project.readable_roots(source))
+    page_rules = page_css(paper, options.print_marks) + (ARCHIVAL_CSS if options.archival else "")
+    font_css = fonts.face_css(communique.languages)
+    variant = Archival(()).variant if options.archival else None
+    rendered = render(html, font_css, fonts.families, options.strict, page_rules, variant, session)
+    read = (*project.config_files(), *html.templates, *html.stylesheets, *rendered.files_read)
     archival = None
     if options.archival:
         # The rebuild command names a layout or paper the data file alone would not choose.
@@ -63,19 +72,21 @@ def build_text(
                 "paper": paper if paper != (communique.paper or DEFAULT_PAPER) else None,
             }
         )
-        archival = archival_sources(source, text, communique, recorded.rebuild_flags())
-    page_rules = page_css(paper, options.print_marks) + (ARCHIVAL_CSS if archival else "")
-    font_css = fonts.face_css(communique.languages)
-    variant = archival.variant if archival else None
-    rendered = render(html, font_css, fonts.families, options.strict, page_rules, variant, session)
+        root = project.root if project.config_file else None
+        archival = archival_sources(source, text, communique, recorded.rebuild_flags(), read, root)
     clock = build_clock(communique.date, context.source_date_epoch)
     config = project.config
     metadata = Metadata(f"communique {__version__}", config.author, config.publisher, config.keywords)
     data = finish(rendered, document, clock, metadata, archival)
     target = output_path(source, out_dir)
     write_atomic(target, data)
-    read = (source,) if label is None else ()
-    inputs = (*read, *project.config_files(), *html.templates, *html.stylesheets, *rendered.files_read)
+    inputs = ((source,) if label != INLINE_LABEL else ()) + read
     return BuildResult(
-        source, target, rendered.page_count, len(data), rendered.warnings, tuple(dict.fromkeys(inputs))
+        source,
+        target,
+        rendered.page_count,
+        len(data),
+        rendered.warnings,
+        tuple(dict.fromkeys(inputs)),
+        html.absent,
     )

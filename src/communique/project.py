@@ -9,6 +9,7 @@ communique locates files.
 from __future__ import annotations
 
 import importlib.resources
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -17,8 +18,8 @@ from typing import Any
 
 from communique.errors import DataError, ErrorList, UsageError
 from communique.model import SourceLocation, Where
-from communique.options import CONFIG_KEYS, LAYOUT_NAME, BuildOptions, paper_size
-from communique.paper import PAPER_SIZES_MM
+from communique.options import CONFIG_KEYS, LAYOUT_NAME, PAPER_NAMES, BuildOptions, config_schema, paper_size
+from communique.text_rules import REFUSED_HINT, refused_strings
 
 CONFIG_NAME = "communique.toml"
 LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
@@ -58,18 +59,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "minLength": 1,
                     "description": "Output folder, relative to the project (default: build).",
                 },
-                "layout": {
-                    "type": "string",
-                    "pattern": LAYOUT_NAME,
-                    "description": "Layout for every document, overriding the data files' `layout`.",
-                },
-                "paper": {
-                    "enum": [*PAPER_SIZES_MM, *(name.lower() for name in PAPER_SIZES_MM)],
-                    "description": "Paper size for every document, overriding the data files' `paper`.",
-                },
-                "strict": {"type": "boolean", "description": "Treat every rendering warning as an error."},
-                "print_marks": {"type": "boolean", "description": "Add 3 mm bleed and crop marks."},
-                "archival": {"type": "boolean", "description": "Write PDF/A-3a archival copies."},
+                **config_schema(),
             },
         },
         "defaults": {
@@ -83,7 +73,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "description": "Layout of data files that name none (default: sequential).",
                 },
                 "paper": {
-                    "enum": [*PAPER_SIZES_MM, *(name.lower() for name in PAPER_SIZES_MM)],
+                    "enum": PAPER_NAMES,
                     "description": "Paper size of data files that name none (default: A4).",
                 },
             },
@@ -187,6 +177,13 @@ class ProjectConfig:
     keywords: tuple[str, ...] = ()
     fonts: tuple[DeclaredFont, ...] = ()
     font_order: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    locations: tuple[tuple[str, SourceLocation], ...] = ()
+    """Where some values were written ('build.layout', 'defaults.layout', 'font_order.ja'), for errors
+    found after reading, such as a layout that does not exist."""
+
+    def location(self, key: str) -> SourceLocation | None:
+        """Where the value `key` ('build.layout') was written, if it was."""
+        return next((where for name, where in self.locations if name == key), None)
 
 
 @dataclass(frozen=True)
@@ -217,7 +214,8 @@ class Project:
         start = start.resolve()
         folder = start if start.is_dir() else start.parent
         for candidate in (folder, *folder.parents):
-            if (candidate / CONFIG_NAME).is_file():
+            config = candidate / CONFIG_NAME
+            if config.is_file() and _trusted(config):
                 return cls.at(candidate)
         return cls(folder)
 
@@ -250,6 +248,22 @@ class Project:
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
+def _trusted(config: Path) -> bool:
+    """Whether a communique.toml found above the data file may take part: owned by this user or root
+    (like git's safe.directory: a file someone else put in /tmp must not steer this build)."""
+    getuid = getattr(os, "getuid", None)
+    return getuid is None or config.stat().st_uid in (0, getuid())
+
+
+def _config_hint(problem: DataError) -> DataError:
+    """Point config problems at the config's own schema."""
+    if problem.hint and "`communique schema`" in problem.hint:
+        return DataError(
+            problem.message, problem.location, problem.hint.replace("schema`", "schema --config`")
+        )
+    return problem
+
+
 def read_config(path: Path) -> ProjectConfig:
     """Read and check communique.toml; ErrorList with every problem located."""
     label = str(path)
@@ -269,12 +283,16 @@ def read_config(path: Path) -> ProjectConfig:
         ) from None
     except OSError as error:
         raise ErrorList([DataError(f"cannot read: {error.strerror}", SourceLocation(label, 1, 1))]) from None
-    from communique.schema_check import check
+    from communique.schema_check import check, describe
 
     locate = _TomlLocator(label, text)
     problems = check(raw, CONFIG_SCHEMA, locate)
+    problems += [
+        DataError(f"{describe(where)}: {why}", locate(where), REFUSED_HINT)
+        for where, _, _, why in refused_strings(raw)
+    ]
     if problems:
-        raise ErrorList(problems)
+        raise ErrorList([_config_hint(problem) for problem in problems])
     root = path.parent
     fonts = []
     for index, entry in enumerate(raw.get("fonts", [])):
@@ -298,8 +316,12 @@ def read_config(path: Path) -> ProjectConfig:
         if folder_key in raw and not (root / raw[folder_key]).resolve().is_relative_to(root.resolve()):
             problems.append(DataError(f"'{folder_key}' leaves the project folder", locate((folder_key,))))
     build = raw.get("build", {})
-    if "output" in build and ".." in Path(build["output"]).parts:
-        problems.append(DataError("'output' leaves the project folder", locate(("build", "output"))))
+    if "output" in build and (".." in Path(build["output"]).parts or Path(build["output"]).is_absolute()):
+        problems.append(
+            DataError(
+                "'output' leaves the project folder", locate(("build", "output")), "give a folder inside it"
+            )
+        )
     if problems:
         raise ErrorList(problems)
     options = {key: build[key] for key in CONFIG_KEYS if key in build}
@@ -318,7 +340,21 @@ def read_config(path: Path) -> ProjectConfig:
         keywords=tuple(metadata.get("keywords", ())),
         fonts=tuple(fonts),
         font_order=tuple((lang, tuple(families)) for lang, families in raw.get("font_order", {}).items()),
+        locations=tuple(
+            (".".join(map(str, where)), locate(where))
+            for where in [("build", "layout"), ("defaults", "layout")]
+            + [("font_order", lang) for lang in raw.get("font_order", {})]
+            if _has(raw, where)
+        ),
     )
+
+
+def _has(value: Any, where: Where) -> bool:
+    for part in where:
+        if not isinstance(value, dict) or part not in value:
+            return False
+        value = value[part]
+    return True
 
 
 class _TomlLocator:

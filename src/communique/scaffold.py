@@ -11,10 +11,10 @@ from communique.project import builtin_data
 _RENAMED = {"gitignore": ".gitignore"}
 
 
-def create_project(folder: Path, force: bool = False) -> tuple[Path, ...]:
+def create_project(folder: Path, force: bool = False) -> tuple[tuple[Path, bool], ...]:
     """Copy the project template into `folder`; refuse a folder with files in it unless `force`.
 
-    Returns the files written, in order. Existing files of the same names are replaced only with `force`.
+    Returns each file written and whether it replaced one (only with `force`), in order.
     """
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} is a file", hint="give a new folder name")
@@ -25,10 +25,11 @@ def create_project(folder: Path, force: bool = False) -> tuple[Path, ...]:
     for source in sorted(path for path in template.rglob("*") if path.is_file()):
         relative = source.relative_to(template)
         target = folder.joinpath(*relative.parent.parts, _RENAMED.get(relative.name, relative.name))
+        existed = target.exists()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(source.read_bytes())
         except OSError as error:
             raise UsageError(f"cannot write {target}: {error.strerror}", hint="check the folder") from error
-        written.append(target)
+        written.append((target, existed))
     return tuple(written)

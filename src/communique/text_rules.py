@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+from communique.model import Where
 
 _REFUSED = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\ufdd0-\ufdef\ud800-\udfff"
@@ -32,6 +36,24 @@ def refused_character(text: str) -> tuple[int, str] | None:
     else:
         why = f"U+{ord(char):04X} ({name}) is not allowed in text"
     return found.start(), why
+
+
+def refused_strings(value: Any, where: Where = ()) -> Iterator[tuple[Where, bool, int, str]]:
+    """(path, is_key, index, explanation) for every string (keys included) of a document of plain
+    values that holds a refused character; `index` is that character's place in the string."""
+    if isinstance(value, str):
+        found = refused_character(value)
+        if found:
+            yield where, False, *found
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found = refused_character(str(key))
+            if found:
+                yield (*where, key), True, *found
+            yield from refused_strings(item, (*where, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from refused_strings(item, (*where, index))
 
 
 REFUSED_HINT = "remove it; for right-to-left text use the isolates U+2066-U+2069 or the marks U+200E/U+200F"

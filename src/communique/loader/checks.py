@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import datetime
-from collections.abc import Iterator
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
@@ -15,7 +14,7 @@ from communique.loader.yaml_tree import YamlTree
 from communique.model import SourceLocation, Where
 from communique.schema import SCHEMA
 from communique.schema_check import check, describe
-from communique.text_rules import REFUSED_HINT, refused_character
+from communique.text_rules import REFUSED_HINT, refused_strings
 
 
 def check_document(tree: YamlTree) -> list[DataError]:
@@ -91,32 +90,15 @@ def _specific_schema(languages: tuple[str, ...]) -> tuple[dict[str, Any], dict[s
     return schema, localized, names
 
 
-def _strings(value: Any, where: Where) -> Iterator[tuple[Where, str, bool]]:
-    """(path, string, is_key) for every string in the document, keys included."""
-    if isinstance(value, str):
-        yield where, value, False
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield (*where, key), key, True
-            yield from _strings(item, (*where, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, (*where, index))
-
-
 def _character_problems(tree: YamlTree) -> list[DataError]:
     """Control characters, noncharacters and bidi overrides, located at the character where it was
     written (at the start of the text where it was written as an escape)."""
     problems = []
-    for where, text, is_key in _strings(tree.value, ()):
-        found = refused_character(text)
-        if found is None:
-            continue
-        index, why = found
+    for where, is_key, index, why in refused_strings(tree.value):
         location = tree.locate(where, key=is_key)
         if not is_key:
             raw = tree.raw(where)
-            at = raw.find(text[index])
+            at = raw.find(_get(tree.value, where)[index])
             if at >= 0:
                 before = raw[:at]
                 line = location.line + before.count("\n")
@@ -124,6 +106,12 @@ def _character_problems(tree: YamlTree) -> list[DataError]:
                 location = SourceLocation(location.path, line, column)
         problems.append(DataError(f"{describe(where)}: {why}", location, REFUSED_HINT))
     return problems
+
+
+def _get(value: Any, where: Where) -> Any:
+    for part in where:
+        value = value[part]
+    return value
 
 
 def _era_problems(tree: YamlTree, languages: tuple[str, ...]) -> list[DataError]:
