@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.metadata
+import importlib.util
 import json
 import math
 import multiprocessing
@@ -142,13 +143,29 @@ def environment_hash(context: BuildContext) -> str:
     """Everything besides the files a build reads that affects its bytes: the tool's code, the
     libraries that write the PDF, and the options (each declared option, by BuildOptions.cache_key)."""
     digest = hashlib.sha256(f"communique {__version__}\n".encode())
-    for package in ("weasyprint", "pydyf", "pypdf", "fonttools", "jinja2", "budoux", "babel", "pyphen"):
-        digest.update(f"{package} {importlib.metadata.version(package)}\n".encode())
+    for release in _library_releases():
+        digest.update(f"{release}\n".encode())
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
         digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + file_hash(path).encode())
     digest.update(context.options.cache_key().encode())
     digest.update(repr(context.source_date_epoch).encode())
     return digest.hexdigest()
+
+
+_LIBRARIES = ("weasyprint", "pydyf", "pypdf", "fontTools", "jinja2", "budoux", "babel", "pyphen")
+
+
+def _library_releases() -> list[str]:
+    """'name-version' of each library that writes the PDF, read from the name of the `.dist-info` folder
+    beside it (importlib.metadata takes ~6 ms a package, a directory listing well under one)."""
+    releases = []
+    for module in _LIBRARIES:
+        name = module.lower()
+        spec = importlib.util.find_spec(module)
+        folder = Path(spec.origin).parent.parent if spec and spec.origin else Path()
+        found = sorted(folder.glob(f"{name}-*.dist-info")) or sorted(folder.glob(f"{module}-*.dist-info"))
+        releases.append(found[0].stem if found else f"{name}-{importlib.metadata.version(name)}")
+    return releases
 
 
 _HASHES: dict[str, tuple[tuple[int, int, int], str]] = {}
@@ -505,7 +522,9 @@ def run_batch(
                 record(skipped)
             else:
                 pending.append(name)
-        if pending:
+        if len(pending) == 1 and _can_limit_here():  # one document: no worker to start, the quickest
+            record(_build_here(pending[0], out_dir, context, environment, options))
+        elif pending:
             _run_workers(pending, out_dir, context, environment, options, record, result)
     except KeyboardInterrupt:
         result.interrupted = True
@@ -519,6 +538,49 @@ def run_batch(
             write_manifest(manifest_path, documents)
         result.seconds = time.perf_counter() - started
     return result
+
+
+class _TooSlow(BaseException):
+    """The in-process build ran out of time (a BaseException, so no handler on the way catches it)."""
+
+
+def _can_limit_here() -> bool:
+    """Whether this process can time a build itself: a timer signal, handled on the main thread."""
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def _limits_here(timeout: float, memory_limit: int) -> Iterator[None]:
+    """The worker's limits applied to this process for one build, and lifted after it."""
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise _TooSlow
+
+    previous_handler = signal.signal(signal.SIGALRM, expire) if timeout else None
+    previous_memory = resource.getrlimit(resource.RLIMIT_AS)
+    _limit_memory(memory_limit)
+    if timeout:
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        yield
+    finally:
+        if timeout:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous_handler)
+        resource.setrlimit(resource.RLIMIT_AS, previous_memory)
+
+
+def _build_here(
+    source: str, out_dir: Path, context: BuildContext, environment: str, options: BatchOptions
+) -> Outcome:
+    """One document built in this process under the same limits a worker has."""
+    _WORKER.update(context=context, environment=environment, memory_limit=options.memory_limit)
+    try:
+        with _limits_here(options.timeout, options.memory_limit):
+            outcome, _ = _build_one(source, str(out_dir))
+    except _TooSlow:
+        outcome = _failed(source, str(out_dir), _too_slow(options.timeout))
+    return outcome
 
 
 @dataclass(frozen=True)
