@@ -17,7 +17,7 @@ from pdftools import page_glyphs, page_images, page_texts
 
 import communique
 from communique.batch import file_hash
-from communique.errors import CommuniqueError, ErrorList, LayoutError, RenderError, UsageError
+from communique.errors import ErrorList, LayoutError, UsageError
 from communique.model import BuildResult
 from communique.paper import A4_MARGIN_MM, PAPER_SIZES_MM, POINTS_PER_MM
 from communique.project import CONFIG_NAME, Project, read_config
@@ -188,8 +188,8 @@ def test_the_text_block_keeps_its_margins_on_every_paper(
     width = width_mm * POINTS_PER_MM
     glyphs = [glyph for page in page_glyphs(pdf) for glyph in page]
     left, right = min(glyph.left for glyph in glyphs), width - max(glyph.right for glyph in glyphs)
-    assert margin - 1 <= left <= margin + 12, (left, margin)
-    assert margin - 1 <= right <= margin + 12, (right, margin)
+    assert margin - 1 <= left <= margin + 2, (left, margin)  # text reaches both margins, never past them
+    assert margin - 1 <= right <= margin + 2, (right, margin)
 
 
 def test_python_api_takes_a_path_yaml_text_or_a_mapping(tmp_path: Path) -> None:
@@ -217,7 +217,7 @@ def test_python_api_raises_located_project_errors(tmp_path: Path) -> None:
         communique.build(SEED, tmp_path, papr="A4")
     with pytest.raises(LayoutError, match="unknown layout 'nope'"):
         communique.build(SEED, tmp_path, layout="nope")
-    assert issubclass(RenderError, CommuniqueError) and not any(tmp_path.iterdir())
+    assert not any(tmp_path.iterdir())
 
 
 def test_the_readme_python_example_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
