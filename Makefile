@@ -31,6 +31,7 @@ format: $(READY)
 	$(BIN)/ruff check --fix .
 
 bench: $(READY)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python bench/bench_commands.py
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_batch.py
 

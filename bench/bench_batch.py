@@ -167,10 +167,10 @@ def long_document(folder: Path, paragraphs: int) -> Path:
 
 def long_document_speed(path: Path) -> tuple[int, float, float]:
     """(pages, seconds in a warm process, seconds as a whole new process) for one long communique."""
-    from communique.model import BuildContext
     from communique.pipeline import build
+    from communique.project import BuildContext, Project
 
-    context = BuildContext(ROOT)
+    context = BuildContext(Project.discover(SEED))
     build(SEED, WORK / "warmup", context)
     start = time.perf_counter()
     result = build(path, WORK / "long", context)
@@ -186,11 +186,11 @@ def long_document_speed(path: Path) -> tuple[int, float, float]:
 
 def profile_warm_build() -> str:
     """The functions a warm build spends most time in (cumulative), as text."""
-    from communique.model import BuildContext
     from communique.pipeline import build
+    from communique.project import BuildContext, Project
     from communique.render import RenderSession
 
-    context, session = BuildContext(ROOT), RenderSession()
+    context, session = BuildContext(Project.discover(SEED)), RenderSession()
     build(SEED, WORK / "profile", context, session)
     profiler = cProfile.Profile()
     profiler.enable()

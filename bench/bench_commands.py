@@ -29,7 +29,8 @@ PROBE = (
 
 
 def environment(src: Path | None) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    drop = ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")
+    env = {key: value for key, value in os.environ.items() if key not in drop}
     if src:
         env["PYTHONPATH"] = str(src)
     return env
@@ -46,7 +47,7 @@ def timed(command: list[str], runs: int, env: dict[str, str], cwd: Path) -> tupl
     return statistics.median(times), warm.stderr
 
 
-def warm_build_seconds(runs: int, env: dict[str, str]) -> float:
+def warm_build_seconds(runs: int, env: dict[str, str], src: Path | None) -> float:
     """Median seconds of one build in a process that has built before, with a new render session."""
     probe = (
         "import sys, tempfile, time\n"
@@ -60,10 +61,10 @@ def warm_build_seconds(runs: int, env: dict[str, str]) -> float:
         "        times.append(time.perf_counter() - start)\n"
         "print(sorted(times[1:])[len(times[1:]) // 2])\n"
     )
-    if "PYTHONPATH" in env:  # an older checkout: no communique.build(); use its pipeline directly
+    if src:  # an older checkout: no communique.build(); use its pipeline directly
         probe = probe.replace(
             f"communique.build({str(SEED)!r}, out)",
-            f"build(Path({str(SEED)!r}), Path(out), BuildContext(Path({env['PYTHONPATH'] + '/..'!r})))",
+            f"build(Path({str(SEED)!r}), Path(out), BuildContext(Path({str(src.parent)!r})))",
         ).replace(
             "import communique\n",
             "from communique.model import BuildContext\nfrom communique.pipeline import build\n",
@@ -106,7 +107,7 @@ def main() -> None:
             env,
             folder,
         )
-    warm = warm_build_seconds(args.runs, env)
+    warm = warm_build_seconds(args.runs, env, args.src)
     print(f"  python -c 'import weasyprint'   {weasyprint:.3f} s")
     print(f"  warm build (new render session) {warm:.3f} s")
     print(f"  cold `communique build` seed    {cold:.3f} s")

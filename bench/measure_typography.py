@@ -24,8 +24,9 @@ from typography import (  # noqa: E402
     version_lines,
 )
 
-from communique.model import BuildContext, Run  # noqa: E402
+from communique.model import Run  # noqa: E402
 from communique.pipeline import build  # noqa: E402
+from communique.project import BuildContext, Project  # noqa: E402
 
 DOCUMENTS = {
     "seed": ROOT / "seeds/tokyo-helsinki-2023.yaml",
@@ -72,9 +73,9 @@ def main() -> None:
                 target = Path(out) / variant
                 if variant == "without":
                     with mock.patch("communique.jlreq.runs", lambda text: (Run(text, ""),)):
-                        pdf = build(source, target, BuildContext(ROOT)).output
+                        pdf = build(source, target, BuildContext(Project.discover(source))).output
                 else:
-                    pdf = build(source, target, BuildContext(ROOT)).output
+                    pdf = build(source, target, BuildContext(Project.discover(source))).output
                 results.setdefault(name, {})[variant] = measure(pdf)
     for name, variants in results.items():
         print(f"{name}:")
