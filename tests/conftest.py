@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import psutil
 import pytest
 
 from communique.model import BuildResult
@@ -55,6 +56,20 @@ def build_seed(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., BuildR
 def seed_pdf(build_seed: Callable[..., BuildResult]) -> Path:
     """The seed, built once for the whole session."""
     return build_seed().output
+
+
+def start_batch(data: Path, out: Path, *flags: str) -> psutil.Popen:
+    """`communique build DATA --out OUT --jobs 2 FLAGS` in the background, in its own process group (as a
+    terminal's foreground job), with CI set for plain progress lines."""
+    return psutil.Popen(
+        [sys.executable, "-m", "communique", "build", str(data), "--out", str(out), "--jobs", "2", *flags],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "CI": "1"},
+        start_new_session=True,
+    )
 
 
 def write_data(folder: Path, text: str, name: str = "doc.yaml") -> Path:

@@ -6,14 +6,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import psutil
 import pypdf
 import pytest
-from conftest import ROOT, run_cli, seed_text, write_data
+from conftest import run_cli, seed_text, start_batch, write_data
 
 from communique.batch import parse_shard, select_shard
 from communique.errors import UsageError
@@ -138,18 +137,6 @@ def test_globs_and_quiet(tmp_path: Path) -> None:
     assert result.returncode == 0 and result.stdout == ""
     assert sorted(path.name for path in (tmp_path / "out").glob("*.pdf")) == ["doc000.pdf", "doc001.pdf"]
     assert run_cli("build", str(data), "--jobs", "0").returncode == 2
-
-
-def start_batch(data: Path, out: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "communique", "build", str(data), "--out", str(out), "--jobs", "2"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "CI": "1"},
-        start_new_session=True,  # its own process group, as a terminal's foreground job
-    )
 
 
 def wait_for_first_build(process: subprocess.Popen[str]) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -15,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 import yaml
-from conftest import ROOT, run_cli, seed_text, write_data
+from conftest import run_cli, seed_text, start_batch, write_data
 from PIL import Image
 from test_batch import assert_consistent, corpus, manifest
 
@@ -90,18 +88,6 @@ def test_a_document_that_runs_out_of_memory_fails_alone(tmp_path: Path) -> None:
     # Without the limit it builds: the limit, not the document, was the problem.
     unlimited = run_cli("build", str(poison), "--out", str(out), "--memory-limit", "0")
     assert unlimited.returncode == 0, unlimited.stderr
-
-
-def start_batch(data: Path, out: Path, *flags: str) -> psutil.Popen:
-    return psutil.Popen(
-        [sys.executable, "-m", "communique", "build", str(data), "--out", str(out), "--jobs", "2", *flags],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "CI": "1"},
-        start_new_session=True,  # its own process group, as a terminal's foreground job
-    )
 
 
 def alive(processes: list[psutil.Process]) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -94,18 +95,21 @@ def project_with_own_layout(folder: Path) -> Path:
     return write_data(folder / "data", seed_text().replace("layout: sequential\n", ""))
 
 
-def test_a_change_to_any_file_the_build_read_rebuilds(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[[], str]:
+    """Builds the project of `project_with_own_layout` (in this process) and gives the document's status."""
     data = project_with_own_layout(tmp_path)
-    out = tmp_path / "out"
 
-    def status() -> str:
-        assert main(["build", str(data), "--out", str(out), "--report", "json", "--quiet"]) == 0
-        report = json.loads(capsys.readouterr().out)
-        (document,) = report["documents"]
+    def build() -> str:
+        assert main(["build", str(data), "--out", str(tmp_path / "out"), "--report", "json", "--quiet"]) == 0
+        (document,) = json.loads(capsys.readouterr().out)["documents"]
         return str(document["status"])
 
+    return build
+
+
+def test_a_change_to_any_file_the_build_read_rebuilds(tmp_path: Path, status: Callable[[], str]) -> None:
+    data, out = tmp_path / "data" / "doc.yaml", tmp_path / "out"
     assert status() == "built"
     inputs = json.loads((out / "manifest.json").read_text())["documents"][str(data)]["inputs"]
     for name in ("motto.html.j2", "extra.css", "band.svg", "communique.toml", "document.html.j2"):
@@ -133,17 +137,7 @@ def test_a_builtin_layout_copied_into_the_project_takes_its_place(tmp_path: Path
     assert layout.origin == "project" and layout.description() == "Ours."
 
 
-def test_a_file_added_where_a_build_searched_rebuilds(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    data = project_with_own_layout(tmp_path)
-    out = tmp_path / "out"
-
-    def status() -> str:
-        assert main(["build", str(data), "--out", str(out), "--report", "json", "--quiet"]) == 0
-        (document,) = json.loads(capsys.readouterr().out)["documents"]
-        return str(document["status"])
-
+def test_a_file_added_where_a_build_searched_rebuilds(tmp_path: Path, status: Callable[[], str]) -> None:
     assert status() == "built"
     assert status() == "skipped"
     shared = tmp_path / "layouts" / "_shared"
