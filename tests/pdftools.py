@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,32 @@ def page_texts(path: Path) -> list[str]:
         return [page.get_textpage().get_text_range() for page in document]
     finally:
         document.close()
+
+
+def drawn_texts(path: Path) -> list[str]:
+    """The text of every page as its glyphs map to characters, in content order, without a viewer's
+    guesses (pdfium merges a run of spaces into one and skips a piece of text that draws nothing)."""
+    return [page.extract_text() for page in pypdf.PdfReader(path).pages]
+
+
+def unwrapped(text: str) -> str:
+    """Extracted text with the line breaks of wrapped lines undone: a word hyphenated at a line end joined,
+    a line break between two narrow characters read as the space it replaced, none between wide ones."""
+    text = re.sub(r"(?<=\w)[\u00ad\u2010-]\r?\n(?=\w)", "", text)
+
+    def join(match: re.Match[str]) -> str:
+        before, after = match.group(1), match.group(2)
+        wide = any(unicodedata.east_asian_width(char) in ("W", "F") for char in (before, after))
+        return before + ("" if wide else " ") + after
+
+    return re.sub(r"(\S)\r?\n(\S)", join, text)
+
+
+def find_glyphs(glyphs: list[Glyph], needle: str) -> list[Glyph]:
+    """The glyphs that draw `needle` (compared compacted) on a page, or [] if it is not there."""
+    drawn = "".join(glyph.char for glyph in glyphs)
+    start = drawn.find(compact(needle))
+    return glyphs[start : start + len(compact(needle))] if start >= 0 else []
 
 
 def assert_in_order(text: str, needles: list[str]) -> None:

@@ -77,8 +77,8 @@ def test_wrong_type(tmp_path: Path) -> None:
 
 
 def test_missing_key(tmp_path: Path) -> None:
-    message = only_problem(tmp_path, MINIMAL.replace("place: {en: Helsinki, fi: Helsinki}\n", ""))
-    assert ":1:1:" in message and "has no 'place'" in message
+    message = only_problem(tmp_path, MINIMAL.replace("id: minimal\n", ""))
+    assert ":1:1:" in message and "has no 'id'" in message
 
 
 def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:

@@ -60,6 +60,8 @@ FULL: dict[str, Any] = {
     ],
     "body": [{"en": "Text.", "fi": "Teksti."}],
     "closing": {"en": "Signed."},
+    "closing_form": {"fi": "date-place"},
+    "closing_position": "top",
     "signature_order": {"en": ["a"], "fi": ["a"]},
 }
 
@@ -115,7 +117,7 @@ def broken(keyword: str, node: dict[str, Any], value: Any, pointer: str) -> Any:
         return {**value, "Not A Tag!": "x"}
     wrong_type = {"string": 12345, "object": "text", "array": "text", "boolean": "maybe"}
     changes: dict[str, Any] = {
-        "type": lambda: wrong_type[node["type"]],
+        "type": lambda: wrong_type[node["type"]] if isinstance(node["type"], str) else 12345,
         "enum": lambda: "A3",
         "pattern": lambda: "   " if node["pattern"] == r"\S" else "Not Valid!",
         "minLength": lambda: "",
@@ -158,6 +160,15 @@ def folder(tmp_path: Path) -> Path:
 def test_the_full_example_is_valid(folder: Path) -> None:
     document = load(yaml.safe_dump(FULL, allow_unicode=True), folder)
     assert document.layout == "parallel" and document.parties[0].seal == folder / "seal.png"
+    assert document.closing_form == (("en", "date-place"), ("fi", "date-place"))
+    assert document.closing_position == "top"
+
+
+def test_every_field_has_a_description() -> None:
+    holders = [SCHEMA, SCHEMA["$defs"]["party"], SCHEMA["$defs"]["signatory"]]
+    fields = {name: node for holder in holders for name, node in holder["properties"].items()}
+    assert {"place", "closing", "closing_form", "closing_position"} <= set(fields)
+    assert [name for name, node in fields.items() if len(node.get("description", "")) < 20] == []
 
 
 def test_every_keyword_of_the_schema_is_enforced_and_located(folder: Path) -> None:

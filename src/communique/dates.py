@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-from babel.dates import format_date
-
 # Start of each Japanese era in the Gregorian calendar, newest first. Meiji is counted from the
 # adoption of the Gregorian calendar in Japan (Meiji 6, 1873-01-01).
 ERAS: tuple[tuple[datetime.date, str, int], ...] = (
@@ -30,15 +28,42 @@ def written_date(date: datetime.date, lang: str, era: bool = False) -> str:
     """The date as `lang` writes it: '2023年8月21日', 'August 21, 2023', '21. elokuuta 2023'."""
     if lang.split("-", 1)[0].lower() == "ja":
         return japanese_era(date) if era else f"{date.year}年{date.month}月{date.day}日"
+    from babel.dates import format_date  # imported when used: loading and validating data need no CLDR
+
     return str(format_date(date, format="long", locale=lang.replace("-", "_")))
 
 
-def closing_line(date: datetime.date, place: str, lang: str, era: bool = False) -> str:
-    """The default closing line of a version: the date, and for most languages where it was signed."""
+FORMS = ("date", "date-place", "none")
+"""How a closing line is made where the data does not give it word for word (`closing_form`): the date
+alone, the date and the place, or no closing line."""
+_NO_PLACE_BY_DEFAULT = {"ja", "zh", "ko"}
+NO_PLACE_FORM = {"zh", "ko"}
+"""Languages without a built-in date-and-place form: give their closing line word for word."""
+
+
+def default_form(lang: str, has_place: bool) -> str:
+    """The form used where `closing_form` names none: Japanese, Chinese and Korean closing lines carry
+    the date alone (as their originals do), other languages the place too when there is one."""
+    primary = lang.split("-", 1)[0].lower()
+    return "date-place" if has_place and primary not in _NO_PLACE_BY_DEFAULT else "date"
+
+
+def closing_line(
+    date: datetime.date, place: str | None, lang: str, era: bool = False, dateline: bool = False
+) -> str:
+    """A generated closing line: the date, with where it was signed when `place` is given.
+
+    At the end of a version (a signing line): '平成27年10月14日　東京にて' (date alone: '平成27年10月14日'),
+    'Signed in Tokyo on October 14, 2015' ('Signed on October 14, 2015'), other languages
+    'Tokyo, 14. lokakuuta 2015' (the date alone). Under the title (`dateline`): '2016年3月10日，東京',
+    'Tokyo, March 10, 2016', or the date alone. Chinese and Korean lines are the date alone.
+    """
     primary = lang.split("-", 1)[0].lower()
     when = written_date(date, lang, era)
-    if primary in ("ja", "zh", "ko"):
-        return when
-    if primary == "en":
+    if place is None or primary in NO_PLACE_FORM:
+        return f"Signed on {when}" if primary == "en" and not dateline else when
+    if primary == "ja":
+        return f"{when}，{place}" if dateline else f"{when}\u3000{place}にて"
+    if primary == "en" and not dateline:
         return f"Signed in {place} on {when}"
     return f"{place}, {when}"

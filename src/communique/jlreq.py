@@ -18,7 +18,8 @@ CLOSING = "）」』】〕〉》］｝〙〗、。，．"
 BIND_TO_PREVIOUS = (
     "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿー々〻ゝゞヽヾ・"
 )
-LATIN_RUN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.,:/&'’+\-% ]*[A-Za-z0-9%])?")
+# A run of Latin letters and digits, with the spaces and punctuation inside it ('ISO 9001', '10\u00a0km').
+LATIN_RUN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.,:/&'’+\-% \u00a0\u2009\u202f]*[A-Za-z0-9%])?")
 
 GAP_START = "jl-gap-start"
 GAP_END = "jl-gap-end"

@@ -96,7 +96,8 @@ class Communique:
     source: Path
     id: str
     date: datetime.date
-    place: LocalizedText
+    place: LocalizedText | None
+    """Where it was signed; None where the data names no place (many instruments state none)."""
     languages: tuple[str, ...]
     """BCP 47 tags in the order the versions appear."""
     layout: str | None
@@ -112,7 +113,12 @@ class Communique:
     body: tuple[LocalizedText, ...]
     """Paragraphs aligned across languages: paragraph i is the same in every language."""
     closing: LocalizedText
-    """Closing lines given in the data; languages without one get a line made from `date` and `place`."""
+    """Closing lines given word for word; languages without one get a line made as `closing_form` says."""
+    closing_form: tuple[tuple[str, str], ...]
+    """Per language, how its closing line is made where none is given: 'date', 'date-place' or 'none' (no
+    closing line); every language is listed (the defaults filled in by the loader)."""
+    closing_position: str
+    """Where the layouts put the closing lines: 'end' (above the signatures) or 'top' (under the title)."""
     japanese_era: bool
     """Write Japanese dates in the era form (令和5年8月21日)."""
     signature_order: tuple[tuple[str, tuple[str, ...]], ...]
@@ -126,7 +132,11 @@ class Communique:
             for signer in party.signatories
             for text in (signer.title, signer.name)
         ]
-        header = [self.title, *([self.subject] if self.subject else []), self.place]
+        header = [
+            self.title,
+            *([self.subject] if self.subject else []),
+            *([self.place] if self.place else []),
+        ]
         return (
             *header,
             *(p.name for p in self.parties),
@@ -141,6 +151,10 @@ class Communique:
         paths = [party.seal for party in self.parties]
         paths += [signer.signature for party in self.parties for signer in party.signatories]
         return tuple(dict.fromkeys(path for path in paths if path is not None))
+
+    def form_of(self, lang: str) -> str:
+        """How the `lang` closing line is made where none is given: 'date', 'date-place' or 'none'."""
+        return next((form for form_lang, form in self.closing_form if form_lang == lang), "date")
 
     def party_order(self, lang: str) -> tuple[Party, ...]:
         """The parties in the order their signature blocks appear in the `lang` version."""
@@ -194,7 +208,8 @@ class RichText:
     text: str
     """The characters exactly as a reader copies them from the PDF."""
     phrases: tuple[tuple[Run, ...], ...]
-    """Runs grouped into phrases; with `phrased`, a line may break only between phrases."""
+    """Runs grouped into phrases; with `phrased`, a line may break only between phrases. A run whose
+    text is a line break ('\\n') is a line break in print."""
     phrased: bool = False
 
 
@@ -206,10 +221,13 @@ class SignatureBlock:
     signer: str
     """Identifies the signatory across versions: '<party key>-<number>'."""
     lines: tuple[str, ...]
-    """Japanese: office then name; English and most others: name then office."""
+    """Japanese: office then name; English and most others: name then office. An office of several
+    lines holds them separated by line breaks ('Mayor\\nKoto Ward\\nTokyo, Japan')."""
     image: Path | None
     seal: Path | None
     """The party's seal image, drawn beside the signatory's name."""
+    rich_lines: tuple[RichText, ...] = ()
+    """The same lines prepared for layout (render with `rich()`: line breaks become `<br>`)."""
 
 
 @dataclass(frozen=True)
@@ -231,13 +249,16 @@ class Version:
     title: str
     """The title on one line, for metadata and bookmarks."""
     paragraphs: tuple[RichText, ...]
-    closing: RichText
+    closing: RichText | None
+    """The closing line (date, often place), or None where the version has none."""
     signatures: tuple[SignatureBlock, ...]
     """In this version's order (the alternat)."""
     outline: OutlineLabels
     authors: tuple[str, ...]
     """Party names in this language."""
     subject: str | None
+    closing_position: str = "end"
+    """Where the layouts put `closing`: 'end' (above the signatures) or 'top' (under the title)."""
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from communique.dates import FORMS
+
 LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 PARTY_KEY = r"^[a-z][a-z0-9_-]*$"
 MAX_TEXT_LENGTH = 20_000
@@ -21,7 +23,7 @@ SCHEMA: dict[str, Any] = {
     "title": "Communique",
     "description": "A bilingual (or multilingual) official communique, laid out into a PDF by communique.",
     "type": "object",
-    "required": ["id", "date", "place", "languages", "title", "parties", "body"],
+    "required": ["id", "date", "languages", "title", "parties", "body"],
     "additionalProperties": False,
     "properties": {
         "id": {
@@ -34,7 +36,10 @@ SCHEMA: dict[str, Any] = {
             "format": "date",
             "description": "Date of signature, ISO 8601 (YYYY-MM-DD).",
         },
-        "place": _localized("Place of signature, per language."),
+        "place": _localized(
+            "Place of signature, per language. Optional: many instruments name none; generated closing "
+            "lines of the 'date-place' form name it."
+        ),
         "languages": {
             "type": "array",
             "minItems": 1,
@@ -69,13 +74,35 @@ SCHEMA: dict[str, Any] = {
         "body": {
             "type": "array",
             "minItems": 1,
-            "items": _localized("One paragraph, in every language."),
+            "items": _localized(
+                "One paragraph, in every language. A line break in it is a source line wrap: joined "
+                "without a space in Japanese and Chinese, with one space in other languages."
+            ),
             "description": "Body paragraphs, aligned across languages.",
         },
         "closing": {
-            "$ref": "#/$defs/localized_partial",
-            "description": "Closing line per language, overriding the one made from date and place "
-            "('2023年8月21日', 'Signed in Helsinki on August 21, 2023', 'Helsinki, 21. elokuuta 2023').",
+            "$ref": "#/$defs/closing",
+            "description": "Closing lines given word for word, per language ('Signed this 28th day of "
+            "October, Two Thousand and Six.'); a line break in the text is kept. Languages without one get "
+            "a line made as `closing_form` says. `none`: no closing line in any language.",
+        },
+        "closing_form": {
+            "type": "object",
+            "propertyNames": {"pattern": LANGUAGE_TAG},
+            "additionalProperties": {
+                "enum": list(FORMS),
+                "description": "'date' (2023年8月21日, Signed on August 21, 2023), 'date-place' "
+                "(2023年8月21日　東京にて, Signed in Tokyo on August 21, 2023; under the title "
+                "2016年3月10日，東京, Tokyo, March 10, 2016) or 'none' (no closing line).",
+            },
+            "description": "Per language, how the closing line is made where `closing` gives none. "
+            "Default: the date alone in Japanese, Chinese and Korean and where no place is given, else "
+            "the date and the place.",
+        },
+        "closing_position": {
+            "enum": ["end", "top"],
+            "description": "Where the closing lines go: 'end' (default: after the text, above the "
+            "signatures) or 'top' (under the title, as the date line of a joint statement).",
         },
         "japanese_era": {
             "type": "boolean",
@@ -97,8 +124,9 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": {"$ref": "#/$defs/text"},
             "minProperties": 1,
         },
-        "localized_partial": {
-            "type": "object",
+        "closing": {
+            "type": ["object", "string"],
+            "pattern": "^none$",
             "propertyNames": {"pattern": LANGUAGE_TAG},
             "additionalProperties": {"$ref": "#/$defs/text"},
         },
@@ -114,7 +142,12 @@ SCHEMA: dict[str, Any] = {
                 },
                 "name": _localized("Name of the party per language."),
                 "country": _localized("Country of the party per language."),
-                "signatories": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/signatory"}},
+                "signatories": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"$ref": "#/$defs/signatory"},
+                    "description": "The people who sign for the party, in the order their blocks appear.",
+                },
                 "seal": {
                     "type": "string",
                     "minLength": 1,
@@ -127,7 +160,10 @@ SCHEMA: dict[str, Any] = {
             "required": ["title", "name"],
             "additionalProperties": False,
             "properties": {
-                "title": _localized("Office of the signatory per language."),
+                "title": _localized(
+                    "Office of the signatory per language; a line break in the text is kept as a line "
+                    "break (Mayor / Koto Ward / Tokyo, Japan)."
+                ),
                 "name": _localized("Name of the signatory per language."),
                 "signature": {
                     "type": "string",

@@ -175,7 +175,8 @@ def _generic(
     if validator == "type" and schema.get("format") == "date":
         return DataError(f"invalid date '{value}'", locate(where), "write the date as YYYY-MM-DD")
     if validator == "type":
-        expected = _EXPECTED.get(str(error.validator_value), str(error.validator_value))
+        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        expected = " or ".join(_EXPECTED.get(str(kind), str(kind)) for kind in wanted)
         hint = "put the value in quotes" if expected == "a string" else "see `communique schema`"
         if expected == "a string" and isinstance(value, bool):
             hint = "put it in quotes: YAML reads yes/no/on/off as true or false ('no' is Norwegian)"

@@ -1,4 +1,7 @@
-"""Per-language text preparation: whitespace, quotes, dates, Japanese composition rules, phrases."""
+"""Per-language text preparation: whitespace, quotes, dates, Japanese composition rules, phrases.
+
+Nothing is added to or taken from the text (README: Typography): see `whitespace` for what a line break
+and a space become."""
 
 from __future__ import annotations
 
@@ -13,12 +16,15 @@ from communique.dates import closing_line
 from communique.model import (
     Communique,
     OutlineLabels,
+    Party,
     RichText,
     Run,
+    Signatory,
     SignatureBlock,
     TypesetDocument,
     Version,
 )
+from communique.whitespace import joined, keep_spaces, kept_lines
 
 # Languages whose signature blocks put the office before the name (東京都知事 / 小池百合子).
 _OFFICE_FIRST = {"ja", "zh", "ko"}
@@ -34,7 +40,6 @@ _OUTLINE_WORDS = {
 }
 # Typographic quotes per language: (open double, close double, open single, close single = apostrophe).
 _QUOTES = {"en": "“”‘’", "fi": "””’’", "sv": "””’’", "de": "„“‚‘"}
-_SPACES = re.compile(r"\s+")
 _OPENS_QUOTE = re.compile(r"(^|[\s(\[{\u2014\u2013-])$")
 
 
@@ -46,10 +51,6 @@ def primary(lang: str) -> str:
 def typeset(communique: Communique) -> TypesetDocument:
     """Prepare every language version of `communique` for a layout."""
     return TypesetDocument(communique, tuple(_version(communique, lang) for lang in communique.languages))
-
-
-def _clean(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
 
 
 def typographic_quotes(text: str, lang: str) -> str:
@@ -78,14 +79,32 @@ def _phrase_parser(lang: str) -> budoux.Parser | None:
     return loader() if loader else None
 
 
-def rich_text(text: str, lang: str, phrased: bool = False) -> RichText:
-    """Text prepared for `lang`; with `phrased`, split into phrases (BudouX) that a line never breaks."""
-    text = typographic_quotes(_clean(text), lang)
-    runs = jlreq.runs(text) if primary(lang) == "ja" else (Run(text, ""),)
+def rich_text(text: str, lang: str, phrased: bool = False, composed: bool = True) -> RichText:
+    """`text` prepared for `lang`, every character kept; with `phrased`, split into phrases (BudouX) that
+    a line never breaks; with `composed` (the default), with typographic quotes and Japanese composition
+    (signatory lines are set as written). A line break in `text` ('\\n') is a line break in print."""
+    text = typographic_quotes(text, lang) if composed else text
+    runs: list[Run] = []
+    for number, line in enumerate(text.split("\n")):
+        if number:
+            runs.append(Run("\n", ""))
+        if line:
+            runs.extend(jlreq.runs(line) if composed and primary(lang) == "ja" else (Run(line, ""),))
     parser = _phrase_parser(lang) if phrased else None
     if parser is None:
-        return RichText(text, (runs,))
-    return RichText(text, _split_at(runs, parser.parse(text)), phrased=True)
+        return RichText(text, (keep_spaces(tuple(runs), lang),))
+    phrases = _split_at(tuple(runs), parser.parse(text))
+    return RichText(text, tuple(keep_spaces(phrase, lang) for phrase in phrases), phrased=True)
+
+
+def paragraph_text(text: str, lang: str) -> RichText:
+    """A paragraph: its source line wraps joined (`whitespace.joined`)."""
+    return rich_text(joined(text, lang), lang)
+
+
+def lines_text(text: str, lang: str) -> RichText:
+    """A text whose line breaks are line breaks in print (a closing line, an office, a name)."""
+    return rich_text("\n".join(kept_lines(text)), lang)
 
 
 def _split_at(runs: tuple[Run, ...], phrases: list[str]) -> tuple[tuple[Run, ...], ...]:
@@ -107,44 +126,59 @@ def _split_at(runs: tuple[Run, ...], phrases: list[str]) -> tuple[tuple[Run, ...
 
 def _version(communique: Communique, lang: str) -> Version:
     title_lines = tuple(
-        rich_text(line, lang, phrased=True)
-        for line in communique.title.value(lang).splitlines()
-        if line.strip()
+        rich_text(line, lang, phrased=True) for line in kept_lines(communique.title.value(lang))
     )
     joiner = "" if primary(lang) in _UNSPACED else " "
     autonym = Locale.parse(lang, sep="-").get_display_name() or lang
     words = _OUTLINE_WORDS.get(primary(lang), _OUTLINE_WORDS["en"])
-    given_closing = communique.closing.get(lang)
-    closing = (
-        given_closing.value
-        if given_closing
-        else closing_line(
-            communique.date, _clean(communique.place.value(lang)), lang, communique.japanese_era
-        )
-    )
     return Version(
         lang=lang,
         title_lines=title_lines,
         title=joiner.join(line.text for line in title_lines),
-        paragraphs=tuple(rich_text(paragraph.value(lang), lang) for paragraph in communique.body),
-        closing=rich_text(closing, lang),
+        paragraphs=tuple(paragraph_text(paragraph.value(lang), lang) for paragraph in communique.body),
+        closing=_closing(communique, lang),
         signatures=tuple(
-            SignatureBlock(
-                party.key,
-                f"{party.key}-{number}",
-                _signatory_lines(lang, signer.title.value(lang), signer.name.value(lang)),
-                signer.signature,
-                party.seal,
-            )
+            _signature_block(lang, party, number, signer)
             for party in communique.party_order(lang)
             for number, signer in enumerate(party.signatories, 1)
         ),
         outline=OutlineLabels(autonym[:1].upper() + autonym[1:], *words),
-        authors=tuple(_clean(party.name.value(lang)) for party in communique.parties),
-        subject=_clean(communique.subject.value(lang)) if communique.subject else None,
+        authors=tuple(joined(party.name.value(lang), lang) for party in communique.parties),
+        subject=joined(communique.subject.value(lang), lang) if communique.subject else None,
+        closing_position=communique.closing_position,
     )
 
 
-def _signatory_lines(lang: str, office: str, name: str) -> tuple[str, str]:
-    office, name = _clean(office), _clean(name)
-    return (office, name) if primary(lang) in _OFFICE_FIRST else (name, office)
+def _closing(communique: Communique, lang: str) -> RichText | None:
+    """The `lang` closing line: given word for word, made as `closing_form` says, or None."""
+    given = communique.closing.get(lang)
+    if given:
+        return lines_text(given.value, lang)
+    form = communique.form_of(lang)
+    if form == "none":
+        return None
+    place = communique.place.value(lang) if communique.place and form == "date-place" else None
+    line = closing_line(
+        communique.date,
+        joined(place, lang) if place else None,
+        lang,
+        communique.japanese_era,
+        dateline=communique.closing_position == "top",
+    )
+    return rich_text(line, lang)
+
+
+def _signature_block(lang: str, party: Party, number: int, signer: Signatory) -> SignatureBlock:
+    """The signatory's office and name in the language's order, line breaks kept (an office of several
+    lines: Mayor / Koto Ward / Tokyo, Japan)."""
+    office = "\n".join(kept_lines(signer.title.value(lang)))
+    name = "\n".join(kept_lines(signer.name.value(lang)))
+    lines = (office, name) if primary(lang) in _OFFICE_FIRST else (name, office)
+    return SignatureBlock(
+        party.key,
+        f"{party.key}-{number}",
+        lines,
+        signer.signature,
+        party.seal,
+        tuple(rich_text(line, lang, composed=False) for line in lines),
+    )

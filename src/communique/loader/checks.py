@@ -34,6 +34,12 @@ def check_document(tree: YamlTree) -> list[DataError]:
                 tree.locate(where),
                 f"every text needs one entry per language: {', '.join(languages)}",
             )
+        if where == ("closing",) and error.validator in ("pattern", "type"):
+            return DataError(
+                "the closing must be closing lines per language, or `none`",
+                tree.locate(where),
+                "write `closing: none` to leave out every closing line, or `closing: {en: ...}`",
+            )
         if "propertyNames" in error.schema_path:
             key = str(error.instance)
             if error.validator == "enum" and error.schema is localized_names:
@@ -53,7 +59,7 @@ def check_document(tree: YamlTree) -> list[DataError]:
     problems += check(document, schema, tree.locate, (word,))
     if not problems:
         problems += _signature_order_problems(tree, languages)
-        problems += _era_problems(tree, languages)
+        problems += _closing_problems(tree, languages)
     return _unique(problems)
 
 
@@ -83,10 +89,8 @@ def _specific_schema(languages: tuple[str, ...]) -> tuple[dict[str, Any], dict[s
     names: dict[str, Any] = {"enum": list(languages)}
     if languages:
         localized["required"] = list(languages)
-        for name in ("localized", "localized_partial"):
-            schema["$defs"][name]["propertyNames"] = {
-                "allOf": [schema["$defs"][name]["propertyNames"], names]
-            }
+        for node in (localized, schema["$defs"]["closing"], schema["properties"]["closing_form"]):
+            node["propertyNames"] = {"allOf": [node["propertyNames"], names]}
     return schema, localized, names
 
 
@@ -114,23 +118,79 @@ def _get(value: Any, where: Where) -> Any:
     return value
 
 
-def _era_problems(tree: YamlTree, languages: tuple[str, ...]) -> list[DataError]:
-    """A Japanese closing line made in the era form needs a date the era table covers."""
-    from communique.dates import ERAS
+def _closing_problems(tree: YamlTree, languages: tuple[str, ...]) -> list[DataError]:
+    """Closing lines: `closing`, `closing_form` and `place` agree, and a Japanese closing line made in the
+    era form has a date the era table covers."""
+    from communique.dates import ERAS, NO_PLACE_FORM
 
+    value = tree.value
+    closing = value.get("closing", {})
+    given = closing if isinstance(closing, dict) else {}
+    forms: dict[str, str] = value.get("closing_form", {})
+    problems = []
+    if closing == "none" and forms:
+        problems.append(
+            DataError(
+                "closing_form has no effect: `closing: none` leaves out every closing line",
+                tree.locate(("closing_form",), key=True),
+                "remove one of them",
+            )
+        )
+    for lang, text in given.items():
+        if lang in forms:
+            problems.append(
+                DataError(
+                    f"closing_form for '{lang}' has no effect: its closing line is given word for word",
+                    tree.locate(("closing_form", lang), key=True),
+                    "remove one of them",
+                )
+            )
+        if text.strip().lower() == "none":
+            problems.append(
+                DataError(
+                    f"the '{lang}' closing line would be printed as '{text.strip()}'",
+                    tree.locate(("closing", lang)),
+                    f"to leave it out, write `closing_form: {{{lang}: none}}` instead",
+                )
+            )
+    for lang, form in forms.items():
+        if form != "date-place":
+            continue
+        if "place" not in value:
+            problems.append(
+                DataError(
+                    f"closing_form 'date-place' for '{lang}' needs a place, and the document names none",
+                    tree.locate(("closing_form", lang)),
+                    "add `place:`, or choose 'date'",
+                )
+            )
+        elif lang.split("-")[0].lower() in NO_PLACE_FORM:
+            problems.append(
+                DataError(
+                    f"there is no built-in 'date-place' closing line for '{lang}'",
+                    tree.locate(("closing_form", lang)),
+                    "give the closing line word for word in `closing`, or choose 'date'",
+                )
+            )
     first = ERAS[-1][0]
-    date = datetime.date.fromisoformat(tree.value["date"])
-    given = tree.value.get("closing", {})
-    japanese = any(lang.split("-")[0].lower() == "ja" and lang not in given for lang in languages)
-    if tree.value.get("japanese_era") and japanese and date < first:
-        return [
+    date = datetime.date.fromisoformat(value["date"])
+    generated = [
+        lang
+        for lang in languages
+        if lang.split("-")[0].lower() == "ja"
+        and lang not in given
+        and closing != "none"
+        and forms.get(lang) != "none"
+    ]
+    if value.get("japanese_era") and generated and date < first:
+        problems.append(
             DataError(
                 f"{date.isoformat()} is before the Japanese era table (from {first.isoformat()})",
                 tree.locate(("date",)),
                 "set japanese_era: false, or give the closing line word for word",
             )
-        ]
-    return []
+        )
+    return problems
 
 
 def _language_tag_problems(tree: YamlTree) -> list[DataError]:

@@ -6,6 +6,7 @@ import datetime
 from pathlib import Path
 from typing import Any
 
+from communique.dates import default_form
 from communique.errors import DataError
 from communique.images import image_problem
 from communique.loader.yaml_tree import YamlTree
@@ -28,11 +29,13 @@ class ModelBuilder:
         parties = tuple(self._party(index) for index in range(len(fields["parties"])))
         keys = tuple(party.key for party in parties)
         order = fields.get("signature_order", {})
+        closing = fields.get("closing")
+        forms = fields.get("closing_form", {})
         return Communique(
             source=self.source,
             id=fields["id"],
             date=datetime.date.fromisoformat(fields["date"]),
-            place=self._localized(("place",)),
+            place=self._localized(("place",)) if "place" in fields else None,
             languages=self.languages,
             layout=fields.get("layout"),
             layout_at=self.tree.locate(("layout",)) if "layout" in fields else None,
@@ -42,7 +45,15 @@ class ModelBuilder:
             keywords=tuple(fields.get("keywords", ())),
             parties=parties,
             body=tuple(self._localized(("body", index)) for index in range(len(fields["body"]))),
-            closing=self._localized(("closing",)) if "closing" in fields else LocalizedText(()),
+            closing=self._localized(("closing",)) if isinstance(closing, dict) else LocalizedText(()),
+            closing_form=tuple(
+                (
+                    lang,
+                    "none" if closing == "none" else forms.get(lang, default_form(lang, "place" in fields)),
+                )
+                for lang in self.languages
+            ),
+            closing_position=fields.get("closing_position", "end"),
             japanese_era=fields.get("japanese_era", False),
             signature_order=tuple((lang, tuple(order.get(lang, keys))) for lang in self.languages),
         )
