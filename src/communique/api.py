@@ -7,9 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from communique.errors import UsageError
+from communique.loader import mapping_text
 from communique.model import BuildResult
 from communique.options import from_keywords, source_date_epoch
 from communique.project import BuildContext, Project
@@ -37,15 +35,7 @@ def build_source(
     out_dir = Path(out) if out is not None else chosen.output_dir
     if path is not None:
         return build(path, out_dir, context)
-    if isinstance(source, Mapping):
-        try:
-            text = yaml.safe_dump(dict(source), allow_unicode=True, sort_keys=False)
-        except yaml.YAMLError as error:
-            raise UsageError(
-                f"the mapping cannot be written as YAML: {error}", hint="give plain values"
-            ) from None
-    else:
-        text = str(source)
+    text = mapping_text(source) if isinstance(source, Mapping) else str(source)
     return build_text(text, None, out_dir, context)
 
 

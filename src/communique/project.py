@@ -8,6 +8,7 @@ communique locates files.
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import os
 import re
@@ -265,7 +266,18 @@ def _config_hint(problem: DataError) -> DataError:
 
 
 def read_config(path: Path) -> ProjectConfig:
-    """Read and check communique.toml; ErrorList with every problem located."""
+    """Read and check communique.toml; ErrorList with every problem located. Read once per process and
+    file version: a batch finds the project of each of its data files."""
+    try:
+        status = path.stat()
+        stamp = (status.st_size, status.st_mtime_ns)
+    except OSError:
+        stamp = (0, 0)
+    return _read_config(path, stamp)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_config(path: Path, stamp: tuple[int, int]) -> ProjectConfig:
     label = str(path)
     try:
         text = path.read_text(encoding="utf-8")

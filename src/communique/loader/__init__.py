@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from communique.errors import DataError, ErrorList
+from communique.errors import DataError, ErrorList, UsageError
 from communique.loader.checks import check_document
 from communique.loader.construct import ModelBuilder
 from communique.loader.yaml_tree import read_yaml
@@ -27,7 +27,7 @@ def load(source: Path | str | Mapping[str, Any], folder: Path | None = None) -> 
     folder) for text and mappings. Raises ErrorList listing every problem.
     """
     if isinstance(source, Mapping):
-        source = yaml.safe_dump(dict(source), allow_unicode=True, sort_keys=False)
+        source = mapping_text(source)
     if isinstance(source, str) and "\n" in source:
         if len(source.encode("utf-8", "surrogatepass")) > MAX_DATA_BYTES:
             start = SourceLocation(INLINE_LABEL, 1, 1)
@@ -37,6 +37,16 @@ def load(source: Path | str | Mapping[str, Any], folder: Path | None = None) -> 
         return load_text(source, INLINE_LABEL, Path(INLINE_LABEL), folder or Path.cwd())
     path = Path(source)
     return load_text(read_text(path), str(path), path, path.resolve().parent)
+
+
+def mapping_text(source: Mapping[str, Any]) -> str:
+    """A mapping of data fields as YAML text (what `load` and `communique.build` read it as);
+    UsageError for values YAML cannot write."""
+    try:
+        return yaml.safe_dump(dict(source), allow_unicode=True, sort_keys=False)
+    except yaml.YAMLError as error:
+        message = f"the mapping cannot be written as YAML: {error}"
+        raise UsageError(message, hint="give plain values: text, numbers, lists, mappings") from None
 
 
 def read_text(path: Path) -> str:
