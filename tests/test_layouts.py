@@ -14,6 +14,9 @@ from PIL import Image
 
 from communique.loader import load
 from communique.model import BuildResult
+from communique.options import BuildOptions
+from communique.pipeline import build
+from communique.project import BuildContext, Project
 from communique.typeset import typeset
 
 LAYOUTS = ["sequential", "parallel", "interleaved"]
@@ -104,14 +107,24 @@ def test_signatories_in_each_languages_order(built: dict[str, Path], layout: str
         left, right = column_texts(pdf)
         assert left.index("東京都知事") < left.index("ヘルシンキ市長")
         assert right.index("JuhanaVartiainen") < right.index("KoikeYuriko")
-    elif layout == "sequential":
+    else:  # sequential; interleaved sets each language's blocks in its own order when the orders differ
         text = compact("".join(page_texts(pdf)))
         assert text.index("東京都知事小池百合子") < text.index("ヘルシンキ市長ユハナ")
         assert text.index("JuhanaVartiainenMayorofHelsinki") < text.index("KoikeYurikoGovernorofTokyo")
-    else:  # one bilingual block per signatory, in the first language's order
-        text = compact("".join(page_texts(pdf)))
-        assert "東京都知事小池百合子KoikeYurikoGovernorofTokyo" in text
-        assert text.index("小池百合子") < text.index("ユハナ・ヴァルティアイネン")
+        assert text.index("ヘルシンキ市長ユハナ") < text.index("JuhanaVartiainenMayorofHelsinki")
+
+
+def test_interleaved_signatures_are_bilingual_where_the_orders_agree(tmp_path: Path) -> None:
+    text = SEED.read_text(encoding="utf-8").replace("  en: [helsinki, tokyo]", "  en: [tokyo, helsinki]")
+    source = tmp_path / "same-order.yaml"
+    source.write_text(text, encoding="utf-8")
+    result = build(
+        source, tmp_path, BuildContext(Project.discover(tmp_path), BuildOptions(layout="interleaved"))
+    )
+    joined = compact("".join(page_texts(result.output)))
+    assert "東京都知事小池百合子KoikeYurikoGovernorofTokyo" in joined
+    assert joined.count("小池百合子") == 2  # the body names her once; one block for her
+    assert joined.index("小池百合子Koike") < joined.index("ヘルシンキ市長ユハナ・ヴァルティアイネンJuhana")
 
 
 def paragraph_tops(pdf: Path, source: Path) -> list[tuple[tuple[int, float], tuple[int, float]]]:

@@ -54,15 +54,53 @@ FULL: dict[str, Any] = {
                     "title": {"en": "Mayor", "fi": "Pormestari"},
                     "name": {"en": "Ann", "fi": "Ann"},
                     "signature": "ann.png",
+                    "name_position": {"en": "after"},
+                    "printed": {"fi": "Ann, pormestari"},
+                    "on_behalf_of": {
+                        "title": {"en": "Governor", "fi": "Kuvernööri"},
+                        "name": {"en": "Bo", "fi": "Bo"},
+                        "marker": {"fi": "puolesta"},
+                    },
                 }
             ],
         }
     ],
-    "body": [{"en": "Text.", "fi": "Teksti."}],
+    "pending": {"fi": "Käännös valmistuu myöhemmin."},
+    "article_format": {"fi": "{n} artikla"},
+    "body": [
+        {"en": "Text.", "fi": ["Teksti.", "Toinen."]},
+        {"preamble": {"en": "Recognising.", "fi": "Todeten."}},
+        {"heading": {"en": "Aims", "fi": "Tavoitteet"}, "numbering": "roman"},
+        {"article": {"en": "Purpose", "fi": "Tarkoitus"}},
+        {"clause": {"en": "The cities shall.", "fi": "Kaupungit."}},
+        {"list": "alpha", "items": [{"en": "One.", "fi": "Yksi."}]},
+    ],
     "closing": {"en": "Signed."},
     "closing_form": {"fi": "date-place"},
     "closing_position": "top",
     "signature_order": {"en": ["a"], "fi": ["a"]},
+    "witnesses": [
+        {
+            "title": {"en": "Consul", "fi": "Konsuli"},
+            "name": {"en": "Cy", "fi": "Cy"},
+            "signature": "ann.png",
+            "name_position": {"fi": "before"},
+            "printed": {"en": "Cy, Consul"},
+        }
+    ],
+    "witness_label": {"fi": "Todistajat"},
+}
+INSTRUMENT_FIELDS = ("body", "closing", "closing_form", "closing_position", "signature_order", "witnesses")
+SEVERAL: dict[str, Any] = {
+    **{key: value for key, value in FULL.items() if key not in (*INSTRUMENT_FIELDS, "witness_label")},
+    "instruments": [
+        {
+            "title": {"en": "Declaration", "fi": "Julistus"},
+            "subject": {"en": "Friendship", "fi": "Ystävyys"},
+            **{key: FULL[key] for key in (*INSTRUMENT_FIELDS, "witness_label")},
+            "signed_by": ["a"],
+        }
+    ],
 }
 
 
@@ -101,14 +139,17 @@ def instances(
             if key in value:
                 yield from instances(sub, f"{pointer}/properties/{key}", (*path, key), value[key])
         extra = node.get("additionalProperties")
-        if isinstance(extra, dict):
-            key = next(name for name in value if name not in properties)
-            yield from instances(extra, f"{pointer}/additionalProperties", (*path, key), value[key])
+        others = [name for name in value if name not in properties]
+        if isinstance(extra, dict) and others:
+            yield from instances(
+                extra, f"{pointer}/additionalProperties", (*path, others[0]), value[others[0]]
+            )
         names = node.get("propertyNames")
         if isinstance(names, dict):
             yield from ((f"{pointer}/propertyNames", k, names, path, value) for k in names if k in VALIDATION)
     if isinstance(value, list) and "items" in node:
-        yield from instances(node["items"], f"{pointer}/items", (*path, 0), value[0])
+        for index, item in enumerate(value):
+            yield from instances(node["items"], f"{pointer}/items", (*path, index), item)
 
 
 def broken(keyword: str, node: dict[str, Any], value: Any, pointer: str) -> Any:
@@ -157,15 +198,21 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_the_full_example_is_valid(folder: Path) -> None:
+def test_the_full_examples_are_valid(folder: Path) -> None:
     document = load(yaml.safe_dump(FULL, allow_unicode=True), folder)
     assert document.layout == "parallel" and document.parties[0].seal == folder / "seal.png"
-    assert document.closing_form == (("en", "date-place"), ("fi", "date-place"))
-    assert document.closing_position == "top"
+    (instrument,) = document.instruments
+    assert instrument.closing_form == (("en", "date-place"), ("fi", "date-place"))
+    assert instrument.closing_position == "top"
+    assert [block.kind for block in instrument.body] == [
+        "paragraph", "preamble", "heading", "article", "clause", "item"
+    ]  # fmt: skip
+    several = load(yaml.safe_dump(SEVERAL, allow_unicode=True), folder)
+    assert several.instruments[0].title.value("fi") == "Julistus"
 
 
 def test_every_field_has_a_description() -> None:
-    holders = [SCHEMA, SCHEMA["$defs"]["party"], SCHEMA["$defs"]["signatory"]]
+    holders = [SCHEMA, *(SCHEMA["$defs"][name] for name in ("party", "signatory", "block", "instrument"))]
     fields = {name: node for holder in holders for name, node in holder["properties"].items()}
     assert {"place", "closing", "closing_form", "closing_position"} <= set(fields)
     assert [name for name, node in fields.items() if len(node.get("description", "")) < 20] == []
@@ -173,13 +220,14 @@ def test_every_field_has_a_description() -> None:
 
 def test_every_keyword_of_the_schema_is_enforced_and_located(folder: Path) -> None:
     every = set(schema_keywords(SCHEMA))
-    reached: dict[tuple[str, str], tuple[dict[str, Any], tuple[Any, ...], Any]] = {}
-    for pointer, keyword, node, path, value in instances(SCHEMA, "#", (), FULL):
-        reached.setdefault((pointer, keyword), (node, path, value))
-    assert every == set(reached), f"not reached by the example: {every - set(reached)}"
-    for (pointer, keyword), (node, path, value) in sorted(reached.items()):
+    reached: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any], tuple[Any, ...], Any]] = {}
+    for example in (FULL, SEVERAL):
+        for pointer, keyword, node, path, value in instances(SCHEMA, "#", (), example):
+            reached.setdefault((pointer, keyword), (example, node, path, value))
+    assert every == set(reached), f"not reached by the examples: {every - set(reached)}"
+    for (pointer, keyword), (example, node, path, value) in sorted(reached.items()):
         change = broken(keyword, node, value, pointer)
-        text = yaml.safe_dump(replaced(FULL, path, change), allow_unicode=True)
+        text = yaml.safe_dump(replaced(example, path, change), allow_unicode=True)
         with pytest.raises(ErrorList) as caught:
             load(text, folder)
         problems = caught.value.problems

@@ -62,11 +62,12 @@ def finish(
     writer = pypdf.PdfWriter(clone_from=reader)
     writer.pdf_header = reader.pdf_header  # WeasyPrint's version (1.7), not pypdf's default 1.3
     first = document.versions[0]
+    titles = document.titles()
     keywords = tuple(dict.fromkeys((*document.communique.keywords, *metadata.keywords)))
     info = {
-        "/Title": first.title,
+        "/Title": titles[0][1],
         "/Author": metadata.author or "; ".join(first.authors),
-        "/Subject": first.subject or first.title,
+        "/Subject": document.subjects()[0][1],
         "/Keywords": ", ".join(keywords),
         "/Creator": metadata.creator,
         "/Producer": producer,
@@ -163,15 +164,14 @@ def _xmp(
 ) -> bytes:
     """An XMP packet carrying exactly the Info entries (PDF/A sync rules) plus per-language titles,
     and for an archival copy its PDF/A identification."""
-    versions = document.versions
-    subjects = [(v.lang, v.subject or v.title) for v in versions]
+    subjects = list(document.subjects())
     subject_words = "".join(f"<rdf:li>{escape(word)}</rdf:li>" for word in keywords)
     published = (
         f"\n   <dc:publisher><rdf:Bag><rdf:li>{escape(publisher)}</rdf:li></rdf:Bag></dc:publisher>"
         if publisher
         else ""
     )
-    languages = "".join(f"<rdf:li>{escape(v.lang)}</rdf:li>" for v in versions)
+    languages = "".join(f"<rdf:li>{escape(lang)}</rdf:li>" for lang in document.communique.languages)
     when = _xmp_date(clock)
     identification = (
         f"""
@@ -191,7 +191,7 @@ def _xmp(
     xmlns:pdf="http://ns.adobe.com/pdf/1.3/">
    <dc:format>application/pdf</dc:format>
    <dc:identifier>{escape(document.communique.id)}</dc:identifier>
-   <dc:title>{_alternatives(info["/Title"], [(v.lang, v.title) for v in versions])}</dc:title>
+   <dc:title>{_alternatives(info["/Title"], list(document.titles()))}</dc:title>
    <dc:creator><rdf:Seq><rdf:li>{escape(info["/Author"])}</rdf:li></rdf:Seq></dc:creator>
    <dc:description>{_alternatives(info["/Subject"], subjects)}</dc:description>
    <dc:subject><rdf:Bag>{subject_words}</rdf:Bag></dc:subject>{published}

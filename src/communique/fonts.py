@@ -210,19 +210,18 @@ def check_coverage(communique: Communique, fonts: FontSet) -> None:
         return checked[char, lang]
 
     problems = []
-    for localized in communique.texts():
-        for lang, text in localized.entries:
-            for char in dict.fromkeys(text.value):
-                if char in "\n\t" or drawable(char, lang):
-                    continue
-                name = unicodedata.name(char, "unnamed character")
-                problems.append(
-                    FontError(
-                        f"character '{char}' (U+{ord(char):04X} {name}) in the '{lang}' text is not in the "
-                        f"project's fonts ({', '.join(fonts.stack(lang))})",
-                        text.locate(char),
-                        "replace the character, or add a font that has it (README: 'Adding a font')",
-                    )
+    for lang, text in communique.entries():
+        for char in dict.fromkeys(text.value):
+            if char in "\n\t" or drawable(char, lang):
+                continue
+            name = unicodedata.name(char, "unnamed character")
+            problems.append(
+                FontError(
+                    f"character '{char}' (U+{ord(char):04X} {name}) in the '{lang}' text is not in the "
+                    f"project's fonts ({', '.join(fonts.stack(lang))})",
+                    text.locate(char),
+                    "replace the character, or add a font that has it (README: 'Adding a font')",
                 )
+            )
     if problems:
         raise ErrorList(problems)

@@ -66,32 +66,110 @@ class LocalizedText:
 
 
 @dataclass(frozen=True)
-class Signatory:
-    """A person who signs for a party."""
+class Principal:
+    """The absent official a signatory signs for."""
 
     title: LocalizedText
-    """Office held, e.g. 'Governor of Tokyo'."""
+    name: LocalizedText
+    marker: LocalizedText
+    """The words between the official and the signatory, where the data gives them (代理, represented by)."""
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """A person who signs: for a party, or as a witness."""
+
+    title: LocalizedText
+    """Office held, e.g. 'Governor of Tokyo'; line breaks kept."""
     name: LocalizedText
     signature: Path | None = None
     """Absolute path of a signature image placed over the rule; None leaves room for wet ink."""
+    name_position: tuple[tuple[str, str], ...] = ()
+    """Per language where the data says: 'before' or 'after' the office."""
+    printed: LocalizedText = LocalizedText(())
+    """Per language where the data gives them: the block's lines word for word."""
+    on_behalf_of: Principal | None = None
 
 
 @dataclass(frozen=True)
 class Party:
-    """A government or city that is party to the communique."""
+    """A government, city or body that is party to the instrument."""
 
     key: str
     """Short identifier used by `signature_order`, e.g. 'tokyo'."""
     name: LocalizedText
     country: LocalizedText
     signatories: tuple[Signatory, ...]
+    """Empty for a party that signs nothing."""
     seal: Path | None = None
     """Absolute path of the party's seal image, if any."""
 
 
 @dataclass(frozen=True)
+class Block:
+    """One block of the body, aligned across languages."""
+
+    kind: str
+    """'paragraph', 'preamble', 'heading', 'article', 'clause' or 'item' (one item of a list)."""
+    texts: tuple[tuple[str, tuple[Text, ...]], ...]
+    """Per language given, its paragraphs (one, or several in an alignment group; a heading's text or an
+    article's caption). A language missing here is pending (or an article without caption)."""
+    location: SourceLocation
+    style: str = ""
+    """A heading's numbering ('none', 'roman', 'decimal') or an item's list style ('bullet', ...)."""
+    index: int = 0
+    """An item's number in its list, from 1."""
+
+    def of(self, lang: str) -> tuple[Text, ...] | None:
+        """The `lang` paragraphs, or None where the block leaves the language out."""
+        return next((texts for entry_lang, texts in self.texts if entry_lang == lang), None)
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """One instrument of the file: its title, text, closing and signatures."""
+
+    title: LocalizedText
+    subject: LocalizedText | None
+    body: tuple[Block, ...]
+    closing: LocalizedText
+    """Closing lines given word for word; languages without one get a line made as `closing_form` says."""
+    closing_form: tuple[tuple[str, str], ...]
+    """Per language, how its closing line is made where none is given: 'date', 'date-place' or 'none' (no
+    closing line); every language is listed (the defaults filled in by the loader)."""
+    closing_position: str
+    """Where the layouts put the closing lines: 'end' (above the signatures) or 'top' (under the title)."""
+    signature_order: tuple[tuple[str, tuple[str, ...]], ...]
+    """Per language, the keys of the signing parties in the order their blocks appear (the alternat)."""
+    witnesses: tuple[Signatory, ...] = ()
+    witness_label: LocalizedText = LocalizedText(())
+    """Per language where the data gives it: the line above the witnesses."""
+
+    def form_of(self, lang: str) -> str:
+        """How the `lang` closing line is made where none is given: 'date', 'date-place' or 'none'."""
+        return next((form for form_lang, form in self.closing_form if form_lang == lang), "date")
+
+    def party_order(self, parties: tuple[Party, ...], lang: str) -> tuple[Party, ...]:
+        """The signing parties in the order their signature blocks appear in the `lang` version."""
+        by_key = {party.key: party for party in parties}
+        keys = next((keys for order_lang, keys in self.signature_order if order_lang == lang), ())
+        return tuple(by_key[key] for key in keys)
+
+    def texts(self) -> tuple[LocalizedText, ...]:
+        """The instrument's own localized texts (body blocks excluded), in reading order."""
+        people = [text for person in self.witnesses for text in (person.title, person.name)]
+        return (
+            self.title,
+            *([self.subject] if self.subject else []),
+            self.closing,
+            self.witness_label,
+            *people,
+        )
+
+
+@dataclass(frozen=True)
 class Communique:
-    """A communique as read from its data file, validated."""
+    """A data file as read, validated: one instrument, or several signed together."""
 
     source: Path
     id: str
@@ -106,63 +184,61 @@ class Communique:
     paper: str | None
     """Paper size name: 'A4', 'Letter' or 'B5' (JIS); None lets the project's default decide."""
     title: LocalizedText
-    """Titles; a newline marks an explicit line break."""
+    """The PDF's title (the instrument's title where there is one); a newline marks a line break."""
     subject: LocalizedText | None
     keywords: tuple[str, ...]
     parties: tuple[Party, ...]
-    body: tuple[LocalizedText, ...]
-    """Paragraphs aligned across languages: paragraph i is the same in every language."""
-    closing: LocalizedText
-    """Closing lines given word for word; languages without one get a line made as `closing_form` says."""
-    closing_form: tuple[tuple[str, str], ...]
-    """Per language, how its closing line is made where none is given: 'date', 'date-place' or 'none' (no
-    closing line); every language is listed (the defaults filled in by the loader)."""
-    closing_position: str
-    """Where the layouts put the closing lines: 'end' (above the signatures) or 'top' (under the title)."""
+    instruments: tuple[Instrument, ...]
     japanese_era: bool
     """Write Japanese dates in the era form (令和5年8月21日)."""
-    signature_order: tuple[tuple[str, tuple[str, ...]], ...]
-    """Per language, the party keys in the order their signature blocks appear (the alternat)."""
+    pending: LocalizedText = LocalizedText(())
+    """Languages whose translation is pending, with the notice printed for each."""
+    article_format: LocalizedText = LocalizedText(())
+    """Article labels the data gives per language ('{n} artikla')."""
 
     def texts(self) -> tuple[LocalizedText, ...]:
-        """Every localized text of the document, in reading order."""
+        """Every single-text field of the document (body blocks aside), in reading order."""
         people = [
-            text
-            for party in self.parties
-            for signer in party.signatories
-            for text in (signer.title, signer.name)
+            text for party in self.parties for signer in party.signatories for text in _person_texts(signer)
         ]
         header = [
             self.title,
             *([self.subject] if self.subject else []),
             *([self.place] if self.place else []),
+            self.pending,
         ]
         return (
             *header,
             *(p.name for p in self.parties),
             *(p.country for p in self.parties),
-            *self.body,
-            self.closing,
+            *(text for instrument in self.instruments for text in instrument.texts()),
             *people,
         )
+
+    def entries(self) -> tuple[tuple[str, Text], ...]:
+        """(lang, text) of every text of the document, body blocks included, in reading order."""
+        fields = [entry for localized in self.texts() for entry in localized.entries]
+        blocks = [
+            (lang, text)
+            for instrument in self.instruments
+            for block in instrument.body
+            for lang, texts in block.texts
+            for text in texts
+        ]
+        return (*fields, *blocks)
 
     def images(self) -> tuple[Path, ...]:
         """Every seal and signature image the data references, once each, in the order given."""
         paths = [party.seal for party in self.parties]
         paths += [signer.signature for party in self.parties for signer in party.signatories]
+        paths += [person.signature for instrument in self.instruments for person in instrument.witnesses]
         return tuple(dict.fromkeys(path for path in paths if path is not None))
 
-    def form_of(self, lang: str) -> str:
-        """How the `lang` closing line is made where none is given: 'date', 'date-place' or 'none'."""
-        return next((form for form_lang, form in self.closing_form if form_lang == lang), "date")
 
-    def party_order(self, lang: str) -> tuple[Party, ...]:
-        """The parties in the order their signature blocks appear in the `lang` version."""
-        by_key = {party.key: party for party in self.parties}
-        for order_lang, keys in self.signature_order:
-            if order_lang == lang:
-                return tuple(by_key[key] for key in keys)
-        return self.parties
+def _person_texts(person: Signatory) -> tuple[LocalizedText, ...]:
+    behalf = person.on_behalf_of
+    principal = (behalf.title, behalf.name, behalf.marker) if behalf else ()
+    return (*principal, person.title, person.name, person.printed)
 
 
 @dataclass(frozen=True)
@@ -228,6 +304,9 @@ class SignatureBlock:
     """The party's seal image, drawn beside the signatory's name."""
     rich_lines: tuple[RichText, ...] = ()
     """The same lines prepared for layout (render with `rich()`: line breaks become `<br>`)."""
+    roles: tuple[str, ...] = ()
+    """What each line is: 'name', 'office', 'printed' (given word for word), 'principal' (the absent
+    official's office and name), 'marker' (代理, represented by)."""
 
 
 @dataclass(frozen=True)
@@ -241,43 +320,161 @@ class OutlineLabels:
 
 
 @dataclass(frozen=True)
+class TypesetBlock:
+    """One body block of a version, prepared for layout."""
+
+    kind: str
+    """'paragraph', 'preamble', 'heading', 'article', 'clause', 'item' or 'pending' (the version leaves
+    this block out: `paragraphs` holds the pending notice)."""
+    paragraphs: tuple[RichText, ...]
+    label: RichText | None = None
+    """The number or marker set before the text (第1条, Article 1, 1., （1）, •), if any."""
+    style: str = ""
+    """A heading's numbering or an item's list style."""
+
+    @property
+    def pending(self) -> bool:
+        """Whether the version leaves this block out (its translation is pending)."""
+        return self.kind == "pending"
+
+
+@dataclass(frozen=True)
 class Version:
-    """One language version of the communique, text prepared for layout."""
+    """One language version of one instrument, text prepared for layout."""
 
     lang: str
     title_lines: tuple[RichText, ...]
     title: str
     """The title on one line, for metadata and bookmarks."""
-    paragraphs: tuple[RichText, ...]
+    blocks: tuple[TypesetBlock, ...]
     closing: RichText | None
     """The closing line (date, often place), or None where the version has none."""
     signatures: tuple[SignatureBlock, ...]
-    """In this version's order (the alternat)."""
+    """In this version's order (the alternat); empty for an instrument no one signs."""
     outline: OutlineLabels
     authors: tuple[str, ...]
     """Party names in this language."""
     subject: str | None
     closing_position: str = "end"
     """Where the layouts put `closing`: 'end' (above the signatures) or 'top' (under the title)."""
+    witnesses: tuple[SignatureBlock, ...] = ()
+    witness_label: RichText | None = None
+    pending_notice: RichText | None = None
+    """The notice that this version's translation is pending, printed under its title."""
+    anchor: str = ""
+    """The id of the version's first element: 'version-<lang>', 'version-<n>-<lang>' for the n-th
+    instrument of several."""
+
+    def witness_rows(self) -> tuple[tuple[tuple[Version, SignatureBlock]], ...]:
+        """Each witness's block of this version alone, as signature rows."""
+        return tuple(((self, block),) for block in self.witnesses)
+
+    @property
+    def paragraphs(self) -> tuple[RichText, ...]:
+        """Every paragraph of the body, labels aside, in order."""
+        return tuple(paragraph for block in self.blocks for paragraph in block.paragraphs)
 
 
 @dataclass(frozen=True)
-class TypesetDocument:
-    """A communique with its text prepared per language, ready for a layout."""
+class TypesetInstrument:
+    """One instrument with its language versions, in the document's language order."""
 
-    communique: Communique
+    number: int
+    """From 1."""
     versions: tuple[Version, ...]
 
+    def block_rows(self) -> tuple[tuple[tuple[Version, TypesetBlock], ...], ...]:
+        """Block i of every version, side by side: ((version, block), ...) per row."""
+        return tuple(zip(*[[(v, b) for b in v.blocks] for v in self.versions], strict=True))
+
     def paragraph_rows(self) -> tuple[tuple[tuple[Version, RichText], ...], ...]:
-        """Paragraph i of every version, side by side: ((version, paragraph), ...) per row."""
+        """Paragraph i of every version, side by side (versions with the same blocks)."""
         return tuple(zip(*[[(v, p) for p in v.paragraphs] for v in self.versions], strict=True))
 
     def signatory_rows(self) -> tuple[tuple[tuple[Version, SignatureBlock], ...], ...]:
         """Each signature block of the first version's order, with the same block in every version."""
+        return _rows(self.versions, "signatures")
+
+    def witness_rows(self) -> tuple[tuple[tuple[Version, SignatureBlock], ...], ...]:
+        """Each witness's block with the same block in every version."""
+        return _rows(self.versions, "witnesses")
+
+    def signature_orders(self) -> tuple[SignatureSet, ...]:
+        """Signature blocks for a layout that sets them once for all versions: bilingual blocks where every
+        version has the same order; else each version's blocks in its own order (the alternat)."""
+        orders = {tuple(block.signer for block in version.signatures) for version in self.versions}
+        if orders == {()}:
+            return ()
+        if len(orders) == 1:
+            return (SignatureSet("", self.signatory_rows()),)
         return tuple(
-            tuple((v, next(b for b in v.signatures if b.signer == block.signer)) for v in self.versions)
-            for block in self.versions[0].signatures
+            SignatureSet(version.lang, tuple(((version, block),) for block in version.signatures))
+            for version in self.versions
         )
+
+
+@dataclass(frozen=True)
+class SignatureSet:
+    """Signature blocks set together: `rows` holds, per signatory, the (version, block) pairs shown."""
+
+    lang: str
+    """The one language shown, or '' where the blocks show every language."""
+    rows: tuple[tuple[tuple[Version, SignatureBlock], ...], ...]
+
+
+def _one_line(text: str, lang: str) -> str:
+    """`text` with its line breaks joined as the language joins words."""
+    joiner = "" if lang.split("-", 1)[0].lower() in ("ja", "zh") else " "
+    return joiner.join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _rows(
+    versions: tuple[Version, ...], field: str
+) -> tuple[tuple[tuple[Version, SignatureBlock], ...], ...]:
+    first: tuple[SignatureBlock, ...] = getattr(versions[0], field)
+    return tuple(
+        tuple((v, next(b for b in getattr(v, field) if b.signer == block.signer)) for v in versions)
+        for block in first
+    )
+
+
+@dataclass(frozen=True)
+class TypesetDocument:
+    """A data file with its text prepared per instrument and language, ready for a layout."""
+
+    communique: Communique
+    instruments: tuple[TypesetInstrument, ...]
+
+    @property
+    def versions(self) -> tuple[Version, ...]:
+        """Every version of every instrument, in reading order."""
+        return tuple(version for instrument in self.instruments for version in instrument.versions)
+
+    def titles(self) -> tuple[tuple[str, str], ...]:
+        """(lang, title on one line) of the PDF: the instrument's, or the file's title over several."""
+        if len(self.instruments) == 1:
+            return tuple((v.lang, v.title) for v in self.instruments[0].versions)
+        return tuple(
+            (lang, _one_line(self.communique.title.value(lang), lang)) for lang in self.communique.languages
+        )
+
+    def subjects(self) -> tuple[tuple[str, str], ...]:
+        """(lang, subject) of the PDF: the instrument's subject (else title), or the file's subject."""
+        if len(self.instruments) == 1 or self.communique.subject is None:
+            return tuple(
+                (lang, next((v.subject for v in self.versions if v.lang == lang and v.subject), title))
+                for lang, title in self.titles()
+            )
+        subject = self.communique.subject
+        return tuple((lang, _one_line(subject.value(lang), lang)) for lang in self.communique.languages)
+
+    def paragraph_rows(self) -> tuple[tuple[tuple[Version, RichText], ...], ...]:
+        """The first instrument's paragraph rows (layouts written for one instrument)."""
+        return self.instruments[0].paragraph_rows()
+
+    def signatory_rows(self) -> tuple[tuple[tuple[Version, SignatureBlock], ...], ...]:
+        """The first instrument's signature rows (layouts written for one instrument)."""
+        return self.instruments[0].signatory_rows()
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from communique.dates import FORMS
 
 LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 PARTY_KEY = r"^[a-z][a-z0-9_-]*$"
+BLOCK_KEY = r"^([A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*|preamble|heading|numbering|article|clause|list|items)$"
 MAX_TEXT_LENGTH = 20_000
 """Longest single text (a paragraph, a title) in characters; real paragraphs stay under 5,000."""
 
@@ -17,13 +18,104 @@ def _localized(description: str) -> dict[str, Any]:
     return {"$ref": "#/$defs/localized", "description": description}
 
 
+_PERSON_FIELDS: dict[str, Any] = {
+    "title": _localized(
+        "Office per language; a line break in the text is kept as a line break (Mayor / Koto Ward / "
+        "Tokyo, Japan; a country line first: 日本国 / 高崎市長)."
+    ),
+    "name": _localized("Name per language, as written (letter-spaced names stay as they are)."),
+    "name_position": {
+        "type": "object",
+        "propertyNames": {"pattern": LANGUAGE_TAG},
+        "additionalProperties": {"enum": ["before", "after"]},
+        "description": "Per language, the name 'before' or 'after' the office. Default: after in Japanese, "
+        "Chinese and Korean (office first), before in other languages.",
+    },
+    "printed": {
+        "$ref": "#/$defs/per_language",
+        "description": "Per language, the block's lines word for word ('Yukio Matsuura, Mayor'), line "
+        "breaks kept; replaces the office and the name.",
+    },
+    "signature": {
+        "type": "string",
+        "minLength": 1,
+        "description": "Signature image (PNG or SVG), relative to the data file.",
+    },
+}
+
+
+def _paragraphs(description: str) -> dict[str, Any]:
+    return {"$ref": "#/$defs/localized_paragraphs", "description": description}
+
+
+BLOCK_KINDS = ("preamble", "heading", "article", "clause", "list")
+"""Body blocks other than plain paragraphs, named by their one key."""
+LIST_STYLES = ("bullet", "decimal", "parenthesized", "alpha")
+HEADING_NUMBERING = ("none", "roman", "decimal")
+PARAGRAPH_NOTE = (
+    "A line break in a paragraph is a source line wrap: joined without a space in Japanese and Chinese, "
+    "with one space in other languages. A list of texts is several paragraphs in one aligned block."
+)
+
+_INSTRUMENT_FIELDS: dict[str, Any] = {
+    "body": {
+        "type": "array",
+        "minItems": 1,
+        "items": {"$ref": "#/$defs/block"},
+        "description": "The text, block by block, aligned across languages (one row in the parallel "
+        "layout): paragraphs, a preamble, headings, articles, numbered clauses and lists.",
+    },
+    "closing": {
+        "$ref": "#/$defs/closing",
+        "description": "Closing lines given word for word, per language ('Signed this 28th day of "
+        "October, Two Thousand and Six.'); a line break in the text is kept. Languages without one get "
+        "a line made as `closing_form` says. `none`: no closing line in any language.",
+    },
+    "closing_form": {
+        "type": "object",
+        "propertyNames": {"pattern": LANGUAGE_TAG},
+        "additionalProperties": {
+            "enum": list(FORMS),
+            "description": "'date' (2023年8月21日, Signed on August 21, 2023), 'date-place' "
+            "(2023年8月21日　東京にて, Signed in Tokyo on August 21, 2023; under the title "
+            "2016年3月10日，東京, Tokyo, March 10, 2016) or 'none' (no closing line).",
+        },
+        "description": "Per language, how the closing line is made where `closing` gives none. "
+        "Default: the date alone in Japanese, Chinese and Korean and where no place is given, else "
+        "the date and the place.",
+    },
+    "closing_position": {
+        "enum": ["end", "top"],
+        "description": "Where the closing lines go: 'end' (default: after the text, above the "
+        "signatures) or 'top' (under the title, as the date line of a joint statement).",
+    },
+    "signature_order": {
+        "type": "object",
+        "propertyNames": {"pattern": LANGUAGE_TAG},
+        "additionalProperties": {"type": "array", "items": {"type": "string", "pattern": PARTY_KEY}},
+        "description": "Per language, the party keys in the order their signature blocks appear "
+        "(the alternat). Default: the order of `parties` (or `signed_by`).",
+    },
+    "witnesses": {
+        "type": "array",
+        "items": {"$ref": "#/$defs/witness"},
+        "description": "People who sign as witnesses, after the parties' signature blocks.",
+    },
+    "witness_label": {
+        "$ref": "#/$defs/per_language",
+        "description": "The line above the witnesses' blocks, per language. Built in: ja 立会人, "
+        "en Witnesses, fr Témoins, de Zeugen, zh-Hans 见证人, zh-Hant 見證人, ko 입회인; other languages "
+        "give it.",
+    },
+}
+
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://communique.invalid/schema/communique.json",
     "title": "Communique",
     "description": "A bilingual (or multilingual) official communique, laid out into a PDF by communique.",
     "type": "object",
-    "required": ["id", "date", "languages", "title", "parties", "body"],
+    "required": ["id", "date", "languages", "title", "parties"],
     "additionalProperties": False,
     "properties": {
         "id": {
@@ -71,53 +163,109 @@ SCHEMA: dict[str, Any] = {
             "items": {"$ref": "#/$defs/party"},
             "description": "The parties to the communique.",
         },
-        "body": {
-            "type": "array",
-            "minItems": 1,
-            "items": _localized(
-                "One paragraph, in every language. A line break in it is a source line wrap: joined "
-                "without a space in Japanese and Chinese, with one space in other languages."
-            ),
-            "description": "Body paragraphs, aligned across languages.",
-        },
-        "closing": {
-            "$ref": "#/$defs/closing",
-            "description": "Closing lines given word for word, per language ('Signed this 28th day of "
-            "October, Two Thousand and Six.'); a line break in the text is kept. Languages without one get "
-            "a line made as `closing_form` says. `none`: no closing line in any language.",
-        },
-        "closing_form": {
-            "type": "object",
-            "propertyNames": {"pattern": LANGUAGE_TAG},
-            "additionalProperties": {
-                "enum": list(FORMS),
-                "description": "'date' (2023年8月21日, Signed on August 21, 2023), 'date-place' "
-                "(2023年8月21日　東京にて, Signed in Tokyo on August 21, 2023; under the title "
-                "2016年3月10日，東京, Tokyo, March 10, 2016) or 'none' (no closing line).",
-            },
-            "description": "Per language, how the closing line is made where `closing` gives none. "
-            "Default: the date alone in Japanese, Chinese and Korean and where no place is given, else "
-            "the date and the place.",
-        },
-        "closing_position": {
-            "enum": ["end", "top"],
-            "description": "Where the closing lines go: 'end' (default: after the text, above the "
-            "signatures) or 'top' (under the title, as the date line of a joint statement).",
-        },
         "japanese_era": {
             "type": "boolean",
             "description": "Write Japanese dates in the era form (令和5年8月21日).",
         },
-        "signature_order": {
-            "type": "object",
-            "propertyNames": {"pattern": LANGUAGE_TAG},
-            "additionalProperties": {"type": "array", "items": {"type": "string", "pattern": PARTY_KEY}},
-            "description": "Per language, the party keys in the order their signature blocks appear "
-            "(the alternat). Default: the order of `parties`.",
+        **_INSTRUMENT_FIELDS,
+        "pending": {
+            "$ref": "#/$defs/per_language",
+            "description": "Languages whose translation is pending, each with the notice printed under its "
+            "title and in place of every block it leaves out ('English translation in preparation.').",
+        },
+        "article_format": {
+            "$ref": "#/$defs/per_language",
+            "description": "Per language, the label of an article with {n} for its number ('{n} artikla'). "
+            "Built in: ja/zh-Hans 第{n}条, zh-Hant 第{n}條, ko 제{n}조, en/fr Article {n}, de Artikel {n}.",
+        },
+        "instruments": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"$ref": "#/$defs/instrument"},
+            "description": "Several instruments signed together (a joint declaration and a memorandum), "
+            "set one after the other in one PDF, each with its own title, body, closing and signatures. "
+            "With it, the top-level `title` is the PDF's title and the text fields move into each instrument.",
         },
     },
     "$defs": {
         "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_LENGTH, "pattern": r"\S"},
+        "paragraphs": {
+            "type": ["string", "array"],
+            "minLength": 1,
+            "maxLength": MAX_TEXT_LENGTH,
+            "pattern": r"\S",
+            "minItems": 1,
+            "items": {"$ref": "#/$defs/text"},
+        },
+        "per_language": {
+            "type": "object",
+            "propertyNames": {"pattern": LANGUAGE_TAG},
+            "additionalProperties": {"$ref": "#/$defs/text"},
+        },
+        "localized_paragraphs": {
+            "type": "object",
+            "propertyNames": {"pattern": LANGUAGE_TAG},
+            "additionalProperties": {"$ref": "#/$defs/paragraphs"},
+            "minProperties": 1,
+        },
+        "block": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"pattern": BLOCK_KEY},
+            "properties": {
+                "preamble": _paragraphs("A recital before the operative text (Recognising that …)."),
+                "heading": _localized("A heading; its number as written, or made as `numbering` says."),
+                "numbering": {
+                    "enum": list(HEADING_NUMBERING),
+                    "description": "How a heading is numbered: 'none' (default: as written), 'roman' "
+                    "(Ⅰ / I.) or 'decimal' (1 / 1.).",
+                },
+                "article": {
+                    "type": ["object", "boolean"],
+                    "propertyNames": {"pattern": LANGUAGE_TAG},
+                    "additionalProperties": {"$ref": "#/$defs/text"},
+                    "description": "An article heading numbered per language (第1条 / Article 1), with its "
+                    "caption per language, or `true` for none.",
+                },
+                "clause": _paragraphs(
+                    "A numbered paragraph (1 / 1.); numbers restart after each heading and article."
+                ),
+                "list": {
+                    "enum": list(LIST_STYLES),
+                    "description": "A list of `items`, marked 'bullet' (・ / •), 'decimal' (1．/ 1.), "
+                    "'parenthesized' (（1）/ (1)) or 'alpha' (ア イ ウ / (a) (b)).",
+                },
+                "items": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": _paragraphs("One list item in every language."),
+                    "description": "The items of a `list` block.",
+                },
+            },
+            "additionalProperties": {"$ref": "#/$defs/paragraphs"},
+            "description": "One block of the body: a paragraph is its text per language ("
+            + PARAGRAPH_NOTE
+            + "); other blocks are named by their key: "
+            + ", ".join(BLOCK_KINDS)
+            + ".",
+        },
+        "instrument": {
+            "type": "object",
+            "required": ["title", "body"],
+            "additionalProperties": False,
+            "properties": {
+                "title": _localized("Title of the instrument per language; line breaks kept."),
+                "subject": _localized("Short description of the instrument per language."),
+                **_INSTRUMENT_FIELDS,
+                "signed_by": {
+                    "type": "array",
+                    "uniqueItems": True,
+                    "items": {"type": "string", "pattern": PARTY_KEY},
+                    "description": "The keys of the parties whose signatories sign this instrument "
+                    "(default: every party).",
+                },
+            },
+        },
         "localized": {
             "type": "object",
             "propertyNames": {"pattern": LANGUAGE_TAG},
@@ -132,7 +280,7 @@ SCHEMA: dict[str, Any] = {
         },
         "party": {
             "type": "object",
-            "required": ["key", "name", "country", "signatories"],
+            "required": ["key", "name", "country"],
             "additionalProperties": False,
             "properties": {
                 "key": {
@@ -144,9 +292,9 @@ SCHEMA: dict[str, Any] = {
                 "country": _localized("Country of the party per language."),
                 "signatories": {
                     "type": "array",
-                    "minItems": 1,
                     "items": {"$ref": "#/$defs/signatory"},
-                    "description": "The people who sign for the party, in the order their blocks appear.",
+                    "description": "The people who sign for the party, in the order their blocks appear. "
+                    "None (or left out): a party to the instrument that signs nothing.",
                 },
                 "seal": {
                     "type": "string",
@@ -160,17 +308,31 @@ SCHEMA: dict[str, Any] = {
             "required": ["title", "name"],
             "additionalProperties": False,
             "properties": {
-                "title": _localized(
-                    "Office of the signatory per language; a line break in the text is kept as a line "
-                    "break (Mayor / Koto Ward / Tokyo, Japan)."
-                ),
-                "name": _localized("Name of the signatory per language."),
-                "signature": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "Signature image (PNG or SVG), relative to the data file.",
+                **_PERSON_FIELDS,
+                "on_behalf_of": {
+                    "type": "object",
+                    "required": ["title", "name"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "title": _localized("Office of the absent official per language."),
+                        "name": _localized("Name of the absent official per language."),
+                        "marker": {
+                            "$ref": "#/$defs/per_language",
+                            "description": "The words between the official and the signatory, per "
+                            "language. Built in: ja 代理, zh 代, ko 대리, en 'represented by', fr 'représenté "
+                            "par', de 'vertreten durch'; other languages give them.",
+                        },
+                    },
+                    "description": "The official this signatory signs for (a deputy mayor for the mayor): "
+                    "printed first, then the marker (代理, represented by), then the signatory.",
                 },
             },
+        },
+        "witness": {
+            "type": "object",
+            "required": ["title", "name"],
+            "additionalProperties": False,
+            "properties": _PERSON_FIELDS,
         },
     },
 }

@@ -7,29 +7,44 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 
 import budoux
 from babel import Locale
 
 from communique import jlreq
+from communique.conventions import (
+    ARTICLE_LABELS,
+    MARKER_AFTER_NAME,
+    OFFICE_FIRST,
+    PROXY_MARKERS,
+    UNSPACED,
+    WITNESS_LABELS,
+    built_in,
+    cjk,
+    clause_label,
+    heading_label,
+    item_marker,
+    primary,
+)
 from communique.dates import closing_line
 from communique.model import (
+    Block,
     Communique,
+    Instrument,
+    LocalizedText,
     OutlineLabels,
-    Party,
     RichText,
     Run,
     Signatory,
     SignatureBlock,
+    TypesetBlock,
     TypesetDocument,
+    TypesetInstrument,
     Version,
 )
 from communique.whitespace import joined, keep_spaces, kept_lines
 
-# Languages whose signature blocks put the office before the name (東京都知事 / 小池百合子).
-_OFFICE_FIRST = {"ja", "zh", "ko"}
-# Scripts written without spaces between words: title lines are joined without a space.
-_UNSPACED = {"ja", "zh"}
 _OUTLINE_WORDS = {
     "ja": ("表題", "本文", "署名"),
     "en": ("Title", "Text", "Signatures"),
@@ -43,14 +58,12 @@ _QUOTES = {"en": "“”‘’", "fi": "””’’", "sv": "””’’", "de
 _OPENS_QUOTE = re.compile(r"(^|[\s(\[{\u2014\u2013-])$")
 
 
-def primary(lang: str) -> str:
-    """The primary language subtag: 'zh-Hant-TW' -> 'zh'."""
-    return lang.split("-", 1)[0].lower()
-
-
 def typeset(communique: Communique) -> TypesetDocument:
-    """Prepare every language version of `communique` for a layout."""
-    return TypesetDocument(communique, tuple(_version(communique, lang) for lang in communique.languages))
+    """Prepare every language version of every instrument of `communique` for a layout."""
+    return TypesetDocument(
+        communique,
+        tuple(_instrument(communique, item, number) for number, item in enumerate(communique.instruments, 1)),
+    )
 
 
 def typographic_quotes(text: str, lang: str) -> str:
@@ -124,37 +137,114 @@ def _split_at(runs: tuple[Run, ...], phrases: list[str]) -> tuple[tuple[Run, ...
     return tuple(grouped)
 
 
-def _version(communique: Communique, lang: str) -> Version:
-    title_lines = tuple(
-        rich_text(line, lang, phrased=True) for line in kept_lines(communique.title.value(lang))
+def _instrument(communique: Communique, instrument: Instrument, number: int) -> TypesetInstrument:
+    several = len(communique.instruments) > 1
+    return TypesetInstrument(
+        number,
+        tuple(
+            _version(
+                communique, instrument, lang, f"version-{number}-{lang}" if several else f"version-{lang}"
+            )
+            for lang in communique.languages
+        ),
     )
-    joiner = "" if primary(lang) in _UNSPACED else " "
+
+
+def _version(communique: Communique, instrument: Instrument, lang: str, anchor: str) -> Version:
+    title_lines = tuple(
+        rich_text(line, lang, phrased=True) for line in kept_lines(instrument.title.value(lang))
+    )
+    joiner = "" if primary(lang) in UNSPACED else " "
     autonym = Locale.parse(lang, sep="-").get_display_name() or lang
     words = _OUTLINE_WORDS.get(primary(lang), _OUTLINE_WORDS["en"])
+    title = joiner.join(line.text for line in title_lines)
+    label = autonym[:1].upper() + autonym[1:]
+    pending = communique.pending.get(lang)
+    signers = instrument.party_order(communique.parties, lang)
     return Version(
         lang=lang,
         title_lines=title_lines,
-        title=joiner.join(line.text for line in title_lines),
-        paragraphs=tuple(paragraph_text(paragraph.value(lang), lang) for paragraph in communique.body),
-        closing=_closing(communique, lang),
+        title=title,
+        blocks=_blocks(communique, instrument.body, lang),
+        closing=_closing(communique, instrument, lang),
         signatures=tuple(
-            _signature_block(lang, party, number, signer)
-            for party in communique.party_order(lang)
+            _signature_block(lang, party.key, f"{party.key}-{number}", signer, party.seal)
+            for party in signers
             for number, signer in enumerate(party.signatories, 1)
         ),
-        outline=OutlineLabels(autonym[:1].upper() + autonym[1:], *words),
+        outline=OutlineLabels(f"{label}: {title}" if len(communique.instruments) > 1 else label, *words),
         authors=tuple(joined(party.name.value(lang), lang) for party in communique.parties),
-        subject=joined(communique.subject.value(lang), lang) if communique.subject else None,
-        closing_position=communique.closing_position,
+        subject=joined(instrument.subject.value(lang), lang) if instrument.subject else None,
+        closing_position=instrument.closing_position,
+        witnesses=tuple(
+            _signature_block(lang, "witness", f"witness-{number}", person, None)
+            for number, person in enumerate(instrument.witnesses, 1)
+        ),
+        witness_label=_witness_label(instrument, lang) if instrument.witnesses else None,
+        pending_notice=paragraph_text(pending.value, lang) if pending else None,
+        anchor=anchor,
     )
 
 
-def _closing(communique: Communique, lang: str) -> RichText | None:
+def _blocks(communique: Communique, body: tuple[Block, ...], lang: str) -> tuple[TypesetBlock, ...]:
+    """The `lang` blocks with their numbers: headings and articles count through the instrument,
+    numbered paragraphs restart after each heading and article."""
+    counters = {"heading": 0, "article": 0, "clause": 0}
+    pending = communique.pending.get(lang)
+    blocks = []
+    for block in body:
+        if block.kind in counters:
+            counters[block.kind] += 1
+        if block.kind in ("heading", "article"):
+            counters["clause"] = 0
+        texts = block.of(lang)
+        if texts is None and block.kind != "article" and pending:  # the loader lets only these be absent
+            blocks.append(TypesetBlock("pending", (paragraph_text(pending.value, lang),)))
+            continue
+        paragraphs = tuple(paragraph_text(text.value, lang) for text in texts or ())
+        label = _label(communique, block, lang, counters)
+        if label and paragraphs:
+            label += _separator(block, lang)
+        blocks.append(
+            TypesetBlock(block.kind, paragraphs, rich_text(label, lang) if label else None, block.style)
+        )
+    return tuple(blocks)
+
+
+def _label(communique: Communique, block: Block, lang: str, counters: dict[str, int]) -> str:
+    """The number or marker printed before the block's text."""
+    if block.kind == "heading":
+        return heading_label(block.style, counters["heading"], lang)
+    if block.kind == "article":
+        given = communique.article_format.get(lang)
+        label = given.value if given else built_in(ARTICLE_LABELS, lang)
+        return (label or "{n}").replace("{n}", str(counters["article"]))
+    if block.kind == "clause":
+        return clause_label(counters["clause"], lang)
+    if block.kind == "item":
+        return item_marker(block.style, block.index, lang)
+    return ""
+
+
+def _separator(block: Block, lang: str) -> str:
+    """What stands between a label and the text: a full-width space in Japanese, Chinese and Korean (none
+    after a bracketed or bullet marker), a line break after a Latin-script article label, else a space."""
+    if cjk(lang):
+        return "" if block.kind == "item" and block.style in ("bullet", "parenthesized") else "\u3000"
+    return "\n" if block.kind == "article" else " "
+
+
+def _witness_label(instrument: Instrument, lang: str) -> RichText:
+    given = instrument.witness_label.get(lang)
+    return lines_text(given.value if given else built_in(WITNESS_LABELS, lang) or "", lang)
+
+
+def _closing(communique: Communique, instrument: Instrument, lang: str) -> RichText | None:
     """The `lang` closing line: given word for word, made as `closing_form` says, or None."""
-    given = communique.closing.get(lang)
+    given = instrument.closing.get(lang)
     if given:
         return lines_text(given.value, lang)
-    form = communique.form_of(lang)
+    form = instrument.form_of(lang)
     if form == "none":
         return None
     place = communique.place.value(lang) if communique.place and form == "date-place" else None
@@ -163,22 +253,49 @@ def _closing(communique: Communique, lang: str) -> RichText | None:
         joined(place, lang) if place else None,
         lang,
         communique.japanese_era,
-        dateline=communique.closing_position == "top",
+        dateline=instrument.closing_position == "top",
     )
     return rich_text(line, lang)
 
 
-def _signature_block(lang: str, party: Party, number: int, signer: Signatory) -> SignatureBlock:
-    """The signatory's office and name in the language's order, line breaks kept (an office of several
-    lines: Mayor / Koto Ward / Tokyo, Japan)."""
-    office = "\n".join(kept_lines(signer.title.value(lang)))
-    name = "\n".join(kept_lines(signer.name.value(lang)))
-    lines = (office, name) if primary(lang) in _OFFICE_FIRST else (name, office)
+def _signature_block(
+    lang: str, key: str, signer_id: str, person: Signatory, seal: Path | None
+) -> SignatureBlock:
+    """The person's lines in the language's order, line breaks kept (an office of several lines: Mayor /
+    Koto Ward / Tokyo, Japan); given word for word where the data prints them; for a signature made on
+    behalf of an absent official, the official first, then the marker (代理, represented by)."""
+    printed = person.printed.get(lang)
+    lines = _person_lines(lang, person.title, person.name, person.name_position)
+    if printed:
+        lines = (("\n".join(kept_lines(printed.value)), "printed"),)
+    behalf = person.on_behalf_of
+    if behalf:
+        given = behalf.marker.get(lang)
+        marker = given.value if given else built_in(PROXY_MARKERS, lang) or ""
+        principal = tuple(
+            (text, "principal") for text, _ in _person_lines(lang, behalf.title, behalf.name, ())
+        )
+        if primary(lang) in MARKER_AFTER_NAME:
+            principal = (("\u3000".join((*(text for text, _ in principal), marker)), "principal"),)
+        else:
+            principal = (*principal, (marker, "marker"))
+        lines = (*principal, *lines)
     return SignatureBlock(
-        party.key,
-        f"{party.key}-{number}",
-        lines,
-        signer.signature,
-        party.seal,
-        tuple(rich_text(line, lang, composed=False) for line in lines),
+        key,
+        signer_id,
+        tuple(text for text, _ in lines),
+        person.signature,
+        seal,
+        tuple(rich_text(text, lang, composed=False) for text, _ in lines),
+        tuple(role for _, role in lines),
     )
+
+
+def _person_lines(
+    lang: str, title: LocalizedText, name: LocalizedText, positions: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, str], ...]:
+    """(text, role) of the office and the name, in the order the language (or the data) puts them."""
+    office = ("\n".join(kept_lines(title.value(lang))), "office")
+    person = ("\n".join(kept_lines(name.value(lang))), "name")
+    position = dict(positions).get(lang, "after" if primary(lang) in OFFICE_FIRST else "before")
+    return (office, person) if position == "after" else (person, office)

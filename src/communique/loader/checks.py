@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import copy
 import datetime
+import difflib
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
+from communique.conventions import ARTICLE_LABELS, PROXY_MARKERS, WITNESS_LABELS, built_in
 from communique.errors import DataError
 from communique.loader.yaml_tree import YamlTree
 from communique.model import SourceLocation, Where
-from communique.schema import SCHEMA
+from communique.schema import BLOCK_KEY, BLOCK_KINDS, LANGUAGE_TAG, SCHEMA
 from communique.schema_check import check, describe
 from communique.text_rules import REFUSED_HINT, refused_strings
+
+BLOCK_FIELDS = (*BLOCK_KINDS, "numbering", "items")
+INSTRUMENT_TEXT = ("body", "closing", "closing_form", "closing_position", "signature_order", "witnesses")
+"""Top-level fields that belong to each instrument where the file has `instruments`."""
 
 
 def check_document(tree: YamlTree) -> list[DataError]:
@@ -42,6 +48,16 @@ def check_document(tree: YamlTree) -> list[DataError]:
             )
         if "propertyNames" in error.schema_path:
             key = str(error.instance)
+            if where and where[-2:-1] in (("body",), ("items",)) and key not in languages:
+                close = difflib.get_close_matches(key, BLOCK_FIELDS, n=1, cutoff=0.6)
+                return DataError(
+                    f"'{key}' in {describe(where)} is neither one of the document's languages "
+                    f"({', '.join(languages)}) nor a kind of block",
+                    tree.locate((*where, key), key=True),
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else f"blocks are paragraphs (one text per language) or one of: {', '.join(BLOCK_KINDS)}",
+                )
             if error.validator == "enum" and error.schema is localized_names:
                 return DataError(
                     f"'{key}' in {describe(where)} is not one of the document's languages "
@@ -57,10 +73,175 @@ def check_document(tree: YamlTree) -> list[DataError]:
         return None
 
     problems += check(document, schema, tree.locate, (word,))
+    pending = document.get("pending")
+    for where, _ in instruments(document):
+        problems += _block_problems(tree, where, languages, tuple(pending) if isinstance(pending, dict) else ())
     if not problems:
-        problems += _signature_order_problems(tree, languages)
-        problems += _closing_problems(tree, languages)
+        problems += _instrument_problems(tree)
+    if not problems:
+        for where, _ in instruments(document):
+            problems += _signature_order_problems(tree, where, languages)
+            problems += _closing_problems(tree, where, languages)
+        problems += _convention_problems(tree, languages)
+        problems += _party_problems(tree)
     return _unique(problems)
+
+
+def instruments(document: dict[str, Any]) -> list[tuple[Where, dict[str, Any]]]:
+    """(where, fields) of each instrument: the items of `instruments` (those that are mappings), or the
+    document itself."""
+    if "instruments" in document:
+        items = document["instruments"] if isinstance(document["instruments"], list) else []
+        return [(("instruments", index), item) for index, item in enumerate(items) if isinstance(item, dict)]
+    return [((), document)]
+
+
+def _instrument_problems(tree: YamlTree) -> list[DataError]:
+    """A file holds its text at the top level (`body`) or in `instruments`, not both nor neither."""
+    document = tree.value
+    if "instruments" not in document:
+        if "body" in document:
+            return []
+        return [DataError("the document has no 'body'", tree.locate(()), "add `body:` with its text")]
+    return [
+        DataError(
+            f"'{name}' belongs in each instrument where the file has `instruments`",
+            tree.locate((name,), key=True),
+            "move it into the instrument it belongs to",
+        )
+        for name in INSTRUMENT_TEXT
+        if name in document
+    ]
+
+
+def _block_problems(
+    tree: YamlTree, where: Where, languages: tuple[str, ...], pending: tuple[str, ...]
+) -> list[DataError]:
+    """Each block is one kind, has the fields of its kind, and a text in every language not pending
+    (blocks of the wrong shape are left to the schema's findings)."""
+    problems = []
+    body = _get(tree.value, where).get("body")
+    if not isinstance(body, list):
+        return []
+    if pending and len(pending) == len(languages):
+        problems.append(
+            DataError(
+                "every language is pending",
+                tree.locate(("pending",), key=True),
+                "one language at least must give the whole text",
+            )
+        )
+    complete = [lang for lang in languages if lang not in pending]
+    for index, block in enumerate(body):
+        if not isinstance(block, dict):
+            continue
+        at: Where = (*where, "body", index)
+        kinds = [name for name in BLOCK_KINDS if name in block]
+        texts = [key for key in block if key not in BLOCK_FIELDS]
+        fault = None
+        if len(kinds) > 1:
+            fault = (f"{describe(at)} is both {' and '.join(kinds)}", "make them two blocks")
+        elif kinds and texts:
+            fault = (
+                f"{describe(at)} has texts beside `{kinds[0]}`",
+                f"put the texts inside `{kinds[0]}:`",
+            )
+        elif "numbering" in block and kinds != ["heading"]:
+            fault = (f"`numbering` in {describe(at)} belongs to a heading", "remove it")
+        elif ("items" in block) != (kinds == ["list"]):
+            fault = (f"{describe(at)}: `list` and `items` go together", "give a list style and its items")
+        elif block.get("article") is False:
+            fault = (
+                f"{describe(at)}: `article: false`",
+                "write `article: true` for an article without caption",
+            )
+        if fault:
+            problems.append(DataError(fault[0], tree.locate(at), fault[1]))
+            continue
+        holders: list[Where] = [at] if not kinds else [(*at, kinds[0])]
+        if kinds == ["list"]:
+            items = block["items"] if isinstance(block["items"], list) else []
+            holders = [(*at, "items", number) for number in range(len(items))]
+        for holder in holders:
+            given = _get(tree.value, holder)
+            if not isinstance(given, dict):
+                continue
+            problems += [
+                DataError(
+                    f"{describe(holder)} has no '{lang}' text",
+                    tree.locate(holder),
+                    "every block needs one entry per language (name a language whose translation is "
+                    "not ready in `pending`)",
+                )
+                for lang in complete
+                if lang not in given
+            ]
+    return problems
+
+
+def _party_problems(tree: YamlTree) -> list[DataError]:
+    """Party keys are unique."""
+    keys = [party["key"] for party in tree.value["parties"]]
+    if len(set(keys)) == len(keys):
+        return []
+    return [
+        DataError(
+            f"party keys are not unique: {', '.join(keys)}",
+            tree.locate(("parties",)),
+            "give every party its own `key`",
+        )
+    ]
+
+
+def _convention_problems(tree: YamlTree, languages: tuple[str, ...]) -> list[DataError]:
+    """Languages without built-in words for articles, witnesses or proxies give them in the data."""
+    document = tree.value
+    problems = []
+    formats = document.get("article_format", {})
+    for lang, label in formats.items():
+        if "{n}" not in label:
+            problems.append(
+                DataError(
+                    f"the '{lang}' article format has no {{n}} for the number",
+                    tree.locate(("article_format", lang)),
+                    "write it as, for example, 'Article {n}'",
+                )
+            )
+    for where, fields in instruments(document):
+        articles = [index for index, block in enumerate(fields.get("body", [])) if "article" in block]
+        for lang in languages:
+            if articles and lang not in formats and built_in(ARTICLE_LABELS, lang) is None:
+                problems.append(
+                    DataError(
+                        f"there is no built-in article label for '{lang}'",
+                        tree.locate((*where, "body", articles[0])),
+                        f"give it in `article_format: {{{lang}: ...}}` with {{n}} for the number",
+                    )
+                )
+            labels = fields.get("witness_label", {})
+            if fields.get("witnesses") and lang not in labels and built_in(WITNESS_LABELS, lang) is None:
+                problems.append(
+                    DataError(
+                        f"there is no built-in line above the witnesses for '{lang}'",
+                        tree.locate((*where, "witnesses"), key=True),
+                        f"give it in `witness_label: {{{lang}: ...}}`",
+                    )
+                )
+    for index, party in enumerate(document["parties"]):
+        for number, signer in enumerate(party.get("signatories", [])):
+            behalf = signer.get("on_behalf_of")
+            if not behalf:
+                continue
+            for lang in languages:
+                if lang not in behalf.get("marker", {}) and built_in(PROXY_MARKERS, lang) is None:
+                    problems.append(
+                        DataError(
+                            f"there are no built-in words for a signature on behalf of another in '{lang}'",
+                            tree.locate(("parties", index, "signatories", number, "on_behalf_of"), key=True),
+                            f"give them in `marker: {{{lang}: ...}}`",
+                        )
+                    )
+    return problems
 
 
 def _unique(problems: list[DataError]) -> list[DataError]:
@@ -82,16 +263,31 @@ def _languages(tree: YamlTree) -> tuple[str, ...]:
 
 
 def _specific_schema(languages: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """SCHEMA with localized texts bound to the document's languages: every language required in a
+    """SCHEMA with language keys bound to the document's languages: every language required in a
     complete text, and no other language anywhere. Returns the schema and the two bound subschemas."""
     schema = copy.deepcopy(SCHEMA)
     localized = schema["$defs"]["localized"]
     names: dict[str, Any] = {"enum": list(languages)}
     if languages:
         localized["required"] = list(languages)
-        for node in (localized, schema["$defs"]["closing"], schema["properties"]["closing_form"]):
-            node["propertyNames"] = {"allOf": [node["propertyNames"], names]}
+        _bind_language_keys(schema, names)
     return schema, localized, names
+
+
+def _bind_language_keys(node: Any, names: dict[str, Any]) -> None:
+    """Every mapping keyed by language tags in `node` accepts only the document's languages (block
+    mappings also their own keys)."""
+    if isinstance(node, dict):
+        keys = node.get("propertyNames")
+        if keys == {"pattern": LANGUAGE_TAG}:
+            node["propertyNames"] = {"allOf": [keys, names]}
+        elif keys == {"pattern": BLOCK_KEY}:
+            node["propertyNames"] = {"allOf": [keys, {"enum": [*names["enum"], *BLOCK_FIELDS]}]}
+        for value in node.values():
+            _bind_language_keys(value, names)
+    elif isinstance(node, list):
+        for value in node:
+            _bind_language_keys(value, names)
 
 
 def _character_problems(tree: YamlTree) -> list[DataError]:
@@ -118,21 +314,22 @@ def _get(value: Any, where: Where) -> Any:
     return value
 
 
-def _closing_problems(tree: YamlTree, languages: tuple[str, ...]) -> list[DataError]:
+def _closing_problems(tree: YamlTree, where: Where, languages: tuple[str, ...]) -> list[DataError]:
     """Closing lines: `closing`, `closing_form` and `place` agree, and a Japanese closing line made in the
     era form has a date the era table covers."""
     from communique.dates import ERAS, NO_PLACE_FORM
 
     value = tree.value
-    closing = value.get("closing", {})
+    fields = _get(value, where)
+    closing = fields.get("closing", {})
     given = closing if isinstance(closing, dict) else {}
-    forms: dict[str, str] = value.get("closing_form", {})
+    forms: dict[str, str] = fields.get("closing_form", {})
     problems = []
     if closing == "none" and forms:
         problems.append(
             DataError(
                 "closing_form has no effect: `closing: none` leaves out every closing line",
-                tree.locate(("closing_form",), key=True),
+                tree.locate((*where, "closing_form"), key=True),
                 "remove one of them",
             )
         )
@@ -141,7 +338,7 @@ def _closing_problems(tree: YamlTree, languages: tuple[str, ...]) -> list[DataEr
             problems.append(
                 DataError(
                     f"closing_form for '{lang}' has no effect: its closing line is given word for word",
-                    tree.locate(("closing_form", lang), key=True),
+                    tree.locate((*where, "closing_form", lang), key=True),
                     "remove one of them",
                 )
             )
@@ -149,7 +346,7 @@ def _closing_problems(tree: YamlTree, languages: tuple[str, ...]) -> list[DataEr
             problems.append(
                 DataError(
                     f"the '{lang}' closing line would be printed as '{text.strip()}'",
-                    tree.locate(("closing", lang)),
+                    tree.locate((*where, "closing", lang)),
                     f"to leave it out, write `closing_form: {{{lang}: none}}` instead",
                 )
             )
@@ -160,7 +357,7 @@ def _closing_problems(tree: YamlTree, languages: tuple[str, ...]) -> list[DataEr
             problems.append(
                 DataError(
                     f"closing_form 'date-place' for '{lang}' needs a place, and the document names none",
-                    tree.locate(("closing_form", lang)),
+                    tree.locate((*where, "closing_form", lang)),
                     "add `place:`, or choose 'date'",
                 )
             )
@@ -168,7 +365,7 @@ def _closing_problems(tree: YamlTree, languages: tuple[str, ...]) -> list[DataEr
             problems.append(
                 DataError(
                     f"there is no built-in 'date-place' closing line for '{lang}'",
-                    tree.locate(("closing_form", lang)),
+                    tree.locate((*where, "closing_form", lang)),
                     "give the closing line word for word in `closing`, or choose 'date'",
                 )
             )
@@ -212,33 +409,39 @@ def _language_tag_problems(tree: YamlTree) -> list[DataError]:
     return problems
 
 
-def _signature_order_problems(tree: YamlTree, languages: tuple[str, ...]) -> list[DataError]:
-    """Party keys are unique, and each language's signature order lists every party once."""
-    keys = [party["key"] for party in tree.value["parties"]]
+def _signature_order_problems(tree: YamlTree, where: Where, languages: tuple[str, ...]) -> list[DataError]:
+    """`signed_by` names parties, and each language's signature order lists every signing party with
+    signatories once (a party that signs nothing may be listed)."""
+    parties = tree.value["parties"]
+    keys = [party["key"] for party in parties]
+    fields = _get(tree.value, where)
     problems = []
-    if len(set(keys)) != len(keys):
-        problems.append(
-            DataError(
-                f"party keys are not unique: {', '.join(keys)}",
-                tree.locate(("parties",)),
-                "give every party its own `key`",
+    for index, key in enumerate(fields.get("signed_by", [])):
+        if key not in keys:
+            problems.append(
+                DataError(
+                    f"signed_by names '{key}', which is not a party",
+                    tree.locate((*where, "signed_by", index)),
+                    f"the parties are: {', '.join(keys)}",
+                )
             )
-        )
-    for lang, listed in tree.value.get("signature_order", {}).items():
+    signing = [key for key in keys if key in fields.get("signed_by", keys)]
+    signers = [party["key"] for party in parties if party["key"] in signing and party.get("signatories")]
+    for lang, listed in fields.get("signature_order", {}).items():
         if lang not in languages:
             problems.append(
                 DataError(
                     f"signature_order names '{lang}', which is not one of the document's languages "
                     f"({', '.join(languages)})",
-                    tree.locate(("signature_order", lang), key=True),
+                    tree.locate((*where, "signature_order", lang), key=True),
                     "remove it or fix the tag",
                 )
             )
-        elif sorted(listed) != sorted(keys):
+        elif sorted(set(listed)) != sorted(listed) or not set(signers) <= set(listed) <= set(signing):
             problems.append(
                 DataError(
-                    f"signature_order for '{lang}' must list every party once: {', '.join(keys)}",
-                    tree.locate(("signature_order", lang)),
+                    f"signature_order for '{lang}' must list every signing party once: {', '.join(signers)}",
+                    tree.locate((*where, "signature_order", lang)),
                     f"got {', '.join(listed) or 'nothing'}",
                 )
             )

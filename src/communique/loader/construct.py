@@ -10,7 +10,18 @@ from communique.dates import default_form
 from communique.errors import DataError
 from communique.images import image_problem
 from communique.loader.yaml_tree import YamlTree
-from communique.model import Communique, LocalizedText, Party, Signatory, Text, Where
+from communique.model import (
+    Block,
+    Communique,
+    Instrument,
+    LocalizedText,
+    Party,
+    Principal,
+    Signatory,
+    Text,
+    Where,
+)
+from communique.schema import BLOCK_KINDS
 
 
 class ModelBuilder:
@@ -27,10 +38,13 @@ class ModelBuilder:
         """The document, with every field of the data file."""
         fields = self.tree.value
         parties = tuple(self._party(index) for index in range(len(fields["parties"])))
-        keys = tuple(party.key for party in parties)
-        order = fields.get("signature_order", {})
-        closing = fields.get("closing")
-        forms = fields.get("closing_form", {})
+        if "instruments" in fields:
+            instruments = tuple(
+                self._instrument(("instruments", index), parties)
+                for index in range(len(fields["instruments"]))
+            )
+        else:
+            instruments = (self._instrument((), parties),)
         return Communique(
             source=self.source,
             id=fields["id"],
@@ -44,19 +58,76 @@ class ModelBuilder:
             subject=self._localized(("subject",)) if "subject" in fields else None,
             keywords=tuple(fields.get("keywords", ())),
             parties=parties,
-            body=tuple(self._localized(("body", index)) for index in range(len(fields["body"]))),
-            closing=self._localized(("closing",)) if isinstance(closing, dict) else LocalizedText(()),
+            instruments=instruments,
+            japanese_era=fields.get("japanese_era", False),
+            pending=self._optional(("pending",)),
+            article_format=self._optional(("article_format",)),
+        )
+
+    def _instrument(self, where: Where, parties: tuple[Party, ...]) -> Instrument:
+        fields = self._get(where)
+        closing = fields.get("closing")
+        forms = fields.get("closing_form", {})
+        order = fields.get("signature_order", {})
+        signing = [
+            party.key for party in parties if party.key in fields.get("signed_by", [p.key for p in parties])
+        ]
+        has_place = "place" in self.tree.value
+        return Instrument(
+            title=self._localized((*where, "title")),
+            subject=self._localized((*where, "subject")) if "subject" in fields else None,
+            body=tuple(self._blocks((*where, "body"))),
+            closing=self._localized((*where, "closing")) if isinstance(closing, dict) else LocalizedText(()),
             closing_form=tuple(
-                (
-                    lang,
-                    "none" if closing == "none" else forms.get(lang, default_form(lang, "place" in fields)),
-                )
+                (lang, "none" if closing == "none" else forms.get(lang, default_form(lang, has_place)))
                 for lang in self.languages
             ),
             closing_position=fields.get("closing_position", "end"),
-            japanese_era=fields.get("japanese_era", False),
-            signature_order=tuple((lang, tuple(order.get(lang, keys))) for lang in self.languages),
+            signature_order=tuple((lang, tuple(order.get(lang, signing))) for lang in self.languages),
+            witnesses=tuple(
+                self._person((*where, "witnesses", number))
+                for number in range(len(fields.get("witnesses", [])))
+            ),
+            witness_label=self._optional((*where, "witness_label")),
         )
+
+    def _blocks(self, where: Where) -> list[Block]:
+        """The body's blocks; a list becomes one block per item."""
+        blocks = []
+        for index, fields in enumerate(self._get(where)):
+            at: Where = (*where, index)
+            kind = next((name for name in BLOCK_KINDS if name in fields), "paragraph")
+            if kind == "list":
+                blocks += [
+                    self._block("item", (*at, "items", number), fields["list"], number + 1)
+                    for number in range(len(fields["items"]))
+                ]
+            elif kind == "paragraph":
+                blocks.append(self._block(kind, at))
+            elif kind == "article" and fields["article"] is True:
+                blocks.append(Block(kind, (), self.tree.locate(at)))
+            else:
+                blocks.append(self._block(kind, (*at, kind), fields.get("numbering", "none")))
+        return blocks
+
+    def _block(self, kind: str, where: Where, style: str = "", index: int = 0) -> Block:
+        given = self._get(where)
+        texts = tuple(
+            (lang, tuple(self._paragraphs((*where, lang), given[lang])))
+            for lang in self.languages
+            if lang in given
+        )
+        return Block(kind, texts, self.tree.locate(where), style, index)
+
+    def _paragraphs(self, where: Where, value: str | list[str]) -> list[Text]:
+        if isinstance(value, str):
+            return [self._text(where)]
+        return [self._text((*where, number)) for number in range(len(value))]
+
+    def _optional(self, where: Where) -> LocalizedText:
+        """A per-language text given for some languages only (empty where the field is absent)."""
+        given = self._get(where[:-1]) if where[:-1] else self.tree.value
+        return self._localized(where) if where[-1] in given else LocalizedText(())
 
     def _text(self, where: Where) -> Text:
         node_value = self._get(where)
@@ -74,24 +145,38 @@ class ModelBuilder:
             tuple((lang, self._text((*where, lang))) for lang in self.languages if lang in given)
         )
 
+    def _person(self, where: Where) -> Signatory:
+        fields = self._get(where)
+        behalf = fields.get("on_behalf_of")
+        principal = (
+            Principal(
+                self._localized((*where, "on_behalf_of", "title")),
+                self._localized((*where, "on_behalf_of", "name")),
+                self._optional((*where, "on_behalf_of", "marker")),
+            )
+            if behalf
+            else None
+        )
+        return Signatory(
+            title=self._localized((*where, "title")),
+            name=self._localized((*where, "name")),
+            signature=self._image((*where, "signature"), "signature") if "signature" in fields else None,
+            name_position=tuple(fields.get("name_position", {}).items()),
+            printed=self._optional((*where, "printed")),
+            on_behalf_of=principal,
+        )
+
     def _party(self, index: int) -> Party:
         where: Where = ("parties", index)
         fields = self._get(where)
-        signatories = tuple(
-            Signatory(
-                title=self._localized((*where, "signatories", number, "title")),
-                name=self._localized((*where, "signatories", number, "name")),
-                signature=self._image((*where, "signatories", number, "signature"), "signature")
-                if "signature" in signer
-                else None,
-            )
-            for number, signer in enumerate(fields["signatories"])
-        )
         return Party(
             key=fields["key"],
             name=self._localized((*where, "name")),
             country=self._localized((*where, "country")),
-            signatories=signatories,
+            signatories=tuple(
+                self._person((*where, "signatories", number))
+                for number in range(len(fields.get("signatories", [])))
+            ),
             seal=self._image((*where, "seal"), "seal") if "seal" in fields else None,
         )
 
