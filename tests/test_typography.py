@@ -27,7 +27,7 @@ from communique.dates import closing_line, japanese_era, written_date
 from communique.jlreq import runs
 from communique.loader import load
 from communique.model import BuildResult
-from communique.typeset import rich_text, typeset, typographic_quotes
+from communique.typeset import rich_text, typeset
 
 STRESS = ROOT / "tests" / "data" / "typography-stress.yaml"
 
@@ -220,16 +220,12 @@ def test_era_form_in_the_stress_document() -> None:
 # -- English -------------------------------------------------------------------------------------
 
 
-def test_typographic_quotes() -> None:
-    assert (
-        typographic_quotes('"investment in the future" and Tokyo\'s', "en")
-        == "“investment in the future” and Tokyo’s"
-    )
-    assert typographic_quotes("the delegates' 'view'", "en") == "the delegates’ ‘view’"
-    assert typographic_quotes('"a"', "ja") == '"a"'
+def test_quotes_are_set_as_written() -> None:
+    for text in ('"investment in the future" and Tokyo\'s', "“investment” and Tokyo’s", "« avenir »"):
+        assert rich_text(text, "en").text == text
 
 
-def test_english_pdf_has_typographic_quotes_and_hyphenation(seed_pdf: Path) -> None:
+def test_english_pdf_has_the_seeds_typographic_quotes_and_hyphenation(seed_pdf: Path) -> None:
     english = "".join(page_texts(seed_pdf)[1:])
     assert "“investment in the future”" in english and "Tokyo’s" in english
     assert '"' not in english and "'" not in english

@@ -98,7 +98,8 @@ def clause_label(number: int, lang: str) -> str:
 
 
 def item_marker(style: str, number: int, lang: str) -> str:
-    """A list item's marker in `lang`: bullet ・/•, decimal 1．/1., parenthesized （1）/(1), alpha ア/가./(a)."""
+    """A list item's marker in `lang`: bullet ・/•, decimal 1．/1., parenthesized （1）/(1),
+    alpha ア/가./(a)."""
     east = cjk(lang)
     if style == "bullet":
         return "・" if east else "•"

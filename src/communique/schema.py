@@ -184,7 +184,8 @@ SCHEMA: dict[str, Any] = {
             "items": {"$ref": "#/$defs/instrument"},
             "description": "Several instruments signed together (a joint declaration and a memorandum), "
             "set one after the other in one PDF, each with its own title, body, closing and signatures. "
-            "With it, the top-level `title` is the PDF's title and the text fields move into each instrument.",
+            "With it, the top-level `title` is the PDF's title and the text fields move into each "
+            "instrument.",
         },
     },
     "$defs": {
@@ -319,8 +320,8 @@ SCHEMA: dict[str, Any] = {
                         "marker": {
                             "$ref": "#/$defs/per_language",
                             "description": "The words between the official and the signatory, per "
-                            "language. Built in: ja 代理, zh 代, ko 대리, en 'represented by', fr 'représenté "
-                            "par', de 'vertreten durch'; other languages give them.",
+                            "language. Built in: ja 代理, zh 代, ko 대리, en 'represented by', "
+                            "fr 'représenté par', de 'vertreten durch'; other languages give them.",
                         },
                     },
                     "description": "The official this signatory signs for (a deputy mayor for the mayor): "

@@ -5,6 +5,7 @@ and a space become."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
 from pathlib import Path
@@ -53,9 +54,6 @@ _OUTLINE_WORDS = {
     "fr": ("Titre", "Texte", "Signatures"),
     "de": ("Titel", "Text", "Unterschriften"),
 }
-# Typographic quotes per language: (open double, close double, open single, close single = apostrophe).
-_QUOTES = {"en": "“”‘’", "fi": "””’’", "sv": "””’’", "de": "„“‚‘"}
-_OPENS_QUOTE = re.compile(r"(^|[\s(\[{\u2014\u2013-])$")
 
 
 def typeset(communique: Communique) -> TypesetDocument:
@@ -64,23 +62,6 @@ def typeset(communique: Communique) -> TypesetDocument:
         communique,
         tuple(_instrument(communique, item, number) for number, item in enumerate(communique.instruments, 1)),
     )
-
-
-def typographic_quotes(text: str, lang: str) -> str:
-    """Straight quotes and apostrophes made typographic: "a" -> “a”, it's -> it’s (Latin-script languages)."""
-    if primary(lang) in ("ja", "zh", "ko"):
-        return text
-    open_double, close_double, open_single, close_single = tuple(_QUOTES.get(primary(lang), _QUOTES["en"]))
-    result: list[str] = []
-    for char in text:
-        opening = bool(_OPENS_QUOTE.search("".join(result[-1:])))
-        if char == '"':
-            result.append(open_double if opening else close_double)
-        elif char == "'":
-            result.append(open_single if opening else close_single)
-        else:
-            result.append(char)
-    return "".join(result)
 
 
 @cache
@@ -96,18 +77,61 @@ def rich_text(text: str, lang: str, phrased: bool = False, composed: bool = True
     """`text` prepared for `lang`, every character kept; with `phrased`, split into phrases (BudouX) that
     a line never breaks; with `composed` (the default), with typographic quotes and Japanese composition
     (signatory lines are set as written). A line break in `text` ('\\n') is a line break in print."""
-    text = typographic_quotes(text, lang) if composed else text
     runs: list[Run] = []
     for number, line in enumerate(text.split("\n")):
         if number:
             runs.append(Run("\n", ""))
         if line:
             runs.extend(jlreq.runs(line) if composed and primary(lang) == "ja" else (Run(line, ""),))
+    runs = _kept_together(runs, _unbreakable(text, lang))
     parser = _phrase_parser(lang) if phrased else None
     if parser is None:
         return RichText(text, (keep_spaces(tuple(runs), lang),))
     phrases = _split_at(tuple(runs), parser.parse(text))
     return RichText(text, tuple(keep_spaces(phrase, lang) for phrase in phrases), phrased=True)
+
+
+_ERA_OR_YEAR = r"(?:(?:令和|平成|昭和|大正|明治)(?:元|\d{1,2})|\d{1,4})年"
+_UNBREAKABLE_CJK = re.compile(_ERA_OR_YEAR + r"\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日|\d{1,2}:\d{2}")
+_TIME = r"\d{1,2}[:.]\d{2}(?:\s?[AaPp]\.?[Mm]\.?)?|\d+(?:[.,]\d+)?\s?%"
+
+
+@cache
+def _unbreakable_pattern(lang: str) -> re.Pattern[str]:
+    """Dates with the language's month names (CLDR, wide and abbreviated: 'August 21, 2023',
+    '12 November 2024', '21. elokuuta 2023'), times and percentages."""
+    from babel.dates import get_month_names
+
+    locale = Locale.parse(lang, sep="-")
+    names = {str(name) for width in ("wide", "abbreviated") for ctx in ("format", "stand-alone")
+             for name in get_month_names(width, ctx, locale).values()}  # fmt: skip
+    months = "|".join(sorted((re.escape(name) for name in names), key=len, reverse=True))
+    date = rf"(?:\d{{1,2}}\.?\s(?:{months})(?:\s\d{{4}})?|(?:{months})\s\d{{1,2}}(?:,?\s\d{{4}})?)"
+    return re.compile(rf"(?<!\w)(?:{date}|{_TIME})(?!\w)")
+
+
+def _unbreakable(text: str, lang: str) -> list[tuple[int, int]]:
+    """(start, end) of each date, time and percentage in `text`: a line never breaks inside one."""
+    pattern = _UNBREAKABLE_CJK if primary(lang) in UNSPACED else _unbreakable_pattern(lang)
+    return [match.span() for match in pattern.finditer(text) if "\n" not in match.group()]
+
+
+def _kept_together(runs: list[Run], spans: list[tuple[int, int]]) -> list[Run]:
+    """`runs` split at the edges of `spans`, the pieces inside a span marked 'keep' (no line break)."""
+    if not spans:
+        return runs
+    edges = sorted({edge for span in spans for edge in span})
+    result: list[Run] = []
+    position = 0
+    for run in runs:
+        start, end = position, position + len(run.text)
+        cuts = [start, *(edge for edge in edges if start < edge < end), end]
+        for left, right in itertools.pairwise(cuts):
+            inside = any(first <= left and right <= last for first, last in spans)
+            style = f"{run.style} keep".strip() if inside else run.style
+            result.append(Run(run.text[left - start : right - start], style))
+        position = end
+    return result
 
 
 def paragraph_text(text: str, lang: str) -> RichText:
@@ -286,7 +310,7 @@ def _signature_block(
         tuple(text for text, _ in lines),
         person.signature,
         seal,
-        tuple(rich_text(text, lang, composed=False) for text, _ in lines),
+        tuple(rich_text(text, lang, phrased=role != "name", composed=False) for text, role in lines),
         tuple(role for _, role in lines),
     )
 

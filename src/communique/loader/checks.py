@@ -75,7 +75,9 @@ def check_document(tree: YamlTree) -> list[DataError]:
     problems += check(document, schema, tree.locate, (word,))
     pending = document.get("pending")
     for where, _ in instruments(document):
-        problems += _block_problems(tree, where, languages, tuple(pending) if isinstance(pending, dict) else ())
+        problems += _block_problems(
+            tree, where, languages, tuple(pending) if isinstance(pending, dict) else ()
+        )
     if not problems:
         problems += _instrument_problems(tree)
     if not problems:
