@@ -97,7 +97,7 @@ def test_duplicate_key_is_rejected_not_overwritten(tmp_path: Path) -> None:
 
 def test_paragraph_missing_a_language(tmp_path: Path) -> None:
     message = only_problem(tmp_path, MINIMAL.replace("    fi: Teksti.\n", ""))
-    assert ":14:5: paragraph 1 has no 'fi' text" in message and "one entry per language" in message
+    assert ":14:5: block 1 has no 'fi' text" in message and "one entry per language" in message
 
 
 def test_language_without_title(tmp_path: Path) -> None:
@@ -135,7 +135,7 @@ def test_a_party_may_sign_nothing(tmp_path: Path) -> None:
 @pytest.mark.parametrize("empty", ['""', '"   "'])
 def test_empty_text(tmp_path: Path, empty: str) -> None:
     message = only_problem(tmp_path, MINIMAL.replace("fi: Teksti.", f"fi: {empty}"))
-    assert ":15:9: paragraph 1 'fi' is empty" in message
+    assert ":15:9: block 1 'fi' is empty" in message
 
 
 def test_signature_order_must_list_every_party(tmp_path: Path) -> None:

@@ -46,7 +46,15 @@ def describe(where: Where) -> str:
     """A reader's name for a place in the document, e.g. ('body', 2) -> 'paragraph 3'."""
     words: list[str] = []
     index = 0
-    names = {"body": "paragraph", "parties": "party", "signatories": "signatory", "fonts": "font"}
+    names = {
+        "body": "block",
+        "items": "item",
+        "parties": "party",
+        "signatories": "signatory",
+        "witnesses": "witness",
+        "instruments": "instrument",
+        "fonts": "font",
+    }
     while index < len(where):
         part = where[index]
         following = where[index + 1] if index + 1 < len(where) else None

@@ -32,6 +32,17 @@ def check_document(tree: YamlTree) -> list[DataError]:
     problems += _character_problems(tree)
     problems += _language_tag_problems(tree)
 
+    def unknown_block_key(where: Where, key: str) -> DataError:
+        close = difflib.get_close_matches(key, BLOCK_FIELDS, n=1, cutoff=0.6)
+        return DataError(
+            f"'{key}' in {describe(where)} is neither one of the document's languages "
+            f"({', '.join(languages)}) nor a kind of block",
+            tree.locate((*where, key), key=True),
+            f"did you mean '{close[0]}'?"
+            if close
+            else f"blocks are paragraphs (one text per language) or one of: {', '.join(BLOCK_KINDS)}",
+        )
+
     def word(error: ValidationError, where: Where) -> DataError | None:
         if error.validator == "required" and error.schema is localized:
             missing = error.message.split("'")[1]
@@ -40,24 +51,18 @@ def check_document(tree: YamlTree) -> list[DataError]:
                 tree.locate(where),
                 f"every text needs one entry per language: {', '.join(languages)}",
             )
-        if where == ("closing",) and error.validator in ("pattern", "type"):
+        if where[-1:] == ("closing",) and error.validator in ("pattern", "type"):
             return DataError(
                 "the closing must be closing lines per language, or `none`",
                 tree.locate(where),
                 "write `closing: none` to leave out every closing line, or `closing: {en: ...}`",
             )
+        if "propertyNames" in error.schema_path and _in_block(where):
+            return unknown_block_key(where, str(error.instance))
+        if len(where) > 1 and _in_block(where[:-1]) and where[-1] not in (*languages, *BLOCK_FIELDS):
+            return unknown_block_key(where[:-1], str(where[-1]))  # the same finding as its key's
         if "propertyNames" in error.schema_path:
             key = str(error.instance)
-            if where and where[-2:-1] in (("body",), ("items",)) and key not in languages:
-                close = difflib.get_close_matches(key, BLOCK_FIELDS, n=1, cutoff=0.6)
-                return DataError(
-                    f"'{key}' in {describe(where)} is neither one of the document's languages "
-                    f"({', '.join(languages)}) nor a kind of block",
-                    tree.locate((*where, key), key=True),
-                    f"did you mean '{close[0]}'?"
-                    if close
-                    else f"blocks are paragraphs (one text per language) or one of: {', '.join(BLOCK_KINDS)}",
-                )
             if error.validator == "enum" and error.schema is localized_names:
                 return DataError(
                     f"'{key}' in {describe(where)} is not one of the document's languages "
@@ -87,6 +92,11 @@ def check_document(tree: YamlTree) -> list[DataError]:
         problems += _convention_problems(tree, languages)
         problems += _party_problems(tree)
     return _unique(problems)
+
+
+def _in_block(where: Where) -> bool:
+    """Whether `where` is a body block or a list item."""
+    return len(where) >= 2 and isinstance(where[-1], int) and where[-2] in ("body", "items")
 
 
 def instruments(document: dict[str, Any]) -> list[tuple[Where, dict[str, Any]]]:
