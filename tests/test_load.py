@@ -177,3 +177,15 @@ def test_all_problems_reported_at_once_in_file_order(tmp_path: Path) -> None:
 def test_empty_and_non_mapping_files(tmp_path: Path) -> None:
     assert "the file is empty" in only_problem(tmp_path, "")
     assert "must be a mapping" in only_problem(tmp_path, "- a\n- b\n")
+
+
+def test_norwegian_is_a_language_not_a_boolean(tmp_path: Path) -> None:
+    text = MINIMAL.replace("fi", "no").replace("[en, no]", "[en, no]")
+    communique = load(write_data(tmp_path, text))
+    assert communique.languages == ("en", "no") and communique.title.value("no") == "Otsikko"
+
+
+@pytest.mark.parametrize(("tag", "meant"), [("jp", "ja"), ("cn", "zh-Hans"), ("hk", "zh-HK"), ("kr", "ko")])
+def test_a_country_code_for_a_language_gets_a_suggestion(tmp_path: Path, tag: str, meant: str) -> None:
+    message = only_problem(tmp_path, MINIMAL.replace("fi", tag))
+    assert f":3:17: unknown language tag '{tag}'" in message and f"did you mean '{meant}'?" in message

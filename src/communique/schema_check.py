@@ -187,7 +187,7 @@ def _generic(
         expected = " or ".join(_EXPECTED.get(str(kind), str(kind)) for kind in wanted)
         hint = "put the value in quotes" if expected == "a string" else "see `communique schema`"
         if expected == "a string" and isinstance(value, bool):
-            hint = "put it in quotes: YAML reads yes/no/on/off as true or false ('no' is Norwegian)"
+            hint = "put it in quotes: YAML reads true and false as booleans"
         return DataError(f"{name} must be {expected}, not {kind_of(value)}", locate(where), hint)
     if validator == "enum":
         choices = [str(choice) for choice in error.validator_value]

@@ -411,14 +411,31 @@ def _language_tag_problems(tree: YamlTree) -> list[DataError]:
         try:
             Locale.parse(tag, sep="-")
         except (UnknownLocaleError, ValueError, TypeError):
+            meant = _meant_language(tag)
             problems.append(
                 DataError(
                     f"unknown language tag '{tag}'",
                     tree.locate(("languages", index)),
-                    "use a BCP 47 tag known to CLDR, such as 'ja', 'en', 'fi' or 'zh-Hant'",
+                    f"did you mean '{meant}'? ('{tag}' is a country code)"
+                    if meant
+                    else "use a BCP 47 tag known to CLDR, such as 'ja', 'en', 'fi' or 'zh-Hant'",
                 )
             )
     return problems
+
+
+def _meant_language(tag: str) -> str | None:
+    """The language of the country whose code `tag` is ('jp' -> 'ja', 'cn' -> 'zh-Hans', 'hk' -> 'zh-HK'),
+    from CLDR's likely subtags; None if `tag` is no country code."""
+    from babel.core import get_global
+
+    likely = get_global("likely_subtags").get(f"und_{tag.upper()}")
+    if not likely:
+        return None
+    language, script, region = (likely.split("_") + ["", ""])[:3]
+    if language != "zh":
+        return str(language)
+    return f"zh-{region}" if region in ("HK", "MO") else f"zh-{script}"
 
 
 def _signature_order_problems(tree: YamlTree, where: Where, languages: tuple[str, ...]) -> list[DataError]:

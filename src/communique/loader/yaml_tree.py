@@ -147,6 +147,7 @@ def _position_problem(source: str, label: str, position: int, code: int) -> Data
 
 
 _CONSTRUCTOR = yaml.SafeLoader("")
+_BOOL_TAG = "tag:yaml.org,2002:bool"
 
 
 def _value(tree: YamlTree, node: yaml.Node, where: Where) -> Any:
@@ -179,6 +180,8 @@ def _value(tree: YamlTree, node: yaml.Node, where: Where) -> Any:
         return [_value(tree, item, (*where, index)) for index, item in enumerate(node.value)]
     if node.tag in _STRING_TAGS:
         return str(node.value)  # dates stay as written; the schema checks their form
+    if node.tag == _BOOL_TAG and str(node.value).lower() not in ("true", "false"):
+        return str(node.value)  # YAML 1.2: yes/no/on/off are words ('no' is Norwegian), not booleans
     try:
         return _CONSTRUCTOR.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, OverflowError):
