@@ -432,7 +432,7 @@ def _meant_language(tag: str) -> str | None:
     likely = get_global("likely_subtags").get(f"und_{tag.upper()}")
     if not likely:
         return None
-    language, script, region = (likely.split("_") + ["", ""])[:3]
+    language, script, region = [*likely.split("_"), "", ""][:3]
     if language != "zh":
         return str(language)
     return f"zh-{region}" if region in ("HK", "MO") else f"zh-{script}"
