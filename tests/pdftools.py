@@ -14,6 +14,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
+from communique.paper import A4_MARGIN_MM, PAPER_SIZES_MM, POINTS_PER_MM
+
 
 def page_texts(path: Path) -> list[str]:
     """The text of every page, as a PDF viewer would copy it."""
@@ -84,6 +86,8 @@ class Glyph:
     size: float
     left: float
     right: float
+    ink: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    """The box the glyph draws in: (left, bottom, right, top), in points from the page's lower left."""
 
 
 def page_glyphs(path: Path) -> list[list[Glyph]]:
@@ -102,7 +106,8 @@ def page_glyphs(path: Path) -> list[list[Glyph]]:
                 pdfium_c.FPDFText_GetCharOrigin(textpage.raw, index, ctypes.byref(x), ctypes.byref(y))
                 size = pdfium_c.FPDFText_GetFontSize(textpage.raw, index)
                 left, _, right, _ = textpage.get_charbox(index, loose=True)
-                glyphs.append(Glyph(char, x.value, y.value, round(size, 2), left, right))
+                ink = textpage.get_charbox(index)
+                glyphs.append(Glyph(char, x.value, y.value, round(size, 2), left, right, ink))
             pages.append(glyphs)
     finally:
         document.close()
@@ -118,6 +123,133 @@ def lines_of(glyphs: list[Glyph], tolerance: float = 0.5) -> list[list[Glyph]]:
         else:
             lines.append([glyph])
     return lines
+
+
+def page_sizes(path: Path) -> list[tuple[float, float]]:
+    """The width and height of every page, in points."""
+    document = pdfium.PdfDocument(path)
+    try:
+        return [page.get_size() for page in document]
+    finally:
+        document.close()
+
+
+def page_margin(width: float) -> float:
+    """The page margin of the built-in layouts on a page `width` points wide (25 mm on A4, scaled with the
+    paper's width as communique.paper sets it), in points."""
+    width_mm = width / POINTS_PER_MM
+    return round(A4_MARGIN_MM * width_mm / PAPER_SIZES_MM["A4"][0], 1) * POINTS_PER_MM
+
+
+def column_of(glyph: Glyph, width: float, columns: int) -> int:
+    """Which of `columns` equal columns across the text width of a page `width` points wide holds `glyph`
+    (by its centre), from 0 at the left; 0 when there is one column."""
+    margin = page_margin(width)
+    measure = (width - 2 * margin) / columns
+    return min(columns - 1, max(0, int(((glyph.left + glyph.right) / 2 - margin) // measure)))
+
+
+def text_lines(path: Path, columns: int = 1) -> list[list[list[list[Glyph]]]]:
+    """Per page, per column (`columns` equal columns, as in the parallel layout): the visual lines, each
+    its glyphs left to right, in content order; the page footer (in the bottom margin) left out."""
+    pages = []
+    for glyphs, (width, _) in zip(page_glyphs(path), page_sizes(path), strict=True):
+        body = [glyph for glyph in glyphs if glyph.y > page_margin(width)]
+        pages.append(
+            [
+                lines_of([glyph for glyph in body if column_of(glyph, width, columns) == column])
+                for column in range(columns)
+            ]
+        )
+    return pages
+
+
+def reading_order(lines: list[list[Glyph]], row_tolerance: float = 6.0) -> list[list[Glyph]]:
+    """Visual lines of one page (or column) in reading order. Content order is reading order but for what
+    WeasyPrint paints later (a positioned block, such as a signature block, after the flow around it): the
+    lines are cut into runs that go down the page line by line in content order (never up, nor across a
+    gap of more than 2.5 lines), the runs sorted top to bottom, runs side by side (their first baselines
+    within `row_tolerance` points) left to right."""
+    runs: list[list[list[Glyph]]] = []
+    for line in lines:
+        previous = runs[-1][-1] if runs else None
+        step = previous[0].y - line[0].y if previous else 0.0
+        if previous and 0.5 < step <= 2.5 * max(glyph.size for glyph in (*previous, *line)):
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    runs.sort(key=lambda run: -run[0][0].y)
+    rows: list[list[list[list[Glyph]]]] = []
+    for run in runs:
+        if rows and rows[-1][0][0][0].y - run[0][0].y <= row_tolerance:
+            rows[-1].append(run)
+        else:
+            rows.append([run])
+    return [
+        line
+        for row in rows
+        for run in sorted(row, key=lambda run: min(glyph.left for glyph in run[0]))
+        for line in run
+    ]
+
+
+def line_text(line: list[Glyph]) -> str:
+    """The characters of a visual line (spaces dropped)."""
+    return "".join(glyph.char for glyph in line)
+
+
+def column_texts(path: Path, columns: int = 2) -> list[str]:
+    """The text of each of `columns` equal columns, pages in order, each line of it ending in '\n'; the page
+    footers left out."""
+    texts = ["" for _ in range(columns)]
+    for page in text_lines(path, columns):
+        for column, lines in enumerate(page):
+            texts[column] += "".join(line_text(line) + "\n" for line in lines)
+    return texts
+
+
+def page_collisions(
+    columns: list[list[list[Glyph]]], minimum: float = 0.5, baseline_tolerance: float = 0.5
+) -> list[tuple[Glyph, Glyph, float]]:
+    """`ink_collisions` of one page of `text_lines`: glyphs on different baselines, or in different columns,
+    whose drawn boxes overlap by more than `minimum` square points."""
+    tagged = [(column, line) for column, lines in enumerate(columns) for line in lines]
+    return _collisions(tagged, minimum, baseline_tolerance)
+
+
+def _collisions(
+    tagged: list[tuple[int, list[Glyph]]], minimum: float, baseline_tolerance: float
+) -> list[tuple[Glyph, Glyph, float]]:
+    def box(line: list[Glyph]) -> tuple[float, float, float, float]:
+        inks = [glyph.ink for glyph in line]
+        return (
+            min(ink[0] for ink in inks),
+            min(ink[1] for ink in inks),
+            max(ink[2] for ink in inks),
+            max(ink[3] for ink in inks),
+        )
+
+    found = []
+    boxes = [(column, line, box(line)) for column, line in tagged if line]
+    for index, (column, line, outer) in enumerate(boxes):
+        for other_column, other, other_outer in boxes[index + 1 :]:
+            if _overlap(outer, other_outer) <= 0:
+                continue
+            for glyph in line:
+                for neighbour in other:
+                    same_line = abs(glyph.y - neighbour.y) <= baseline_tolerance
+                    if same_line and column == other_column:
+                        continue
+                    area = _overlap(glyph.ink, neighbour.ink)
+                    if area > minimum:
+                        found.append((glyph, neighbour, area))
+    return found
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return width * height if width > 0 and height > 0 else 0.0
 
 
 _FOOTER = re.compile(r"\s*\d+\s*/\s*\d+\s*$")

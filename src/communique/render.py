@@ -14,6 +14,7 @@ from urllib.request import url2pathname
 
 from communique.errors import RenderError
 from communique.model import HtmlDocument, RenderedPdf
+from communique.overflow import overflowing_text
 from communique.syslibs import ldconfig_library_lookup
 
 with warnings.catch_warnings(), ldconfig_library_lookup():
@@ -195,6 +196,7 @@ def render(
                     f"the document has {len(document.pages)} pages; at most {MAX_PAGES} are allowed",
                     hint="split it into several documents",
                 )
+            overflowing = overflowing_text(document)
             with _structure_languages():
                 data = document.write_pdf(pdf_variant=pdf_variant)
     except RefusedURLError as error:
@@ -224,14 +226,23 @@ def render(
             f"text was drawn with fonts that are not bundled or declared: {', '.join(foreign)}",
             hint="use only bundled fonts and fonts declared in communique.toml ([[fonts]])",
         )
+    # Kept apart from WeasyPrint's messages: the text they quote must not make _FATAL_WARNING match.
+    if overflowing and strict:
+        raise RenderError(
+            "text runs out of its column or off the page: " + "; ".join(overflowing),
+            hint="break the long word (a space, or a soft hyphen U+00AD), or give the layout a wider column",
+        )
     read = tuple(dict.fromkeys(fetcher.read))
-    return RenderedPdf(data, len(document.pages), _version_starts(document), (*notes, *messages), read)
+    reported = (*notes, *messages, *overflowing)
+    return RenderedPdf(data, len(document.pages), _version_starts(document), reported, read)
 
 
 def _version_starts(document: Any) -> tuple[tuple[str, int], ...]:
-    starts = []
+    """(version, index of its first page) per `version-…` anchor: a section over several pages has its
+    anchor on each of them."""
+    starts: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:
             if anchor.startswith("version-"):
-                starts.append((anchor.removeprefix("version-"), index))
-    return tuple(starts)
+                starts.setdefault(anchor.removeprefix("version-"), index)
+    return tuple(starts.items())

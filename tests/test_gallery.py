@@ -1,0 +1,350 @@
+"""The gallery of instruments: every seed (seeds/*.yaml, new ones included as they come), built once in its
+own layout, read back from the PDF: every block of every version there once and in order, the signature
+blocks in each version's order with their offices' line breaks, no glyph drawn over another, no page of
+signatures alone, no text out of its column. One seed with lists, clauses and a proxy signature is also
+checked in all three layouts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from pdftools import Glyph, compact, line_text, page_collisions, reading_order, text_lines
+
+from communique.loader import load
+from communique.model import BuildResult, SignatureBlock, TypesetDocument, TypesetInstrument, Version
+from communique.project import DEFAULT_LAYOUT
+from communique.typeset import typeset
+
+SEEDS = sorted((ROOT / "seeds").glob("*.yaml"))
+LAYOUTS = ("sequential", "parallel", "interleaved")
+EVERY_LAYOUT_SEED = ROOT / "seeds" / "mou-proxy-signature.yaml"
+"""A seed with articles, numbered clauses, lists, a proxy signature and offices of several lines."""
+OVERFLOW = ("past its column", "outside the page's text area")
+ONCE_MINIMUM = 20
+"""Characters (compacted) from which a block's text is distinctive enough to be counted."""
+
+
+@dataclass(frozen=True)
+class Needle:
+    """A piece of text expected in the PDF: `text` compacted; a `line` must be whole visual lines."""
+
+    text: str
+    what: str
+    """What it is, for messages: 'ja block 12 (clause)', 'en signature 2 line 3'."""
+    line: bool = False
+    signature: bool = False
+
+
+@dataclass
+class Stream:
+    """The text of a column of the PDF (all pages), compacted, with where its visual lines start and end."""
+
+    text: str = ""
+    starts: set[int] = field(default_factory=set)
+    ends: set[int] = field(default_factory=set)
+    pages: list[int] = field(default_factory=list)
+    """The page (from 1) of every character of `text`."""
+
+    def add(self, line: list[Glyph], page: int) -> None:
+        text = line_text(line)
+        if text.endswith("\u2010"):  # the hyphen WeasyPrint adds where it hyphenates a word
+            text = text[:-1]
+        text = compact(text.replace("\ufffe", "-"))  # pdfium's name for a hyphen-minus at a line end
+        if text:
+            self.starts.add(len(self.text))
+            self.text += text
+            self.ends.add(len(self.text))
+            self.pages.extend([page] * len(text))
+
+    def find(self, needle: Needle, start: int) -> int:
+        """Where `needle` first occurs from `start` (as whole lines where it must), or -1."""
+        found = self.text.find(needle.text, start)
+        while (
+            needle.line
+            and found >= 0
+            and not (found in self.starts and found + len(needle.text) in self.ends)
+        ):
+            found = self.text.find(needle.text, found + 1)
+        return found
+
+    def page_at(self, position: int) -> int:
+        return self.pages[min(position, len(self.pages) - 1)] if self.pages else 0
+
+
+@dataclass(frozen=True)
+class Built:
+    """A seed built in one layout, read back."""
+
+    source: Path
+    layout: str
+    result: BuildResult
+    document: TypesetDocument
+    columns: int
+    pages: list[list[list[list[Glyph]]]]
+    """Per page, per column: the visual lines (footer left out)."""
+
+    @property
+    def name(self) -> str:
+        return f"{self.source.name} ({self.layout})"
+
+    @cached_property
+    def streams(self) -> list[Stream]:
+        """One stream per column: the parallel layout's columns, or the whole text in reading order."""
+        streams = [Stream() for _ in range(self.columns)]
+        for number, page in enumerate(self.pages, start=1):
+            for stream, lines in zip(streams, page, strict=True):
+                for line in reading_order(lines):
+                    stream.add(line, number)
+        return streams
+
+
+@pytest.fixture(scope="module")
+def gallery(build_seed: Callable[..., BuildResult]) -> Callable[..., Built]:
+    """Build a seed in a layout (its own by default) once for the module, and read it back."""
+    built: dict[tuple[Path, str], Built] = {}
+
+    def get(source: Path, layout: str | None = None) -> Built:
+        document = typeset(load(source))
+        layout = layout or document.communique.layout or DEFAULT_LAYOUT
+        if (source, layout) not in built:
+            result = build_seed(source, layout=layout)
+            columns = len(document.communique.languages) if layout == "parallel" else 1
+            lines = text_lines(result.output, columns)
+            built[source, layout] = Built(source, layout, result, document, columns, lines)
+        return built[source, layout]
+
+    return get
+
+
+# What each layout prints, in order: per stream (column), the needles.
+
+
+def _needle(text: str, what: str, line: bool = False, signature: bool = False) -> Needle | None:
+    text = compact(text)
+    return Needle(text, what, line, signature) if text else None
+
+
+def _title(version: Version) -> Iterator[Needle | None]:
+    for number, line in enumerate(version.title_lines, start=1):
+        yield _needle(line.text, f"{version.lang} title line {number}")
+    if version.pending_notice:
+        yield _needle(version.pending_notice.text, f"{version.lang} pending notice under the title")
+    if version.closing and version.closing_position == "top":
+        yield _needle(version.closing.text, f"{version.lang} date line under the title")
+
+
+def _block(version: Version, index: int) -> Needle | None:
+    block = version.blocks[index]
+    label = block.label.text if block.label else ""
+    text = label + "".join(paragraph.text for paragraph in block.paragraphs)
+    return _needle(text, f"{version.lang} block {index + 1} ({block.kind})")
+
+
+def _closing(version: Version) -> Iterator[Needle | None]:
+    if version.closing and version.closing_position == "end":
+        yield _needle(version.closing.text, f"{version.lang} closing line")
+
+
+def _signature(version: Version, block: SignatureBlock, what: str) -> Iterator[Needle | None]:
+    """Every line of the block as whole visual lines: an office of several lines keeps its line breaks."""
+    for number, line in enumerate(block.lines, start=1):
+        for part, text in enumerate(line.split("\n"), start=1):
+            piece = f" part {part}" if "\n" in line else ""
+            yield _needle(text, f"{version.lang} {what} {block.signer} line {number}{piece}", True, True)
+
+
+def _witness_label(version: Version) -> Iterator[Needle | None]:
+    if version.witnesses and version.witness_label:
+        yield _needle(version.witness_label.text, f"{version.lang} witness label", signature=True)
+
+
+def _version_needles(version: Version, layout: str) -> Iterator[Needle | None]:
+    """A version set in full (sequential), or its column (parallel)."""
+    yield from _title(version)
+    for index, block in enumerate(version.blocks):
+        # The sequential layout prints one notice for a run of blocks a pending version leaves out.
+        if layout == "sequential" and block.pending and index and version.blocks[index - 1].pending:
+            continue
+        yield _block(version, index)
+    yield from _closing(version)
+    for signed in version.signatures:
+        yield from _signature(version, signed, "signature")
+    yield from _witness_label(version)
+    for witness in version.witnesses:
+        yield from _signature(version, witness, "witness")
+
+
+def _interleaved_needles(instrument: TypesetInstrument) -> Iterator[Needle | None]:
+    """Titles together, each block in every language, closings, signature sets, witnesses."""
+    versions = instrument.versions
+    for version in versions:
+        yield from _title(version)
+    for index in range(len(versions[0].blocks)):
+        for version in versions:
+            yield _block(version, index)
+    for version in versions:
+        yield from _closing(version)
+    for order in instrument.signature_orders():
+        for entries in order.rows:
+            for version, block in entries:
+                yield from _signature(version, block, "signature")
+    rows = instrument.witness_rows()
+    if rows:
+        for version in versions:
+            yield from _witness_label(version)
+        for entries in rows:
+            for version, block in entries:
+                yield from _signature(version, block, "witness")
+
+
+def expected(built: Built) -> list[list[Needle]]:
+    """Per stream of `built`, what it must show, in order."""
+    streams: list[list[Needle | None]] = [[] for _ in range(built.columns)]
+    for instrument in built.document.instruments:
+        if built.layout == "parallel":
+            for column, version in enumerate(instrument.versions):
+                streams[column].extend(_version_needles(version, built.layout))
+        elif built.layout == "interleaved":
+            streams[0].extend(_interleaved_needles(instrument))
+        else:
+            for version in instrument.versions:
+                streams[0].extend(_version_needles(version, built.layout))
+    return [[needle for needle in stream if needle] for stream in streams]
+
+
+def _in_order(built: Built, signatures: bool) -> list[str]:
+    """Problems with the needles (signature lines too, or not) found in order in each stream."""
+    problems = []
+    for column, (stream, needles) in enumerate(zip(built.streams, expected(built), strict=True)):
+        position = 0
+        for needle in needles:
+            if needle.signature and not signatures:
+                continue
+            found = stream.find(needle, position)
+            if found < 0:
+                anywhere = stream.find(needle, 0)
+                where = (
+                    f"found earlier, on page {stream.page_at(anywhere)}"
+                    if anywhere >= 0
+                    else "not found"
+                    + (" as whole lines" if needle.line and needle.text in stream.text else "")
+                )
+                after = f"after page {stream.page_at(position)}"
+                problems.append(f"column {column + 1}: {needle.what} {needle.text[:40]!r} {where} ({after})")
+                continue
+            position = found + len(needle.text)
+    return problems
+
+
+def check_blocks(built: Built) -> None:
+    """Check 1: every block of every version (and titles, pending notices, closings) once and in order."""
+    problems = _in_order(built, signatures=False)
+    for stream, needles in zip(built.streams, expected(built), strict=True):
+        for needle in needles:
+            if needle.signature or len(needle.text) < ONCE_MINIMUM:
+                continue
+            printed = stream.text.count(needle.text)
+            wanted = sum(other.text.count(needle.text) for other in needles)
+            if printed != wanted:
+                problems.append(f"{needle.what} {needle.text[:40]!r} printed {printed} times, not {wanted}")
+    assert not problems, f"{built.name}:\n" + "\n".join(problems)
+
+
+def check_signatures(built: Built) -> None:
+    """Checks 2 and 5: the signature blocks in each version's order, after its text, each office line on
+    lines of its own (an office of several lines keeps its line breaks)."""
+    problems = _in_order(built, signatures=True)
+    assert not problems, f"{built.name}:\n" + "\n".join(problems)
+
+
+def check_collisions(built: Built) -> None:
+    """Check 3: no glyph's drawn box overlaps one of another line or column (by more than 0.5 pt²)."""
+    problems = []
+    for number, page in enumerate(built.pages, start=1):
+        for glyph, other, area in page_collisions(page):
+            problems.append(
+                f"page {number}: {glyph.char!r} at ({glyph.x:.1f}, {glyph.y:.1f}) and {other.char!r} at "
+                f"({other.x:.1f}, {other.y:.1f}) overlap by {area:.1f} pt²"
+            )
+    assert not problems, f"{built.name}:\n" + "\n".join(problems[:20])
+
+
+def _signature_lines(document: TypesetDocument) -> set[str]:
+    """The compacted lines of every signature and witness block and witness label."""
+    lines: set[str] = set()
+    for version in document.versions:
+        for block in (*version.signatures, *version.witnesses):
+            lines.update(compact(part) for line in block.lines for part in line.split("\n"))
+        if version.witness_label:
+            lines.add(compact(version.witness_label.text))
+    return {line for line in lines if line}
+
+
+def check_no_signatures_alone(built: Built) -> None:
+    """Check 4: a page with signature blocks on it also has some of the text or a closing line."""
+    signature_lines = _signature_lines(built.document)
+    problems = []
+    for number, page in enumerate(built.pages, start=1):
+        texts = [compact(line_text(line)) for lines in page for line in lines]
+        texts = [text for text in texts if text]
+        # A line of a signature block, or part of one where a long office wraps.
+        signed = [text for text in texts if any(text in line for line in signature_lines)]
+        if signed and len(signed) == len(texts):
+            problems.append(f"page {number} holds only signature blocks: {' / '.join(texts)[:200]}")
+    assert not problems, f"{built.name}:\n" + "\n".join(problems)
+
+
+def check_no_overflow(built: Built) -> None:
+    """No text out of its column or off the page (communique.overflow's warnings)."""
+    overflowing = [
+        warning for warning in built.result.warnings if any(words in warning for words in OVERFLOW)
+    ]
+    assert not overflowing, f"{built.name}:\n" + "\n".join(overflowing)
+
+
+def _seed_id(path: Path) -> str:
+    return path.stem
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=_seed_id)
+def test_every_block_once_and_in_order(gallery: Callable[..., Built], seed: Path) -> None:
+    check_blocks(gallery(seed))
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=_seed_id)
+def test_signatures_in_each_versions_order_with_their_lines(
+    gallery: Callable[..., Built], seed: Path
+) -> None:
+    check_signatures(gallery(seed))
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=_seed_id)
+def test_no_glyphs_collide(gallery: Callable[..., Built], seed: Path) -> None:
+    check_collisions(gallery(seed))
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=_seed_id)
+def test_no_page_of_signatures_alone(gallery: Callable[..., Built], seed: Path) -> None:
+    check_no_signatures_alone(gallery(seed))
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=_seed_id)
+def test_no_text_out_of_its_column(gallery: Callable[..., Built], seed: Path) -> None:
+    check_no_overflow(gallery(seed))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_one_seed_in_every_layout(gallery: Callable[..., Built], layout: str) -> None:
+    built = gallery(EVERY_LAYOUT_SEED, layout)
+    failures = []
+    for check in (check_blocks, check_signatures, check_collisions, check_no_signatures_alone):
+        try:
+            check(built)
+        except AssertionError as error:
+            failures.append(f"{check.__name__}: {error}")
+    assert not failures, "\n".join(failures)
