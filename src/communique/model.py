@@ -361,6 +361,8 @@ class Version:
     witness_label: RichText | None = None
     pending_notice: RichText | None = None
     """The notice that this version's translation is pending, printed under its title."""
+    direction: str = "ltr"
+    """'rtl' for a language written right to left (Arabic, Hebrew; from CLDR), else 'ltr'."""
     anchor: str = ""
     """The id of the version's first element: 'version-<lang>', 'version-<n>-<lang>' for the n-th
     instrument of several."""

@@ -110,8 +110,15 @@ def _unbreakable_pattern(lang: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{date}|{_TIME})(?!\w)")
 
 
+_KOREAN_WORD = re.compile(r"[^\s]*[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f][^\s]*")
+
+
 def _unbreakable(text: str, lang: str) -> list[tuple[int, int]]:
-    """(start, end) of each date, time and percentage in `text`: a line never breaks inside one."""
+    """(start, end) of each date, time and percentage in `text`, and in Korean of each word (Korean
+    breaks between words, not between syllables: CSS `word-break: keep-all`, which WeasyPrint lacks):
+    a line never breaks inside one."""
+    if primary(lang) == "ko":
+        return [match.span() for match in _KOREAN_WORD.finditer(text)]
     pattern = _UNBREAKABLE_CJK if primary(lang) in UNSPACED else _unbreakable_pattern(lang)
     return [match.span() for match in pattern.finditer(text) if "\n" not in match.group()]
 
@@ -206,6 +213,7 @@ def _version(communique: Communique, instrument: Instrument, lang: str, anchor: 
         ),
         witness_label=_witness_label(instrument, lang) if instrument.witnesses else None,
         pending_notice=paragraph_text(pending.value, lang) if pending else None,
+        direction="rtl" if Locale.parse(lang, sep="-").character_order == "right-to-left" else "ltr",
         anchor=anchor,
     )
 
