@@ -148,10 +148,13 @@ def _line_overflow(number: int, line: Any, bounds: _Bounds, page: _Bounds, verti
     pieces = list(_texts(line))
     first = None
     horizontal = outside = 0.0
+    # Vertically the line box counts, not its text boxes: a face with tall ascenders (Naskh, Thai with
+    # its marks) has a content area taller than the line, whose ink stays within it.
+    top = line.content_box_y()
+    off = max(page.top - top, top + line.height - page.bottom) * PT_PER_PX if vertical else 0.0
     for index, piece in enumerate(pieces):
-        start, top = piece.content_box_x(), piece.content_box_y()
+        start = piece.content_box_x()
         past = max(bounds.left - start, start + piece.width - bounds.right) * PT_PER_PX
-        off = max(page.top - top, top + piece.height - page.bottom) * PT_PER_PX if vertical else 0.0
         if past > TOLERANCE or off > TOLERANCE:
             first = index if first is None else first
             horizontal = max(horizontal, past if past > TOLERANCE else 0.0)
