@@ -43,6 +43,7 @@ FULL: dict[str, Any] = {
     "subject": {"en": "Subject", "fi": "Aihe"},
     "keywords": ["one", "two"],
     "japanese_era": False,
+    "buddhist_era": True,
     "parties": [
         {
             "key": "a",

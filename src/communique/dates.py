@@ -25,12 +25,18 @@ def japanese_era(date: datetime.date) -> str:
 
 
 def written_date(date: datetime.date, lang: str, era: bool = False) -> str:
-    """The date as `lang` writes it: '2023年8月21日', 'August 21, 2023', '21. elokuuta 2023'."""
-    if lang.split("-", 1)[0].lower() == "ja":
+    """The date as `lang` writes it: '2023年8月21日', 'August 21, 2023', '21. elokuuta 2023'; with `era`,
+    Japanese in its era (令和5年8月21日) and Thai in the Buddhist era (21 สิงหาคม พ.ศ. 2566)."""
+    primary = lang.split("-", 1)[0].lower()
+    if primary == "ja":
         return japanese_era(date) if era else f"{date.year}年{date.month}月{date.day}日"
     from babel.dates import format_date  # imported when used: loading and validating data need no CLDR
 
-    return str(format_date(date, format="long", locale=lang.replace("-", "_")))
+    written = str(format_date(date, format="long", locale=lang.replace("-", "_")))
+    if primary == "th" and era:  # CLDR's Thai long date names the Christian era (ค.ศ.); Babel has no
+        # Buddhist calendar, which differs from it only in the year's number and era name
+        written = written.replace(f"ค.ศ. {date.year}", f"พ.ศ. {date.year + 543}")
+    return written
 
 
 FORMS = ("date", "date-place", "none")
@@ -55,7 +61,8 @@ def closing_line(
 
     At the end of a version (a signing line): '平成27年10月14日　東京にて' (date alone: '平成27年10月14日'),
     'Signed in Tokyo on October 14, 2015' ('Signed on October 14, 2015'), other languages
-    'Tokyo, 14. lokakuuta 2015' (the date alone). Under the title (`dateline`): '2016年3月10日，東京',
+    'Tokio, 14. lokakuuta 2015' as their official usage has it ('Fait à Lyon, le 18 mai 2024'; the date
+    alone without a place). Under the title (`dateline`): '2016年3月10日，東京',
     'Tokyo, March 10, 2016', or the date alone. Chinese and Korean lines are the date alone.
     """
     primary = lang.split("-", 1)[0].lower()
@@ -66,4 +73,17 @@ def closing_line(
         return f"{when}，{place}" if dateline else f"{when}\u3000{place}にて"
     if primary == "en" and not dateline:
         return f"Signed in {place} on {when}"
-    return f"{place}, {when}"
+    pattern = (_DATELINES if dateline else _SIGNING_LINES).get(primary, "{place}, {date}")
+    return pattern.format(place=place, date=when)
+
+
+# How a language writes place and date together where official usage is not the plain "place, date"
+# (CLDR has date formats but no such pattern):
+_SIGNING_LINES = {
+    "fr": "Fait à {place}, le {date}",  # the formula of French official instruments
+    "de": "{place}, den {date}",  # German official letters and agreements
+    "ar": "{place}، {date}",  # the Arabic comma (U+060C), not the Latin one
+    "fa": "{place}، {date}",
+    "th": "{place} {date}",  # Thai separates with a space, not a comma
+}
+_DATELINES = {**_SIGNING_LINES, "fr": "{place}, le {date}"}

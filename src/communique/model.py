@@ -191,6 +191,8 @@ class Communique:
     instruments: tuple[Instrument, ...]
     japanese_era: bool
     """Write Japanese dates in the era form (令和5年8月21日)."""
+    buddhist_era: bool = False
+    """Write Thai dates in the Buddhist era (พ.ศ. 2567)."""
     pending: LocalizedText = LocalizedText(())
     """Languages whose translation is pending, with the notice printed for each."""
     article_format: LocalizedText = LocalizedText(())

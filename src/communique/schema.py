@@ -163,6 +163,10 @@ SCHEMA: dict[str, Any] = {
             "items": {"$ref": "#/$defs/party"},
             "description": "The parties to the communique.",
         },
+        "buddhist_era": {
+            "type": "boolean",
+            "description": "Write Thai dates in the Buddhist era (20 สิงหาคม พ.ศ. 2567).",
+        },
         "japanese_era": {
             "type": "boolean",
             "description": "Write Japanese dates in the era form (令和5年8月21日).",

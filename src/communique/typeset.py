@@ -295,7 +295,7 @@ def _closing(communique: Communique, instrument: Instrument, lang: str) -> RichT
         communique.date,
         joined(place, lang) if place else None,
         lang,
-        communique.japanese_era,
+        communique.japanese_era if primary(lang) == "ja" else communique.buddhist_era,
         dateline=instrument.closing_position == "top",
     )
     return rich_text(line, lang)

@@ -60,6 +60,7 @@ class ModelBuilder:
             parties=parties,
             instruments=instruments,
             japanese_era=fields.get("japanese_era", False),
+            buddhist_era=fields.get("buddhist_era", False),
             pending=self._optional(("pending",)),
             article_format=self._optional(("article_format",)),
         )
