@@ -74,6 +74,16 @@ def test_generated_forms() -> None:
     assert closing_line(date, None, "fi") == "14. lokakuuta 2015"
 
 
+def test_place_and_date_as_each_language_writes_them() -> None:
+    date = datetime.date(2024, 5, 18)
+    assert closing_line(date, "Roncelles", "fr") == "Fait à Roncelles, le 18 mai 2024"
+    assert closing_line(date, "Roncelles", "fr", dateline=True) == "Roncelles, le 18 mai 2024"
+    assert closing_line(date, "Berlin", "de") == "Berlin, den 18. Mai 2024"
+    assert closing_line(date, "مسقط", "ar") == "مسقط، 18 مايو 2024"
+    assert closing_line(date, "ศรีวารินทร์", "th") == "ศรีวารินทร์ 18 พฤษภาคม ค.ศ. 2024"
+    assert closing_line(date, "ศรีวารินทร์", "th", era=True) == "ศรีวารินทร์ 18 พฤษภาคม พ.ศ. 2567"
+
+
 # -- place optional ----------------------------------------------------------------------------------
 
 
