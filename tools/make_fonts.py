@@ -2,22 +2,43 @@
 
 Usage: python tools/make_fonts.py [DEB_DIR]
 
-Downloads (or takes from DEB_DIR) the pinned `fonts-noto-cjk` and `fonts-noto-core` packages, extracts
-the Japanese face of Noto Serif CJK (Regular and Bold) from Debian's TTC collections, subsets it to the
-JIS X 0208 + JIS X 0213 repertoire (plus CP932 vendor kanji, Latin, Greek, Cyrillic and common symbol
-blocks) with the OpenType features layouts use, copies Noto Serif for Latin text, and writes
-fonts/manifest.json (file, family, weight, style, source package and version, sha256).
+Downloads (or takes from DEB_DIR) the pinned `fonts-noto-cjk`, `fonts-noto-core` and `unicode-data`
+packages and writes into src/communique/data/fonts/:
+
+- one face per CJK region from Debian's Noto Serif CJK collections (Regular and Bold), each subset to a
+  stated repertoire (below) with the OpenType features layouts use, drawn with the region's glyph forms:
+  JP (JIS X 0208 + JIS X 0213 + CP932 vendor kanji), SC (GB 2312 + the Table of General Standard Chinese
+  Characters), TC (Big5 symbols and level-1 hanzi), HK (the TC repertoire plus the List of Graphemes of
+  Commonly-Used Chinese Characters) and KR (KS X 1001 and all 11,172 Hangul syllables); each also has
+  Latin, Greek, Cyrillic, kana and the common symbol, CJK punctuation and fullwidth blocks;
+- Noto Serif Thai, Noto Naskh Arabic and Noto Serif Hebrew (Regular and Bold), copied whole: each holds
+  only its script and the few shared characters its shaping needs (space, no-break space, ZWJ/ZWNJ,
+  dotted circle, ...), with every OpenType layout table, so subsetting would save 1-10 KB a file; a face
+  that draws U+00A0 with its space glyph (Noto Naskh Arabic) gets a glyph of its own for it;
+- Noto Serif for Latin text, copied;
+- fonts/manifest.json (file, family, weight, style, source package and version, sha256, unicode ranges).
+
+The output depends only on the pinned packages: a subset keeps its source's timestamps (head.created and
+head.modified), so running the tool again writes the same bytes.
+
+The repertoires that are not derivable from Python's codecs (the Table of General Standard Chinese
+Characters, Hong Kong's list of commonly-used characters) come from Unihan (kTGH, kHKGlyph) in the
+pinned `unicode-data` package; nothing of it is bundled.
 """
 
 from __future__ import annotations
 
+import bz2
 import contextlib
+import copy
 import hashlib
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from fontTools import subset
@@ -27,13 +48,10 @@ FONTS_DIR = Path(__file__).resolve().parent.parent / "src" / "communique" / "dat
 PACKAGES = {
     "fonts-noto-cjk": "1:20220127+repack1-1",
     "fonts-noto-core": "20201225-1",
+    "unicode-data": "15.0.0-1",
 }
-CJK_FAMILY = "Communique Serif JP"
 LATIN_FAMILY = "Communique Serif"
-CJK_FACES = [
-    ("NotoSerifCJK-Regular.ttc", "NotoSerifCJKjp-Regular-JIS.otf", 400),
-    ("NotoSerifCJK-Bold.ttc", "NotoSerifCJKjp-Bold-JIS.otf", 700),
-]
+CJK_COLLECTIONS = [("NotoSerifCJK-Regular.ttc", "Regular", 400), ("NotoSerifCJK-Bold.ttc", "Bold", 700)]
 LATIN_FACES = [
     ("NotoSerif-Regular.ttf", 400, "normal"),
     ("NotoSerif-Bold.ttf", 700, "normal"),
@@ -42,7 +60,8 @@ LATIN_FACES = [
 ]
 # OpenType features kept: shaping, kerning, proportional and half-width punctuation (palt, halt, and
 # their vertical forms for future vertical layouts). Alternate-glyph features (aalt, locl for other
-# regions, jp78, fwid, ...) are dropped: they pull in thousands of glyphs no layout uses.
+# regions, jp78, fwid, ...) are dropped: they pull in thousands of glyphs no layout uses. Without locl,
+# each face draws every character in its own region's form whatever the text's language.
 LAYOUT_FEATURES = [
     "ccmp",
     "kern",
@@ -57,7 +76,7 @@ LAYOUT_FEATURES = [
     "mkmk",
     "liga",
 ]
-# Unicode blocks kept whole (as far as the font covers them), besides the JIS repertoire.
+# Unicode blocks kept whole (as far as the font covers them) in every CJK face, besides its repertoire.
 EXTRA_BLOCKS = [
     (0x0020, 0x024F),
     (0x0250, 0x02FF),
@@ -86,22 +105,109 @@ EXTRA_BLOCKS = [
     (0xFE30, 0xFE4F),
     (0xFF00, 0xFFEF),
 ]
+BIG5_TRAILS = [*range(0x40, 0x7F), *range(0xA1, 0xFF)]
+EUC_ROWS = range(0xA1, 0xFF)
 
 
-def jis_repertoire() -> set[int]:
-    """Every code point of JIS X 0208 and JIS X 0213 (both planes), plus CP932 vendor extensions."""
+def decoded(codec: str, codes: Iterable[bytes]) -> set[int]:
+    """The code points the byte sequences `codes` decode to in `codec` (undefined ones skipped)."""
     points: set[int] = set()
-    rows = range(0xA1, 0xFF)
-    for lead in rows:
-        for trail in rows:
-            for raw in (bytes([lead, trail]), bytes([0x8F, lead, trail])):
-                with contextlib.suppress(UnicodeDecodeError):
-                    points.update(map(ord, raw.decode("euc_jis_2004")))
-    for lead in [*range(0x81, 0xA0), *range(0xE0, 0xFD)]:
-        for trail in range(0x40, 0xFD):
-            with contextlib.suppress(UnicodeDecodeError):
-                points.update(map(ord, bytes([lead, trail]).decode("cp932")))
+    for raw in codes:
+        with contextlib.suppress(UnicodeDecodeError):
+            points.update(map(ord, raw.decode(codec)))
     return points
+
+
+def double_bytes(leads: Iterable[int], trails: Iterable[int], last: int = 0xFFFF) -> list[bytes]:
+    """Every two-byte code lead-trail up to `last`."""
+    trails = list(trails)
+    return [bytes([lead, trail]) for lead in leads for trail in trails if lead << 8 | trail <= last]
+
+
+def unihan(share: Path, field: str) -> dict[int, str]:
+    """One Unihan field (e.g. kTGH) from the unicode-data package: code point -> value."""
+    values: dict[int, str] = {}
+    for path in sorted((share / "unicode").glob("Unihan_*.txt.bz2")):
+        with bz2.open(path, "rt", encoding="utf-8") as lines:
+            for line in lines:
+                if line.startswith("U+"):
+                    point, name, value = line.rstrip("\n").split("\t", 2)
+                    if name == field:
+                        values[int(point[2:], 16)] = value
+    if not values:
+        raise SystemExit(f"no Unihan field {field} in {share / 'unicode'}")
+    return values
+
+
+def jis_repertoire(share: Path) -> set[int]:
+    """Every code point of JIS X 0208 and JIS X 0213 (both planes), plus CP932 vendor extensions."""
+    euc = [raw for code in double_bytes(EUC_ROWS, EUC_ROWS) for raw in (code, b"\x8f" + code)]
+    cp932 = double_bytes([*range(0x81, 0xA0), *range(0xE0, 0xFD)], range(0x40, 0xFD))
+    return decoded("euc_jis_2004", euc) | decoded("cp932", cp932)
+
+
+def gb_repertoire(share: Path) -> set[int]:
+    """GB 2312 (6,763 hanzi, 682 symbols, pinyin and zhuyin letters, kana, Greek, Cyrillic) and the whole
+    Table of General Standard Chinese Characters (通用规范汉字表, 2013: 8,105 hanzi in three levels)."""
+    return decoded("gb2312", double_bytes(range(0xA1, 0xF8), EUC_ROWS)) | set(unihan(share, "kTGH"))
+
+
+def big5_repertoire(share: Path) -> set[int]:
+    """Big5's symbols (A140-A3BF) and its 5,401 level-1 (common) hanzi (A440-C67E)."""
+    symbols = double_bytes(range(0xA1, 0xA4), BIG5_TRAILS, last=0xA3BF)
+    common = double_bytes(range(0xA4, 0xC7), BIG5_TRAILS, last=0xC67E)
+    return decoded("big5", symbols + common)
+
+
+def hk_repertoire(share: Path) -> set[int]:
+    """The TC repertoire (read as Big5-HKSCS) and Hong Kong's List of Graphemes of Commonly-Used Chinese
+    Characters (常用字字形表, 4,823 characters; 84 not in Big5 level 1, 51 of them HKSCS)."""
+    symbols = double_bytes(range(0xA1, 0xA4), BIG5_TRAILS, last=0xA3BF)
+    common = double_bytes(range(0xA4, 0xC7), BIG5_TRAILS, last=0xC67E)
+    return decoded("big5hkscs", symbols + common) | set(unihan(share, "kHKGlyph"))
+
+
+def ks_repertoire(share: Path) -> set[int]:
+    """KS X 1001 (2,350 Hangul syllables, 4,888 Hanja, symbols), all 11,172 modern Hangul syllables and
+    the Hangul compatibility jamo."""
+    return (
+        decoded("euc_kr", double_bytes(EUC_ROWS, EUC_ROWS))
+        | set(range(0xAC00, 0xD7A4))
+        | set(range(0x3131, 0x318F))
+    )
+
+
+@dataclass(frozen=True)
+class CjkFace:
+    """One region's face of the Noto Serif CJK collections."""
+
+    region: str
+    """As in the collection's face names ('Noto Serif CJK TC') and the file names ('...CJKtc...')."""
+    repertoire_name: str
+    repertoire: Callable[[Path], set[int]]
+    extra_blocks: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def family(self) -> str:
+        return f"Communique Serif {self.region}"
+
+    def file(self, style: str) -> str:
+        return f"NotoSerifCJK{self.region.lower()}-{style}-{self.repertoire_name}.otf"
+
+
+CJK_FACES = [
+    CjkFace("JP", "JIS", jis_repertoire),
+    CjkFace("SC", "GB", gb_repertoire),
+    CjkFace("TC", "Big5", big5_repertoire, ((0x3100, 0x312F), (0x31A0, 0x31BF))),  # with Bopomofo
+    CjkFace("HK", "HK", hk_repertoire, ((0x3100, 0x312F), (0x31A0, 0x31BF))),
+    CjkFace("KR", "KS", ks_repertoire),
+]
+SCRIPT_FACES = [
+    # (file stem in fonts-noto-core, family)
+    ("NotoSerifThai", "Communique Serif Thai"),
+    ("NotoNaskhArabic", "Communique Naskh Arabic"),
+    ("NotoSerifHebrew", "Communique Serif Hebrew"),
+]
 
 
 def fetch_packages(dest: Path) -> None:
@@ -129,10 +235,14 @@ def unicode_ranges(path: Path) -> str:
     return " ".join(f"{a:04X}" if a == b else f"{a:04X}-{b:04X}" for a, b in ranges)
 
 
-def make_cjk(source: Path, target: Path, wanted: set[int]) -> None:
-    """Extract the JP face (index 0) of a Noto Serif CJK collection and subset it."""
-    font = TTCollection(str(source)).fonts[0]
-    assert "JP" in font["name"].getDebugName(4), "index 0 of the collection must be the JP face"
+def make_cjk(source: Path, target: Path, region: str, wanted: set[int]) -> None:
+    """Extract one region's face of a Noto Serif CJK collection and subset it."""
+    (font,) = (
+        face
+        for face in TTCollection(str(source), recalcTimestamp=False).fonts
+        if face["name"].getDebugName(4).endswith(f" {region}")  # 'Noto Serif CJK TC', '... Bold'
+        or f" {region} " in face["name"].getDebugName(4)
+    )
     options = subset.Options()
     options.layout_features = LAYOUT_FEATURES
     options.name_IDs = ["*"]
@@ -155,13 +265,37 @@ def renumber_cids(path: Path) -> None:
     charset (as ISO 32000 and PDF/A require) would then draw the wrong glyph or none. With CID == GID
     both readings agree.
     """
-    font = TTFont(str(path))  # nothing decompiled yet: every table picks up the new names
+    font = TTFont(str(path), recalcTimestamp=False)  # nothing decompiled yet: every table gets the new names
     cff = font["CFF "].cff.topDictIndex[0]
     order = [".notdef", *(f"cid{gid:05d}" for gid in range(1, len(cff.charset)))]
     font.setGlyphOrder(order)
     strings = cff.CharStrings.charStrings
     cff.CharStrings.charStrings = dict(zip(order, strings.values(), strict=True))
     cff.charset = list(order)
+    font.save(str(path))
+
+
+def own_no_break_space(path: Path) -> None:
+    """Give U+00A0 a glyph of its own (a copy of the space glyph) where the font maps it to the space glyph.
+
+    A PDF maps each glyph to one character: drawn with the space glyph, a no-break space would copy as a
+    space from the PDF, or every space of the font as a no-break space (see communique/whitespace.py).
+    """
+    font = TTFont(str(path), recalcTimestamp=False)
+    cmap = font.getBestCmap()
+    if cmap.get(0xA0) != cmap[0x20]:
+        return
+    space, glyph = cmap[0x20], "uni00A0"
+    order = [*font.getGlyphOrder(), glyph]
+    font["glyf"].glyphs[glyph] = copy.deepcopy(font["glyf"][space])
+    font["hmtx"].metrics[glyph] = font["hmtx"].metrics[space]
+    font.setGlyphOrder(order)
+    font["glyf"].setGlyphOrder(order)
+    for table in font["cmap"].tables:
+        if table.isUnicode() and 0xA0 in table.cmap:
+            table.cmap[0xA0] = glyph
+    if "DSIG" in font:  # the signature no longer matches
+        del font["DSIG"]
     font.save(str(path))
 
 
@@ -175,13 +309,22 @@ def main() -> None:
     else:
         fetch_packages(work)
     share = work / "root/usr/share"
-    wanted = jis_repertoire()
-    for block_start, block_end in EXTRA_BLOCKS:
-        wanted.update(range(block_start, block_end + 1))
     entries = []
-    for ttc, out, weight in CJK_FACES:
-        make_cjk(share / "fonts/opentype/noto" / ttc, FONTS_DIR / out, wanted)
-        entries.append((out, CJK_FAMILY, weight, "normal", "fonts-noto-cjk", f"{ttc} face 0, JIS subset"))
+    for face in CJK_FACES:
+        wanted = face.repertoire(share)
+        for block_start, block_end in [*EXTRA_BLOCKS, *face.extra_blocks]:
+            wanted.update(range(block_start, block_end + 1))
+        for ttc, style, weight in CJK_COLLECTIONS:
+            out = face.file(style)
+            make_cjk(share / "fonts/opentype/noto" / ttc, FONTS_DIR / out, face.region, wanted)
+            origin = f"{ttc} face {face.region}, {face.repertoire_name} subset"
+            entries.append((out, face.family, weight, "normal", "fonts-noto-cjk", origin))
+    for stem, family in SCRIPT_FACES:
+        for style, weight in (("Regular", 400), ("Bold", 700)):
+            ttf = f"{stem}-{style}.ttf"
+            shutil.copy(share / "fonts/truetype/noto" / ttf, FONTS_DIR / ttf)
+            own_no_break_space(FONTS_DIR / ttf)
+            entries.append((ttf, family, weight, "normal", "fonts-noto-core", ttf))
     for ttf, weight, style in LATIN_FACES:
         shutil.copy(share / "fonts/truetype/noto" / ttf, FONTS_DIR / ttf)
         entries.append((ttf, LATIN_FAMILY, weight, style, "fonts-noto-core", ttf))

@@ -21,10 +21,47 @@ from communique.model import Communique
 if TYPE_CHECKING:
     from communique.project import Project
 
-CJK_FAMILY = "Communique Serif JP"
 LATIN_FAMILY = "Communique Serif"
-# Languages whose text is set in the Japanese face first; all others use the Latin face first.
-_CJK_FIRST = {"ja"}
+CJK_FAMILY = "Communique Serif JP"
+"""The Japanese face. Every CJK face maps its spaces as this one does (whitespace.py relies on it)."""
+SC_FAMILY = "Communique Serif SC"
+TC_FAMILY = "Communique Serif TC"
+HK_FAMILY = "Communique Serif HK"
+KR_FAMILY = "Communique Serif KR"
+THAI_FAMILY = "Communique Serif Thai"
+ARABIC_FAMILY = "Communique Naskh Arabic"
+HEBREW_FAMILY = "Communique Serif Hebrew"
+
+# The bundled family that sets a writing system (ISO 15924 code, as in a BCP 47 script subtag). Text in
+# any other script is set in the Latin face first.
+_SCRIPT_FAMILIES = {
+    "Jpan": CJK_FAMILY,
+    "Hira": CJK_FAMILY,
+    "Kana": CJK_FAMILY,
+    "Hrkt": CJK_FAMILY,
+    "Hans": SC_FAMILY,
+    "Hant": TC_FAMILY,
+    "Kore": KR_FAMILY,
+    "Hang": KR_FAMILY,
+    "Thai": THAI_FAMILY,
+    "Arab": ARABIC_FAMILY,
+    "Hebr": HEBREW_FAMILY,
+}
+# Traditional Chinese of these regions is set in the Hong Kong face (Noto has no Macau one).
+_HK_REGIONS = {"HK", "MO"}
+# Where a CJK face lacks a Han character, the nearest other CJK faces draw it: most characters outside
+# the common repertoires have one glyph for every region in Noto Serif CJK, and the rest differ little.
+_HAN_FALLBACK = {
+    CJK_FAMILY: (TC_FAMILY, HK_FAMILY, KR_FAMILY, SC_FAMILY),
+    SC_FAMILY: (TC_FAMILY, HK_FAMILY, CJK_FAMILY, KR_FAMILY),
+    TC_FAMILY: (HK_FAMILY, CJK_FAMILY, KR_FAMILY, SC_FAMILY),
+    HK_FAMILY: (TC_FAMILY, CJK_FAMILY, KR_FAMILY, SC_FAMILY),
+    KR_FAMILY: (TC_FAMILY, HK_FAMILY, CJK_FAMILY, SC_FAMILY),
+}
+# CJK faces for CJK characters in other languages' text (after the faces of the document's own CJK
+# languages), the Japanese face first as before there were others.
+_CJK_ORDER = (CJK_FAMILY, TC_FAMILY, HK_FAMILY, KR_FAMILY, SC_FAMILY)
+_OTHER_SCRIPTS = (THAI_FAMILY, ARABIC_FAMILY, HEBREW_FAMILY)
 
 
 @dataclass(frozen=True)
@@ -131,16 +168,16 @@ class FontSet:
         """Every family a PDF of this project may contain."""
         return frozenset(face.family for face in self.faces)
 
-    def stack(self, lang: str) -> tuple[str, ...]:
-        """Font families used for text in `lang`, first choice first."""
+    def stack(self, lang: str, document: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """Font families used for text in `lang`, first choice first; `document` is every language of
+        the document, whose CJK faces come first for CJK characters quoted in other languages' text."""
         base = primary_tag(lang)
         for tag in (lang, base):
             explicit = next((families for order_lang, families in self.order if order_lang == tag), None)
             if explicit:
                 return explicit
         own = [family for tag, family in self.preferred if tag in (lang, base)]
-        builtin = (CJK_FAMILY, LATIN_FAMILY) if base in _CJK_FIRST else (LATIN_FAMILY, CJK_FAMILY)
-        return tuple(dict.fromkeys((*own, *builtin)))
+        return tuple(dict.fromkeys((*own, *builtin_stack(lang, document))))
 
     def face_css(self, languages: tuple[str, ...]) -> str:
         """@font-face rules for every face and a font-family rule per language; nothing else is used."""
@@ -151,10 +188,11 @@ class FontSet:
         ]
 
         def families(lang: str) -> str:
-            return ", ".join(f'"{family}"' for family in self.stack(lang))
+            return ", ".join(f'"{family}"' for family in self.stack(lang, languages))
 
         rules.append(f"html {{ font-family: {families(languages[0])}; }}")
-        rules.extend(f'[lang="{lang}"] {{ font-family: {families(lang)}; }}' for lang in languages)
+        # :lang() matches the tag the layout sets too, which may add a region (en -> en-US).
+        rules.extend(f":lang({lang}) {{ font-family: {families(lang)}; }}" for lang in languages)
         return "\n".join(rules)
 
 
@@ -190,6 +228,57 @@ def primary_tag(lang: str) -> str:
     return lang.split("-", 1)[0].lower()
 
 
+@functools.lru_cache(maxsize=256)
+def language_family(lang: str) -> str | None:
+    """The bundled family that sets text in the BCP 47 language `lang` first, or None for the Latin face.
+
+    The script subtag decides ('zh-Hant-HK', 'sr-Latn'); without one, CLDR's likely subtags for the
+    language and region do ('zh-TW' -> Hant, 'zh-SG' and 'zh' -> Hans, 'yi' -> Hebr). Traditional Chinese
+    of Hong Kong and Macau, given or likely ('yue'), takes the Hong Kong face. Parsed here rather than with
+    babel.Locale.parse, which drops a script it has no locale for ('ja-Latn') and rejects tags it does not
+    know.
+    """
+    subtags = lang.replace("_", "-").split("-")
+    language, script, region = subtags[0].lower(), None, None
+    for subtag in subtags[1:]:
+        if len(subtag) == 1:  # an extension ('u-...') or private use ('x-...') follows
+            break
+        if len(subtag) == 4 and subtag.isalpha() and script is None and region is None:
+            script = subtag.title()
+        elif region is None and (
+            (len(subtag) == 2 and subtag.isalpha()) or (len(subtag) == 3 and subtag.isdigit())
+        ):
+            region = subtag.upper()
+    if script is None or region is None:
+        from babel.core import get_global
+
+        likely = get_global("likely_subtags")
+        keys = [f"{language}_{subtag}" for subtag in (region, script) if subtag] + [language]
+        parts: list[str] = next((likely[key].split("_") for key in keys if key in likely), [])
+        if len(parts) == 3:
+            script, region = script or parts[1], region or parts[2]
+    family = _SCRIPT_FAMILIES.get(script or "")
+    if family == TC_FAMILY and region in _HK_REGIONS:
+        return HK_FAMILY
+    return family
+
+
+def builtin_stack(lang: str, document: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The bundled families for text in `lang`, first choice first: the face of the language's script
+    (a CJK face before the Latin one, so the Latin face never draws the CJK text's punctuation and
+    quotation marks), the Latin face, then every other face for characters of other scripts. Han
+    characters in other text take the face of the document's first CJK language, then its fallbacks."""
+    own = language_family(lang)
+    if own in _HAN_FALLBACK:
+        return (own, LATIN_FAMILY, *_HAN_FALLBACK[own], *_OTHER_SCRIPTS)
+    quoted = [language_family(other) for other in document]
+    cjk = [family for family in quoted if family in _HAN_FALLBACK]
+    if cjk:
+        cjk.extend(_HAN_FALLBACK[cjk[0]])
+    first = (own,) if own else ()
+    return tuple(dict.fromkeys((*first, LATIN_FAMILY, *cjk, *_CJK_ORDER, *_OTHER_SCRIPTS)))
+
+
 def check_coverage(communique: Communique, fonts: FontSet) -> None:
     """Raise FontError naming every character that no font of its language's stack can draw.
 
@@ -205,7 +294,7 @@ def check_coverage(communique: Communique, fonts: FontSet) -> None:
         if (char, lang) not in checked:  # a long document repeats its characters many times
             checked[char, lang] = any(
                 family in by_family and all(face.covers(char) for face in by_family[family])
-                for family in fonts.stack(lang)
+                for family in fonts.stack(lang, communique.languages)
             )
         return checked[char, lang]
 

@@ -21,7 +21,19 @@ import functools
 import re
 import unicodedata
 
-from communique.fonts import CJK_FAMILY, LATIN_FAMILY, FontFace, faces
+from communique.fonts import (
+    ARABIC_FAMILY,
+    CJK_FAMILY,
+    HEBREW_FAMILY,
+    HK_FAMILY,
+    KR_FAMILY,
+    LATIN_FAMILY,
+    SC_FAMILY,
+    TC_FAMILY,
+    THAI_FAMILY,
+    FontFace,
+    faces,
+)
 from communique.model import Run
 
 _EDGES = " \t\n"
@@ -36,7 +48,12 @@ SPECIAL_SPACES = frozenset(
 # against the font files by tests/test_text_kept.py.
 OWN_GLYPHS = {
     LATIN_FAMILY: SPECIAL_SPACES - {"\u3000"},
-    CJK_FAMILY: frozenset("\u2002\u2003\u3000"),
+    # every CJK face maps its spaces as the Japanese one does; Noto Naskh Arabic's U+00A0 glyph is added by
+    # tools/make_fonts.py
+    **dict.fromkeys(
+        (CJK_FAMILY, SC_FAMILY, TC_FAMILY, HK_FAMILY, KR_FAMILY), frozenset("\u2002\u2003\u3000")
+    ),
+    **dict.fromkeys((THAI_FAMILY, ARABIC_FAMILY, HEBREW_FAMILY), frozenset("\u00a0")),
 }
 KEEP = "ws-keep"
 FAMILY_CLASS = {LATIN_FAMILY: "ws-latin", CJK_FAMILY: "ws-cjk"}
