@@ -4,13 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 SEEDS := $(wildcard seeds/*.yaml)
+LANGUAGE_SEEDS := $(wildcard seeds/languages/*.yaml)
+LAYOUTS := sequential parallel interleaved
 
 .PHONY: build test fuzz lint format bench clean setup
 
 build: $(READY)
 	$(BIN)/communique build $(SEEDS) --out build/ --strict
 	$(BIN)/communique build $(SEEDS) --out build/archival/ --archival --strict
-	$(BIN)/communique verify build/archival/*.pdf
+	for layout in $(LAYOUTS); do \
+	  $(BIN)/communique build $(LANGUAGE_SEEDS) --out build/languages/$$layout/ --layout $$layout --strict || exit 1; \
+	done
+	$(BIN)/communique build $(LANGUAGE_SEEDS) --out build/languages/archival/ --archival --strict
+	$(BIN)/communique verify build/archival/*.pdf build/languages/archival/*.pdf
 
 test: $(READY)
 	$(BIN)/python -m pytest

@@ -240,10 +240,17 @@ def _collisions(
                     same_line = abs(glyph.y - neighbour.y) <= baseline_tolerance
                     if same_line and column == other_column:
                         continue
+                    if column == other_column and _is_mark(glyph.char) != _is_mark(neighbour.char):
+                        continue  # a mark off the baseline (Arabic harakat) sits on its base
+
                     area = _overlap(glyph.ink, neighbour.ink)
                     if area > minimum:
                         found.append((glyph, neighbour, area))
     return found
+
+
+def _is_mark(char: str) -> bool:
+    return bool(char) and unicodedata.category(char[0]) in ("Mn", "Me")
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:

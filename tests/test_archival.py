@@ -117,13 +117,18 @@ def test_source_is_embedded_byte_for_byte(archival: dict[str, Path]) -> None:
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_each_version_carries_its_language_in_the_structure(archival: dict[str, Path], layout: str) -> None:
     items = [(lang, compact(text)) for lang, text in language_texts(archival[layout]) if compact(text)]
-    assert {lang for lang, _ in items} == {"ja", "en"}  # every item under an explicit /Lang
-    by_lang = {lang: "".join(text for item_lang, text in items if item_lang == lang) for lang in ("ja", "en")}
+    # Every item under an explicit /Lang: the version's tag, with the likely region where hyphenation
+    # needs one (en -> en-US).
+    assert {lang for lang, _ in items} == {"ja", "en-US"}
+    by_lang = {
+        lang: "".join(text for item_lang, text in items if item_lang == lang) for lang in ("ja", "en-US")
+    }
     for version in typeset(load(SEED)).versions:
-        other = "en" if version.lang == "ja" else "ja"
+        assert version.tag == {"ja": "ja", "en": "en-US"}[version.lang]
+        other = "en-US" if version.lang == "ja" else "ja"
         for paragraph in version.paragraphs:
             start = compact(paragraph.text)[:12]
-            assert start in by_lang[version.lang], (version.lang, start)
+            assert start in by_lang[version.tag], (version.lang, start)
             assert start not in by_lang[other], (version.lang, start)
 
 

@@ -251,3 +251,22 @@ def test_every_generated_character_is_in_the_fonts() -> None:
     latin = next(face for face in faces(FONTS) if face.family == "Communique Serif")
     assert all(japanese.covers(char) for char in "令和平成昭和大正明治元年月日0123456789")
     assert all(latin.covers(char) for char in "“”‘’„‚")
+
+
+@pytest.mark.parametrize(
+    ("data", "tag", "first_line"), [("en", "en-US", "orga"), ("en-GB", "en-GB", "organ")]
+)
+def test_english_hyphenation_follows_the_region(tmp_path: Path, data: str, tag: str, first_line: str) -> None:
+    """`en` alone is set as US English (or-ga-ni-za-tion; WeasyPrint would take Pyphen's en_GB), `en-GB`
+    as British English (or-gan-iz-a-tion)."""
+    from weasyprint import CSS, HTML
+
+    text = SEED.read_text(encoding="utf-8").replace("  en:", f"  {data}:").replace(", en]", f", {data}]")
+    assert typeset(load(text)).versions[1].tag == tag
+    face = CSS(
+        string=f"@font-face {{ font-family: L; src: url({(FONTS / 'NotoSerif-Regular.ttf').as_uri()}); }}"
+    )
+    html = f'<p lang="{tag}" style="font-family: L; width: 3.4em; hyphens: auto">organization</p>'
+    pdf = tmp_path / "word.pdf"
+    HTML(string=html).write_pdf(pdf, stylesheets=[face])
+    assert page_texts(pdf)[0].split()[0] == first_line + "\u2010"

@@ -363,6 +363,9 @@ class Version:
     witness_label: RichText | None = None
     pending_notice: RichText | None = None
     """The notice that this version's translation is pending, printed under its title."""
+    tag: str = ""
+    """The language tag the layout sets (`lang`): the data's, with CLDR's likely region where the data
+    names none and hyphenation differs by region ('en' -> 'en-US', not Pyphen's en_GB)."""
     direction: str = "ltr"
     """'rtl' for a language written right to left (Arabic, Hebrew; from CLDR), else 'ltr'."""
     anchor: str = ""

@@ -87,8 +87,25 @@ def rich_text(text: str, lang: str, phrased: bool = False, composed: bool = True
     parser = _phrase_parser(lang) if phrased else None
     if parser is None:
         return RichText(text, (keep_spaces(tuple(runs), lang),))
-    phrases = _split_at(tuple(runs), parser.parse(text))
+    phrases = _apart_from_line_breaks(_split_at(tuple(runs), parser.parse(text)))
     return RichText(text, tuple(keep_spaces(phrase, lang) for phrase in phrases), phrased=True)
+
+
+def _apart_from_line_breaks(phrases: tuple[tuple[Run, ...], ...]) -> tuple[tuple[Run, ...], ...]:
+    """`phrases` with every line break a phrase of its own: a phrase is set as one box, and a line break
+    inside a box would not break the line it stands on."""
+    result: list[tuple[Run, ...]] = []
+    for phrase in phrases:
+        current: list[Run] = []
+        for run in phrase:
+            if run.text == "\n":
+                result += [tuple(current)] if current else []
+                result.append((run,))
+                current = []
+            else:
+                current.append(run)
+        result += [tuple(current)] if current else []
+    return tuple(result)
 
 
 _ERA_OR_YEAR = r"(?:(?:令和|平成|昭和|大正|明治)(?:元|\d{1,2})|\d{1,4})年"
@@ -224,9 +241,28 @@ def _version(communique: Communique, instrument: Instrument, lang: str, anchor: 
         ),
         witness_label=_witness_label(instrument, lang) if instrument.witnesses else None,
         pending_notice=paragraph_text(pending.value, lang) if pending else None,
+        tag=_layout_tag(lang),
         direction="rtl" if Locale.parse(lang, sep="-").character_order == "right-to-left" else "ltr",
         anchor=anchor,
     )
+
+
+@cache
+def _layout_tag(lang: str) -> str:
+    """`lang` with its likely region added where it has none and Pyphen's hyphenation patterns differ by
+    region (en -> en-US, pt -> pt-BR, de -> de-DE): WeasyPrint would take the first region's patterns."""
+    import pyphen  # type: ignore[import-untyped]
+    from babel.core import get_global
+
+    parts = lang.split("-")
+    if (
+        len(parts) > 1
+        or sum(name.lower().startswith(f"{parts[0].lower()}_") for name in pyphen.LANGUAGES) < 2
+    ):
+        return lang
+    likely = get_global("likely_subtags").get(parts[0].lower(), "")
+    region = likely.split("_")[-1] if likely.count("_") == 2 else ""
+    return f"{lang}-{region}" if region else lang
 
 
 def _blocks(communique: Communique, body: tuple[Block, ...], lang: str) -> tuple[TypesetBlock, ...]:
