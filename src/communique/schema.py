@@ -14,6 +14,16 @@ MAX_TEXT_LENGTH = 20_000
 """Longest single text (a paragraph, a title) in characters; real paragraphs stay under 5,000."""
 
 
+def _by_language(values: str, **keywords: Any) -> dict[str, Any]:
+    """A mapping from language tags to values of the definition `values`."""
+    return {
+        "type": "object",
+        "propertyNames": {"pattern": LANGUAGE_TAG},
+        "additionalProperties": {"$ref": f"#/$defs/{values}"},
+        **keywords,
+    }
+
+
 def _localized(description: str) -> dict[str, Any]:
     return {"$ref": "#/$defs/localized", "description": description}
 
@@ -202,17 +212,8 @@ SCHEMA: dict[str, Any] = {
             "minItems": 1,
             "items": {"$ref": "#/$defs/text"},
         },
-        "per_language": {
-            "type": "object",
-            "propertyNames": {"pattern": LANGUAGE_TAG},
-            "additionalProperties": {"$ref": "#/$defs/text"},
-        },
-        "localized_paragraphs": {
-            "type": "object",
-            "propertyNames": {"pattern": LANGUAGE_TAG},
-            "additionalProperties": {"$ref": "#/$defs/paragraphs"},
-            "minProperties": 1,
-        },
+        "per_language": _by_language("text"),
+        "localized_paragraphs": _by_language("paragraphs", minProperties=1),
         "block": {
             "type": "object",
             "minProperties": 1,
@@ -271,12 +272,7 @@ SCHEMA: dict[str, Any] = {
                 },
             },
         },
-        "localized": {
-            "type": "object",
-            "propertyNames": {"pattern": LANGUAGE_TAG},
-            "additionalProperties": {"$ref": "#/$defs/text"},
-            "minProperties": 1,
-        },
+        "localized": _by_language("text", minProperties=1),
         "closing": {
             "type": ["object", "string"],
             "pattern": "^none$",
