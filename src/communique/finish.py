@@ -4,8 +4,11 @@ archival copies the PDF/A identification and the embedded source files."""
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import itertools
+import re
+import zlib
 from dataclasses import dataclass
 from io import BytesIO
 from xml.sax.saxutils import escape
@@ -21,6 +24,7 @@ from pypdf.generic import (
     DictionaryObject,
     NameObject,
     NumberObject,
+    StreamObject,
     TextStringObject,
 )
 
@@ -104,10 +108,83 @@ def finish(
             )
     # The ID is the seal `verify` recomputes (seal.py): the first names the content (pages, sources,
     # structure), the second the metadata (dates included). Last, so that it seals every change above.
+    _well_formed_streams(writer)
     writer._ID = seal_id(writer)  # pypdf's own would be random
     output = BytesIO()
     writer.write(output)
     return output.getvalue()
+
+
+_EMPTY_MAPPING = re.compile(rb"^<([0-9A-Fa-f]+)> <>", re.MULTILINE)
+
+
+def _well_formed_streams(writer: pypdf.PdfWriter) -> None:
+    """Streams every validator reads alike (PDF/A): ToUnicode maps without empty entries, and no Flate
+    stream whose data ends in a carriage return."""
+    for item in list(writer._objects):
+        if isinstance(item, DictionaryObject) and "/ToUnicode" in item and "/DescendantFonts" in item:
+            cmap = item["/ToUnicode"].get_object()
+            if isinstance(cmap, StreamObject) and _EMPTY_MAPPING.search(cmap.get_data()):
+                descendants = item["/DescendantFonts"].get_object()
+                assert isinstance(descendants, ArrayObject)
+                own = _font_characters(descendants[0].get_object())
+                cmap.set_data(_EMPTY_MAPPING.sub(functools.partial(_mapped, own=own), cmap.get_data()))
+    contents = {id(stream) for page in writer.pages for stream in _contents(page)}
+    for item in list(writer._objects):
+        if (
+            isinstance(item, StreamObject)
+            and item.get("/Filter") == "/FlateDecode"
+            and item._data[-1:] == b"\r"
+        ):
+            _end_without_carriage_return(item, id(item) in contents)
+
+
+def _font_characters(font: object) -> dict[int, int]:
+    """Glyph id -> the character the embedded font's own cmap gives it."""
+    from fontTools.ttLib import TTFont
+
+    assert isinstance(font, DictionaryObject)
+    descriptor = font["/FontDescriptor"].get_object()
+    assert isinstance(descriptor, DictionaryObject)
+    program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+    if program is None:
+        return {}
+    face = TTFont(BytesIO(program.get_object().get_data()))
+    characters: dict[int, int] = {}
+    for code, name in sorted((face.getBestCmap() or {}).items()):
+        characters.setdefault(face.getGlyphID(name), code)
+    return characters
+
+
+def _mapped(entry: re.Match[bytes], own: dict[int, int]) -> bytes:
+    """An empty ToUnicode entry given the character the font's cmap has for the glyph. WeasyPrint leaves
+    it empty for the second glyph HarfBuzz makes of one character (Thai SARA AM ำ is drawn as NIKHAHIT and
+    SARA AA): it then copies as U+0E4D U+0E32, the compatibility decomposition of U+0E33."""
+    code = own.get(int(entry.group(1), 16))
+    return b"<%s> <%04X>" % (entry.group(1), code if code is not None else 0xFFFD)
+
+
+def _contents(page: pypdf.PageObject) -> list[object]:
+    """The page's content streams."""
+    contents = page.get("/Contents")
+    if contents is None:
+        return []
+    contents = contents.get_object()
+    parts = list(contents) if isinstance(contents, ArrayObject) else [contents]
+    return [part.get_object() for part in parts]
+
+
+def _end_without_carriage_return(stream: StreamObject, content: bool) -> None:
+    """Flate data ends with its Adler-32 checksum, which a data ending in CR gets one in four hundred
+    times; validators that read CR LF before `endstream` as its end of line then count a byte short. A
+    page's content stream gets a line break at its end (a different checksum); another stream is kept
+    uncompressed where that ends otherwise."""
+    plain = zlib.decompress(stream._data)
+    if content:
+        stream._data = zlib.compress(plain + b"\n")
+    elif plain[-1:] != b"\r" and "/DecodeParms" not in stream:
+        del stream[NameObject("/Filter")]
+        stream._data = plain
 
 
 def _embed_sources(
