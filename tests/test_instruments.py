@@ -281,3 +281,16 @@ def test_one_language_document(build_seed: Callable[..., BuildResult]) -> None:
     reader = pypdf.PdfReader(pdf)
     assert [item.title for item in reader.outline if not isinstance(item, list)] == ["English"]
     assert "Kazuo Ishikura, Mayor of Tsurugaoka" in "".join(page_texts(pdf))
+
+
+@pytest.mark.parametrize(
+    ("seed", "words"),
+    [
+        ("ko-en", ("제목", "본문", "서명")),
+        ("ar-en", ("العنوان", "النص", "التوقيعات")),
+        ("zh-hant-en", ("標題", "正文", "簽署")),
+    ],
+)
+def test_outline_labels_in_the_versions_language(seed: str, words: tuple[str, str, str]) -> None:
+    version = typeset(load(ROOT / "seeds" / "languages" / f"{seed}.yaml")).versions[0]
+    assert (version.outline.title, version.outline.body, version.outline.signatures) == words

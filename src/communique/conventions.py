@@ -5,6 +5,11 @@ the forms official documents of that language print; a language not listed gives
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
+Value = TypeVar("Value")
+
 ARTICLE_LABELS = {
     "ja": "第{n}条",
     "zh-Hans": "第{n}条",
@@ -34,6 +39,26 @@ PROXY_MARKERS = {
     "fr": "représenté par",
     "de": "vertreten durch",
 }
+OUTLINE_WORDS: dict[str, tuple[str, str, str]] = {
+    # The bookmarks of a version's parts (title, text, signatures), in the words each language's official
+    # documents use; a language not listed gets the English ones.
+    "ja": ("表題", "本文", "署名"),
+    "zh-Hans": ("标题", "正文", "签署"),
+    "zh-Hant": ("標題", "正文", "簽署"),
+    "ko": ("제목", "본문", "서명"),
+    "en": ("Title", "Text", "Signatures"),
+    "fi": ("Otsikko", "Teksti", "Allekirjoitukset"),
+    "sv": ("Rubrik", "Text", "Underskrifter"),
+    "fr": ("Titre", "Texte", "Signatures"),
+    "de": ("Titel", "Text", "Unterschriften"),
+    "es": ("Título", "Texto", "Firmas"),
+    "pt": ("Título", "Texto", "Assinaturas"),
+    "it": ("Titolo", "Testo", "Firme"),
+    "ru": ("Название", "Текст", "Подписи"),
+    "ar": ("العنوان", "النص", "التوقيعات"),
+    "he": ("כותרת", "טקסט", "חתימות"),
+    "th": ("ชื่อเรื่อง", "เนื้อความ", "ลายมือชื่อ"),
+}
 OFFICE_FIRST = {"ja", "zh", "ko"}
 """Languages whose signature blocks put the office before the name (東京都知事 / 小池百合子)."""
 MARKER_AFTER_NAME = {"ja", "ko"}
@@ -61,7 +86,7 @@ def table_key(lang: str) -> str:
     return "zh-Hant" if traditional else "zh-Hans"
 
 
-def built_in(table: dict[str, str], lang: str) -> str | None:
+def built_in(table: Mapping[str, Value], lang: str) -> Value | None:
     """The table's entry for `lang`, if it has one."""
     return table.get(table_key(lang))
 

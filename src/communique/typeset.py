@@ -18,6 +18,7 @@ from communique.conventions import (
     ARTICLE_LABELS,
     MARKER_AFTER_NAME,
     OFFICE_FIRST,
+    OUTLINE_WORDS,
     PROXY_MARKERS,
     UNSPACED,
     WITNESS_LABELS,
@@ -45,15 +46,6 @@ from communique.model import (
     Version,
 )
 from communique.whitespace import joined, keep_spaces, kept_lines
-
-_OUTLINE_WORDS = {
-    "ja": ("表題", "本文", "署名"),
-    "en": ("Title", "Text", "Signatures"),
-    "fi": ("Otsikko", "Teksti", "Allekirjoitukset"),
-    "sv": ("Rubrik", "Text", "Underskrifter"),
-    "fr": ("Titre", "Texte", "Signatures"),
-    "de": ("Titel", "Text", "Unterschriften"),
-}
 
 
 def typeset(communique: Communique) -> TypesetDocument:
@@ -215,7 +207,7 @@ def _version(communique: Communique, instrument: Instrument, lang: str, anchor: 
     )
     joiner = "" if primary(lang) in UNSPACED else " "
     autonym = Locale.parse(lang, sep="-").get_display_name() or lang
-    words = _OUTLINE_WORDS.get(primary(lang), _OUTLINE_WORDS["en"])
+    words = built_in(OUTLINE_WORDS, lang) or OUTLINE_WORDS["en"]
     title = joiner.join(line.text for line in title_lines)
     label = autonym[:1].upper() + autonym[1:]
     pending = communique.pending.get(lang)
