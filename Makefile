@@ -40,6 +40,7 @@ bench: $(READY)
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python bench/bench_commands.py
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_batch.py
+	$(BIN)/python bench/bench_size.py seeds/tokyo-helsinki-2023.yaml seeds/languages/*.yaml
 
 setup: $(READY)
 

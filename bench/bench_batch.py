@@ -69,16 +69,19 @@ def typst_source(path: Path) -> bytes:
     parts = [
         '#set page(paper: "a4", margin: 25mm, '
         'footer: context align(center)[#counter(page).display("1 / 1", both: true)])',
-        '#set text(font: ("Noto Serif", "Noto Serif CJK JP"), size: 10.5pt)',
+        "#set text(size: 10.5pt)",
         "#set par(justify: true, first-line-indent: 1em)",
     ]
     for number, lang in enumerate(data["languages"]):
         if number:
             parts.append("#pagebreak()")
-        parts.append(f'#set text(lang: "{lang}")')
+        primary = lang.split("-")[0]
+        fonts = ", ".join(f'"{name}"' for name in (*_TYPST_FIRST.get(primary, ()), "Noto Serif", "Noto Serif CJK JP"))
+        direction = ", dir: rtl" if primary in ("ar", "he") else ""
+        parts.append(f'#set text(lang: "{primary}", font: ({fonts}){direction})')
         title = " \\ ".join(escape(line) for line in data["title"][lang].splitlines())
         parts.append(f'#align(center, text(size: 14pt, weight: "bold")[{title}])')
-        parts += [escape(paragraph[lang]) + "\n" for paragraph in data["body"]]
+        parts += [escape(text) + "\n" for block in data["body"] for text in _block_texts(block, lang)]
         parts.append(f"#align(right)[{escape(str(data['date']))}]")
         names = [
             f"[{escape(s['name'][lang])} \\ {escape(s['title'][lang])}]"
@@ -87,6 +90,26 @@ def typst_source(path: Path) -> bytes:
         ]
         parts.append(f"#grid(columns: (1fr, 1fr), gutter: 12mm, {', '.join(names)})")
     return "\n".join(parts).encode()
+
+
+_TYPST_FIRST = {
+    "ja": ("Noto Serif CJK JP",),
+    "zh": ("Noto Serif CJK SC", "Noto Serif CJK TC"),
+    "ko": ("Noto Serif CJK KR",),
+    "ar": ("Noto Naskh Arabic",),
+    "th": ("Noto Serif Thai",),
+    "he": ("Noto Serif Hebrew",),
+}
+"""The face Typst tries first for a language's text (then Noto Serif and the Japanese face)."""
+
+
+def _block_texts(block: dict[str, object], lang: str) -> list[str]:
+    """The `lang` paragraphs of a body block, whatever its kind (a list's items, a heading's text)."""
+    inner = next((block[kind] for kind in ("preamble", "heading", "article", "clause") if kind in block), block)
+    if "items" in block:
+        return [text for item in block["items"] for text in _block_texts(item, lang)]  # type: ignore[union-attr]
+    value = inner.get(lang) if isinstance(inner, dict) else None
+    return [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
 
 
 def run_batch(corpus: Path, out: Path, jobs: int, force: bool = False) -> float:
@@ -108,7 +131,9 @@ def typst_times(paths: list[Path]) -> tuple[float, float]:
     import typst
 
     fonts = typst.Fonts(
-        include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(ROOT / "fonts")]
+        include_system_fonts=False,
+        include_embedded_fonts=False,
+        font_paths=[str(ROOT / "src" / "communique" / "data" / "fonts")],
     )
     compiler = typst.Compiler(font_paths=fonts, ignore_system_fonts=True)
     sources = [typst_source(path) for path in paths]
