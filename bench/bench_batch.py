@@ -76,7 +76,8 @@ def typst_source(path: Path) -> bytes:
         if number:
             parts.append("#pagebreak()")
         primary = lang.split("-")[0]
-        fonts = ", ".join(f'"{name}"' for name in (*_TYPST_FIRST.get(primary, ()), "Noto Serif", "Noto Serif CJK JP"))
+        faces = (*_TYPST_FIRST.get(primary, ()), "Noto Serif", "Noto Serif CJK JP")
+        fonts = ", ".join(f'"{name}"' for name in faces)
         direction = ", dir: rtl" if primary in ("ar", "he") else ""
         parts.append(f'#set text(lang: "{primary}", font: ({fonts}){direction})')
         title = " \\ ".join(escape(line) for line in data["title"][lang].splitlines())
@@ -105,7 +106,8 @@ _TYPST_FIRST = {
 
 def _block_texts(block: dict[str, object], lang: str) -> list[str]:
     """The `lang` paragraphs of a body block, whatever its kind (a list's items, a heading's text)."""
-    inner = next((block[kind] for kind in ("preamble", "heading", "article", "clause") if kind in block), block)
+    kinds = ("preamble", "heading", "article", "clause")
+    inner = next((block[kind] for kind in kinds if kind in block), block)
     if "items" in block:
         return [text for item in block["items"] for text in _block_texts(item, lang)]  # type: ignore[union-attr]
     value = inner.get(lang) if isinstance(inner, dict) else None

@@ -58,6 +58,9 @@ body:
     items:
       - {ja: 教育, en: education}
       - {ja: 観光, en: tourism}
+  - list: letter
+    items:
+      - {ja: 環境, en: environment}
 """
 
 
@@ -93,6 +96,7 @@ def test_blocks_are_numbered_per_language(tmp_path: Path) -> None:
         ("clause", "1\u3000", "効力を生ずる。"),
         ("item", "ア\u3000", "教育"),
         ("item", "イ\u3000", "観光"),
+        ("item", "a.\u3000", "環境"),
     ]
     assert found["en"][1:6] == [
         ("heading", "I. ", "General Provisions"),
@@ -106,6 +110,7 @@ def test_blocks_are_numbered_per_language(tmp_path: Path) -> None:
         ("clause", "1. ", "It takes effect."),
         ("item", "(a) ", "education"),
         ("item", "(b) ", "tourism"),
+        ("item", "a. ", "environment"),
     ]
 
 

@@ -124,7 +124,7 @@ def clause_label(number: int, lang: str) -> str:
 
 def item_marker(style: str, number: int, lang: str) -> str:
     """A list item's marker in `lang`: bullet ・/•, decimal 1．/1., parenthesized （1）/(1),
-    alpha ア/가./(a)."""
+    alpha ア/가./(a), letter a."""
     east = cjk(lang)
     if style == "bullet":
         return "・" if east else "•"
@@ -132,12 +132,19 @@ def item_marker(style: str, number: int, lang: str) -> str:
         return f"{number}．" if east else f"{number}."
     if style == "parenthesized":
         return f"（{number}）" if east else f"({number})"
+    if style == "letter":
+        return f"{_letters(number)}."
     if primary(lang) == "ja" and number <= len(_GOJUON):
         return _GOJUON[number - 1]
     if primary(lang) == "ko" and number <= len(_GANADA):
         return f"{_GANADA[number - 1]}."
+    return f"({_letters(number)})"
+
+
+def _letters(number: int) -> str:
+    """'a' for 1, 'z' for 26, 'aa' for 27."""
     letters = ""
     while number:
         number, rest = divmod(number - 1, 26)
         letters = chr(ord("a") + rest) + letters
-    return f"({letters})"
+    return letters

@@ -60,7 +60,7 @@ def _paragraphs(description: str) -> dict[str, Any]:
 
 BLOCK_KINDS = ("preamble", "heading", "article", "clause", "list")
 """Body blocks other than plain paragraphs, named by their one key."""
-LIST_STYLES = ("bullet", "decimal", "parenthesized", "alpha")
+LIST_STYLES = ("bullet", "decimal", "parenthesized", "alpha", "letter")
 HEADING_NUMBERING = ("none", "roman", "decimal")
 PARAGRAPH_NOTE = (
     "A line break in a paragraph is a source line wrap: joined without a space in Japanese and Chinese, "
@@ -239,7 +239,7 @@ SCHEMA: dict[str, Any] = {
                 "list": {
                     "enum": list(LIST_STYLES),
                     "description": "A list of `items`, marked 'bullet' (・ / •), 'decimal' (1．/ 1.), "
-                    "'parenthesized' (（1）/ (1)) or 'alpha' (ア イ ウ / (a) (b)).",
+                    "'parenthesized' (（1）/ (1)), 'alpha' (ア イ ウ / (a) (b)) or 'letter' (a. b. c.).",
                 },
                 "items": {
                     "type": "array",
