@@ -23,7 +23,9 @@ SAMPLE_VALUES = {"layout": "parallel", "paper": "B5"}
 
 def sample(name: str) -> object:
     """A value other than the default for option `name`."""
-    return True if option_type(name) is bool else SAMPLE_VALUES[name]
+    if option_type(name) is bool:
+        return not getattr(BuildOptions(), name)
+    return SAMPLE_VALUES[name]
 
 
 @pytest.mark.parametrize("name", [item.name for item in OPTION_FIELDS])
@@ -33,12 +35,12 @@ def test_every_option_reaches_flag_config_cache_key_and_rebuild_command(tmp_path
     default = BuildOptions()
 
     # The command line: the flag parses to the option.
-    flag = "--" + name.replace("_", "-")
-    argv = ["build", "x.yaml", flag] if value is True else ["build", "x.yaml", f"{flag}={value}"]
+    flag = ("--" if value is not False else "--no-") + name.replace("_", "-")
+    argv = ["build", "x.yaml", flag] if isinstance(value, bool) else ["build", "x.yaml", f"{flag}={value}"]
     assert from_arguments(_parser().parse_args(argv), default) == changed
 
     # communique.toml: the [build] key sets the project's default.
-    literal = "true" if value is True else f'"{value}"'
+    literal = str(value).lower() if isinstance(value, bool) else f'"{value}"'
     (tmp_path / CONFIG_NAME).write_text(f"[build]\n{name} = {literal}\n")
     assert read_config(tmp_path / CONFIG_NAME).options == changed
 

@@ -1,14 +1,18 @@
 """Streams every PDF/A validator reads alike: no Flate data ending in a carriage return, no empty
-ToUnicode entries (Thai SARA AM)."""
+ToUnicode entries (Thai SARA AM); embedded CJK fonts cut to the glyphs drawn."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import zlib
 from collections.abc import Callable
 
 import pypdf
 from conftest import ROOT
+from fontTools.ttLib import TTFont
+from pdftools import page_images, page_texts
+from PIL import ImageChops
 from pypdf.generic import NameObject, StreamObject
 
 from communique.finish import _end_without_carriage_return
@@ -43,3 +47,28 @@ def test_thai_archival_copy_is_valid_and_copies_sara_am_decomposed(
     text = "".join(page.extract_text() for page in pypdf.PdfReader(result.output).pages)
     source = (ROOT / "seeds" / "languages" / "th-en.yaml").read_text(encoding="utf-8")
     assert source.count("ทำ") > 0 and text.count("ท\u0e4d\u0e32") >= 1  # ำ as U+0E4D U+0E32 (NFKD)
+
+
+def test_cjk_fonts_keep_only_the_glyphs_drawn(build_seed: Callable[..., BuildResult]) -> None:
+    """The embedded Japanese faces hold the drawn glyphs alone, numbered 1..n; the text copies and the
+    pages look as with WeasyPrint's own subsets."""
+    compact = build_seed()
+    full = build_seed(compact_fonts=False)
+    assert compact.size < 0.6 * full.size, (compact.size, full.size)
+    for page_compact, page_full in zip(page_texts(compact.output), page_texts(full.output), strict=True):
+        assert page_compact == page_full
+    for image_compact, image_full in zip(
+        page_images(compact.output, 60), page_images(full.output, 60), strict=True
+    ):
+        changed = ImageChops.difference(image_compact.convert("L"), image_full.convert("L")).histogram()
+        assert sum(changed[64:]) < 0.002 * image_full.width * image_full.height
+    reader = pypdf.PdfReader(compact.output)
+    for font in reader.pages[0]["/Resources"]["/Font"].values():
+        descendant = font.get_object()["/DescendantFonts"][0].get_object()
+        program = descendant["/FontDescriptor"].get("/FontFile3")
+        if program is None:
+            continue  # the Latin TrueType faces are WeasyPrint's subsets
+        face = TTFont(io.BytesIO(program.get_object().get_data()))
+        widths = descendant["/W"]
+        assert list(widths[:1]) == [1] and len(widths[1]) == len(face.getGlyphOrder()) - 1
+        assert face.getGlyphOrder()[:3] == [".notdef", "cid00001", "cid00002"]

@@ -29,6 +29,7 @@ from pypdf.generic import (
 )
 
 from communique.errors import FinishError
+from communique.fontpack import compact_fonts
 from communique.model import Archival, EmbeddedSource, RenderedPdf, TypesetDocument
 from communique.seal import seal_id
 
@@ -52,9 +53,11 @@ def finish(
     clock: datetime.datetime,
     metadata: Metadata,
     archival: Archival | None = None,
+    compact: bool = True,
 ) -> bytes:
     """Add what WeasyPrint cannot write: synced metadata, page labels, viewer preferences, a content ID;
-    for an archival copy also the PDF/A identification and the source files as associated files."""
+    for an archival copy also the PDF/A identification and the source files as associated files; with
+    `compact`, embedded CFF fonts cut down to the glyphs drawn (fontpack)."""
     try:
         reader = pypdf.PdfReader(BytesIO(rendered.data))
     except PdfReadError as error:
@@ -108,6 +111,8 @@ def finish(
             )
     # The ID is the seal `verify` recomputes (seal.py): the first names the content (pages, sources,
     # structure), the second the metadata (dates included). Last, so that it seals every change above.
+    if compact:
+        compact_fonts(writer)
     _well_formed_streams(writer)
     writer._ID = seal_id(writer)  # pypdf's own would be random
     output = BytesIO()

@@ -86,6 +86,10 @@ class BuildOptions:
     )
     print_marks: bool = _option(False, "add 3 mm bleed and crop marks (sets TrimBox and BleedBox)")
     strict: bool = _option(False, "treat every rendering warning as an error")
+    compact_fonts: bool = _option(
+        True,
+        "cut embedded CJK fonts down to the glyphs drawn (the seed: 127 KiB -> 70 KiB; about 0.3 s a build)",
+    )
 
     def cache_key(self) -> str:
         """Every option and its value, for the batch cache: any change rebuilds."""

@@ -77,7 +77,7 @@ def build_text(
     clock = build_clock(communique.date, context.source_date_epoch)
     config = project.config
     metadata = Metadata(f"communique {__version__}", config.author, config.publisher, config.keywords)
-    data = finish(rendered, document, clock, metadata, archival)
+    data = finish(rendered, document, clock, metadata, archival, options.compact_fonts)
     target = output_path(source, out_dir)
     write_atomic(target, data)
     inputs = ((source,) if label != INLINE_LABEL else ()) + read

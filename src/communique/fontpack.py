@@ -1,0 +1,265 @@
+"""Embedded CFF fonts cut down to the glyphs a document draws, their CIDs numbered anew.
+
+WeasyPrint's subsets of the bundled CJK faces keep every glyph slot of the source face (14,000 of them,
+empty but for the ones drawn), its vertical metrics and its layout tables: in the reference seed the two
+Japanese faces were 99 KiB of 127. Here each such font keeps only its drawn glyphs, numbered 1, 2, 3, …
+in their original order (CID = glyph id, as validators assume), and every place that names a CID is
+renumbered with it: the text of the content streams, the widths (/W), the ToUnicode map and the CIDSet.
+A font used anywhere this module does not rewrite (a form XObject) is left as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+
+import pypdf
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+)
+
+_BFCHAR_ENTRY = re.compile(rb"<([0-9A-Fa-f]{4})>(\s*<[0-9A-Fa-f]*>)")
+
+
+def compact_fonts(writer: pypdf.PdfWriter) -> None:
+    """Renumber and cut every embedded OpenType CFF CIDFont of `writer` that only pages draw with."""
+    fonts = _candidates(writer)
+    if not fonts:
+        return
+    pages = list(writer.pages)
+    if _used_in_forms(pages, fonts):
+        return
+    numbering: dict[int, dict[int, int]] = {}
+    programs: dict[int, bytes] = {}
+    for key, font in fonts.items():
+        cids = sorted(_drawn(font) | {0})
+        cmap = font.get("/ToUnicode")
+        if cmap is not None and b"beginbfrange" in cmap.get_object().get_data():
+            continue  # ranges would need splitting; WeasyPrint writes single entries
+        try:
+            programs[key] = _cut(_program(font).get_data(), cids)
+        except (KeyError, AssertionError):  # a drawn CID the program lacks: leave the font as it is
+            continue
+        numbering[key] = {old: new for new, old in enumerate(cids)}
+    if any(b"(" in stream.get_data() for page in pages for stream in _content_streams(page)):
+        return  # a literal string: not written by WeasyPrint, and not read here
+    for page in pages:
+        _renumber_text(page, fonts, numbering)
+    for key, mapping in numbering.items():
+        _renumber_font(fonts[key], mapping, programs[key])
+
+
+def _candidates(writer: pypdf.PdfWriter) -> dict[int, DictionaryObject]:
+    """id() of each Type0 font dictionary whose CIDFont is CFF in an OpenType wrapper -> the dictionary."""
+    found: dict[int, DictionaryObject] = {}
+    for item in writer._objects:
+        if not (isinstance(item, DictionaryObject) and item.get("/Subtype") == "/Type0"):
+            continue
+        descendant = item["/DescendantFonts"].get_object()[0].get_object()  # type: ignore[index]
+        descriptor = descendant["/FontDescriptor"].get_object()
+        program = descriptor.get("/FontFile3")
+        encoding = item.get("/Encoding")
+        if (
+            program is not None
+            and program.get_object().get("/Subtype") == "/OpenType"
+            and encoding == "/Identity-H"
+        ):
+            found[id(item)] = item
+    return found
+
+
+def _descendant(font: DictionaryObject) -> DictionaryObject:
+    descendant = font["/DescendantFonts"].get_object()[0].get_object()  # type: ignore[index]
+    assert isinstance(descendant, DictionaryObject)
+    return descendant
+
+
+def _drawn(font: DictionaryObject) -> set[int]:
+    """The CIDs the font's /W array gives widths for: every glyph drawn (WeasyPrint lists each)."""
+    cids: set[int] = set()
+    widths = list(_descendant(font).get("/W", ArrayObject()))
+    index = 0
+    while index < len(widths):
+        first = int(widths[index])
+        following = widths[index + 1].get_object()
+        if isinstance(following, ArrayObject):
+            cids.update(range(first, first + len(following)))
+            index += 2
+        else:
+            cids.update(range(first, int(following) + 1))
+            index += 3
+    return cids
+
+
+def _widths(font: DictionaryObject) -> dict[int, float]:
+    widths = list(_descendant(font).get("/W", ArrayObject()))
+    result: dict[int, float] = {}
+    index = 0
+    while index < len(widths):
+        first = int(widths[index])
+        following = widths[index + 1].get_object()
+        if isinstance(following, ArrayObject):
+            result.update({first + offset: float(width) for offset, width in enumerate(following)})
+            index += 2
+        else:
+            result.update(dict.fromkeys(range(first, int(following) + 1), float(widths[index + 2])))
+            index += 3
+    return result
+
+
+def _fonts_of(resources: object) -> dict[str, int]:
+    """Resource name -> id() of the font dictionary, for a resources dictionary."""
+    if not isinstance(resources, DictionaryObject) or "/Font" not in resources:
+        return {}
+    table = resources["/Font"].get_object()
+    assert isinstance(table, DictionaryObject)
+    return {str(name): id(font.get_object()) for name, font in table.items()}
+
+
+def _used_in_forms(pages: list[pypdf.PageObject], fonts: dict[int, DictionaryObject]) -> bool:
+    """Whether a form XObject of a page draws with one of `fonts` (its text is not rewritten here)."""
+    pending = [page.get("/Resources") for page in pages]
+    seen: set[int] = set()
+    while pending:
+        resources = pending.pop()
+        resources = resources.get_object() if resources is not None else None
+        if not isinstance(resources, DictionaryObject):
+            continue
+        for form in resources.get("/XObject", DictionaryObject()).get_object().values():
+            form = form.get_object()
+            if id(form) in seen or form.get("/Subtype") != "/Form":
+                continue
+            seen.add(id(form))
+            inner = form.get("/Resources")
+            if set(_fonts_of(inner.get_object() if inner is not None else None).values()) & set(fonts):
+                return True
+            pending.append(inner)
+    return False
+
+
+_TOKEN = re.compile(rb"/([^\s/\[\]<>()%]+)\s+[-+\d.]+\s+Tf|<([0-9A-Fa-f]*)>|(?<!\S)([qQ])(?!\S)")
+"""What the renumbering reads in a content stream: a font selection, a hex string, a save or restore of
+the graphics state (which holds the font). WeasyPrint writes text in these forms only."""
+
+
+def _renumber_text(
+    page: pypdf.PageObject,
+    fonts: dict[int, DictionaryObject],
+    numbering: dict[int, dict[int, int]],
+) -> None:
+    """The page's text drawn with one of `fonts`, its two-byte codes renumbered."""
+    names = _fonts_of(page.get("/Resources", DictionaryObject()).get_object())
+    if not set(names.values()) & set(fonts):
+        return
+    current: int | None = None
+    saved: list[int | None] = []
+
+    def renumbered(token: re.Match[bytes]) -> bytes:
+        nonlocal current
+        font, hexadecimal, state = token.groups()
+        if font is not None:
+            current = names.get("/" + font.decode("latin-1"))
+        elif state == b"q":
+            saved.append(current)
+        elif state == b"Q":
+            current = saved.pop() if saved else current
+        elif hexadecimal is not None and current in numbering and len(hexadecimal) % 4 == 0:
+            mapping = numbering[current]
+            codes = (int(hexadecimal[index : index + 4], 16) for index in range(0, len(hexadecimal), 4))
+            return b"<%s>" % b"".join(b"%04x" % mapping[code] for code in codes)
+        return token.group(0)
+
+    for stream in _content_streams(page):
+        stream.set_data(_TOKEN.sub(renumbered, stream.get_data()))
+
+
+def _content_streams(page: pypdf.PageObject) -> list[StreamObject]:
+    contents = page.get("/Contents")
+    contents = contents.get_object() if contents is not None else ArrayObject()
+    parts = list(contents) if isinstance(contents, ArrayObject) else [contents]
+    streams = [part.get_object() for part in parts]
+    return [stream for stream in streams if isinstance(stream, StreamObject)]
+
+
+def _program(font: DictionaryObject) -> StreamObject:
+    descriptor = _descendant(font)["/FontDescriptor"].get_object()
+    assert isinstance(descriptor, DictionaryObject)
+    program = descriptor["/FontFile3"].get_object()
+    assert isinstance(program, StreamObject)
+    return program
+
+
+def _renumber_font(font: DictionaryObject, mapping: dict[int, int], cut: bytes) -> None:
+    """The font's program replaced by `cut` (its glyphs in the new numbering), with /W, ToUnicode and
+    CIDSet renumbered."""
+    descendant = _descendant(font)
+    descriptor = descendant["/FontDescriptor"].get_object()
+    assert isinstance(descriptor, DictionaryObject)
+    program = _program(font)
+    program.set_data(cut)
+    widths = _widths(font)
+    kept = sorted(mapping.items(), key=lambda item: item[1])
+    descendant[NameObject("/W")] = ArrayObject(
+        [NumberObject(1), ArrayObject(_number(widths.get(old, 0.0)) for old, new in kept if new)]
+    )
+    cmap = font.get("/ToUnicode")
+    if cmap is not None:
+        stream = cmap.get_object()
+        stream.set_data(_BFCHAR_ENTRY.sub(lambda entry: _recoded_entry(entry, mapping), stream.get_data()))
+    cidset = descriptor.get("/CIDSet")
+    if cidset is not None:
+        bits = bytearray((len(mapping) + 7) // 8)
+        for new in mapping.values():
+            bits[new // 8] |= 0x80 >> (new % 8)
+        cidset.get_object().set_data(bytes(bits))
+
+
+def _number(width: float) -> NumberObject | FloatObject:
+    return NumberObject(int(width)) if width == int(width) else FloatObject(round(width, 3))
+
+
+def _recoded_entry(entry: re.Match[bytes], mapping: dict[int, int]) -> bytes:
+    old = int(entry.group(1), 16)
+    return b"<%04X>%s" % (mapping.get(old, old), entry.group(2))
+
+
+def _cut(data: bytes, cids: list[int]) -> bytes:
+    """The OpenType CFF font with only `cids`, glyph i being CID i; desubroutinized, without layout
+    tables or vertical metrics; reproducible (no new timestamp)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    face = TTFont(BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
+    options = subset.Options()
+    options.layout_features = []
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx", "DSIG", "meta"]
+    options.desubroutinize = False
+    options.notdef_outline = True
+    options.name_IDs = []
+    options.hinting = True  # removing the hints costs more time (0.1 s a face) than it saves bytes
+    options.glyph_names = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(glyphs=[".notdef", *(f"cid{cid:05d}" for cid in cids if cid)])
+    subsetter.subset(face)
+    cff = face["CFF "].cff
+    top = cff.topDictIndex[0]
+    order = list(face.getGlyphOrder())
+    assert len(order) == len(cids), (len(order), len(cids))
+    # Glyph i named cid<i>: the CFF charset maps CID i to glyph i, as viewers and validators assume.
+    renamed = [".notdef", *(f"cid{number:05d}" for number in range(1, len(order)))]
+    names = dict(zip(order, renamed, strict=True))
+    strings = top.CharStrings
+    strings.charStrings = {names[old]: index for old, index in strings.charStrings.items()}
+    top.charset = renamed
+    face["hmtx"].metrics = {names[old]: metric for old, metric in face["hmtx"].metrics.items()}
+    for table in face["cmap"].tables:
+        table.cmap = {code: names[glyph] for code, glyph in table.cmap.items()}
+    face.setGlyphOrder(renamed)
+    output = BytesIO()
+    face.save(output)
+    return output.getvalue()
