@@ -16,6 +16,7 @@ from PIL import ImageChops
 from pypdf.generic import NameObject, StreamObject
 
 from communique.finish import _end_without_carriage_return
+from communique.fontpack import _content_streams, compact_fonts
 from communique.model import BuildResult
 from communique.verify import verify
 
@@ -72,3 +73,19 @@ def test_cjk_fonts_keep_only_the_glyphs_drawn(build_seed: Callable[..., BuildRes
         widths = descendant["/W"]
         assert list(widths[:1]) == [1] and len(widths[1]) == len(face.getGlyphOrder()) - 1
         assert face.getGlyphOrder()[:3] == [".notdef", "cid00001", "cid00002"]
+
+
+def test_a_code_the_widths_do_not_list_leaves_the_fonts_as_they_are(
+    build_seed: Callable[..., BuildResult],
+) -> None:
+    """Renumbering is all or nothing: a drawn code missing from /W (not written by WeasyPrint, but
+    possible in a changed pipeline) leaves every font and stream untouched."""
+    full = build_seed(compact_fonts=False).output
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(full))
+    for font in writer.pages[0]["/Resources"]["/Font"].values():
+        descendant = font.get_object()["/DescendantFonts"][0].get_object()
+        if "/FontFile3" in descendant["/FontDescriptor"]:
+            descendant[NameObject("/W")] = pypdf.generic.ArrayObject()  # no code listed
+    before = [stream.get_data() for page in writer.pages for stream in _content_streams(page)]
+    compact_fonts(writer)
+    assert [stream.get_data() for page in writer.pages for stream in _content_streams(page)] == before

@@ -48,8 +48,12 @@ def compact_fonts(writer: pypdf.PdfWriter) -> None:
         numbering[key] = {old: new for new, old in enumerate(cids)}
     if any(b"(" in stream.get_data() for page in pages for stream in _content_streams(page)):
         return  # a literal string: not written by WeasyPrint, and not read here
-    for page in pages:
-        _renumber_text(page, fonts, numbering)
+    try:  # every stream worked out before any is changed: a code /W does not list leaves all as they are
+        rewritten = [change for page in pages for change in _renumbered_text(page, fonts, numbering)]
+    except KeyError:
+        return
+    for stream, data in rewritten:
+        stream.set_data(data)
     for key, mapping in numbering.items():
         _renumber_font(fonts[key], mapping, programs[key])
 
@@ -147,15 +151,16 @@ _TOKEN = re.compile(rb"/([^\s/\[\]<>()%]+)\s+[-+\d.]+\s+Tf|<([0-9A-Fa-f]*)>|(?<!
 the graphics state (which holds the font). WeasyPrint writes text in these forms only."""
 
 
-def _renumber_text(
+def _renumbered_text(
     page: pypdf.PageObject,
     fonts: dict[int, DictionaryObject],
     numbering: dict[int, dict[int, int]],
-) -> None:
-    """The page's text drawn with one of `fonts`, its two-byte codes renumbered."""
+) -> list[tuple[StreamObject, bytes]]:
+    """Each content stream of the page with the text drawn with one of `fonts` renumbered; KeyError for
+    a code the font's numbering lacks."""
     names = _fonts_of(page.get("/Resources", DictionaryObject()).get_object())
     if not set(names.values()) & set(fonts):
-        return
+        return []
     current: int | None = None
     saved: list[int | None] = []
 
@@ -174,8 +179,7 @@ def _renumber_text(
             return b"<%s>" % b"".join(b"%04x" % mapping[code] for code in codes)
         return token.group(0)
 
-    for stream in _content_streams(page):
-        stream.set_data(_TOKEN.sub(renumbered, stream.get_data()))
+    return [(stream, _TOKEN.sub(renumbered, stream.get_data())) for stream in _content_streams(page)]
 
 
 def _content_streams(page: pypdf.PageObject) -> list[StreamObject]:
