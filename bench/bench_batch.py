@@ -31,6 +31,8 @@ from pathlib import Path
 import psutil
 import yaml
 
+from communique.schema import BLOCK_KINDS
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "tokyo-helsinki-2023.yaml"
 WORK = ROOT / "bench" / "output"
@@ -106,8 +108,7 @@ _TYPST_FIRST = {
 
 def _block_texts(block: dict[str, object], lang: str) -> list[str]:
     """The `lang` paragraphs of a body block, whatever its kind (a list's items, a heading's text)."""
-    kinds = ("preamble", "heading", "article", "clause")
-    inner = next((block[kind] for kind in kinds if kind in block), block)
+    inner = next((block[kind] for kind in BLOCK_KINDS if kind in block and kind != "list"), block)
     if "items" in block:
         return [text for item in block["items"] for text in _block_texts(item, lang)]  # type: ignore[union-attr]
     value = inner.get(lang) if isinstance(inner, dict) else None

@@ -16,7 +16,7 @@ from PIL import ImageChops
 from pypdf.generic import NameObject, StreamObject
 
 from communique.finish import _end_without_carriage_return
-from communique.fontpack import _content_streams, compact_fonts
+from communique.fontpack import compact_fonts, content_streams
 from communique.model import BuildResult
 from communique.verify import verify
 
@@ -86,6 +86,6 @@ def test_a_code_the_widths_do_not_list_leaves_the_fonts_as_they_are(
         descendant = font.get_object()["/DescendantFonts"][0].get_object()
         if "/FontFile3" in descendant["/FontDescriptor"]:
             descendant[NameObject("/W")] = pypdf.generic.ArrayObject()  # no code listed
-    before = [stream.get_data() for page in writer.pages for stream in _content_streams(page)]
+    before = [stream.get_data() for page in writer.pages for stream in content_streams(page)]
     compact_fonts(writer)
-    assert [stream.get_data() for page in writer.pages for stream in _content_streams(page)] == before
+    assert [stream.get_data() for page in writer.pages for stream in content_streams(page)] == before

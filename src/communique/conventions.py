@@ -6,6 +6,7 @@ the forms official documents of that language print; a language not listed gives
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import TypeVar
 
 Value = TypeVar("Value")
@@ -76,6 +77,14 @@ _GANADA = "가나다라마바사아자차카타파하"
 def primary(lang: str) -> str:
     """The primary language subtag: 'zh-Hant-TW' -> 'zh'."""
     return lang.split("-", 1)[0].lower()
+
+
+@cache
+def right_to_left(lang: str) -> bool:
+    """Whether `lang` is written right to left (Arabic, Hebrew), from CLDR's character order."""
+    from babel import Locale  # imported when used: conventions serve loading, which needs no CLDR
+
+    return bool(Locale.parse(lang, sep="-").character_order == "right-to-left")
 
 
 def table_key(lang: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 
+from communique.conventions import primary as language
+
 # Start of each Japanese era in the Gregorian calendar, newest first. Meiji is counted from the
 # adoption of the Gregorian calendar in Japan (Meiji 6, 1873-01-01).
 ERAS: tuple[tuple[datetime.date, str, int], ...] = (
@@ -27,7 +29,7 @@ def japanese_era(date: datetime.date) -> str:
 def written_date(date: datetime.date, lang: str, era: bool = False) -> str:
     """The date as `lang` writes it: '2023年8月21日', 'August 21, 2023', '21. elokuuta 2023'; with `era`,
     Japanese in its era (令和5年8月21日) and Thai in the Buddhist era (21 สิงหาคม พ.ศ. 2566)."""
-    primary = lang.split("-", 1)[0].lower()
+    primary = language(lang)
     if primary == "ja":
         return japanese_era(date) if era else f"{date.year}年{date.month}月{date.day}日"
     from babel.dates import format_date  # imported when used: loading and validating data need no CLDR
@@ -50,7 +52,7 @@ NO_PLACE_FORM = {"zh", "ko"}
 def default_form(lang: str, has_place: bool) -> str:
     """The form used where `closing_form` names none: Japanese, Chinese and Korean closing lines carry
     the date alone (as their originals do), other languages the place too when there is one."""
-    primary = lang.split("-", 1)[0].lower()
+    primary = language(lang)
     return "date-place" if has_place and primary not in _NO_PLACE_BY_DEFAULT else "date"
 
 
@@ -65,7 +67,7 @@ def closing_line(
     alone without a place). Under the title (`dateline`): '2016年3月10日，東京',
     'Tokyo, March 10, 2016', or the date alone. Chinese and Korean lines are the date alone.
     """
-    primary = lang.split("-", 1)[0].lower()
+    primary = language(lang)
     when = written_date(date, lang, era)
     if place is None or primary in NO_PLACE_FORM:
         return f"Signed on {when}" if primary == "en" and not dateline else when

@@ -29,7 +29,7 @@ from pypdf.generic import (
 )
 
 from communique.errors import FinishError
-from communique.fontpack import compact_fonts
+from communique.fontpack import compact_fonts, content_streams
 from communique.model import Archival, EmbeddedSource, RenderedPdf, TypesetDocument
 from communique.seal import seal_id
 
@@ -134,7 +134,7 @@ def _well_formed_streams(writer: pypdf.PdfWriter) -> None:
                 assert isinstance(descendants, ArrayObject)
                 own = _font_characters(descendants[0].get_object())
                 cmap.set_data(_EMPTY_MAPPING.sub(functools.partial(_mapped, own=own), cmap.get_data()))
-    contents = {id(stream) for page in writer.pages for stream in _contents(page)}
+    contents = {id(stream) for page in writer.pages for stream in content_streams(page)}
     for item in list(writer._objects):
         if (
             isinstance(item, StreamObject)
@@ -167,16 +167,6 @@ def _mapped(entry: re.Match[bytes], own: dict[int, int]) -> bytes:
     SARA AA): it then copies as U+0E4D U+0E32, the compatibility decomposition of U+0E33."""
     code = own.get(int(entry.group(1), 16))
     return b"<%s> <%04X>" % (entry.group(1), code if code is not None else 0xFFFD)
-
-
-def _contents(page: pypdf.PageObject) -> list[object]:
-    """The page's content streams."""
-    contents = page.get("/Contents")
-    if contents is None:
-        return []
-    contents = contents.get_object()
-    parts = list(contents) if isinstance(contents, ArrayObject) else [contents]
-    return [part.get_object() for part in parts]
 
 
 def _end_without_carriage_return(stream: StreamObject, content: bool) -> None:

@@ -37,7 +37,7 @@ def compact_fonts(writer: pypdf.PdfWriter) -> None:
     numbering: dict[int, dict[int, int]] = {}
     programs: dict[int, bytes] = {}
     for key, font in fonts.items():
-        cids = sorted(_drawn(font) | {0})
+        cids = sorted(_widths(font).keys() | {0})
         cmap = font.get("/ToUnicode")
         if cmap is not None and b"beginbfrange" in cmap.get_object().get_data():
             continue  # ranges would need splitting; WeasyPrint writes single entries
@@ -46,7 +46,7 @@ def compact_fonts(writer: pypdf.PdfWriter) -> None:
         except (KeyError, AssertionError):  # a drawn CID the program lacks: leave the font as it is
             continue
         numbering[key] = {old: new for new, old in enumerate(cids)}
-    if any(b"(" in stream.get_data() for page in pages for stream in _content_streams(page)):
+    if any(b"(" in stream.get_data() for page in pages for stream in content_streams(page)):
         return  # a literal string: not written by WeasyPrint, and not read here
     try:  # every stream worked out before any is changed: a code /W does not list leaves all as they are
         rewritten = [change for page in pages for change in _renumbered_text(page, fonts, numbering)]
@@ -64,9 +64,8 @@ def _candidates(writer: pypdf.PdfWriter) -> dict[int, DictionaryObject]:
     for item in writer._objects:
         if not (isinstance(item, DictionaryObject) and item.get("/Subtype") == "/Type0"):
             continue
-        descendant = item["/DescendantFonts"].get_object()[0].get_object()  # type: ignore[index]
-        descriptor = descendant["/FontDescriptor"].get_object()
-        program = descriptor.get("/FontFile3")
+        descriptor = _descendant(item)["/FontDescriptor"].get_object()
+        program = descriptor.get("/FontFile3")  # type: ignore[union-attr]
         encoding = item.get("/Encoding")
         if (
             program is not None
@@ -83,24 +82,8 @@ def _descendant(font: DictionaryObject) -> DictionaryObject:
     return descendant
 
 
-def _drawn(font: DictionaryObject) -> set[int]:
-    """The CIDs the font's /W array gives widths for: every glyph drawn (WeasyPrint lists each)."""
-    cids: set[int] = set()
-    widths = list(_descendant(font).get("/W", ArrayObject()))
-    index = 0
-    while index < len(widths):
-        first = int(widths[index])
-        following = widths[index + 1].get_object()
-        if isinstance(following, ArrayObject):
-            cids.update(range(first, first + len(following)))
-            index += 2
-        else:
-            cids.update(range(first, int(following) + 1))
-            index += 3
-    return cids
-
-
 def _widths(font: DictionaryObject) -> dict[int, float]:
+    """CID -> width from the CIDFont's /W array: every glyph drawn (WeasyPrint lists each)."""
     widths = list(_descendant(font).get("/W", ArrayObject()))
     result: dict[int, float] = {}
     index = 0
@@ -179,10 +162,11 @@ def _renumbered_text(
             return b"<%s>" % b"".join(b"%04x" % mapping[code] for code in codes)
         return token.group(0)
 
-    return [(stream, _TOKEN.sub(renumbered, stream.get_data())) for stream in _content_streams(page)]
+    return [(stream, _TOKEN.sub(renumbered, stream.get_data())) for stream in content_streams(page)]
 
 
-def _content_streams(page: pypdf.PageObject) -> list[StreamObject]:
+def content_streams(page: pypdf.PageObject) -> list[StreamObject]:
+    """The page's content streams."""
     contents = page.get("/Contents")
     contents = contents.get_object() if contents is not None else ArrayObject()
     parts = list(contents) if isinstance(contents, ArrayObject) else [contents]

@@ -15,6 +15,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from communique.conventions import primary
 from communique.errors import DataError, ErrorList, FontError
 from communique.model import Communique
 
@@ -171,7 +172,7 @@ class FontSet:
     def stack(self, lang: str, document: tuple[str, ...] = ()) -> tuple[str, ...]:
         """Font families used for text in `lang`, first choice first; `document` is every language of
         the document, whose CJK faces come first for CJK characters quoted in other languages' text."""
-        base = primary_tag(lang)
+        base = primary(lang)
         for tag in (lang, base):
             explicit = next((families for order_lang, families in self.order if order_lang == tag), None)
             if explicit:
@@ -221,11 +222,6 @@ def project_fonts(project: Project) -> FontSet:
         raise ErrorList(problems)
     preferred = tuple((lang, font.family) for font in project.config.fonts for lang in font.languages)
     return FontSet((*bundled, *declared), project.config.font_order, preferred)
-
-
-def primary_tag(lang: str) -> str:
-    """The primary language subtag, lower case: 'zh-Hant-TW' -> 'zh'."""
-    return lang.split("-", 1)[0].lower()
 
 
 @functools.lru_cache(maxsize=256)

@@ -6,6 +6,8 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+from communique.conventions import UNSPACED, primary
+
 Where = tuple[str | int, ...]
 """A place inside a data or config document: keys and list indexes from the top, e.g. ('body', 2, 'en')."""
 
@@ -431,7 +433,7 @@ class SignatureSet:
 
 def _one_line(text: str, lang: str) -> str:
     """`text` with its line breaks joined as the language joins words."""
-    joiner = "" if lang.split("-", 1)[0].lower() in ("ja", "zh") else " "
+    joiner = "" if primary(lang) in UNSPACED else " "
     return joiner.join(line.strip() for line in text.splitlines() if line.strip())
 
 

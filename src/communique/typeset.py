@@ -28,6 +28,8 @@ from communique.conventions import (
     heading_label,
     item_marker,
     primary,
+    right_to_left,
+    table_key,
 )
 from communique.dates import closing_line
 from communique.model import (
@@ -58,7 +60,7 @@ def typeset(communique: Communique) -> TypesetDocument:
 
 @cache
 def _phrase_parser(lang: str) -> budoux.Parser | None:
-    if primary(lang) == "zh" and any(mark in lang for mark in ("Hant", "TW", "HK", "MO")):
+    if table_key(lang) == "zh-Hant":
         return budoux.load_default_traditional_chinese_parser()
     loaders = {"ja": budoux.load_default_japanese_parser, "zh": budoux.load_default_simplified_chinese_parser}
     loader = loaders.get(primary(lang))
@@ -130,7 +132,7 @@ def _unbreakable(text: str, lang: str) -> list[tuple[int, int]]:
     breaks inside one."""
     if primary(lang) == "ko":
         return [match.span() for match in _KOREAN_WORD.finditer(text) if _is_word(text, *match.span())]
-    if Locale.parse(lang, sep="-").character_order == "right-to-left":
+    if right_to_left(lang):
         # WeasyPrint 70 misplaces a justified right-to-left line holding an inline box (measured: 1.1 to
         # 2.3 pt past the column's edge): right-to-left text is left to the line breaker.
         return []
@@ -234,7 +236,7 @@ def _version(communique: Communique, instrument: Instrument, lang: str, anchor: 
         witness_label=_witness_label(instrument, lang) if instrument.witnesses else None,
         pending_notice=paragraph_text(pending.value, lang) if pending else None,
         tag=_layout_tag(lang),
-        direction="rtl" if Locale.parse(lang, sep="-").character_order == "right-to-left" else "ltr",
+        direction="rtl" if right_to_left(lang) else "ltr",
         anchor=anchor,
     )
 

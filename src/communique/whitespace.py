@@ -21,6 +21,7 @@ import functools
 import re
 import unicodedata
 
+from communique.conventions import UNSPACED, primary
 from communique.fonts import (
     ARABIC_FAMILY,
     CJK_FAMILY,
@@ -38,7 +39,6 @@ from communique.model import Run
 
 _EDGES = " \t\n"
 _WRAP = re.compile(r"[ \t]*\n[ \t\n]*")
-_UNSPACED = {"ja", "zh"}
 _WIDE = {"W", "F", "H"}
 # Space separators other than U+0020 (U+1680 OGHAM SPACE MARK is drawn, not blank).
 SPECIAL_SPACES = frozenset(
@@ -62,16 +62,11 @@ WORD_JOINER = "\u2060"
 the joiner is drawn as no glyph, so it neither shows nor reaches the text layer."""
 
 
-def primary(lang: str) -> str:
-    """The primary language subtag: 'zh-Hant-TW' -> 'zh'."""
-    return lang.split("-", 1)[0].lower()
-
-
 def joined(text: str, lang: str) -> str:
     """A paragraph's source line wraps joined (see the module docstring); spaces, tabs and line breaks
     at its very start and end dropped (they never print)."""
     text = text.strip(_EDGES)
-    if primary(lang) not in _UNSPACED:
+    if primary(lang) not in UNSPACED:
         return _WRAP.sub(" ", text)
 
     def join(match: re.Match[str]) -> str:

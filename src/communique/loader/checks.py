@@ -10,7 +10,7 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
-from communique.conventions import ARTICLE_LABELS, PROXY_MARKERS, WITNESS_LABELS, built_in
+from communique.conventions import ARTICLE_LABELS, PROXY_MARKERS, WITNESS_LABELS, built_in, primary
 from communique.errors import DataError
 from communique.loader.yaml_tree import YamlTree
 from communique.model import SourceLocation, Where
@@ -373,7 +373,7 @@ def _closing_problems(tree: YamlTree, where: Where, languages: tuple[str, ...]) 
                     "add `place:`, or choose 'date'",
                 )
             )
-        elif lang.split("-")[0].lower() in NO_PLACE_FORM:
+        elif primary(lang) in NO_PLACE_FORM:
             problems.append(
                 DataError(
                     f"there is no built-in 'date-place' closing line for '{lang}'",
@@ -386,10 +386,7 @@ def _closing_problems(tree: YamlTree, where: Where, languages: tuple[str, ...]) 
     generated = [
         lang
         for lang in languages
-        if lang.split("-")[0].lower() == "ja"
-        and lang not in given
-        and closing != "none"
-        and forms.get(lang) != "none"
+        if primary(lang) == "ja" and lang not in given and closing != "none" and forms.get(lang) != "none"
     ]
     if value.get("japanese_era") and generated and date < first:
         problems.append(
