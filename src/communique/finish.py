@@ -111,8 +111,7 @@ def finish(
             )
     # The ID is the seal `verify` recomputes (seal.py): the first names the content (pages, sources,
     # structure), the second the metadata (dates included). Last, so that it seals every change above.
-    if compact:
-        compact_fonts(writer)
+    compact_fonts(writer, compact)
     _well_formed_streams(writer)
     writer._ID = seal_id(writer)  # pypdf's own would be random
     output = BytesIO()

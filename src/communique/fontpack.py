@@ -6,6 +6,11 @@ Japanese faces were 99 KiB of 127. Here each such font keeps only its drawn glyp
 in their original order (CID = glyph id, as validators assume), and every place that names a CID is
 renumbered with it: the text of the content streams, the widths (/W), the ToUnicode map and the CIDSet.
 A font used anywhere this module does not rewrite (a form XObject) is left as it is.
+
+A space drawn as an adjustment right after a glyph (`[<0012> -250 <0013>] TJ`: a Japanese-Latin gap, a
+wide justification step; justify.py) is read by pdftotext and pdfminer as a word space from about 0.1 em.
+Such a gap is folded into the glyph: a copy of it (an alias with the same outline and Unicode value) whose
+advance includes the gap, so the text holds no positioning offset there and copies exactly.
 """
 
 from __future__ import annotations
@@ -24,16 +29,43 @@ from pypdf.generic import (
 )
 
 _BFCHAR_ENTRY = re.compile(rb"<([0-9A-Fa-f]{4})>(\s*<[0-9A-Fa-f]*>)")
+FOLDED_GAP = 50
+"""Gaps after a glyph from this many thousandths of an em are folded into an alias (extractors read a space
+from about 100; justification steps below this stay adjustments, to keep the aliases few)."""
+GAP_STEP = 5
+"""Folded gaps are rounded down to this step (thousandths of an em); the rest stays an adjustment."""
+
+Aliases = dict[tuple[int, int], int]
+"""(CID, added advance in thousandths of an em) -> the CID of the glyph's alias."""
 
 
-def compact_fonts(writer: pypdf.PdfWriter) -> None:
-    """Renumber and cut every embedded OpenType CFF CIDFont of `writer` that only pages draw with."""
+class _Unchanged(dict[int, int]):
+    """The numbering that keeps every CID."""
+
+    def __missing__(self, key: int) -> int:
+        return key
+
+
+def compact_fonts(writer: pypdf.PdfWriter, compact: bool = True) -> None:
+    """Renumber and cut every embedded OpenType CFF CIDFont of `writer` that only pages draw with, and fold
+    the gaps after its glyphs into aliases; with `compact` False, only fonts with gaps to fold."""
     fonts = _candidates(writer)
     if not fonts:
         return
     pages = list(writer.pages)
     if _used_in_forms(pages, fonts):
         return
+    if any(b"(" in stream.get_data() for page in pages for stream in content_streams(page)):
+        return  # a literal string: not written by WeasyPrint, and not read here
+    if not compact:
+        unchanged: dict[int, dict[int, int]] = {key: _Unchanged() for key in fonts}
+        try:
+            found: dict[int, Aliases] = {key: {} for key in fonts}
+            for page in pages:
+                _renumbered_text(page, fonts, unchanged, found)
+        except KeyError:
+            return
+        fonts = {key: font for key, font in fonts.items() if found[key]}
     numbering: dict[int, dict[int, int]] = {}
     programs: dict[int, bytes] = {}
     for key, font in fonts.items():
@@ -46,16 +78,16 @@ def compact_fonts(writer: pypdf.PdfWriter) -> None:
         except (KeyError, AssertionError):  # a drawn CID the program lacks: leave the font as it is
             continue
         numbering[key] = {old: new for new, old in enumerate(cids)}
-    if any(b"(" in stream.get_data() for page in pages for stream in content_streams(page)):
-        return  # a literal string: not written by WeasyPrint, and not read here
+    aliases: dict[int, Aliases] = {key: {} for key in numbering}
     try:  # every stream worked out before any is changed: a code /W does not list leaves all as they are
-        rewritten = [change for page in pages for change in _renumbered_text(page, fonts, numbering)]
+        rewritten = [change for page in pages for change in _renumbered_text(page, fonts, numbering, aliases)]
+        programs = {key: _with_aliases(program, aliases[key]) for key, program in programs.items()}
     except KeyError:
         return
     for stream, data in rewritten:
         stream.set_data(data)
     for key, mapping in numbering.items():
-        _renumber_font(fonts[key], mapping, programs[key])
+        _renumber_font(fonts[key], mapping, programs[key], aliases[key])
 
 
 def _candidates(writer: pypdf.PdfWriter) -> dict[int, DictionaryObject]:
@@ -129,18 +161,20 @@ def _used_in_forms(pages: list[pypdf.PageObject], fonts: dict[int, DictionaryObj
     return False
 
 
-_TOKEN = re.compile(rb"/([^\s/\[\]<>()%]+)\s+[-+\d.]+\s+Tf|<([0-9A-Fa-f]*)>|(?<!\S)([qQ])(?!\S)")
-"""What the renumbering reads in a content stream: a font selection, a hex string, a save or restore of
-the graphics state (which holds the font). WeasyPrint writes text in these forms only."""
+_TOKEN = re.compile(rb"/([^\s/\[\]<>()%]+)\s+[-+\d.]+\s+Tf|<([0-9A-Fa-f]*)>(-[\d.]+)?|(?<!\S)([qQ])(?!\S)")
+"""What the renumbering reads in a content stream: a font selection, a hex string (in a TJ array, with the
+adjustment after it if it is a gap), a save or restore of the graphics state (which holds the font).
+WeasyPrint writes text in these forms only."""
 
 
 def _renumbered_text(
     page: pypdf.PageObject,
     fonts: dict[int, DictionaryObject],
     numbering: dict[int, dict[int, int]],
+    aliases: dict[int, Aliases],
 ) -> list[tuple[StreamObject, bytes]]:
-    """Each content stream of the page with the text drawn with one of `fonts` renumbered; KeyError for
-    a code the font's numbering lacks."""
+    """Each content stream of the page with the text drawn with one of `fonts` renumbered and its gaps
+    folded (new aliases added to `aliases`); KeyError for a code the font's numbering lacks."""
     names = _fonts_of(page.get("/Resources", DictionaryObject()).get_object())
     if not set(names.values()) & set(fonts):
         return []
@@ -149,7 +183,7 @@ def _renumbered_text(
 
     def renumbered(token: re.Match[bytes]) -> bytes:
         nonlocal current
-        font, hexadecimal, state = token.groups()
+        font, hexadecimal, gap, state = token.groups()
         if font is not None:
             current = names.get("/" + font.decode("latin-1"))
         elif state == b"q":
@@ -158,8 +192,17 @@ def _renumbered_text(
             current = saved.pop() if saved else current
         elif hexadecimal is not None and current in numbering and len(hexadecimal) % 4 == 0:
             mapping = numbering[current]
-            codes = (int(hexadecimal[index : index + 4], 16) for index in range(0, len(hexadecimal), 4))
-            return b"<%s>" % b"".join(b"%04x" % mapping[code] for code in codes)
+            codes = [
+                mapping[int(hexadecimal[index : index + 4], 16)] for index in range(0, len(hexadecimal), 4)
+            ]
+            rest = gap or b""
+            if codes and gap and -float(gap) >= FOLDED_GAP:
+                folded = int(-float(gap)) // GAP_STEP * GAP_STEP
+                table = aliases[current]
+                codes[-1] = table.setdefault((codes[-1], folded), len(mapping) + len(table))
+                remainder = float(gap) + folded
+                rest = b"%g" % round(remainder, 3) if remainder else b""
+            return b"<%s>%s" % (b"".join(b"%04x" % code for code in codes), rest)
         return token.group(0)
 
     return [(stream, _TOKEN.sub(renumbered, stream.get_data())) for stream in content_streams(page)]
@@ -182,9 +225,9 @@ def _program(font: DictionaryObject) -> StreamObject:
     return program
 
 
-def _renumber_font(font: DictionaryObject, mapping: dict[int, int], cut: bytes) -> None:
-    """The font's program replaced by `cut` (its glyphs in the new numbering), with /W, ToUnicode and
-    CIDSet renumbered."""
+def _renumber_font(font: DictionaryObject, mapping: dict[int, int], cut: bytes, aliases: Aliases) -> None:
+    """The font's program replaced by `cut` (its glyphs in the new numbering, then `aliases`), with /W,
+    ToUnicode and CIDSet renumbered."""
     descendant = _descendant(font)
     descriptor = descendant["/FontDescriptor"].get_object()
     assert isinstance(descriptor, DictionaryObject)
@@ -192,17 +235,23 @@ def _renumber_font(font: DictionaryObject, mapping: dict[int, int], cut: bytes) 
     program.set_data(cut)
     widths = _widths(font)
     kept = sorted(mapping.items(), key=lambda item: item[1])
+    new_widths = [widths.get(old, 0.0) for old, new in kept if new]
+    new_widths += [
+        new_widths[cid - 1] + gap for (cid, gap), _ in sorted(aliases.items(), key=lambda item: item[1])
+    ]
     descendant[NameObject("/W")] = ArrayObject(
-        [NumberObject(1), ArrayObject(_number(widths.get(old, 0.0)) for old, new in kept if new)]
+        [NumberObject(1), ArrayObject(_number(width) for width in new_widths)]
     )
     cmap = font.get("/ToUnicode")
     if cmap is not None:
         stream = cmap.get_object()
-        stream.set_data(_BFCHAR_ENTRY.sub(lambda entry: _recoded_entry(entry, mapping), stream.get_data()))
+        data = _BFCHAR_ENTRY.sub(lambda entry: _recoded_entry(entry, mapping), stream.get_data())
+        stream.set_data(_with_alias_entries(data, aliases))
     cidset = descriptor.get("/CIDSet")
     if cidset is not None:
-        bits = bytearray((len(mapping) + 7) // 8)
-        for new in mapping.values():
+        count = len(mapping) + len(aliases)
+        bits = bytearray((count + 7) // 8)
+        for new in range(count):
             bits[new // 8] |= 0x80 >> (new % 8)
         cidset.get_object().set_data(bytes(bits))
 
@@ -248,6 +297,60 @@ def _cut(data: bytes, cids: list[int]) -> bytes:
     for table in face["cmap"].tables:
         table.cmap = {code: names[glyph] for code, glyph in table.cmap.items()}
     face.setGlyphOrder(renamed)
+    output = BytesIO()
+    face.save(output)
+    return output.getvalue()
+
+
+def _with_alias_entries(cmap: bytes, aliases: Aliases) -> bytes:
+    """The ToUnicode CMap `cmap` with each alias mapped to its glyph's text."""
+    if not aliases:
+        return cmap
+    text = {int(match.group(1), 16): match.group(2).strip() for match in _BFCHAR_ENTRY.finditer(cmap)}
+    entries = [
+        b"<%04X> %s" % (alias, text[cid]) for (cid, _), alias in sorted(aliases.items(), key=lambda i: i[1])
+    ]
+    blocks = b"".join(
+        b"%d beginbfchar\n%s\nendbfchar\n" % (len(chunk), b"\n".join(chunk))
+        for chunk in (entries[start : start + 100] for start in range(0, len(entries), 100))
+    )
+    end = cmap.rindex(b"endcmap")
+    return cmap[:end] + blocks + cmap[end:]
+
+
+def _with_aliases(program: bytes, aliases: Aliases) -> bytes:
+    """The cut OpenType CFF font `program` with each alias appended: the glyph's outline, its advance
+    widened by the gap (in the hmtx table and the charstring alike)."""
+    if not aliases:
+        return program
+    from fontTools.pens.t2CharStringPen import T2CharStringPen
+    from fontTools.ttLib import TTFont
+
+    face = TTFont(BytesIO(program), recalcTimestamp=False, recalcBBoxes=False)
+    scale = face["head"].unitsPerEm / 1000
+    order = list(face.getGlyphOrder())
+    top = face["CFF "].cff.topDictIndex[0]
+    strings = top.CharStrings
+    metrics = face["hmtx"].metrics
+    for (cid, gap), alias in sorted(aliases.items(), key=lambda item: item[1]):
+        assert alias == len(order), (alias, len(order))
+        source = order[cid]
+        original = strings[source]
+        advance, bearing = metrics[source]
+        advance += round(gap * scale)
+        private = original.private
+        pen = T2CharStringPen(advance - private.nominalWidthX, None)
+        original.draw(pen)
+        copy = pen.getCharString(private=private, globalSubrs=original.globalSubrs)
+        name = f"cid{alias:05d}"
+        strings.charStringsIndex.append(copy)
+        strings.charStrings[name] = len(strings.charStringsIndex) - 1
+        if hasattr(top, "FDSelect"):
+            top.FDSelect.append(top.FDSelect[cid])
+        metrics[name] = (advance, bearing)
+        order.append(name)
+    top.charset = order
+    face.setGlyphOrder(order)
     output = BytesIO()
     face.save(output)
     return output.getvalue()

@@ -1,0 +1,300 @@
+"""Japanese and Chinese line adjustment inside WeasyPrint's layout (JLReq 3.8).
+
+WeasyPrint chooses the line breaks (the typeset stage's kinsoku and phrase spans guide it) but can only
+widen spaces to justify, so CJK lines ended ragged. This module replaces its alignment step for lines
+that hold CJK text and adjusts each line after its breaks are known:
+
+1. Japanese-Latin gaps (the typeset stage's 1/8 em margins, the narrowest JLReq allows, so that line
+   breaking may use them) move into the advance of the glyph before them, and vanish at a line's start
+   or end.
+2. An opening bracket that starts a line loses its leading half-em blank (house rule, JLReq 3.1.4).
+3. The line's slack widens the gaps up to a quarter em, then, in a justified line that is not a
+   paragraph's last, is shared by every boundary next to a CJK character, so the line ends flush.
+
+Every amount is added to the advance of one glyph (`Layout.set_text` applies them when the text is
+drawn), so the PDF records it as part of that glyph's advance or as an adjustment right after it, never
+as a new text position; `fontpack` later folds the wide ones into the glyph's own width, which keeps the
+copied text free of spurious spaces.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from communique.conventions import primary
+from communique.jlreq import GAP_END, GAP_START, HALT, OPENING
+
+QUARTER_EM = 0.25
+ADJUSTED_LANGUAGES = frozenset({"ja", "zh"})
+"""Languages set solid whose lines are justified between characters (Korean justifies at spaces)."""
+
+_PANGO_UNITS = 1024  # Pango units per CSS pixel (WeasyPrint's TO_UNITS)
+
+
+@dataclass
+class _Glyph:
+    """One character of a line and what is added to its advance."""
+
+    box: Any
+    index: int
+    char: str
+    halted: bool = False
+    """Already set half-width (consecutive punctuation)."""
+    extra: float = 0.0
+    shift: float = 0.0
+    """Moves the glyph left within the line (a trimmed opening bracket), narrowing its advance too."""
+
+
+@dataclass
+class _Gap:
+    """A Japanese-Latin gap: the margin of a Latin run's span on one side."""
+
+    span: Any
+    side: str
+    width: float
+    owner: _Glyph | None = None
+
+
+@dataclass
+class _Line:
+    glyphs: list[_Glyph] = field(default_factory=list)
+    gaps: list[_Gap] = field(default_factory=list)
+
+
+def install() -> None:
+    """Route WeasyPrint's alignment of each line and its drawing of text through this module (once)."""
+    from weasyprint.layout import inline
+    from weasyprint.text import line_break
+
+    if getattr(inline.text_align, "communique", False):
+        return
+    original_align = inline.text_align
+    original_set_text = line_break.Layout.set_text
+
+    @functools.wraps(original_align)
+    def text_align(context: Any, line: Any, available_width: float, last: bool) -> float:
+        return (
+            align(line, available_width, last)
+            if _is_adjusted(line)
+            else original_align(context, line, available_width, last)
+        )
+
+    @functools.wraps(original_set_text)
+    def set_text(layout: Any, text: str, justify: bool = False) -> None:
+        original_set_text(layout, text, justify)
+        advances = getattr(layout, "communique_advances", None)
+        if justify and advances:
+            _apply_advances(layout, advances)
+
+    text_align.communique = True  # type: ignore[attr-defined]
+    inline.text_align = text_align
+    line_break.Layout.set_text = set_text
+
+
+def _is_adjusted(line: Any) -> bool:
+    return any(primary(box.style["lang"] or "") in ADJUSTED_LANGUAGES for box in _text_boxes(line))
+
+
+def _text_boxes(box: Any) -> Iterator[Any]:
+    from weasyprint.formatting_structure import boxes
+
+    for child in getattr(box, "children", ()):
+        if not child.is_in_normal_flow():
+            continue
+        if isinstance(child, boxes.TextBox):
+            yield child
+        elif isinstance(child, boxes.InlineBox):
+            yield from _text_boxes(child)
+
+
+def align(line: Any, available_width: float, last: bool) -> float:
+    """Adjust a line holding CJK text in place; return its offset for `text-align` as WeasyPrint would."""
+    parts = _read(line)
+    _settle_gaps(parts)
+    if "phrase" not in _classes(line):  # a phrase box's line is a piece of a longer line (titles)
+        _trim_opening(parts)
+    slack = available_width - line.width + sum(gap.width for gap in parts.gaps if gap.owner is None)
+    slack -= sum(glyph.shift for glyph in parts.glyphs)
+    slack = _widen_gaps(parts, slack)
+    mode = _alignment(line, last)
+    if mode == "justify" and slack > 0:
+        slack = _spread(parts, slack)
+    _commit(line, parts)
+    if mode in ("start", "justify") or slack <= 0:
+        return 0.0
+    return slack / 2 if mode == "center" else slack
+
+
+def _alignment(line: Any, last: bool) -> str:
+    """'start', 'end', 'center' or 'justify', as WeasyPrint's `text_align` decides it."""
+    mode = str(line.style["text_align_all"])
+    if last and line.style["text_align_last"] != "auto":
+        mode = str(line.style["text_align_last"])
+    elif last and mode == "justify":
+        mode = "start"
+    if mode in ("left", "right"):
+        mode = "start" if (mode == "left") ^ (line.style["direction"] == "rtl") else "end"
+    return mode
+
+
+def _read(line: Any) -> _Line:
+    """The line's characters and gaps in order."""
+    from weasyprint.formatting_structure import boxes
+
+    parts = _Line()
+
+    def walk(box: Any, halted: bool) -> None:
+        for child in box.children:
+            if not child.is_in_normal_flow():
+                continue
+            if isinstance(child, boxes.TextBox):
+                parts.glyphs.extend(
+                    _Glyph(child, index, char, halted) for index, char in enumerate(child.text)
+                )
+            elif isinstance(child, boxes.InlineBox):
+                classes = _classes(child)
+                if GAP_START in classes and child.margin_left:
+                    parts.gaps.append(_Gap(child, "left", child.margin_left, _last(parts)))
+                walk(child, halted or HALT in classes)
+                if GAP_END in classes and child.margin_right:
+                    parts.gaps.append(_Gap(child, "right", child.margin_right, _last(parts)))
+
+    walk(line, False)
+    return parts
+
+
+def _last(parts: _Line) -> _Glyph | None:
+    return parts.glyphs[-1] if parts.glyphs else None
+
+
+def _classes(box: Any) -> frozenset[str]:
+    element = box.element
+    if element is None or box.element_tag.endswith(("::before", "::after")):
+        return frozenset()
+    return frozenset((element.get("class") or "").split())
+
+
+def _settle_gaps(parts: _Line) -> None:
+    """Each gap belongs to the glyph before it; one at the line's start or end belongs to none."""
+    last = parts.glyphs[-1] if parts.glyphs else None
+    for gap in parts.gaps:
+        if gap.side == "right" and gap.owner is last:
+            gap.owner = None
+        if gap.owner is not None:
+            gap.owner.extra += gap.width
+
+
+def _trim_opening(parts: _Line) -> None:
+    """An opening bracket at the start of a line is set flush: its leading half-em blank goes."""
+    first = parts.glyphs[0] if parts.glyphs else None
+    if first is not None and first.char in OPENING and not first.halted:
+        first.shift = first.box.style["font_size"] / 2
+
+
+def _widen_gaps(parts: _Line, slack: float) -> float:
+    """Widen the gaps towards a quarter em, evenly, as far as the slack allows; return what is left."""
+    kept = [gap for gap in parts.gaps if gap.owner is not None]
+    room = [max(0.0, QUARTER_EM * float(gap.span.style["font_size"]) - gap.width) for gap in kept]
+    if not kept or slack <= 0 or not any(room):
+        return slack
+    share = min(1.0, slack / sum(room))
+    for gap, extra in zip(kept, room, strict=True):
+        assert gap.owner is not None
+        gap.owner.extra += extra * share
+    return slack - sum(room) * share
+
+
+def _spread(parts: _Line, slack: float) -> float:
+    """Share the slack among the boundaries after each glyph next to a CJK character."""
+    gapped = {id(gap.owner) for gap in parts.gaps if gap.owner is not None}
+    boundaries = [
+        glyph
+        for glyph, following in zip(parts.glyphs, parts.glyphs[1:], strict=False)
+        if not (glyph.char.isspace() or following.char.isspace())
+        and (id(glyph) in gapped or _is_wide(glyph.char) or _is_wide(following.char))
+    ]
+    if not boundaries:
+        return slack
+    for glyph in boundaries:
+        glyph.extra += slack / len(boundaries)
+    return 0.0
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _commit(line: Any, parts: _Line) -> None:
+    """Move the boxes by what was added, and record each glyph's change for drawing."""
+    from weasyprint.formatting_structure import boxes
+
+    added: dict[int, float] = {}
+    for glyph in parts.glyphs:
+        if glyph.extra or glyph.shift:
+            advances = glyph.box.pango_layout.__dict__.setdefault("communique_advances", {})
+            advances[glyph.index] = (glyph.extra - glyph.shift, -glyph.shift)
+            added[id(glyph.box)] = added.get(id(glyph.box), 0.0) + glyph.extra - glyph.shift
+    margins = {(id(gap.span), gap.side): gap.width for gap in parts.gaps}
+
+    def move(box: Any, advance: float) -> float:
+        if isinstance(box, boxes.TextBox):
+            box.position_x += advance
+            grown = added.get(id(box), 0.0)
+            box.width += grown
+            return advance + grown
+        if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+            box.position_x += advance
+            left = margins.get((id(box), "left"), 0.0)
+            box.margin_left -= left
+            advance -= left
+            start = advance
+            for child in box.children:
+                if child.is_in_normal_flow():
+                    advance = move(child, advance)
+            box.width += advance - start
+            right = margins.get((id(box), "right"), 0.0)
+            box.margin_right -= right
+            return advance - right
+        box.translate(advance, 0)
+        return advance
+
+    start = 0.0
+    for child in line.children:
+        if child.is_in_normal_flow():
+            start = move(child, start)
+    line.width += start
+
+
+def _apply_advances(layout: Any, advances: dict[int, tuple[float, float]]) -> None:
+    """Add the recorded advances to the glyphs of the layout's (single) line, as it is about to be drawn."""
+    from weasyprint.text.ffi import pango
+
+    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)  # drawing sets it; it would re-lay out
+    starts = {}
+    offset = 0
+    for index, char in enumerate(layout.text):
+        starts[offset] = index
+        offset += len(char.encode())
+    line = pango.pango_layout_get_line_readonly(layout.layout, 0)
+    run = line.runs
+    last_of: dict[int, Any] = {}
+    first_of: dict[int, Any] = {}
+    while run:
+        item = run.data
+        glyphs = item.glyphs
+        for number in range(glyphs.num_glyphs):
+            found = starts.get(item.item.offset + glyphs.log_clusters[number])
+            if found is not None:
+                first_of.setdefault(found, glyphs.glyphs[number])
+                last_of[found] = glyphs.glyphs[number]
+        run = run.next
+    for index, (width, shift) in advances.items():
+        if index in last_of:
+            last_of[index].geometry.width += round(width * _PANGO_UNITS)
+        if shift and index in first_of:
+            first_of[index].geometry.x_offset += round(shift * _PANGO_UNITS)
