@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
+import re
+import statistics
+import subprocess
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import pypdf
-from pdftools import Glyph, lines_of, page_glyphs
+from pdftools import Glyph, lines_of, page_glyphs, page_texts, text_lines
 
 from communique.jlreq import BIND_TO_PREVIOUS, CLOSING, OPENING, is_japanese_letter
 
@@ -24,6 +29,7 @@ class Line:
     lang: str
     page: int
     glyphs: tuple[Glyph, ...]
+    column: int = 0
 
     @property
     def text(self) -> str:
@@ -62,16 +68,101 @@ def kinsoku_violations(lines: list[Line]) -> list[str]:
 
 
 def latin_boundaries(lines: list[Line]) -> list[tuple[str, float]]:
-    """Every place a Japanese letter meets a Latin letter or digit on a line: (pair, gap in em)."""
+    """Every place a Japanese letter meets a Latin letter or digit on a line: (pair, gap in em), the gap
+    being the space between the glyphs beyond their own advances and the line's justification step."""
     found = []
     for line in lines:
-        for left, right in zip(line.glyphs, line.glyphs[1:], strict=False):
+        step = justification_step(line)
+        for left, right in itertools.pairwise(line.glyphs):
             pair = left.char + right.char
             japanese_latin = is_japanese_letter(left.char) and right.char.isascii() and right.char.isalnum()
             latin_japanese = left.char.isascii() and left.char.isalnum() and is_japanese_letter(right.char)
             if japanese_latin or latin_japanese:
-                found.append((pair, (right.x - left.right) / BODY_SIZE))
+                found.append((pair, space_after(left, right) - step))
     return found
+
+
+@functools.cache
+def _japanese_advances() -> dict[int, float]:
+    """Code point -> advance in em in the bundled Japanese face (which sets Latin text in Japanese too)."""
+    from conftest import FONTS
+    from fontTools.ttLib import TTFont
+
+    face = TTFont(FONTS / "NotoSerifCJKjp-Regular-JIS.otf", lazy=True)
+    scale = face["head"].unitsPerEm
+    metrics = face["hmtx"].metrics
+    return {code: metrics[name][0] / scale for code, name in face.getBestCmap().items()}
+
+
+def space_after(left: Glyph, right: Glyph) -> float:
+    """Space (em) between two neighbouring glyphs beyond the left one's own advance in the font."""
+    return (right.x - left.x) / BODY_SIZE - _japanese_advances().get(ord(left.char), 1.0)
+
+
+def justification_step(line: Line) -> float:
+    """What justification added (em) between two Japanese letters of the line (median), 0 if none meet."""
+    steps = [
+        space_after(left, right)
+        for left, right in itertools.pairwise(line.glyphs)
+        if is_japanese_letter(left.char) and is_japanese_letter(right.char)
+    ]
+    return max(0.0, statistics.median(steps)) if steps else 0.0
+
+
+def is_cjk_line(glyphs: list[Glyph] | tuple[Glyph, ...]) -> bool:
+    """Mostly East Asian wide characters (kanji, kana, CJK punctuation)."""
+    return is_cjk_text("".join(glyph.char for glyph in glyphs))
+
+
+def cjk_body_lines(pdf: Path, columns: int = 1) -> list[Line]:
+    """Lines of Japanese or Chinese text at the body size, per page and column, top to bottom."""
+    return [
+        Line("cjk", page, tuple(line), column)
+        for page, per_column in enumerate(text_lines(pdf, columns))
+        for column, lines in enumerate(per_column)
+        for line in lines
+        if all(glyph.size == BODY_FONT_SIZE for glyph in line) and is_cjk_line(line)
+    ]
+
+
+def full_line_shortfalls(lines: list[Line]) -> list[tuple[str, float]]:
+    """(text, em short of the column's right edge) for every line followed by another line of its
+    paragraph (the next line of the column, one line pitch below)."""
+    found = []
+    for column in {line.column for line in lines}:
+        own = [line for line in lines if line.column == column]
+        edge = max(line.glyphs[-1].right for line in own)
+        drops = [
+            (above, below, above.glyphs[0].y - below.glyphs[0].y)
+            for above, below in itertools.pairwise(own)
+            if above.page == below.page and above.glyphs[0].y - below.glyphs[0].y > 1
+        ]
+        pitch = min((drop for _, _, drop in drops), default=0.0)
+        found += [
+            (above.text, (edge - above.glyphs[-1].right) / BODY_SIZE)
+            for above, _, drop in drops
+            if drop <= 1.2 * pitch
+        ]
+    return found
+
+
+EXTRACTORS = ("pdftotext", "pdfminer", "pypdf", "pdfium")
+
+
+def extracted_text(pdf: Path, extractor: str) -> str:
+    """The whole text of `pdf` as a reader copies it with `extractor` (one of EXTRACTORS)."""
+    if extractor == "pdftotext":
+        return subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True, text=True
+        ).stdout
+    if extractor == "pdfminer":
+        from pdfminer.high_level import extract_text
+
+        return str(extract_text(str(pdf)))
+    if extractor == "pypdf":
+        return "\n".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
+    assert extractor == "pdfium", extractor
+    return "\n".join(page_texts(pdf))
 
 
 def advance(line: Line, index: int) -> float:
@@ -112,3 +203,33 @@ def raggedness(lines: list[Line]) -> tuple[float, float]:
         if all(is_japanese_letter(glyph.char) or not glyph.char.isascii() for glyph in line.glyphs):
             pure = max(pure, shortfall)
     return pure, mixed
+
+
+_FOOTER = re.compile(r"^\s*\d+ / \d+\s*$", re.MULTILINE)
+
+
+def found_exactly(paragraph: str, text: str) -> bool:
+    """Whether `paragraph` is in the extracted `text` character for character: a line break may come
+    between any two characters (or stand for a space where the line broke), nothing else may."""
+    text = _FOOTER.sub("", text.replace("\f", "\n"))
+    pattern = r"(?:\s*\n\s*)?".join(
+        r"(?: |\s*\n\s*)" if char == " " else re.escape(char) for char in paragraph
+    )
+    return re.search(pattern, text) is not None
+
+
+def foreign_lines(text: str, paragraphs: list[str]) -> list[str]:
+    """The lines of extracted `text` that are mostly CJK but not found in any of `paragraphs` as they
+    stand (a space inserted, a character changed)."""
+    return [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip()
+        and is_cjk_text(line.strip())
+        and not any(line.strip() in paragraph for paragraph in paragraphs)
+    ]
+
+
+def is_cjk_text(text: str) -> bool:
+    """Mostly East Asian wide characters."""
+    return sum(unicodedata.east_asian_width(char) in "WF" for char in text) >= 0.5 * len(text)

@@ -20,6 +20,7 @@ copied text free of spurious spaces.
 from __future__ import annotations
 
 import functools
+import math
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -45,8 +46,16 @@ class _Glyph:
     halted: bool = False
     """Already set half-width (consecutive punctuation)."""
     extra: float = 0.0
+    """Added after the glyph, in CSS pixels: always whole thousandths of its em, as the PDF records them."""
     shift: float = 0.0
     """Moves the glyph left within the line (a trimmed opening bracket), narrowing its advance too."""
+
+    def grant(self, amount: float) -> float:
+        """Add as much of `amount` (px) as whole thousandths of an em allow; return what was added."""
+        unit = float(self.box.style["font_size"]) / 1000
+        granted = math.floor(amount / unit + 1e-6) * unit if amount > 0 else 0.0
+        self.extra += granted
+        return granted
 
 
 @dataclass
@@ -114,11 +123,10 @@ def _text_boxes(box: Any) -> Iterator[Any]:
 def align(line: Any, available_width: float, last: bool) -> float:
     """Adjust a line holding CJK text in place; return its offset for `text-align` as WeasyPrint would."""
     parts = _read(line)
-    _settle_gaps(parts)
+    slack = available_width - line.width + _settle_gaps(parts)
     if "phrase" not in _classes(line):  # a phrase box's line is a piece of a longer line (titles)
         _trim_opening(parts)
-    slack = available_width - line.width + sum(gap.width for gap in parts.gaps if gap.owner is None)
-    slack -= sum(glyph.shift for glyph in parts.glyphs)
+    slack += sum(glyph.shift for glyph in parts.glyphs)
     slack = _widen_gaps(parts, slack)
     mode = _alignment(line, last)
     if mode == "justify" and slack > 0:
@@ -178,14 +186,16 @@ def _classes(box: Any) -> frozenset[str]:
     return frozenset((element.get("class") or "").split())
 
 
-def _settle_gaps(parts: _Line) -> None:
-    """Each gap belongs to the glyph before it; one at the line's start or end belongs to none."""
+def _settle_gaps(parts: _Line) -> float:
+    """Each gap moves into the glyph before it; one at the line's start or end goes. Return the width
+    freed."""
     last = parts.glyphs[-1] if parts.glyphs else None
+    freed = 0.0
     for gap in parts.gaps:
         if gap.side == "right" and gap.owner is last:
             gap.owner = None
-        if gap.owner is not None:
-            gap.owner.extra += gap.width
+        freed += gap.width - (gap.owner.grant(gap.width) if gap.owner is not None else 0.0)
+    return freed
 
 
 def _trim_opening(parts: _Line) -> None:
@@ -204,8 +214,8 @@ def _widen_gaps(parts: _Line, slack: float) -> float:
     share = min(1.0, slack / sum(room))
     for gap, extra in zip(kept, room, strict=True):
         assert gap.owner is not None
-        gap.owner.extra += extra * share
-    return slack - sum(room) * share
+        slack -= gap.owner.grant(extra * share)
+    return slack
 
 
 def _spread(parts: _Line, slack: float) -> float:
@@ -219,9 +229,11 @@ def _spread(parts: _Line, slack: float) -> float:
     ]
     if not boundaries:
         return slack
-    for glyph in boundaries:
-        glyph.extra += slack / len(boundaries)
-    return 0.0
+    share = slack / len(boundaries)
+    slack -= sum(glyph.grant(share) for glyph in boundaries)
+    for glyph in boundaries:  # what rounding to thousandths left, a thousandth at a time
+        slack -= glyph.grant(min(slack, float(glyph.box.style["font_size"]) / 1000))
+    return slack
 
 
 @functools.lru_cache(maxsize=4096)
@@ -293,8 +305,11 @@ def _apply_advances(layout: Any, advances: dict[int, tuple[float, float]]) -> No
                 first_of.setdefault(found, glyphs.glyphs[number])
                 last_of[found] = glyphs.glyphs[number]
         run = run.next
+    # WeasyPrint writes the difference from the font's advance truncated to a whole thousandth of an em:
+    # a tenth of a thousandth more keeps a whole number of thousandths from losing one to rounding.
+    margin = float(layout.style["font_size"]) / 10000
     for index, (width, shift) in advances.items():
         if index in last_of:
-            last_of[index].geometry.width += round(width * _PANGO_UNITS)
-        if shift and index in first_of:
-            first_of[index].geometry.x_offset += round(shift * _PANGO_UNITS)
+            last_of[index].geometry.width += round((width + margin) * _PANGO_UNITS)
+        if shift and index in first_of:  # WeasyPrint reads an offset in units of 1/1000 px, not Pango's
+            first_of[index].geometry.x_offset += round(shift * 1000)

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from communique import justify
+from communique import hyphenation, justify
 from communique.errors import RenderError
 from communique.model import HtmlDocument, RenderedPdf
 from communique.overflow import overflowing_text
@@ -29,6 +29,7 @@ with warnings.catch_warnings(), ldconfig_library_lookup():
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 justify.install()
+hyphenation.install()
 
 SLOW_SUBSET_WARNING = (
     "HarfBuzz-subset (Debian package libharfbuzz-subset0) is missing: WeasyPrint falls back to "

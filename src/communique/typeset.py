@@ -32,6 +32,7 @@ from communique.conventions import (
     table_key,
 )
 from communique.dates import closing_line
+from communique.hyphenation import NOUNS_CAPITALISED
 from communique.model import (
     Block,
     Communique,
@@ -78,6 +79,7 @@ def rich_text(text: str, lang: str, phrased: bool = False, composed: bool = True
         if line:
             runs.extend(jlreq.runs(line) if composed and primary(lang) == "ja" else (Run(line, ""),))
     runs = _kept_together(runs, _unbreakable(text, lang))
+    runs = _kept_together(runs, [match.span() for match in _URL.finditer(text)], URL)
     parser = _phrase_parser(lang) if phrased else None
     if parser is None:
         return RichText(text, (keep_spaces(tuple(runs), lang),))
@@ -104,13 +106,20 @@ def _apart_from_line_breaks(phrases: tuple[tuple[Run, ...], ...]) -> tuple[tuple
 
 _ERA_OR_YEAR = r"(?:(?:令和|平成|昭和|大正|明治)(?:元|\d{1,2})|\d{1,4})年"
 _UNBREAKABLE_CJK = re.compile(_ERA_OR_YEAR + r"\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日|\d{1,2}:\d{2}")
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"、。，）」]+[^\s<>\"、。，）」.,;:!?)]")
+"""A web address: never hyphenated (it may still break where its own punctuation allows, as a URL longer
+than a column must)."""
+URL = "url"
+_CAPITALISED = r"[A-ZÀ-ÖØ-ÞА-ЯЁ][^\W\d_]+"
+_NAME = rf"{_CAPITALISED}(?:\s{_CAPITALISED}){{1,2}}"
+"""Two or three capitalised words, a name ('Yuriko Koike', 'Helsinki City Hall'): kept on one line."""
 _TIME = r"\d{1,2}[:.]\d{2}(?:\s?[AaPp]\.?[Mm]\.?)?|\d+(?:[.,]\d+)?\s?%"
 
 
 @cache
 def _unbreakable_pattern(lang: str) -> re.Pattern[str]:
     """Dates with the language's month names (CLDR, wide and abbreviated: 'August 21, 2023',
-    '12 November 2024', '21. elokuuta 2023'), times and percentages."""
+    '12 November 2024', '21. elokuuta 2023'), times, percentages and names."""
     from babel.dates import get_month_names
 
     locale = Locale.parse(lang, sep="-")
@@ -118,7 +127,8 @@ def _unbreakable_pattern(lang: str) -> re.Pattern[str]:
              for name in get_month_names(width, ctx, locale).values()}  # fmt: skip
     months = "|".join(sorted((re.escape(name) for name in names), key=len, reverse=True))
     date = rf"(?:\d{{1,2}}\.?\s(?:{months})(?:\s\d{{4}})?|(?:{months})\s\d{{1,2}}(?:,?\s\d{{4}})?)"
-    return re.compile(rf"(?<!\w)(?:{date}|{_TIME})(?!\w)")
+    name = "" if primary(lang) in NOUNS_CAPITALISED else f"|{_NAME}"
+    return re.compile(rf"(?<!\w)(?:{date}|{_TIME}{name})(?!\w)")
 
 
 _KOREAN_WORD = re.compile(r"\S{2,8}")
@@ -145,8 +155,9 @@ def _is_word(text: str, start: int, end: int) -> bool:
     return (start == 0 or text[start - 1].isspace()) and (end == len(text) or text[end].isspace())
 
 
-def _kept_together(runs: list[Run], spans: list[tuple[int, int]]) -> list[Run]:
-    """`runs` split at the edges of `spans`, the pieces inside a span marked 'keep' (no line break)."""
+def _kept_together(runs: list[Run], spans: list[tuple[int, int]], mark: str = "keep") -> list[Run]:
+    """`runs` split at the edges of `spans`, the pieces inside a span marked `mark` ('keep': no line
+    break)."""
     if not spans:
         return runs
     edges = sorted({edge for span in spans for edge in span})
@@ -157,7 +168,7 @@ def _kept_together(runs: list[Run], spans: list[tuple[int, int]]) -> list[Run]:
         cuts = [start, *(edge for edge in edges if start < edge < end), end]
         for left, right in itertools.pairwise(cuts):
             inside = any(first <= left and right <= last for first, last in spans)
-            style = f"{run.style} keep".strip() if inside else run.style
+            style = f"{run.style} {mark}".strip() if inside else run.style
             result.append(Run(run.text[left - start : right - start], style))
         position = end
     return result
@@ -245,7 +256,7 @@ def _version(communique: Communique, instrument: Instrument, lang: str, anchor: 
 def _layout_tag(lang: str) -> str:
     """`lang` with its likely region added where it has none and Pyphen's hyphenation patterns differ by
     region (en -> en-US, pt -> pt-BR, de -> de-DE): WeasyPrint would take the first region's patterns."""
-    import pyphen  # type: ignore[import-untyped]
+    import pyphen
     from babel.core import get_global
 
     parts = lang.split("-")

@@ -1,0 +1,85 @@
+"""House rules for automatic hyphenation, which WeasyPrint lacks: no more than two hyphenated lines in a
+row (`hyphenate-limit-lines: 2`) and no capitalised word hyphenated (names of people, cities, bodies).
+
+WeasyPrint breaks a paragraph's lines one after the other (`iter_line_boxes`) and asks Pyphen for a
+word's hyphenation points when a line needs them; both are wrapped here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+import pyphen
+
+LIMIT_LINES = 2
+"""Most hyphenated lines in a row."""
+
+_blocked = False
+"""Whether the line being broken follows LIMIT_LINES hyphenated lines (its word must not be hyphenated)."""
+
+
+NOUNS_CAPITALISED = frozenset({"de", "lb"})
+"""Languages that capitalise every noun: there a capital letter does not mark a name."""
+
+
+class HouseDictionary(pyphen.Pyphen):  # type: ignore[misc]
+    """Pyphen's patterns, offering no hyphenation point in a name (a capitalised word) or after the
+    limit."""
+
+    def __init__(self, lang: str, **options: Any) -> None:
+        super().__init__(lang=lang, **options)
+        self.names_capitalised = lang.replace("_", "-").split("-")[0].lower() not in NOUNS_CAPITALISED
+
+    def iterate(self, word: str) -> Iterator[tuple[str, str]]:
+        if _blocked or (self.names_capitalised and word[:1].isupper()):
+            return iter(())
+        return super().iterate(word)  # type: ignore[no-any-return]
+
+
+def install() -> None:
+    """Route WeasyPrint's hyphenation through HouseDictionary and count hyphenated lines (once)."""
+    from types import SimpleNamespace
+
+    from weasyprint.layout import block
+    from weasyprint.text import line_break
+
+    if getattr(block.iter_line_boxes, "communique", False):
+        return
+    line_break.pyphen = SimpleNamespace(Pyphen=HouseDictionary, language_fallback=pyphen.language_fallback)
+    original = block.iter_line_boxes
+
+    @functools.wraps(original)
+    def iter_line_boxes(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        global _blocked
+        lines = original(*args, **kwargs)
+        in_a_row = 0
+        while True:
+            outer, _blocked = _blocked, in_a_row >= LIMIT_LINES
+            try:
+                item = next(lines)
+            except StopIteration:
+                return
+            finally:
+                _blocked = outer
+            line = item[0]
+            in_a_row = in_a_row + 1 if _ends_hyphenated(line) else 0
+            yield item
+
+    iter_line_boxes.communique = True  # type: ignore[attr-defined]
+    block.iter_line_boxes = iter_line_boxes  # `block` imported it by name: it is looked up there
+
+
+def _ends_hyphenated(line: Any) -> bool:
+    """Whether the line's last text ends with the hyphen WeasyPrint adds."""
+    from weasyprint.formatting_structure import boxes
+
+    box = line
+    while getattr(box, "children", None):
+        box = box.children[-1]
+    return (
+        isinstance(box, boxes.TextBox)
+        and bool(box.text)
+        and box.text.endswith(box.style["hyphenate_character"])
+    )
