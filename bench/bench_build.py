@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import statistics
 import subprocess
 import sys
@@ -65,9 +66,10 @@ for (_, before), (name, after) in zip(marks, marks[1:]):
     return [(name, float(seconds)) for name, seconds in (line.split("\t") for line in output.splitlines())]
 
 
-def warm_build_times(runs: int, reuse_session: bool = True) -> list[float]:
+def warm_build_times(runs: int, reuse_session: bool = True, source: Path | None = None) -> list[float]:
     """Seconds per build once WeasyPrint is loaded: with a reused render session (what a batch worker
-    pays) or a new one per build (what the first build of a process pays besides imports)."""
+    pays) or a new one per build (what the first build of a process pays besides imports); with
+    `source`, the communique package of that source tree (its `src` folder) instead of the installed one."""
     probe = r"""
 import sys, tempfile, time
 from pathlib import Path
@@ -85,7 +87,10 @@ with tempfile.TemporaryDirectory() as out:
 """
     probe = probe.replace("__SEED__", repr(str(SEED))).replace("__RUNS__", str(runs))
     probe = probe.replace("__REUSE__", repr(reuse_session))
-    output = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True).stdout
+    env = {**os.environ, "PYTHONPATH": str(source / "src")} if source else None
+    output = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True, env=env
+    ).stdout
     return [float(line) for line in output.split()]
 
 

@@ -52,10 +52,11 @@ def test_thai_archival_copy_is_valid_and_copies_sara_am_decomposed(
 
 def test_cjk_fonts_keep_only_the_glyphs_drawn(build_seed: Callable[..., BuildResult]) -> None:
     """The embedded Japanese faces hold the drawn glyphs alone, numbered 1..n; the text copies and the
-    pages look as with WeasyPrint's own subsets."""
+    pages look as with WeasyPrint's own subsets. (Without compaction, a face whose glyphs carry folded
+    Japanese-Latin gaps is cut all the same: here the regular face; the bold one stays whole.)"""
     compact = build_seed()
     full = build_seed(compact_fonts=False)
-    assert compact.size < 0.6 * full.size, (compact.size, full.size)
+    assert compact.size < 0.8 * full.size, (compact.size, full.size)
     for page_compact, page_full in zip(page_texts(compact.output), page_texts(full.output), strict=True):
         assert page_compact == page_full
     for image_compact, image_full in zip(

@@ -219,6 +219,14 @@ class Communique:
             *people,
         )
 
+    def person_names(self, lang: str) -> tuple[str, ...]:
+        """The `lang` names of everyone who signs, witnesses or is represented, as the data writes them."""
+        people = [signer for party in self.parties for signer in party.signatories]
+        people += [person for instrument in self.instruments for person in instrument.witnesses]
+        names = [person.name.get(lang) for person in people]
+        names += [person.on_behalf_of.name.get(lang) for person in people if person.on_behalf_of]
+        return tuple(dict.fromkeys(name.value for name in names if name is not None))
+
     def entries(self) -> tuple[tuple[str, Text], ...]:
         """(lang, text) of every text of the document, body blocks included, in reading order."""
         fields = [entry for localized in self.texts() for entry in localized.entries]

@@ -32,7 +32,6 @@ from communique.conventions import (
     table_key,
 )
 from communique.dates import closing_line
-from communique.hyphenation import NOUNS_CAPITALISED
 from communique.model import (
     Block,
     Communique,
@@ -68,17 +67,20 @@ def _phrase_parser(lang: str) -> budoux.Parser | None:
     return loader() if loader else None
 
 
-def rich_text(text: str, lang: str, phrased: bool = False, composed: bool = True) -> RichText:
+def rich_text(
+    text: str, lang: str, phrased: bool = False, composed: bool = True, names: tuple[str, ...] = ()
+) -> RichText:
     """`text` prepared for `lang`, every character kept; with `phrased`, split into phrases (BudouX) that
     a line never breaks; with `composed` (the default), with typographic quotes and Japanese composition
-    (signatory lines are set as written). A line break in `text` ('\\n') is a line break in print."""
+    (signatory lines are set as written); with `names`, those never broken. A line break in `text`
+    ('\\n') is a line break in print."""
     runs: list[Run] = []
     for number, line in enumerate(text.split("\n")):
         if number:
             runs.append(Run("\n", ""))
         if line:
             runs.extend(jlreq.runs(line) if composed and primary(lang) == "ja" else (Run(line, ""),))
-    runs = _kept_together(runs, _unbreakable(text, lang))
+    runs = _kept_together(runs, _unbreakable(text, lang) + _name_spans(text, names))
     runs = _kept_together(runs, [match.span() for match in _URL.finditer(text)], URL)
     parser = _phrase_parser(lang) if phrased else None
     if parser is None:
@@ -110,16 +112,15 @@ _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"、。，）」]+[^\s<>\"、。
 """A web address: never hyphenated (it may still break where its own punctuation allows, as a URL longer
 than a column must)."""
 URL = "url"
-_CAPITALISED = r"[A-ZÀ-ÖØ-ÞА-ЯЁ][^\W\d_]+"
-_NAME = rf"{_CAPITALISED}(?:\s{_CAPITALISED}){{1,2}}"
-"""Two or three capitalised words, a name ('Yuriko Koike', 'Helsinki City Hall'): kept on one line."""
+LONGEST_KEPT_NAME = 24
+"""Characters of the longest person's name kept on one line (a longer one may break between its words)."""
 _TIME = r"\d{1,2}[:.]\d{2}(?:\s?[AaPp]\.?[Mm]\.?)?|\d+(?:[.,]\d+)?\s?%"
 
 
 @cache
 def _unbreakable_pattern(lang: str) -> re.Pattern[str]:
     """Dates with the language's month names (CLDR, wide and abbreviated: 'August 21, 2023',
-    '12 November 2024', '21. elokuuta 2023'), times, percentages and names."""
+    '12 November 2024', '21. elokuuta 2023'), times and percentages."""
     from babel.dates import get_month_names
 
     locale = Locale.parse(lang, sep="-")
@@ -127,8 +128,7 @@ def _unbreakable_pattern(lang: str) -> re.Pattern[str]:
              for name in get_month_names(width, ctx, locale).values()}  # fmt: skip
     months = "|".join(sorted((re.escape(name) for name in names), key=len, reverse=True))
     date = rf"(?:\d{{1,2}}\.?\s(?:{months})(?:\s\d{{4}})?|(?:{months})\s\d{{1,2}}(?:,?\s\d{{4}})?)"
-    name = "" if primary(lang) in NOUNS_CAPITALISED else f"|{_NAME}"
-    return re.compile(rf"(?<!\w)(?:{date}|{_TIME}{name})(?!\w)")
+    return re.compile(rf"(?<!\w)(?:{date}|{_TIME})(?!\w)")
 
 
 _KOREAN_WORD = re.compile(r"\S{2,8}")
@@ -148,6 +148,14 @@ def _unbreakable(text: str, lang: str) -> list[tuple[int, int]]:
         return []
     pattern = _UNBREAKABLE_CJK if primary(lang) in UNSPACED else _unbreakable_pattern(lang)
     return [match.span() for match in pattern.finditer(text) if "\n" not in match.group()]
+
+
+def _name_spans(text: str, names: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(start, end) of each occurrence in `text` of one of `names` (people the document names): a line
+    never breaks inside a person's name."""
+    kept = [name for name in names if " " in name.strip() or "\u3000" in name.strip()]
+    kept = [name for name in kept if len(name) <= LONGEST_KEPT_NAME and "\n" not in name]
+    return [match.span() for name in kept for match in re.finditer(re.escape(name), text)]
 
 
 def _is_word(text: str, start: int, end: int) -> bool:
@@ -174,9 +182,9 @@ def _kept_together(runs: list[Run], spans: list[tuple[int, int]], mark: str = "k
     return result
 
 
-def paragraph_text(text: str, lang: str) -> RichText:
-    """A paragraph: its source line wraps joined (`whitespace.joined`)."""
-    return rich_text(joined(text, lang), lang)
+def paragraph_text(text: str, lang: str, names: tuple[str, ...] = ()) -> RichText:
+    """A paragraph: its source line wraps joined (`whitespace.joined`), `names` of people never broken."""
+    return rich_text(joined(text, lang), lang, names=names)
 
 
 def lines_text(text: str, lang: str) -> RichText:
@@ -285,7 +293,8 @@ def _blocks(communique: Communique, body: tuple[Block, ...], lang: str) -> tuple
         if texts is None and block.kind != "article" and pending:  # the loader lets only these be absent
             blocks.append(TypesetBlock("pending", (paragraph_text(pending.value, lang),)))
             continue
-        paragraphs = tuple(paragraph_text(text.value, lang) for text in texts or ())
+        names = communique.person_names(lang)
+        paragraphs = tuple(paragraph_text(text.value, lang, names) for text in texts or ())
         label = _label(communique, block, lang, counters)
         if label and paragraphs:
             label += _separator(block, lang)
