@@ -170,41 +170,6 @@ def advance(line: Line, index: int) -> float:
     return (line.glyphs[index + 1].x - line.glyphs[index].x) / BODY_SIZE
 
 
-def line_shortfalls(lines: list[Line]) -> list[float]:
-    """For every full line (not a paragraph's last), how far (em) it ends short of the measure."""
-    lines = paragraph_lines(lines)
-    measure_right = max(line.glyphs[-1].right for line in lines)
-    return [
-        round((measure_right - line.glyphs[-1].right) / BODY_SIZE, 3)
-        for line, following in itertools.pairwise(lines)
-        if following.page == line.page and following.glyphs[0].x <= line.glyphs[0].x + BODY_SIZE / 2
-    ]
-
-
-def paragraph_lines(lines: list[Line]) -> list[Line]:
-    """Lines starting at the text block's left edge or first-line indent (not closings or signatures)."""
-    left = min(line.glyphs[0].x for line in lines)
-    return [line for line in lines if line.glyphs[0].x <= left + 1.1 * BODY_SIZE]
-
-
-def raggedness(lines: list[Line]) -> tuple[float, float]:
-    """Largest shortfall (em) of a full line's right edge from the measure: (pure Japanese lines, all lines).
-
-    Last lines of paragraphs are not full lines; they are recognised by the next line being indented.
-    """
-    lines = paragraph_lines(lines)
-    measure_right = max(line.glyphs[-1].right for line in lines)
-    pure, mixed = 0.0, 0.0
-    for line, following in itertools.pairwise(lines):
-        if following.page != line.page or following.glyphs[0].x > line.glyphs[0].x + BODY_SIZE / 2:
-            continue  # last line of a paragraph
-        shortfall = (measure_right - line.glyphs[-1].right) / BODY_SIZE
-        mixed = max(mixed, shortfall)
-        if all(is_japanese_letter(glyph.char) or not glyph.char.isascii() for glyph in line.glyphs):
-            pure = max(pure, shortfall)
-    return pure, mixed
-
-
 _FOOTER = re.compile(r"^\s*\d+ / \d+\s*$", re.MULTILINE)
 
 
