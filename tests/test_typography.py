@@ -138,7 +138,9 @@ def test_runs_keep_every_character() -> None:
     text = "「開会」の辞に続き、ISO 9001に基づく2024年度のAI戦略とキャッシュ・フロー。」"
     assert "".join(run.text for run in runs(text)) == text
     styles = {run.text: run.style for run in runs(text)}
-    assert styles["ISO 9001"] == "jl-gap-end" and styles["2024"] == "jl-gap-start jl-gap-end"
+    # A Latin run of several words carries its gaps on its first and last word.
+    assert styles["ISO"] == "" and styles[" "] == "" and styles["9001"] == "jl-gap-end"
+    assert styles["2024"] == "jl-gap-start jl-gap-end"
     assert styles["AI"] == "jl-gap-start jl-gap-end"
     assert styles["「"] == "jl-halt" and styles["。"] == "jl-halt"
     assert (

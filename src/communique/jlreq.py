@@ -49,6 +49,19 @@ def _halts(text: str, index: int) -> bool:
     return False
 
 
+def _latin_pieces(latin: str, gap_before: bool, gap_after: bool) -> list[Run]:
+    """A Latin run with its gaps: on its first and last word only, so that WeasyPrint breaks the words
+    between as plain text (it moved a whole gapped span of several words to the next line where it had
+    to break inside it)."""
+    first, last = latin.find(" "), latin.rfind(" ")
+    if first < 0:
+        style = " ".join(name for name, wanted in ((GAP_START, gap_before), (GAP_END, gap_after)) if wanted)
+        return [Run(latin, style)]
+    pieces = [Run(latin[:first], GAP_START if gap_before else ""), Run(latin[first : last + 1], "")]
+    pieces.append(Run(latin[last + 1 :], GAP_END if gap_after else ""))
+    return [piece for piece in pieces if piece.text]
+
+
 def runs(text: str) -> tuple[Run, ...]:
     """Split Japanese `text` into runs: Latin with gaps, half-width punctuation, unbreakable pairs."""
     result: list[Run] = []
@@ -67,15 +80,8 @@ def runs(text: str) -> tuple[Run, ...]:
         if latin:
             before = text[index - 1] if index else ""
             after = text[latin.end()] if latin.end() < len(text) else ""
-            style = " ".join(
-                name
-                for name, wanted in (
-                    (GAP_START, is_japanese_letter(before)),
-                    (GAP_END, is_japanese_letter(after)),
-                )
-                if wanted
-            )
-            emit(Run(latin.group(), style))
+            for piece in _latin_pieces(latin.group(), is_japanese_letter(before), is_japanese_letter(after)):
+                emit(piece)
             index = latin.end()
             continue
         if _halts(text, index):

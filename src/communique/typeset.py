@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -81,7 +82,9 @@ def rich_text(
         if line:
             runs.extend(jlreq.runs(line) if composed and primary(lang) == "ja" else (Run(line, ""),))
     runs = _kept_together(runs, _unbreakable(text, lang) + _name_spans(text, names))
-    runs = _kept_together(runs, [match.span() for match in _URL.finditer(text)], URL)
+    addresses = list(_URL.finditer(text))
+    runs = _kept_together(runs, [match.span() for match in addresses], URL)
+    runs = _breakable_at(runs, [point for match in addresses for point in _url_breaks(match)])
     parser = _phrase_parser(lang) if phrased else None
     if parser is None:
         return RichText(text, (keep_spaces(tuple(runs), lang),))
@@ -108,10 +111,11 @@ def _apart_from_line_breaks(phrases: tuple[tuple[Run, ...], ...]) -> tuple[tuple
 
 _ERA_OR_YEAR = r"(?:(?:令和|平成|昭和|大正|明治)(?:元|\d{1,2})|\d{1,4})年"
 _UNBREAKABLE_CJK = re.compile(_ERA_OR_YEAR + r"\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日|\d{1,2}:\d{2}")
-_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"、。，）」]+[^\s<>\"、。，）」.,;:!?)]")
+_URL = re.compile(r"(?<![A-Za-z0-9])(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&*+,;=%]*[A-Za-z0-9\-_~/#=&%]")
 """A web address: never hyphenated (it may still break where its own punctuation allows, as a URL longer
 than a column must)."""
 URL = "url"
+WBR = "wbr"
 LONGEST_KEPT_NAME = 24
 """Characters of the longest person's name kept on one line (a longer one may break between its words)."""
 _TIME = r"\d{1,2}[:.]\d{2}(?:\s?[AaPp]\.?[Mm]\.?)?|\d+(?:[.,]\d+)?\s?%"
@@ -150,6 +154,27 @@ def _unbreakable(text: str, lang: str) -> list[tuple[int, int]]:
     return [match.span() for match in pattern.finditer(text) if "\n" not in match.group()]
 
 
+def _url_breaks(address: re.Match[str]) -> list[int]:
+    """Where a web address may break (Chicago 6.119): after its '//', before a slash, period, question
+    mark, number sign, ampersand or equals sign."""
+    start, text = address.start(), address.group()
+    scheme = text.find("//")
+    points = [start + scheme + 2] if scheme >= 0 else []
+    points += [
+        start + index
+        for index, char in enumerate(text)
+        if char in "/.?#&=" and scheme + 2 < index < len(text) - 1
+    ]
+    return points
+
+
+def _breakable_at(runs: list[Run], points: list[int]) -> list[Run]:
+    """`runs` split at `points`, each piece that ends at one marked 'wbr' (a line may break after it, the
+    text unchanged: the layouts add <wbr>)."""
+    ordered = sorted(set(points))
+    return _split(runs, ordered, lambda _, right: right in points, WBR)
+
+
 def _name_spans(text: str, names: tuple[str, ...]) -> list[tuple[int, int]]:
     """(start, end) of each occurrence in `text` of one of `names` (people the document names): a line
     never breaks inside a person's name."""
@@ -166,18 +191,31 @@ def _is_word(text: str, start: int, end: int) -> bool:
 def _kept_together(runs: list[Run], spans: list[tuple[int, int]], mark: str = "keep") -> list[Run]:
     """`runs` split at the edges of `spans`, the pieces inside a span marked `mark` ('keep': no line
     break)."""
-    if not spans:
-        return runs
     edges = sorted({edge for span in spans for edge in span})
+    return _split(
+        runs, edges, lambda left, right: any(first <= left and right <= last for first, last in spans), mark
+    )
+
+
+def _split(runs: list[Run], points: list[int], marked: Callable[[int, int], bool], mark: str) -> list[Run]:
+    """`runs` split at `points` (offsets in their text); the piece from `left` to `right` gets `mark` where
+    `marked(left, right)`. A Japanese-Latin gap stays at its run's outer ends."""
+    if not points:
+        return runs
     result: list[Run] = []
     position = 0
     for run in runs:
         start, end = position, position + len(run.text)
-        cuts = [start, *(edge for edge in edges if start < edge < end), end]
+        cuts = [start, *(point for point in points if start < point < end), end]
         for left, right in itertools.pairwise(cuts):
-            inside = any(first <= left and right <= last for first, last in spans)
-            style = f"{run.style} {mark}".strip() if inside else run.style
-            result.append(Run(run.text[left - start : right - start], style))
+            styles = run.style.split()
+            if left > start:
+                styles = [style for style in styles if style != jlreq.GAP_START]
+            if right < end:
+                styles = [style for style in styles if style != jlreq.GAP_END]
+            if marked(left, right):
+                styles.append(mark)
+            result.append(Run(run.text[left - start : right - start], " ".join(styles)))
         position = end
     return result
 
