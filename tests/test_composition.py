@@ -197,12 +197,18 @@ def test_spaces_in_japanese_text(composed: Composed) -> None:
 # -- English in columns --------------------------------------------------------------------------------
 
 
+HYPHENS = ("-", "\u2010", "\ufffe")
+"""How a line's last hyphen reads in pdfium: U+2010 where WeasyPrint hyphenated, U+FFFE for the text's own."""
+
+
 def hyphenated_runs(lines: list[Line]) -> int:
-    """The most lines in a row that end with a hyphen."""
+    """The most lines in a row that end with a hyphen, the last of them one WeasyPrint added (a line may
+    end at a compound's own hyphen whatever came before)."""
     longest = current = 0
     for line in lines:
-        current = current + 1 if line.text.endswith(("-", "\u2010", "\u00ad")) else 0
-        longest = max(longest, current)
+        current = current + 1 if line.text.endswith(HYPHENS) else 0
+        if line.text.endswith("\u2010"):
+            longest = max(longest, current)
     return longest
 
 
@@ -229,7 +235,7 @@ def cjk_free_lines(pdf: Path, columns: int) -> list[Line]:
         for page, per_column in enumerate(text_lines(pdf, columns))
         for column, lines in enumerate(per_column)
         for line in lines
-        if all(glyph.char.isascii() or glyph.char in "‘’“”—–\u2010" for glyph in line)
+        if all(glyph.char.isascii() or glyph.char in "‘’“”—–\u2010\ufffe" for glyph in line)
     ]
 
 

@@ -1,5 +1,6 @@
-"""House rules for automatic hyphenation, which WeasyPrint lacks: no more than two hyphenated lines in a
-row (`hyphenate-limit-lines: 2`) and no capitalised word hyphenated (names of people, cities, bodies).
+"""House rules for automatic hyphenation, which WeasyPrint lacks: no word hyphenated after two lines in a
+row that end with a hyphen (`hyphenate-limit-lines: 2`; a line may still end at a compound's own hyphen)
+and no capitalised word hyphenated (names of people, cities, bodies).
 
 WeasyPrint breaks a paragraph's lines one after the other (`iter_line_boxes`) and asks Pyphen for a
 word's hyphenation points when a line needs them; both are wrapped here.
@@ -72,14 +73,13 @@ def install() -> None:
 
 
 def _ends_hyphenated(line: Any) -> bool:
-    """Whether the line's last text ends with the hyphen WeasyPrint adds."""
+    """Whether the line ends with a hyphen: the one WeasyPrint adds, or the text's own (a compound
+    broken after its hyphen counts towards the limit too, though the limit cannot forbid that break)."""
     from weasyprint.formatting_structure import boxes
 
     box = line
     while getattr(box, "children", None):
         box = box.children[-1]
-    return (
-        isinstance(box, boxes.TextBox)
-        and bool(box.text)
-        and box.text.endswith(box.style["hyphenate_character"])
-    )
+    if not isinstance(box, boxes.TextBox) or not box.text:
+        return False
+    return box.text.endswith((box.style["hyphenate_character"], "-", "\u2010", "\u00ad"))

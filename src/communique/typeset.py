@@ -111,7 +111,9 @@ def _apart_from_line_breaks(phrases: tuple[tuple[Run, ...], ...]) -> tuple[tuple
 
 _ERA_OR_YEAR = r"(?:(?:令和|平成|昭和|大正|明治)(?:元|\d{1,2})|\d{1,4})年"
 _UNBREAKABLE_CJK = re.compile(_ERA_OR_YEAR + r"\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日|\d{1,2}:\d{2}")
-_URL = re.compile(r"(?<![A-Za-z0-9])(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&*+,;=%]*[A-Za-z0-9\-_~/#=&%]")
+_URL = re.compile(
+    r"(?<![A-Za-z0-9])(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&*+,;=%]*[A-Za-z0-9\-_~/#=&%]"
+)
 """A web address: never hyphenated (it may still break where its own punctuation allows, as a URL longer
 than a column must)."""
 URL = "url"
