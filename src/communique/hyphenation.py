@@ -82,4 +82,4 @@ def _ends_hyphenated(line: Any) -> bool:
         box = box.children[-1]
     if not isinstance(box, boxes.TextBox) or not box.text:
         return False
-    return box.text.endswith((box.style["hyphenate_character"], "-", "\u2010", "\u00ad"))
+    return bool(box.text.endswith((box.style["hyphenate_character"], "-", "\u2010", "\u00ad")))
