@@ -302,6 +302,28 @@ def check_no_signatures_alone(built: Built) -> None:
     assert not problems, f"{built.name}:\n" + "\n".join(problems)
 
 
+NO_LINE_START = set("、。，．：；？！）］｝」』】〕〉》”’·・…‥～")
+NO_LINE_END = set("（［｛「『【〔〈《“‘")
+"""Punctuation no line may start or end with (JLReq, CLREQ, KLREQ line-edge rules; English alike)."""
+
+
+def check_line_edges(built: Built) -> None:
+    markers = {  # a list item's marker (・ as a bullet) starts its line
+        block.label.text.strip()
+        for instrument in built.document.instruments
+        for version in instrument.versions
+        for block in version.blocks
+        if block.label
+    }
+    found = []
+    for line in (line for page in built.pages for lines in page for line in lines):
+        text = line_text(line)
+        starts_wrong = line[0].char in NO_LINE_START and not text.startswith(tuple(markers))
+        if starts_wrong or line[-1].char in NO_LINE_END:
+            found.append(text[:12])
+    assert not found, f"{built.name}: lines starting or ending against the rules: {found}"
+
+
 def check_no_overflow(built: Built) -> None:
     """No text out of its column or off the page (communique.overflow's warnings)."""
     overflowing = [
@@ -337,6 +359,11 @@ def test_no_page_of_signatures_alone(gallery: Callable[..., Built], seed: Path) 
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=_seed_id)
+def test_no_line_starts_or_ends_against_the_rules(gallery: Callable[..., Built], seed: Path) -> None:
+    check_line_edges(gallery(seed))
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=_seed_id)
 def test_no_text_out_of_its_column(gallery: Callable[..., Built], seed: Path) -> None:
     check_no_overflow(gallery(seed))
 
@@ -364,11 +391,12 @@ that the PDF maps back to one of them (README: Languages, what remains)."""
 @pytest.mark.parametrize("seed", LANGUAGE_SEEDS, ids=_seed_id)
 def test_every_language_seed_in_every_layout(gallery: Callable[..., Built], seed: Path, layout: str) -> None:
     """The language gallery (issue 12): every block in order, signatures in each version's order, no
-    collision, no page of signatures alone, nothing out of its column, in every layout."""
+    collision, no page of signatures alone, nothing out of its column, no line starting or ending with
+    punctuation against the line-edge rules, in every layout."""
     built = gallery(seed, layout)
     ordered = (check_blocks, check_signatures) if seed.stem not in UNREADABLE_ORDER else ()
     failures = []
-    for check in (*ordered, check_collisions, check_no_signatures_alone, check_no_overflow):
+    for check in (*ordered, check_collisions, check_no_signatures_alone, check_no_overflow, check_line_edges):
         try:
             check(built)
         except AssertionError as error:

@@ -137,6 +137,9 @@ def _unbreakable_pattern(lang: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{date}|{_TIME})(?!\w)")
 
 
+_BEFORE_DOT = re.compile(r"\S[·・]")
+"""A character and the middle dot after it (names: 마르타·송하시, 马丁·路德): a dot never starts a line
+(KLREQ, CLREQ; Pango lets U+00B7 start one). Japanese binds it in jlreq."""
 _KOREAN_WORD = re.compile(r"\S{2,8}")
 """A Korean word a line never breaks (CSS `word-break: keep-all`, which WeasyPrint lacks: Korean breaks
 between words, not syllables); a longer run of letters (names joined by ・, a word with its parenthesis)
@@ -144,16 +147,17 @@ may break inside, so that it never runs out of a narrow column."""
 
 
 def _unbreakable(text: str, lang: str) -> list[tuple[int, int]]:
-    """(start, end) of each date, time and percentage in `text`, and of each Korean word: a line never
-    breaks inside one."""
+    """(start, end) of each date, time and percentage in `text`, of each Korean word, and of a Korean or
+    Chinese character with the middle dot after it: a line never breaks inside one."""
+    dots = [match.span() for match in _BEFORE_DOT.finditer(text)] if primary(lang) in ("ko", "zh") else []
     if primary(lang) == "ko":
-        return [match.span() for match in _KOREAN_WORD.finditer(text) if _is_word(text, *match.span())]
+        return dots + [match.span() for match in _KOREAN_WORD.finditer(text) if _is_word(text, *match.span())]
     if right_to_left(lang):
         # WeasyPrint 70 misplaces a justified right-to-left line holding an inline box (measured: 1.1 to
         # 2.3 pt past the column's edge): right-to-left text is left to the line breaker.
         return []
     pattern = _UNBREAKABLE_CJK if primary(lang) in UNSPACED else _unbreakable_pattern(lang)
-    return [match.span() for match in pattern.finditer(text) if "\n" not in match.group()]
+    return dots + [match.span() for match in pattern.finditer(text) if "\n" not in match.group()]
 
 
 def _url_breaks(address: re.Match[str]) -> list[int]:
