@@ -66,6 +66,16 @@ def test_seed_pages_look_as_approved(build_seed: Callable[..., BuildResult], lay
         compare(f"{layout}-seed-p{number}", image)
 
 
+RIGHT_TO_LEFT = SEED.parent / "languages" / "ar-en.yaml"
+
+
+@pytest.mark.parametrize("layout", ["sequential", "parallel"])
+def test_right_to_left_pages_look_as_approved(build_seed: Callable[..., BuildResult], layout: str) -> None:
+    """The Arabic version's first page (issue 12): right-aligned, justified, the closing and signature
+    blocks mirrored; in the parallel layout the Arabic column on the right."""
+    compare(f"{layout}-ar-en-p1", page_images(build_seed(RIGHT_TO_LEFT, layout=layout).output, DPI)[0])
+
+
 def test_comparison_catches_a_small_shift(seed_pdf: Path) -> None:
     image = page_images(seed_pdf, DPI)[0]
     moved = Image.new("RGB", image.size, "white")
