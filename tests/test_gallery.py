@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from pdftools import Glyph, compact, line_text, page_collisions, page_glyphs, reading_order, text_lines
+from pdftools import (
+    Glyph,
+    compact,
+    line_text,
+    page_collisions,
+    page_glyphs,
+    page_texts,
+    reading_order,
+    text_lines,
+)
 
 from communique.loader import load
 from communique.model import BuildResult, SignatureBlock, TypesetDocument, TypesetInstrument, Version
@@ -402,6 +411,23 @@ def test_every_language_seed_in_every_layout(gallery: Callable[..., Built], seed
         except AssertionError as error:
             failures.append(f"{check.__name__}: {str(error)[:300]}")
     assert not failures, "\n".join(failures)
+
+
+THAI_NO_LINE_START = set("ะาำิีึืุู\u0e31\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4cๅ")
+THAI_NO_LINE_END = set("เแโใไ")
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_thai_lines_break_between_syllables(gallery: Callable[..., Built], layout: str) -> None:
+    """Thai has no spaces between words; Pango breaks it with libthai's dictionary. No line starts with a
+    following vowel or tone mark, none ends with a leading vowel (a syllable torn apart). Lines as pdfium
+    reads them (the marks sit off the baseline, which glyph rows by baseline would split)."""
+    built = gallery(ROOT / "seeds" / "languages" / "th-en.yaml", layout)
+    lines = [line.strip() for text in page_texts(built.result.output) for line in text.splitlines()]
+    thai = [line for line in lines if any("\u0e01" <= char <= "\u0e5b" for char in line)]
+    assert len(thai) >= 15
+    torn = [line[:12] for line in thai if line[0] in THAI_NO_LINE_START or line[-1] in THAI_NO_LINE_END]
+    assert not torn
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
