@@ -431,6 +431,24 @@ def test_thai_lines_break_between_syllables(gallery: Callable[..., Built], layou
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
+def test_arabic_dates_stay_on_one_line(gallery: Callable[..., Built], layout: str) -> None:
+    """'5 نوفمبر 2024' (CLDR's Arabic month name) is kept on one line, right to left as elsewhere
+    (WeasyPrint misplaced such a line by a space's width: justify.py)."""
+    built = gallery(ROOT / "seeds" / "languages" / "ar-en.yaml", layout)
+    rows: dict[tuple[int, int], list[Glyph]] = {}
+    for number, glyphs in enumerate(page_glyphs(built.result.output)):
+        for glyph in glyphs:
+            rows.setdefault((number, round(glyph.y)), []).append(glyph)
+    dated = [
+        row for row in rows.values() if "نوفمبر" in "".join(g.char for g in sorted(row, key=lambda g: -g.x))
+    ]
+    assert dated, "the date is not found"
+    for row in dated:
+        drawn = "".join(glyph.char for glyph in sorted(row, key=lambda glyph: glyph.x))
+        assert "5" in drawn and "2024" in drawn, drawn  # digits run left to right inside the Arabic
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
 def test_arabic_is_set_right_to_left(gallery: Callable[..., Built], layout: str) -> None:
     """Each Arabic word's letters run from right to left, Arabic lines end flush on the right of their
     column, and the English ones on the left."""

@@ -152,10 +152,6 @@ def _unbreakable(text: str, lang: str) -> list[tuple[int, int]]:
     dots = [match.span() for match in _BEFORE_DOT.finditer(text)] if primary(lang) in ("ko", "zh") else []
     if primary(lang) == "ko":
         return dots + [match.span() for match in _KOREAN_WORD.finditer(text) if _is_word(text, *match.span())]
-    if right_to_left(lang):
-        # WeasyPrint 70 misplaces a justified right-to-left line holding an inline box (measured: 1.1 to
-        # 2.3 pt past the column's edge): right-to-left text is left to the line breaker.
-        return []
     pattern = _UNBREAKABLE_CJK if primary(lang) in UNSPACED else _unbreakable_pattern(lang)
     return dots + [match.span() for match in pattern.finditer(text) if "\n" not in match.group()]
 
