@@ -12,6 +12,7 @@ import pytest
 from conftest import ROOT, SEED
 from typography import (
     BODY_SIZE,
+    CJK_FACES,
     EXTRACTORS,
     Line,
     cjk_body_lines,
@@ -68,7 +69,7 @@ def japanese_texts(source: Path) -> list[str]:
     version = typeset(load(source)).versions[0]
     texts = [*version.title_lines, *version.paragraphs, *([version.closing] if version.closing else [])]
     lines = [line for block in version.signatures for line in block.lines]
-    return [text.text for text in texts] + lines
+    return [part for text in [*(text.text for text in texts), *lines] for part in text.split("\n")]
 
 
 # -- flush lines ---------------------------------------------------------------------------------------
@@ -79,7 +80,7 @@ def test_every_full_japanese_line_ends_flush(
     composed: Composed, source: Path, layout: str, paper: str
 ) -> None:
     lines = japanese_lines(composed(source, layout, paper), layout)
-    shortfalls = full_line_shortfalls(lines)
+    shortfalls = full_line_shortfalls(lines, japanese_texts(source))
     assert len(shortfalls) >= 8, "too few full lines to judge"
     ragged = [(text[-10:], round(value, 3)) for text, value in shortfalls if abs(value) > 0.05]
     assert not ragged, f"lines not flush at the right edge (em short): {ragged}"
@@ -125,6 +126,37 @@ def test_no_gap_at_a_line_edge_or_after_punctuation(composed: Composed) -> None:
     assert space_after(line.glyphs[index], line.glyphs[index + 1]) == pytest.approx(
         justification_step(line), abs=0.002
     )
+
+
+# -- Chinese ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", ["zh-hans-en", "zh-hant-en"])
+@pytest.mark.parametrize("layout", ["sequential", "parallel"])
+def test_chinese_lines_are_justified_and_copy_exactly(composed: Composed, seed: str, layout: str) -> None:
+    """Chinese is justified between characters like Japanese, with quarter-em gaps around Latin runs
+    (CLREQ), folded into the glyphs so that copied text stays exact."""
+    source = ROOT / "seeds" / "languages" / f"{seed}.yaml"
+    pdf = composed(source, layout)
+    shortfalls = full_line_shortfalls(japanese_lines(pdf, layout), japanese_texts(source))
+    assert len(shortfalls) >= 3
+    ragged = [(text[-10:], round(value, 3)) for text, value in shortfalls if abs(value) > 0.05]
+    assert not ragged
+    paragraphs = japanese_paragraphs(source)
+    for extractor in ("pypdf", "pdfium") if layout == "parallel" else EXTRACTORS:
+        text = extracted_text(pdf, extractor)
+        assert all(found_exactly(paragraph, text) for paragraph in paragraphs), extractor
+
+
+def test_chinese_latin_gaps(composed: Composed) -> None:
+    pdf = composed(ROOT / "seeds" / "languages" / "zh-hant-en.yaml", "sequential")
+    gaps = [
+        space_after(left, right, CJK_FACES["zh-Hant"]) - justification_step(line)
+        for line in japanese_lines(pdf, "sequential")
+        for left, right in itertools.pairwise(line.glyphs)
+        if (left.char + right.char) in ("自2", "6年")  # 自2016年以來
+    ]
+    assert gaps and all(0.12 <= gap <= 0.256 for gap in gaps), gaps
 
 
 # -- copy-paste ----------------------------------------------------------------------------------------

@@ -82,21 +82,28 @@ def latin_boundaries(lines: list[Line]) -> list[tuple[str, float]]:
     return found
 
 
+CJK_FACES = {
+    "ja": "NotoSerifCJKjp-Regular-JIS.otf",
+    "zh-Hans": "NotoSerifCJKsc-Regular-GB.otf",
+    "zh-Hant": "NotoSerifCJKtc-Regular-Big5.otf",
+}
+
+
 @functools.cache
-def _japanese_advances() -> dict[int, float]:
-    """Code point -> advance in em in the bundled Japanese face (which sets Latin text in Japanese too)."""
+def _advances(face_file: str = CJK_FACES["ja"]) -> dict[int, float]:
+    """Code point -> advance in em in a bundled CJK face (which sets the Latin text in its language too)."""
     from conftest import FONTS
     from fontTools.ttLib import TTFont
 
-    face = TTFont(FONTS / "NotoSerifCJKjp-Regular-JIS.otf", lazy=True)
+    face = TTFont(FONTS / face_file, lazy=True)
     scale = face["head"].unitsPerEm
     metrics = face["hmtx"].metrics
     return {code: metrics[name][0] / scale for code, name in face.getBestCmap().items()}
 
 
-def space_after(left: Glyph, right: Glyph) -> float:
+def space_after(left: Glyph, right: Glyph, face_file: str = CJK_FACES["ja"]) -> float:
     """Space (em) between two neighbouring glyphs beyond the left one's own advance in the font."""
-    return (right.x - left.x) / BODY_SIZE - _japanese_advances().get(ord(left.char), 1.0)
+    return (right.x - left.x) / BODY_SIZE - _advances(face_file).get(ord(left.char), 1.0)
 
 
 def justification_step(line: Line) -> float:
@@ -125,9 +132,11 @@ def cjk_body_lines(pdf: Path, columns: int = 1) -> list[Line]:
     ]
 
 
-def full_line_shortfalls(lines: list[Line]) -> list[tuple[str, float]]:
+def full_line_shortfalls(lines: list[Line], paragraphs: list[str] = ()) -> list[tuple[str, float]]:  # type: ignore[assignment]
     """(text, em short of the column's right edge) for every line followed by another line of its
-    paragraph (the next line of the column, one line pitch below)."""
+    paragraph (the next line of the column, one line pitch below) — not one that ends one of
+    `paragraphs` (list items follow each other at the line pitch)."""
+    ends = ["".join(paragraph.split()) for paragraph in paragraphs]
     found = []
     for column in {line.column for line in lines}:
         own = [line for line in lines if line.column == column]
@@ -137,11 +146,11 @@ def full_line_shortfalls(lines: list[Line]) -> list[tuple[str, float]]:
             for above, below in itertools.pairwise(own)
             if above.page == below.page and above.glyphs[0].y - below.glyphs[0].y > 1
         ]
-        pitch = min((drop for _, _, drop in drops), default=0.0)
+        pitch = statistics.mode(round(drop, 1) for _, _, drop in drops) if drops else 0.0  # the body's
         found += [
             (above.text, (edge - above.glyphs[-1].right) / BODY_SIZE)
             for above, _, drop in drops
-            if drop <= 1.2 * pitch
+            if drop <= 1.2 * pitch and not any(above.text.endswith(end[-8:]) for end in ends)
         ]
     return found
 

@@ -62,8 +62,9 @@ def _latin_pieces(latin: str, gap_before: bool, gap_after: bool) -> list[Run]:
     return [piece for piece in pieces if piece.text]
 
 
-def runs(text: str) -> tuple[Run, ...]:
-    """Split Japanese `text` into runs: Latin with gaps, half-width punctuation, unbreakable pairs."""
+def runs(text: str, compress: bool = True, bind: bool = True) -> tuple[Run, ...]:
+    """Split Japanese `text` into runs: Latin with gaps, half-width punctuation (with `compress`),
+    characters bound to the one before (small kana, ー, 々: with `bind`)."""
     result: list[Run] = []
     plain = ""
     index = 0
@@ -84,12 +85,12 @@ def runs(text: str) -> tuple[Run, ...]:
                 emit(piece)
             index = latin.end()
             continue
-        if _halts(text, index):
+        if compress and _halts(text, index):
             emit(Run(text[index], HALT))
             index += 1
             continue
         end = index + 1
-        while end < len(text) and text[end] in BIND_TO_PREVIOUS:
+        while bind and end < len(text) and text[end] in BIND_TO_PREVIOUS:
             end += 1
         if end > index + 1:
             emit(Run(text[index:end], NOBREAK))

@@ -80,7 +80,7 @@ def rich_text(
         if number:
             runs.append(Run("\n", ""))
         if line:
-            runs.extend(jlreq.runs(line) if composed and primary(lang) == "ja" else (Run(line, ""),))
+            runs.extend(_composed(line, lang) if composed else (Run(line, ""),))
     runs = _kept_together(runs, _unbreakable(text, lang) + _name_spans(text, names))
     addresses = list(_URL.finditer(text))
     runs = _kept_together(runs, [match.span() for match in addresses], URL)
@@ -90,6 +90,18 @@ def rich_text(
         return RichText(text, (keep_spaces(tuple(runs), lang),))
     phrases = _apart_from_line_breaks(_split_at(tuple(runs), parser.parse(text)))
     return RichText(text, tuple(keep_spaces(phrase, lang) for phrase in phrases), phrased=True)
+
+
+def _composed(line: str, lang: str) -> tuple[Run, ...]:
+    """Japanese and Chinese composition rules on a line of text: quarter-em gaps around Latin runs (JLReq
+    3.2.5, CLREQ 3.2.2), consecutive punctuation half-width (Japanese, and Simplified Chinese whose
+    punctuation sits in the corner; Traditional Chinese centres it and sets it full), Japanese line-start
+    binding; other languages are set as written."""
+    if primary(lang) == "ja":
+        return jlreq.runs(line)
+    if primary(lang) == "zh":
+        return jlreq.runs(line, compress=table_key(lang) == "zh-Hans", bind=False)
+    return (Run(line, ""),)
 
 
 def _apart_from_line_breaks(phrases: tuple[tuple[Run, ...], ...]) -> tuple[tuple[Run, ...], ...]:
