@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SEED
+from pdftools import line_text, text_lines
 from typography import (
     BODY_SIZE,
     CJK_FACES,
@@ -85,6 +86,52 @@ def test_every_full_japanese_line_ends_flush(
     ragged = [(text[-10:], round(value, 3)) for text, value in shortfalls if abs(value) > 0.05]
     assert not ragged, f"lines not flush at the right edge (em short): {ragged}"
     assert not kinsoku_violations(lines)
+
+
+COMBINING = "か\u3099さ\u3099た\u3099" * 12
+QUOTATION = (
+    "協定の英文名は「The Agreement between the Government of Japan and the Government of the Republic of "
+    "Finland on Cooperation in the Fields of Science, Technology and Innovation」であり、両政府は本協定に"
+    "基づき協力を進める。"
+)
+EDGE_CASES = f"""\
+id: edge-cases
+date: 2024-05-01
+languages: [ja, en]
+place: {{ja: 東京, en: Tokyo}}
+title: {{ja: 試験, en: Test}}
+parties:
+  - key: a
+    name: {{ja: 甲市, en: City A}}
+    country: {{ja: 日本国, en: Japan}}
+    signatories:
+      - title: {{ja: 市長, en: Mayor}}
+        name: {{ja: 山田太郎, en: Taro Yamada}}
+body:
+  - ja: {COMBINING}を含む段落であり、結合文字を含む行も行末が揃うことを確かめる。
+    en: Combining marks.
+  - ja: {QUOTATION}
+    en: A Latin quotation.
+  - ja: {"い" * 90}
+    en: Kana alone, which fill the measure without stretching.
+"""
+
+
+def test_lines_with_combining_marks_or_only_latin_words_end_flush(
+    build_seed: Callable[..., BuildResult], tmp_path: Path
+) -> None:
+    """A kana with a combining sound mark draws as one glyph: the space added after it is not lost. A
+    line holding only Latin words (a quotation) is justified at its word spaces (JLReq widens those)."""
+    source = tmp_path / "edge-cases.yaml"
+    source.write_text(EDGE_CASES, encoding="utf-8")
+    lines = text_lines(build_seed(source, layout="sequential").output)[0][0]
+    edge = next(line[-1].right for line in lines if line_text(line) == "い" * 42)  # the measure
+    starts = (COMBINING[:4], "協定の英文名", "GovernmentoftheRepublic")
+    full = [line for line in lines if line_text(line).replace(" ", "").startswith(starts)]
+    assert len(full) == 3
+    assert all((edge - line[-1].right) / BODY_SIZE <= 0.05 for line in full), [
+        line[-1].right for line in full
+    ]
 
 
 def test_a_paragraphs_last_line_is_set_flush_left(composed: Composed) -> None:

@@ -35,6 +35,9 @@ from about 100; justification steps below this stay adjustments, to keep the ali
 GAP_STEP = 5
 """Folded gaps are rounded down to this step (thousandths of an em); the rest stays an adjustment."""
 
+MAX_CID = 0xFFFF
+"""Identity-H codes are two bytes: no alias beyond them (the gap then stays an adjustment)."""
+
 Aliases = dict[tuple[int, int], int]
 """(CID, added advance in thousandths of an em) -> the CID of the glyph's alias."""
 
@@ -178,6 +181,7 @@ def _renumbered_text(
     names = _fonts_of(page.get("/Resources", DictionaryObject()).get_object())
     if not set(names.values()) & set(fonts):
         return []
+    blank = {key: _blank_cids(font) for key, font in fonts.items()}
     current: int | None = None
     saved: list[int | None] = []
 
@@ -192,13 +196,19 @@ def _renumbered_text(
             current = saved.pop() if saved else current
         elif hexadecimal is not None and current in numbering and len(hexadecimal) % 4 == 0:
             mapping = numbering[current]
-            codes = [
-                mapping[int(hexadecimal[index : index + 4], 16)] for index in range(0, len(hexadecimal), 4)
-            ]
+            drawn = [int(hexadecimal[index : index + 4], 16) for index in range(0, len(hexadecimal), 4)]
+            codes = [mapping[code] for code in drawn]
             rest = gap or b""
-            if codes and gap and -float(gap) >= FOLDED_GAP:
+            table = aliases[current]
+            if (
+                codes
+                and codes[-1]
+                and drawn[-1] not in blank[current]  # an alias needs text of its own to copy as
+                and gap
+                and -float(gap) >= FOLDED_GAP
+                and len(mapping) + len(table) < MAX_CID
+            ):
                 folded = int(-float(gap)) // GAP_STEP * GAP_STEP
-                table = aliases[current]
                 codes[-1] = table.setdefault((codes[-1], folded), len(mapping) + len(table))
                 remainder = float(gap) + folded
                 rest = b"%g" % round(remainder, 3) if remainder else b""
@@ -206,6 +216,15 @@ def _renumbered_text(
         return token.group(0)
 
     return [(stream, _TOKEN.sub(renumbered, stream.get_data())) for stream in content_streams(page)]
+
+
+def _blank_cids(font: DictionaryObject) -> set[int]:
+    """CIDs the font's ToUnicode maps to no text (a glyph drawn within another's cluster)."""
+    cmap = font.get("/ToUnicode")
+    data = cmap.get_object().get_data() if cmap is not None else b""
+    return {
+        int(entry.group(1), 16) for entry in _BFCHAR_ENTRY.finditer(data) if entry.group(2).strip() == b"<>"
+    }
 
 
 def content_streams(page: pypdf.PageObject) -> list[StreamObject]:

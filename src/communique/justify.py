@@ -19,7 +19,9 @@ copied text free of spurious spaces.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import math
 import unicodedata
 from collections.abc import Iterator
@@ -66,6 +68,8 @@ class _Gap:
     side: str
     width: float
     owner: _Glyph | None = None
+    kept: bool = False
+    """Left a margin (at the start of a title phrase)."""
 
 
 @dataclass
@@ -125,8 +129,9 @@ def _text_boxes(box: Any) -> Iterator[Any]:
 def align(line: Any, available_width: float, last: bool) -> float:
     """Adjust a line holding CJK text in place; return its offset for `text-align` as WeasyPrint would."""
     parts = _read(line)
-    slack = available_width - line.width + _settle_gaps(parts)
-    if "phrase" not in _classes(line):  # a phrase box's line is a piece of a longer line (titles)
+    piece = "phrase" in _classes(line)  # a phrase box's line is a piece of a longer line (titles)
+    slack = available_width - line.width + _settle_gaps(parts, at_edges=not piece)
+    if not piece:
         _trim_opening(parts)
     slack += sum(glyph.shift for glyph in parts.glyphs)
     slack = _widen_gaps(parts, slack)
@@ -158,13 +163,7 @@ def justify_right_to_left(line: Any, available_width: float) -> float:
     """Justify a right-to-left line by widening its spaces (WeasyPrint's own justification misplaced such a
     line by up to 2.3 pt when it held an inline box, such as a date kept on one line)."""
     parts = _read(line)
-    spaces = [glyph for glyph in parts.glyphs[:-1] if glyph.char == " "]
-    slack = available_width - line.width
-    if spaces and slack > 0:
-        share = slack / len(spaces)
-        slack -= sum(glyph.grant(share) for glyph in spaces)
-        for glyph in spaces:  # what rounding to thousandths left, a thousandth at a time
-            slack -= glyph.grant(min(slack, float(glyph.box.style["font_size"]) / 1000))
+    _share([glyph for glyph in parts.glyphs[:-1] if glyph.char == " "], available_width - line.width)
     _commit(line, parts)
     return 0.0
 
@@ -218,14 +217,18 @@ def _classes(box: Any) -> frozenset[str]:
     return frozenset((element.get("class") or "").split())
 
 
-def _settle_gaps(parts: _Line) -> float:
-    """Each gap moves into the glyph before it; one at the line's start or end goes. Return the width
+def _settle_gaps(parts: _Line, at_edges: bool = True) -> float:
+    """Each gap moves into the glyph before it; with `at_edges`, one at the line's start or end goes,
+    else one at the end stays in the last glyph and one at the start stays a margin. Return the width
     freed."""
     last = parts.glyphs[-1] if parts.glyphs else None
     freed = 0.0
     for gap in parts.gaps:
-        if gap.side == "right" and gap.owner is last:
+        if gap.side == "right" and gap.owner is last and at_edges:
             gap.owner = None
+        if gap.owner is None and not at_edges:
+            gap.kept = True
+            continue
         freed += gap.width - (gap.owner.grant(gap.width) if gap.owner is not None else 0.0)
     return freed
 
@@ -251,21 +254,47 @@ def _widen_gaps(parts: _Line, slack: float) -> float:
 
 
 def _spread(parts: _Line, slack: float) -> float:
-    """Share the slack among the boundaries after each glyph next to a CJK character."""
+    """Share the slack among the boundaries after each glyph next to a CJK character and the spaces
+    between Latin words (JLReq widens those too), never before a combining mark or selector."""
     gapped = {id(gap.owner) for gap in parts.gaps if gap.owner is not None}
-    boundaries = [
-        glyph
-        for glyph, following in zip(parts.glyphs, parts.glyphs[1:], strict=False)
-        if not (glyph.char.isspace() or following.char.isspace())
-        and (id(glyph) in gapped or _is_wide(glyph.char) or _is_wide(following.char))
-    ]
-    if not boundaries:
+    boundaries = []
+    for previous, glyph, following in zip(
+        [None, *parts.glyphs], parts.glyphs, parts.glyphs[1:], strict=False
+    ):
+        if _is_mark(following.char):
+            continue
+        if glyph.char == " ":
+            between_words = previous is not None and not (_is_wide(previous.char) or _is_wide(following.char))
+            if between_words:
+                boundaries.append(glyph)
+        elif (
+            not glyph.char.isspace()
+            and not following.char.isspace()
+            and (id(glyph) in gapped or _is_wide(glyph.char) or _is_wide(following.char))
+        ):
+            boundaries.append(glyph)
+    return _share(boundaries, slack)
+
+
+def _share(glyphs: list[_Glyph], slack: float) -> float:
+    """Add `slack` evenly after `glyphs`, in whole thousandths of an em; return what could not be added."""
+    if not glyphs or slack <= 0:
         return slack
-    share = slack / len(boundaries)
-    slack -= sum(glyph.grant(share) for glyph in boundaries)
-    for glyph in boundaries:  # what rounding to thousandths left, a thousandth at a time
+    share = slack / len(glyphs)
+    slack -= sum(glyph.grant(share) for glyph in glyphs)
+    for glyph in glyphs:  # what rounding to thousandths left, a thousandth at a time
         slack -= glyph.grant(min(slack, float(glyph.box.style["font_size"]) / 1000))
     return slack
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_mark(char: str) -> bool:
+    """A combining mark or a variation selector: drawn with the character before it."""
+    return (
+        unicodedata.category(char) in ("Mn", "Me")
+        or "\ufe00" <= char <= "\ufe0f"
+        or "\U000e0100" <= char <= "\U000e01ef"
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -283,7 +312,7 @@ def _commit(line: Any, parts: _Line) -> None:
             advances = glyph.box.pango_layout.__dict__.setdefault("communique_advances", {})
             advances[glyph.index] = (glyph.extra - glyph.shift, -glyph.shift)
             added[id(glyph.box)] = added.get(id(glyph.box), 0.0) + glyph.extra - glyph.shift
-    margins = {(id(gap.span), gap.side): gap.width for gap in parts.gaps}
+    margins = {(id(gap.span), gap.side): gap.width for gap in parts.gaps if not gap.kept}
 
     def move(box: Any, advance: float) -> float:
         if isinstance(box, boxes.TextBox):
@@ -325,29 +354,29 @@ def _apply_advances(layout: Any, advances: dict[int, tuple[float, float]]) -> No
     from weasyprint.text.ffi import pango
 
     pango.pango_layout_set_single_paragraph_mode(layout.layout, True)  # drawing sets it; it would re-lay out
-    starts = {}
-    offset = 0
-    for index, char in enumerate(layout.text):
-        starts[offset] = index
-        offset += len(char.encode())
+    byte_at = list(itertools.accumulate((len(char.encode()) for char in layout.text), initial=0))
     line = pango.pango_layout_get_line_readonly(layout.layout, 0)
     run = line.runs
-    last_of: dict[int, Any] = {}
-    first_of: dict[int, Any] = {}
+    clusters: dict[int, list[Any]] = {}  # UTF-8 offset where a cluster starts -> its glyphs
     while run:
         item = run.data
         glyphs = item.glyphs
         for number in range(glyphs.num_glyphs):
-            found = starts.get(item.item.offset + glyphs.log_clusters[number])
-            if found is not None:
-                first_of.setdefault(found, glyphs.glyphs[number])
-                last_of[found] = glyphs.glyphs[number]
+            clusters.setdefault(item.item.offset + glyphs.log_clusters[number], []).append(
+                glyphs.glyphs[number]
+            )
         run = run.next
+    starts = sorted(clusters)
+    if not starts:
+        return
     # WeasyPrint writes the difference from the font's advance truncated to a whole thousandth of an em:
     # a tenth of a thousandth more keeps a whole number of thousandths from losing one to rounding.
     margin = float(layout.style["font_size"]) / 10000
     for index, (width, shift) in advances.items():
-        if index in last_of:
-            last_of[index].geometry.width += round((width + margin) * _PANGO_UNITS)
-        if shift and index in first_of:  # WeasyPrint reads an offset in units of 1/1000 px, not Pango's
-            first_of[index].geometry.x_offset += round(shift * 1000)
+        if index >= len(layout.text):  # a space WeasyPrint stripped
+            continue
+        # The cluster that draws the character (a base and its combining mark draw as one).
+        cluster = clusters[starts[max(0, bisect.bisect_right(starts, byte_at[index]) - 1)]]
+        cluster[-1].geometry.width += round((width + margin) * _PANGO_UNITS)
+        if shift:  # WeasyPrint reads an offset in units of 1/1000 px, not Pango's
+            cluster[0].geometry.x_offset += round(shift * 1000)

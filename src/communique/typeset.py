@@ -172,7 +172,7 @@ def _url_breaks(address: re.Match[str]) -> list[int]:
     """Where a web address may break (Chicago 6.119): after its '//', before a slash, period, question
     mark, number sign, ampersand or equals sign."""
     start, text = address.start(), address.group()
-    scheme = text.find("//")
+    scheme = text.find("//") if text.lower().startswith(("http://", "https://")) else -1
     points = [start + scheme + 2] if scheme >= 0 else []
     points += [
         start + index
@@ -336,6 +336,7 @@ def _blocks(communique: Communique, body: tuple[Block, ...], lang: str) -> tuple
     counters = {"heading": 0, "article": 0, "clause": 0}
     pending = communique.pending.get(lang)
     blocks = []
+    names = communique.person_names(lang)
     for block in body:
         if block.kind in counters:
             counters[block.kind] += 1
@@ -345,7 +346,6 @@ def _blocks(communique: Communique, body: tuple[Block, ...], lang: str) -> tuple
         if texts is None and block.kind != "article" and pending:  # the loader lets only these be absent
             blocks.append(TypesetBlock("pending", (paragraph_text(pending.value, lang),)))
             continue
-        names = communique.person_names(lang)
         paragraphs = tuple(paragraph_text(text.value, lang, names) for text in texts or ())
         label = _label(communique, block, lang, counters)
         if label and paragraphs:
