@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from communique.conventions import primary
-from communique.jlreq import GAP_END, GAP_START, HALT, OPENING
+from communique.jlreq import CLOSING, GAP_END, GAP_START, HALT, OPENING
 
 QUARTER_EM = 0.25
 ADJUSTED_LANGUAGES = frozenset({"ja", "zh"})
@@ -255,14 +255,15 @@ def _widen_gaps(parts: _Line, slack: float) -> float:
 
 def _spread(parts: _Line, slack: float) -> float:
     """Share the slack among the boundaries after each glyph next to a CJK character and the spaces
-    between Latin words (JLReq widens those too), never before a combining mark or selector."""
+    between Latin words (JLReq widens those too): never before a combining mark or selector, nor inside
+    a bracket's or a stop's own blank (after an opening bracket, before a closing one or 、。)."""
     gapped = {id(gap.owner) for gap in parts.gaps if gap.owner is not None}
     boundaries = []
     for previous, glyph, following in zip(
         [None, *parts.glyphs], parts.glyphs, parts.glyphs[1:], strict=False
     ):
-        if _is_mark(following.char):
-            continue
+        if _is_mark(following.char) or following.char in CLOSING or glyph.char in OPENING:
+            continue  # a mark stays on its base; a bracket's or stop's own blank is its side's spacing
         if glyph.char == " ":
             between_words = previous is not None and not (_is_wide(previous.char) or _is_wide(following.char))
             if between_words:

@@ -84,7 +84,8 @@ def rich_text(
     runs = _kept_together(runs, _unbreakable(text, lang) + _name_spans(text, names))
     addresses = list(_URL.finditer(text))
     runs = _kept_together(runs, [match.span() for match in addresses], URL)
-    runs = _breakable_at(runs, [point for match in addresses for point in _url_breaks(match)])
+    points = [point for match in addresses for point in _url_breaks(match)]
+    runs = _breakable_at(runs, points + (_quote_breaks(text) if primary(lang) in ("ja", "zh") else []))
     parser = _phrase_parser(lang) if phrased else None
     if parser is None:
         return RichText(text, (keep_spaces(tuple(runs), lang),))
@@ -122,7 +123,9 @@ def _apart_from_line_breaks(phrases: tuple[tuple[Run, ...], ...]) -> tuple[tuple
 
 
 _ERA_OR_YEAR = r"(?:(?:令和|平成|昭和|大正|明治)(?:元|\d{1,2})|\d{1,4})年"
-_UNBREAKABLE_CJK = re.compile(_ERA_OR_YEAR + r"\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日|\d{1,2}:\d{2}")
+_UNBREAKABLE_CJK = re.compile(r"\d{1,2}:\d{2}")
+"""A time; a CJK date may break between its parts (年｜月｜日), as JLReq allows: kept whole, it left lines
+of four characters spread over a narrow column (its numbers are Latin runs, never broken)."""
 _URL = re.compile(
     r"(?<![A-Za-z0-9])(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&*+,;=%]*[A-Za-z0-9\-_~/#=&%]"
 )
@@ -180,6 +183,27 @@ def _url_breaks(address: re.Match[str]) -> list[int]:
         if char in "/.?#&=" and scheme + 2 < index < len(text) - 1
     ]
     return points
+
+
+def _quote_breaks(text: str) -> list[int]:
+    """Where a Chinese or Japanese line may break at a quotation mark: before an opening one after a
+    letter or closing punctuation, after a closing one before a letter or opening punctuation (CLREQ;
+    Pango keeps “ ” to their neighbours by UAX #14's rule for ambiguous quotes, which left lines of six
+    characters spread over a narrow column)."""
+    return [
+        index + (char in "”’")
+        for index, char in enumerate(text)
+        if (char in "“‘" and index > 0 and _ends_a_word(text[index - 1]))
+        or (char in "”’" and index + 1 < len(text) and _starts_a_word(text[index + 1]))
+    ]
+
+
+def _ends_a_word(char: str) -> bool:
+    return jlreq.is_japanese_letter(char) or char in jlreq.CLOSING
+
+
+def _starts_a_word(char: str) -> bool:
+    return jlreq.is_japanese_letter(char) or char in jlreq.OPENING
 
 
 def _breakable_at(runs: list[Run], points: list[int]) -> list[Run]:
