@@ -255,15 +255,17 @@ def _widen_gaps(parts: _Line, slack: float) -> float:
 
 def _spread(parts: _Line, slack: float) -> float:
     """Share the slack among the boundaries after each glyph next to a CJK character and the spaces
-    between Latin words (JLReq widens those too): never before a combining mark or selector, nor inside
-    a bracket's or a stop's own blank (after an opening bracket, before a closing one or 、。)."""
+    between Latin words (JLReq widens those too): never before a combining mark or selector, and inside
+    a bracket's or a stop's own blank (after an opening bracket, before a closing one or 、。) only where
+    the line has no other place."""
     gapped = {id(gap.owner) for gap in parts.gaps if gap.owner is not None}
-    boundaries = []
+    boundaries: list[_Glyph] = []
+    last_resort: list[_Glyph] = []
     for previous, glyph, following in zip(
         [None, *parts.glyphs], parts.glyphs, parts.glyphs[1:], strict=False
     ):
-        if _is_mark(following.char) or following.char in CLOSING or glyph.char in OPENING:
-            continue  # a mark stays on its base; a bracket's or stop's own blank is its side's spacing
+        if _is_mark(following.char):
+            continue  # a mark stays on its base
         if glyph.char == " ":
             between_words = previous is not None and not (_is_wide(previous.char) or _is_wide(following.char))
             if between_words:
@@ -273,8 +275,10 @@ def _spread(parts: _Line, slack: float) -> float:
             and not following.char.isspace()
             and (id(glyph) in gapped or _is_wide(glyph.char) or _is_wide(following.char))
         ):
-            boundaries.append(glyph)
-    return _share(boundaries, slack)
+            # A bracket's or stop's own blank is its side's spacing: widened only if nothing else can be.
+            bracketed = following.char in CLOSING or glyph.char in OPENING
+            (last_resort if bracketed else boundaries).append(glyph)
+    return _share(boundaries or last_resort, slack)
 
 
 def _share(glyphs: list[_Glyph], slack: float) -> float:
