@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import functools
 import itertools
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,16 +36,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pypdf
-import pypdfium2 as pdfium
 import yaml
-from fontTools.ttLib import TTFont
-from pdfminer.high_level import extract_text as pdfminer_text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from pdftools import Glyph, lines_of, page_glyphs, page_sizes  # noqa: E402
+from typography import EXTRACTORS, extracted_text, space_after  # noqa: E402
 
+from communique.jlreq import is_japanese_letter  # noqa: E402
 from communique.options import BuildOptions  # noqa: E402
 from communique.pipeline import build  # noqa: E402
 from communique.project import BuildContext, Project  # noqa: E402
@@ -68,7 +65,6 @@ TYPST_FONTS = {"ja": ("Noto Serif CJK JP", "Noto Serif"), "en": ("Noto Serif", "
 """The font stacks communique's font CSS gives the two languages, by the Typst names of the same files."""
 PARAGRAPH_GAP_MM = {"sequential": 3.3, "parallel": 3.5, "interleaved": 2.0}
 """Space between paragraphs (the layouts' CSS: 0.9 em, 3.5 mm, 2 mm within a pair)."""
-EXTRACTORS = ("pdftotext", "pdfminer.six", "pypdf", "pdfium")
 _FOOTER = re.compile(r"^[ \t]*\d+[ \t]*/[ \t]*\d+[ \t]*$", re.MULTILINE)
 _LINE_BREAKS = re.compile(r"[\r\n\f]")
 
@@ -230,13 +226,6 @@ def measured_geometry(lines: list[Line], layout: str) -> Geometry:
     return Geometry(columns, heights)
 
 
-def _is_kana_kanji(char: str) -> bool:
-    """Kana or kanji (not punctuation)."""
-    return char in "々〆〇ー" or unicodedata.name(char, "").startswith(
-        ("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH", "HIRAGANA", "KATAKANA")
-    )
-
-
 def _is_wide_punctuation(char: str) -> bool:
     """A full-width punctuation mark (、。「」（）・ ...)."""
     return unicodedata.east_asian_width(char) in "WF" and unicodedata.category(char).startswith("P")
@@ -246,23 +235,6 @@ def _pairs(line: Line) -> Iterable[tuple[Glyph, Glyph, bool]]:
     """Neighbouring glyphs of a line: (left, right, whether the text has whitespace between them)."""
     for offset, (left, right) in enumerate(itertools.pairwise(line.glyphs)):
         yield left, right, line.start + offset + 1 in line.paragraph.spaced
-
-
-@functools.cache
-def _japanese_face() -> tuple[dict[int, str], dict[str, tuple[int, int]], int]:
-    """The cmap, advances and units per em of the Japanese face (Noto Serif CJK JP)."""
-    font = TTFont(FONTS / "NotoSerifCJKjp-Regular-JIS.otf", lazy=True)
-    return font.getBestCmap(), font["hmtx"].metrics, font["head"].unitsPerEm
-
-
-def japanese_gap(left: Glyph, right: Glyph) -> float:
-    """The space (em) between two glyphs of a Japanese line beyond the left one's own advance in the face.
-
-    Measured from the glyph origins: communique folds a gap into the advance of the glyph before it (an
-    alias glyph with a wider /W width, fontpack.py), so advance boxes abut and would read no gap at all.
-    """
-    cmap, metrics, units = _japanese_face()
-    return float((right.x - left.x) / EM - metrics[cmap[ord(left.char)]][0] / units)
 
 
 def shortfall(line: Line, edge: float) -> float:
@@ -281,20 +253,7 @@ def shortfall(line: Line, edge: float) -> float:
 
 def extracted(pdf: Path) -> dict[str, str]:
     """The PDF's text as each extractor gives it, page footers ('1 / 2') and line breaks removed."""
-    document = pdfium.PdfDocument(pdf)
-    try:
-        by_pdfium = "\n".join(page.get_textpage().get_text_range() for page in document)
-    finally:
-        document.close()
-    texts = {
-        "pdftotext": subprocess.run(
-            ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True, text=True
-        ).stdout,
-        "pdfminer.six": pdfminer_text(pdf),
-        "pypdf": "\n".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages),
-        "pdfium": by_pdfium,
-    }
-    return {name: _LINE_BREAKS.sub("", _FOOTER.sub("", text)) for name, text in texts.items()}
+    return {name: _LINE_BREAKS.sub("", _FOOTER.sub("", extracted_text(pdf, name))) for name in EXTRACTORS}
 
 
 def difference(paragraph: str, text: str) -> str:
@@ -345,13 +304,13 @@ def measure(
         if abs(value) > FLUSH
     ]
     gaps = [
-        (japanese_gap(left, right), line, index)
+        (space_after(left, right), line, index)
         for line in japanese
         for index, (left, right, spaced) in enumerate(_pairs(line))
         if not spaced
         and (
-            (_is_kana_kanji(left.char) and right.char.isascii() and right.char.isalnum())
-            or (left.char.isascii() and left.char.isalnum() and _is_kana_kanji(right.char))
+            (is_japanese_letter(left.char) and right.char.isascii() and right.char.isalnum())
+            or (left.char.isascii() and left.char.isalnum() and is_japanese_letter(right.char))
         )
     ]
     spaces = [

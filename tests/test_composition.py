@@ -263,7 +263,7 @@ def test_spaces_in_japanese_text(composed: Composed) -> None:
         0.256, abs=0.002
     )
     assert step > 0  # the line is justified, yet neither space is stretched
-    for extractor in ("pdfminer", "pypdf", "pdfium"):
+    for extractor in ("pdfminer.six", "pypdf", "pdfium"):
         assert found_exactly(
             "東京都知事　小池百合子と東京都知事 小池百合子が会談し", extracted_text(pdf, extractor)
         )
@@ -307,8 +307,6 @@ def last_word(line: Line) -> str:
 
 
 def cjk_free_lines(pdf: Path, columns: int) -> list[Line]:
-    from pdftools import text_lines
-
     return [
         Line("en", page, tuple(line), column)
         for page, per_column in enumerate(text_lines(pdf, columns))

@@ -8,6 +8,7 @@ import re
 import statistics
 import subprocess
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,7 +133,7 @@ def cjk_body_lines(pdf: Path, columns: int = 1) -> list[Line]:
     ]
 
 
-def full_line_shortfalls(lines: list[Line], paragraphs: list[str] = ()) -> list[tuple[str, float]]:  # type: ignore[assignment]
+def full_line_shortfalls(lines: list[Line], paragraphs: Sequence[str] = ()) -> list[tuple[str, float]]:
     """(text, em short of the column's right edge) for every line followed by another line of its
     paragraph (the next line of the column, one line pitch below) — not one that ends one of
     `paragraphs` (list items follow each other at the line pitch)."""
@@ -155,7 +156,7 @@ def full_line_shortfalls(lines: list[Line], paragraphs: list[str] = ()) -> list[
     return found
 
 
-EXTRACTORS = ("pdftotext", "pdfminer", "pypdf", "pdfium")
+EXTRACTORS = ("pdftotext", "pdfminer.six", "pypdf", "pdfium")
 
 
 def extracted_text(pdf: Path, extractor: str) -> str:
@@ -164,7 +165,7 @@ def extracted_text(pdf: Path, extractor: str) -> str:
         return subprocess.run(
             ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True, text=True
         ).stdout
-    if extractor == "pdfminer":
+    if extractor == "pdfminer.six":
         from pdfminer.high_level import extract_text
 
         return str(extract_text(str(pdf)))

@@ -60,12 +60,13 @@ def compact_fonts(writer: pypdf.PdfWriter, compact: bool = True) -> None:
         return
     if any(b"(" in stream.get_data() for page in pages for stream in content_streams(page)):
         return  # a literal string: not written by WeasyPrint, and not read here
+    blank = {key: _blank_cids(font) for key, font in fonts.items()}
     if not compact:
         unchanged: dict[int, dict[int, int]] = {key: _Unchanged() for key in fonts}
         try:
             found: dict[int, Aliases] = {key: {} for key in fonts}
             for page in pages:
-                _renumbered_text(page, fonts, unchanged, found)
+                _renumbered_text(page, fonts, unchanged, found, blank)
         except KeyError:
             return
         fonts = {key: font for key, font in fonts.items() if found[key]}
@@ -83,7 +84,9 @@ def compact_fonts(writer: pypdf.PdfWriter, compact: bool = True) -> None:
         numbering[key] = {old: new for new, old in enumerate(cids)}
     aliases: dict[int, Aliases] = {key: {} for key in numbering}
     try:  # every stream worked out before any is changed: a code /W does not list leaves all as they are
-        rewritten = [change for page in pages for change in _renumbered_text(page, fonts, numbering, aliases)]
+        rewritten = [
+            change for page in pages for change in _renumbered_text(page, fonts, numbering, aliases, blank)
+        ]
         programs = {key: _with_aliases(program, aliases[key]) for key, program in programs.items()}
     except KeyError:
         return
@@ -175,13 +178,14 @@ def _renumbered_text(
     fonts: dict[int, DictionaryObject],
     numbering: dict[int, dict[int, int]],
     aliases: dict[int, Aliases],
+    blank: dict[int, set[int]],
 ) -> list[tuple[StreamObject, bytes]]:
     """Each content stream of the page with the text drawn with one of `fonts` renumbered and its gaps
-    folded (new aliases added to `aliases`); KeyError for a code the font's numbering lacks."""
+    folded (new aliases added to `aliases`; never after a code in `blank`, which maps to no text);
+    KeyError for a code the font's numbering lacks."""
     names = _fonts_of(page.get("/Resources", DictionaryObject()).get_object())
     if not set(names.values()) & set(fonts):
         return []
-    blank = {key: _blank_cids(font) for key, font in fonts.items()}
     current: int | None = None
     saved: list[int | None] = []
 

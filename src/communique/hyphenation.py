@@ -14,6 +14,8 @@ from typing import Any
 
 import pyphen
 
+from communique.conventions import primary
+
 LIMIT_LINES = 2
 """Most hyphenated lines in a row."""
 
@@ -31,7 +33,7 @@ class HouseDictionary(pyphen.Pyphen):  # type: ignore[misc]
 
     def __init__(self, lang: str, **options: Any) -> None:
         super().__init__(lang=lang, **options)
-        self.names_capitalised = lang.replace("_", "-").split("-")[0].lower() not in NOUNS_CAPITALISED
+        self.names_capitalised = primary(lang.replace("_", "-")) not in NOUNS_CAPITALISED
 
     def iterate(self, word: str) -> Iterator[tuple[str, str]]:
         if _blocked or (self.names_capitalised and word[:1].isupper()):
