@@ -390,10 +390,9 @@ def test_one_seed_in_every_layout(gallery: Callable[..., Built], layout: str) ->
 
 
 LANGUAGE_SEEDS = sorted((ROOT / "seeds" / "languages").glob("*.yaml"))
-UNREADABLE_ORDER = {"ar-en", "th-en"}
+UNREADABLE_ORDER = {"ar-en"}
 """Seeds whose text cannot be read back in order from the glyphs: Arabic is drawn right to left (its
-order is checked by test_arabic_is_set_right_to_left), and HarfBuzz draws Thai SARA AM as two glyphs
-that the PDF maps back to one of them (README: Languages, what remains)."""
+order is checked by test_arabic_is_set_right_to_left, its words by test_clusters)."""
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

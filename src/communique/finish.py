@@ -28,6 +28,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from communique.clusters import fold_clusters
 from communique.errors import FinishError
 from communique.fontpack import compact_fonts, content_streams
 from communique.model import Archival, EmbeddedSource, RenderedPdf, TypesetDocument
@@ -111,6 +112,7 @@ def finish(
             )
     # The ID is the seal `verify` recomputes (seal.py): the first names the content (pages, sources,
     # structure), the second the metadata (dates included). Last, so that it seals every change above.
+    fold_clusters(writer, rendered.clusters)
     compact_fonts(writer, compact)
     _well_formed_streams(writer)
     writer._ID = seal_id(writer)  # pypdf's own would be random

@@ -16,6 +16,7 @@ advance includes the gap, so the text holds no positioning offset there and copi
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterator
 from io import BytesIO
 
 import pypdf
@@ -23,6 +24,7 @@ from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
     FloatObject,
+    IndirectObject,
     NameObject,
     NumberObject,
     StreamObject,
@@ -56,7 +58,7 @@ def compact_fonts(writer: pypdf.PdfWriter, compact: bool = True) -> None:
     if not fonts:
         return
     pages = list(writer.pages)
-    if _used_in_forms(pages, fonts):
+    if used_in_forms(pages, fonts):
         return
     if any(b"(" in stream.get_data() for page in pages for stream in content_streams(page)):
         return  # a literal string: not written by WeasyPrint, and not read here
@@ -73,7 +75,7 @@ def compact_fonts(writer: pypdf.PdfWriter, compact: bool = True) -> None:
     numbering: dict[int, dict[int, int]] = {}
     programs: dict[int, bytes] = {}
     for key, font in fonts.items():
-        cids = sorted(_widths(font).keys() | {0})
+        cids = sorted(widths(font).keys() | {0})
         cmap = font.get("/ToUnicode")
         if cmap is not None and b"beginbfrange" in cmap.get_object().get_data():
             continue  # ranges would need splitting; WeasyPrint writes single entries
@@ -102,7 +104,7 @@ def _candidates(writer: pypdf.PdfWriter) -> dict[int, DictionaryObject]:
     for item in writer._objects:
         if not (isinstance(item, DictionaryObject) and item.get("/Subtype") == "/Type0"):
             continue
-        descriptor = _descendant(item)["/FontDescriptor"].get_object()
+        descriptor = descendant(item)["/FontDescriptor"].get_object()
         program = descriptor.get("/FontFile3")  # type: ignore[union-attr]
         encoding = item.get("/Encoding")
         if (
@@ -114,31 +116,33 @@ def _candidates(writer: pypdf.PdfWriter) -> dict[int, DictionaryObject]:
     return found
 
 
-def _descendant(font: DictionaryObject) -> DictionaryObject:
+def descendant(font: DictionaryObject) -> DictionaryObject:
     descendant = font["/DescendantFonts"].get_object()[0].get_object()  # type: ignore[index]
     assert isinstance(descendant, DictionaryObject)
     return descendant
 
 
-def _widths(font: DictionaryObject) -> dict[int, float]:
+def widths(font: DictionaryObject) -> dict[int, float]:
     """CID -> width from the CIDFont's /W array: every glyph drawn (WeasyPrint lists each)."""
-    widths = list(_descendant(font).get("/W", ArrayObject()))
+    listed = list(descendant(font).get("/W", ArrayObject()))
     result: dict[int, float] = {}
     index = 0
-    while index < len(widths):
-        first = int(widths[index])
-        following = widths[index + 1].get_object()
+    while index < len(listed):
+        first = int(listed[index])
+        following = listed[index + 1].get_object()
         if isinstance(following, ArrayObject):
             result.update({first + offset: float(width) for offset, width in enumerate(following)})
             index += 2
         else:
-            result.update(dict.fromkeys(range(first, int(following) + 1), float(widths[index + 2])))
+            result.update(dict.fromkeys(range(first, int(following) + 1), float(listed[index + 2])))
             index += 3
     return result
 
 
-def _fonts_of(resources: object) -> dict[str, int]:
-    """Resource name -> id() of the font dictionary, for a resources dictionary."""
+def fonts_of(resources: object) -> dict[str, int]:
+    """Resource name -> id() of the font dictionary, for a resources dictionary (or a reference to one)."""
+    if isinstance(resources, IndirectObject):
+        resources = resources.get_object()
     if not isinstance(resources, DictionaryObject) or "/Font" not in resources:
         return {}
     table = resources["/Font"].get_object()
@@ -146,7 +150,7 @@ def _fonts_of(resources: object) -> dict[str, int]:
     return {str(name): id(font.get_object()) for name, font in table.items()}
 
 
-def _used_in_forms(pages: list[pypdf.PageObject], fonts: dict[int, DictionaryObject]) -> bool:
+def used_in_forms(pages: list[pypdf.PageObject], fonts: Collection[int]) -> bool:
     """Whether a form XObject of a page draws with one of `fonts` (its text is not rewritten here)."""
     pending = [page.get("/Resources") for page in pages]
     seen: set[int] = set()
@@ -161,7 +165,7 @@ def _used_in_forms(pages: list[pypdf.PageObject], fonts: dict[int, DictionaryObj
                 continue
             seen.add(id(form))
             inner = form.get("/Resources")
-            if set(_fonts_of(inner.get_object() if inner is not None else None).values()) & set(fonts):
+            if set(fonts_of(inner.get_object() if inner is not None else None).values()) & set(fonts):
                 return True
             pending.append(inner)
     return False
@@ -183,7 +187,7 @@ def _renumbered_text(
     """Each content stream of the page with the text drawn with one of `fonts` renumbered and its gaps
     folded (new aliases added to `aliases`; never after a code in `blank`, which maps to no text);
     KeyError for a code the font's numbering lacks."""
-    names = _fonts_of(page.get("/Resources", DictionaryObject()).get_object())
+    names = fonts_of(page.get("/Resources", DictionaryObject()).get_object())
     if not set(names.values()) & set(fonts):
         return []
     current: int | None = None
@@ -241,7 +245,7 @@ def content_streams(page: pypdf.PageObject) -> list[StreamObject]:
 
 
 def _program(font: DictionaryObject) -> StreamObject:
-    descriptor = _descendant(font)["/FontDescriptor"].get_object()
+    descriptor = descendant(font)["/FontDescriptor"].get_object()
     assert isinstance(descriptor, DictionaryObject)
     program = descriptor["/FontFile3"].get_object()
     assert isinstance(program, StreamObject)
@@ -251,19 +255,19 @@ def _program(font: DictionaryObject) -> StreamObject:
 def _renumber_font(font: DictionaryObject, mapping: dict[int, int], cut: bytes, aliases: Aliases) -> None:
     """The font's program replaced by `cut` (its glyphs in the new numbering, then `aliases`), with /W,
     ToUnicode and CIDSet renumbered."""
-    descendant = _descendant(font)
-    descriptor = descendant["/FontDescriptor"].get_object()
+    cid_font = descendant(font)
+    descriptor = cid_font["/FontDescriptor"].get_object()
     assert isinstance(descriptor, DictionaryObject)
     program = _program(font)
     program.set_data(cut)
-    widths = _widths(font)
+    old_widths = widths(font)
     kept = sorted(mapping.items(), key=lambda item: item[1])
-    new_widths = [widths.get(old, 0.0) for old, new in kept if new]
+    new_widths = [old_widths.get(old, 0.0) for old, new in kept if new]
     new_widths += [
         new_widths[cid - 1] + gap for (cid, gap), _ in sorted(aliases.items(), key=lambda item: item[1])
     ]
-    descendant[NameObject("/W")] = ArrayObject(
-        [NumberObject(1), ArrayObject(_number(width) for width in new_widths)]
+    cid_font[NameObject("/W")] = ArrayObject(
+        [NumberObject(1), ArrayObject(number(width) for width in new_widths)]
     )
     cmap = font.get("/ToUnicode")
     if cmap is not None:
@@ -279,7 +283,7 @@ def _renumber_font(font: DictionaryObject, mapping: dict[int, int], cut: bytes, 
         cidset.get_object().set_data(bytes(bits))
 
 
-def _number(width: float) -> NumberObject | FloatObject:
+def number(width: float) -> NumberObject | FloatObject:
     return NumberObject(int(width)) if width == int(width) else FloatObject(round(width, 3))
 
 
@@ -327,15 +331,25 @@ def _cut(data: bytes, cids: list[int]) -> bytes:
 
 def _with_alias_entries(cmap: bytes, aliases: Aliases) -> bytes:
     """The ToUnicode CMap `cmap` with each alias mapped to its glyph's text."""
-    if not aliases:
+    text = dict(text_entries(cmap))
+    ordered = sorted(aliases.items(), key=lambda item: item[1])
+    return with_entries(cmap, [(alias, text[cid]) for (cid, _), alias in ordered])
+
+
+def text_entries(cmap: bytes) -> Iterator[tuple[int, bytes]]:
+    """(CID, `<UTF-16BE hex>`) for each entry of a ToUnicode CMap WeasyPrint wrote (single entries)."""
+    for match in _BFCHAR_ENTRY.finditer(cmap):
+        yield int(match.group(1), 16), match.group(2).strip()
+
+
+def with_entries(cmap: bytes, entries: list[tuple[int, bytes]]) -> bytes:
+    """The ToUnicode CMap `cmap` with each (CID, `<UTF-16BE hex>`) of `entries` added."""
+    if not entries:
         return cmap
-    text = {int(match.group(1), 16): match.group(2).strip() for match in _BFCHAR_ENTRY.finditer(cmap)}
-    entries = [
-        b"<%04X> %s" % (alias, text[cid]) for (cid, _), alias in sorted(aliases.items(), key=lambda i: i[1])
-    ]
+    lines = [b"<%04X> %s" % entry for entry in entries]
     blocks = b"".join(
         b"%d beginbfchar\n%s\nendbfchar\n" % (len(chunk), b"\n".join(chunk))
-        for chunk in (entries[start : start + 100] for start in range(0, len(entries), 100))
+        for chunk in (lines[start : start + 100] for start in range(0, len(lines), 100))
     )
     end = cmap.rindex(b"endcmap")
     return cmap[:end] + blocks + cmap[end:]

@@ -1,4 +1,4 @@
-"""Japanese and Chinese line adjustment inside WeasyPrint's layout (JLReq 3.8).
+"""Japanese, Chinese and Thai line adjustment inside WeasyPrint's layout (JLReq 3.8, Thai distributed).
 
 WeasyPrint chooses the line breaks (the typeset stage's kinsoku and phrase spans guide it) but can only
 widen spaces to justify, so CJK lines ended ragged. This module replaces its alignment step for lines
@@ -32,8 +32,10 @@ from communique.conventions import primary
 from communique.jlreq import CLOSING, GAP_END, GAP_START, HALT, OPENING
 
 QUARTER_EM = 0.25
-ADJUSTED_LANGUAGES = frozenset({"ja", "zh"})
-"""Languages set solid whose lines are justified between characters (Korean justifies at spaces)."""
+ADJUSTED_LANGUAGES = frozenset({"ja", "zh", "th"})
+"""Languages whose lines are justified between characters (Korean justifies at spaces). Thai has spaces
+only between phrases: widening them alone opened gaps of over an em in a line with two (and pdftotext
+read such a line as three columns); Thai typesetting distributes the slack between character cells."""
 
 _PANGO_UNITS = 1024  # Pango units per CSS pixel (WeasyPrint's TO_UNITS)
 
@@ -264,7 +266,7 @@ def _spread(parts: _Line, slack: float) -> float:
     for previous, glyph, following in zip(
         [None, *parts.glyphs], parts.glyphs, parts.glyphs[1:], strict=False
     ):
-        if _is_mark(following.char):
+        if is_mark(following.char):
             continue  # a mark stays on its base
         if glyph.char == " ":
             between_words = previous is not None and not (_is_wide(previous.char) or _is_wide(following.char))
@@ -273,7 +275,8 @@ def _spread(parts: _Line, slack: float) -> float:
         elif (
             not glyph.char.isspace()
             and not following.char.isspace()
-            and (id(glyph) in gapped or _is_wide(glyph.char) or _is_wide(following.char))
+            and (id(glyph) in gapped or _is_cell(glyph.char) or _is_cell(following.char))
+            and following.char not in _DRAWN_ON_PREVIOUS
         ):
             # A bracket's or stop's own blank is its side's spacing: widened only if nothing else can be.
             bracketed = following.char in CLOSING or glyph.char in OPENING
@@ -293,7 +296,7 @@ def _share(glyphs: list[_Glyph], slack: float) -> float:
 
 
 @functools.lru_cache(maxsize=4096)
-def _is_mark(char: str) -> bool:
+def is_mark(char: str) -> bool:
     """A combining mark or a variation selector: drawn with the character before it."""
     return (
         unicodedata.category(char) in ("Mn", "Me")
@@ -305,6 +308,15 @@ def _is_mark(char: str) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _is_wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _is_cell(char: str) -> bool:
+    """A character justification may set apart from its neighbours: CJK, or a Thai letter or sign."""
+    return _is_wide(char) or "\u0e01" <= char <= "\u0e5b"
+
+
+_DRAWN_ON_PREVIOUS = "\u0e33"
+"""Thai SARA AM: HarfBuzz draws its NIKHAHIT over the character before it, which must not move away."""
 
 
 def _commit(line: Any, parts: _Line) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from communique.conventions import UNSPACED, primary
@@ -520,6 +521,8 @@ class RenderedPdf:
     warnings: tuple[str, ...]
     files_read: tuple[Path, ...] = ()
     """Every file the renderer read (stylesheets' imports, fonts, images), in first-read order."""
+    clusters: Mapping[tuple[str, tuple[int, ...]], tuple[str, ...] | None] = field(default_factory=dict)
+    """The clusters of several glyphs drawn (clusters.Clusters): folded into one glyph each by finish."""
 
 
 @dataclass(frozen=True)

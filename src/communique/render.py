@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from communique import hyphenation, justify
+from communique import clusters, hyphenation, justify
 from communique.errors import RenderError
 from communique.model import HtmlDocument, RenderedPdf
 from communique.overflow import overflowing_text
@@ -30,6 +30,7 @@ with warnings.catch_warnings(), ldconfig_library_lookup():
 
 justify.install()
 hyphenation.install()
+clusters.install()
 
 SLOW_SUBSET_WARNING = (
     "HarfBuzz-subset (Debian package libharfbuzz-subset0) is missing: WeasyPrint falls back to "
@@ -200,7 +201,7 @@ def render(
                     hint="split it into several documents",
                 )
             overflowing = overflowing_text(document)
-            with _structure_languages():
+            with _structure_languages(), clusters.recording() as drawn:
                 data = document.write_pdf(pdf_variant=pdf_variant)
     except RefusedURLError as error:
         raise RenderError(
@@ -237,7 +238,7 @@ def render(
         )
     read = tuple(dict.fromkeys(fetcher.read))
     reported = (*notes, *messages, *overflowing)
-    return RenderedPdf(data, len(document.pages), _version_starts(document), reported, read)
+    return RenderedPdf(data, len(document.pages), _version_starts(document), reported, read, drawn)
 
 
 def _version_starts(document: Any) -> tuple[tuple[str, int], ...]:

@@ -1,0 +1,611 @@
+"""Each cluster of several glyphs drawn as one glyph, carrying the cluster's text.
+
+HarfBuzz shapes a letter and its marks (Arabic harakat, Hebrew points, Thai vowel and tone marks) as
+several glyphs, each mark positioned on the letter, and Thai SARA AM ำ as two glyphs (NIKHAHIT and
+SARA AA). WeasyPrint writes each glyph at its own position -- a raised mark in a text object of its own,
+with its own text rise -- and gives the cluster's text to one of the glyphs and none to the others. Text
+extractors then misplace the marks (pdftotext and pdfium set them on lines of their own or after the next
+letter: `انطلاقً ُ ا`) and SARA AM copies as U+0E4D U+0E32.
+
+Here each such cluster becomes one glyph: a TrueType composite of the cluster's glyphs at the places they
+were drawn, with the cluster's advance, mapped in the ToUnicode CMap to the cluster's text exactly as the
+data has it. Right to left, the marks' characters go to blank glyphs of one font unit drawn just before
+it (see _drawn_texts). The clusters are recorded while WeasyPrint draws each line (`recording`; `install`
+wraps its line drawing) and found again in the content streams (`fold_clusters`), which also fold wide
+gaps around a glyph into an alias of it, as fontpack does in CFF fonts. A run of glyphs that stands for
+two different texts in one document, a font drawn from a form XObject, or a stream with operators
+WeasyPrint does not write is left as drawn.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+
+import pypdf
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, StreamObject
+
+from communique.fontpack import (
+    FOLDED_GAP,
+    GAP_STEP,
+    content_streams,
+    descendant,
+    fonts_of,
+    number,
+    text_entries,
+    used_in_forms,
+    widths,
+    with_entries,
+)
+from communique.justify import is_mark
+
+Clusters = dict[tuple[str, tuple[int, ...]], tuple[str, ...] | None]
+"""(the font's PostScript name as embedded, its glyph ids in drawing order) -> the text of each glyph to
+draw instead, or None where the same glyphs stood for different texts."""
+
+MAX_CID = 0xFFFF
+"""Identity-H codes are two bytes: no composite beyond them (the cluster then stays as drawn)."""
+
+_recorder: ContextVar[Clusters | None] = ContextVar("communique_clusters", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[Clusters]:
+    """Collect the clusters of several glyphs WeasyPrint draws within this block."""
+    clusters: Clusters = {}
+    token = _recorder.set(clusters)
+    try:
+        yield clusters
+    finally:
+        _recorder.reset(token)
+
+
+def install() -> None:
+    """Let WeasyPrint's drawing of each line report its clusters to `recording` (once)."""
+    from weasyprint.draw import text
+
+    if getattr(text.draw_first_line, "communique", False):
+        return
+    original = text.draw_first_line
+
+    @functools.wraps(original)
+    def draw_first_line(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> Any:
+        clusters = _recorder.get()
+        if clusters is not None:
+            _record(stream, textbox, clusters)
+        return original(stream, textbox, *args, **kwargs)
+
+    draw_first_line.communique = True  # type: ignore[attr-defined]
+    text.draw_first_line = draw_first_line
+
+
+def _record(stream: Any, textbox: Any, clusters: Clusters) -> None:
+    """Add the line's letters drawn with marks, and characters drawn as several glyphs, to `clusters`."""
+    from weasyprint.text.ffi import ffi
+
+    line, _ = textbox.pango_layout.get_first_line()
+    if line.runs == ffi.NULL:
+        return
+    utf8 = textbox.pango_layout.text.encode()
+    run = line.runs[0]
+    while True:
+        item = run.data
+        glyphs = item.glyphs
+        count = glyphs.num_glyphs
+        offset, length = item.item.offset, item.item.length
+        starts = [glyphs.log_clusters[index] for index in range(count)]
+        marks = [is_mark(_character_at(utf8, offset + start)) for start in starts]
+        right_to_left = item.item.analysis.level % 2 == 1
+        groups = _groups(starts, marks, right_to_left)
+        if len(groups) < count:
+            font_name = stream.add_font(item.item.analysis.font)[0].name.decode()[1:]
+            bounds = [*sorted(set(starts)), length]
+            for members in groups:
+                ids = tuple(glyphs.glyphs[index].glyph for index in members)
+                if len(ids) < 2 or not all(0 < glyph < 0x10000 for glyph in ids):  # no empty or missing glyph
+                    continue
+                first = min(starts[index] for index in members)
+                last = max(starts[index] for index in members)
+                end = bounds[bisect.bisect_right(bounds, last)]
+                text = utf8[offset + first : offset + end].decode()
+                key = (font_name, ids)
+                texts = _drawn_texts(text, right_to_left)
+                clusters[key] = texts if clusters.get(key, texts) == texts else None
+        if run.next == ffi.NULL:
+            return
+        run = run.next[0]
+
+
+def _character_at(utf8: bytes, position: int) -> str:
+    """The character whose UTF-8 encoding starts at `position` (a space past the end)."""
+    return utf8[position : position + 4].decode(errors="ignore")[:1] or " "
+
+
+def _drawn_texts(text: str, right_to_left: bool) -> tuple[str, ...]:
+    """The text of each glyph a cluster is drawn as, in drawing order: one glyph with the whole text left
+    to right; right to left, a glyph for each character -- extractors turn right-to-left lines back
+    character by character (pdftotext, pdfium) or glyph by glyph (pypdf), which agree only so -- the
+    marks as blank glyphs (one font unit wide) before the glyph that draws the cluster."""
+    if not right_to_left or len(text) == 1:
+        return (text,)
+    return (*reversed(text[1:]), text[0])
+
+
+def _groups(starts: list[int], marks: list[bool], right_to_left: bool) -> list[list[int]]:
+    """The glyphs of a run (by index, in drawing order) grouped into what is drawn as one: the glyphs of
+    one character, and a letter with the glyphs of the combining marks on it -- which follow the letter
+    left to right and precede it right to left."""
+    groups: list[list[int]] = []
+    for index, start in enumerate(starts):
+        if groups and (
+            start == starts[groups[-1][-1]]
+            or (marks[index] and not right_to_left)
+            or (right_to_left and all(marks[member] for member in groups[-1]))
+        ):
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    return groups
+
+
+@dataclass(frozen=True)
+class _Composite:
+    """A glyph made of others -- (glyph id, x, y in font units) each; none for a blank -- with its
+    advance in font units and its ToUnicode destination (`<UTF-16BE hex>`)."""
+
+    parts: tuple[tuple[int, int, int], ...]
+    advance: int
+    unicode: bytes
+
+
+@dataclass
+class _Font:
+    """One embedded TrueType CIDFont, the clusters recorded for it and the composites drawn with it."""
+
+    dictionary: DictionaryObject
+    widths: dict[int, float]
+    """CID -> advance in thousandths of an em, composites included."""
+    unicode: dict[int, bytes]
+    """CID -> ToUnicode destination, composites included."""
+    glyph_count: int
+    units: int
+    starting: dict[int, list[tuple[tuple[int, ...], tuple[str, ...]]]]
+    """First glyph id -> the clusters starting with it and the texts to draw them with, longest first."""
+    composites: dict[_Composite, int]
+
+    def composite(self, parts: tuple[tuple[int, int, int], ...], advance: int, unicode: bytes) -> int:
+        """The CID drawing `parts`, added if new; KeyError when no two-byte code is left."""
+        key = _Composite(parts, advance, unicode)
+        cid = self.composites.get(key)
+        if cid is None:
+            cid = self.glyph_count + len(self.composites)
+            if cid > MAX_CID:
+                raise KeyError(cid)
+            self.composites[key] = cid
+            self.widths[cid] = advance * 1000 / self.units
+            self.unicode[cid] = unicode
+        return cid
+
+    def text(self, text: str) -> bytes:
+        return b"<%s>" % text.encode("utf-16-be").hex().upper().encode()
+
+
+def fold_clusters(
+    writer: pypdf.PdfWriter, clusters: Mapping[tuple[str, tuple[int, ...]], tuple[str, ...] | None]
+) -> None:
+    """Draw each recorded cluster with `writer`'s embedded TrueType CIDFonts as one composite glyph, and
+    fold the gaps after their glyphs into them (fontpack does the same for CFF fonts)."""
+    from fontTools.ttLib import TTFont
+
+    fonts: dict[int, _Font] = {}
+    for item in writer._objects:
+        if not (isinstance(item, DictionaryObject) and item.get("/Subtype") == "/Type0"):
+            continue
+        name = str(item.get("/BaseFont", ""))[1:]
+        descriptor = descendant(item)["/FontDescriptor"].get_object()
+        program = descriptor.get("/FontFile2")  # type: ignore[union-attr]
+        cmap = item.get("/ToUnicode")
+        if program is None or cmap is None or item.get("/Encoding") != "/Identity-H":
+            continue
+        face = TTFont(BytesIO(program.get_object().get_data()), lazy=True)
+        starting: dict[int, list[tuple[tuple[int, ...], tuple[str, ...]]]] = {}
+        for (font, glyphs), texts in sorted(clusters.items(), key=lambda entry: -len(entry[0][1])):
+            if font == name and texts is not None:
+                starting.setdefault(glyphs[0], []).append((glyphs, texts))
+        unicode = dict(text_entries(cmap.get_object().get_data()))
+        units = face["head"].unitsPerEm
+        fonts[id(item)] = _Font(item, widths(item), unicode, face["maxp"].numGlyphs, units, starting, {})
+    pages = list(writer.pages)
+    if not fonts or used_in_forms(pages, fonts.keys()):
+        return
+    try:  # every stream worked out before any is changed
+        rewritten = [change for page in pages for change in _folded_page(page, fonts)]
+        programs = {key: _with_composites(font) for key, font in fonts.items() if font.composites}
+    except KeyError:
+        return
+    for stream, data in rewritten:
+        stream.set_data(data)
+    for key, program in programs.items():
+        _add_composites(fonts[key], program)
+
+
+_TOKEN = re.compile(
+    rb"(\s+)|(<<)|(>>)|<([0-9A-Fa-f]*)>|(\[)|(\])|(/[^\s/\[\]<>()%{}]+)"
+    rb"|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|([A-Za-z'\"*]+)"
+)
+"""What WeasyPrint writes in a content stream; a literal string or a comment matches nothing."""
+_SPACING = {b"Tc", b"Tw", b"Tz", b"'", b'"'}
+"""Operators that move glyphs beyond their widths and TJ adjustments (WeasyPrint writes none)."""
+
+
+@dataclass
+class _Glyph:
+    code: int
+    rise: float
+
+
+@dataclass
+class _Shift:
+    """A number as written: a TJ adjustment (thousandths of an em, positive to the left) or an operand."""
+
+    amount: float
+    written: bytes
+
+    @property
+    def is_offset(self) -> bool:
+        """Whether WeasyPrint wrote it as a glyph's own offset (a float) rather than a kerning (an int)."""
+        return not self.written.lstrip(b"-+").isdigit()
+
+
+@dataclass
+class _Instruction:
+    operator: bytes
+    operands: list[Any]
+    start: int
+    end: int
+
+
+def _instructions(data: bytes) -> list[_Instruction] | None:
+    """The operators of a content stream with their operands (a TJ array as glyph codes and shifts) and
+    where each instruction starts and ends; None for a stream not read here."""
+    result: list[_Instruction] = []
+    operands: list[Any] = []
+    array: list[Any] | None = None
+    start: int | None = None
+    depth = 0
+    position = 0
+    while position < len(data):
+        token = _TOKEN.match(data, position)
+        if token is None:
+            return None
+        position = token.end()
+        space, opened, closed, hexadecimal, bracket, unbracket, name, numeral, operator = token.groups()
+        if space is not None:
+            continue
+        if start is None:
+            start = token.start()
+        if opened is not None or closed is not None:
+            depth += 1 if opened is not None else -1
+        elif depth:
+            continue
+        elif bracket is not None:
+            array = []
+        elif unbracket is not None:
+            operands.append(array)
+            array = None
+        elif hexadecimal is not None:
+            if array is None:
+                operands.append(hexadecimal)
+            elif len(hexadecimal) % 4:
+                return None
+            else:
+                array.extend(
+                    int(hexadecimal[index : index + 4], 16) for index in range(0, len(hexadecimal), 4)
+                )
+        elif numeral is not None:
+            (array if array is not None else operands).append(_Shift(float(numeral), numeral))
+        elif name is not None:
+            operands.append(name)
+        else:
+            if operator in _SPACING:
+                return None
+            result.append(_Instruction(operator, operands, start, position))
+            operands, start = [], None
+    return result
+
+
+def _folded_page(page: pypdf.PageObject, fonts: dict[int, _Font]) -> list[tuple[StreamObject, bytes]]:
+    """Each content stream of `page` that draws a recorded cluster, with it drawn as one glyph."""
+    names = fonts_of(page.get("/Resources"))
+    by_name = {name: fonts[key] for name, key in names.items() if key in fonts}
+    if not by_name:
+        return []
+    changes = []
+    for stream in content_streams(page):
+        data = stream.get_data()
+        folded = _folded_stream(data, by_name)
+        if folded != data:
+            changes.append((stream, folded))
+    return changes
+
+
+def _folded_stream(data: bytes, fonts: dict[str, _Font]) -> bytes:
+    """`data` with the recorded clusters of `fonts` (by resource name) drawn as composites."""
+    instructions = _instructions(data)
+    if instructions is None:
+        return data
+    pieces: list[bytes] = []
+    kept = 0  # data before this offset is in `pieces`
+    font: _Font | None = None
+    size = rise = 0.0
+    saved: list[tuple[_Font | None, float, float]] = []
+    run: list[_Instruction] = []  # consecutive TJ and Ts instructions
+    for instruction in [*instructions, _Instruction(b"", [], len(data), len(data))]:
+        operator, operands = instruction.operator, instruction.operands
+        if operator in (b"TJ", b"Ts") and operands:
+            run.append(instruction)
+            continue
+        if run and font is not None and size:
+            items, rise_before = _items(run, rise)
+            folded = _folded_items(items, font, size)
+            if folded is not None:
+                pieces += [data[kept : run[0].start], _written(folded, rise_before, _rise_after(run, rise))]
+                kept = run[-1].end
+        rise = _rise_after(run, rise)
+        run = []
+        if operator == b"Tf" and len(operands) == 2 and isinstance(operands[1], _Shift):
+            font, size = fonts.get(operands[0].decode("latin-1")), operands[1].amount
+        elif operator == b"q":
+            saved.append((font, size, rise))
+        elif operator == b"Q" and saved:
+            font, size, rise = saved.pop()
+    pieces.append(data[kept:])
+    return b"".join(pieces)
+
+
+def _rise_after(run: list[_Instruction], rise: float) -> float:
+    for instruction in run:
+        if instruction.operator == b"Ts":
+            rise = instruction.operands[0].amount
+    return rise
+
+
+def _items(run: list[_Instruction], rise: float) -> tuple[list[_Glyph | _Shift], float]:
+    """The glyphs (each with its text rise) and adjustments a run of TJ and Ts draws, and the rise
+    before it."""
+    before = rise
+    items: list[_Glyph | _Shift] = []
+    for instruction in run:
+        if instruction.operator == b"Ts":
+            rise = instruction.operands[0].amount
+            continue
+        for element in instruction.operands[0] if isinstance(instruction.operands[0], list) else ():
+            items.append(_Glyph(element, rise) if isinstance(element, int) else element)
+    return items, before
+
+
+def _folded_items(items: list[_Glyph | _Shift], font: _Font, size: float) -> list[_Glyph | _Shift] | None:
+    """`items` with each recorded cluster drawn as a composite and each gap after a glyph folded into an
+    alias of it; None if nothing changed."""
+    folded = _gaps_folded(_clusters_folded(items, font, size), font)
+    return None if folded == items else folded
+
+
+def _clusters_folded(items: list[_Glyph | _Shift], font: _Font, size: float) -> list[_Glyph | _Shift]:
+    """`items` with each recorded cluster replaced by the glyphs that draw it as one."""
+    pen = [0.0]
+    for item in items:
+        pen.append(pen[-1] + (font.widths[item.code] if isinstance(item, _Glyph) else -item.amount))
+    glyphs = [index for index, item in enumerate(items) if isinstance(item, _Glyph)]
+    codes = [item.code for item in items if isinstance(item, _Glyph)]
+    result: list[_Glyph | _Shift] = []
+    consumed = 0
+    index = 0
+    scale = font.units / 1000
+    while index < len(glyphs):
+        found = next(
+            (
+                (cluster, texts)
+                for cluster, texts in font.starting.get(codes[index], ())
+                if tuple(codes[index : index + len(cluster)]) == cluster
+            ),
+            None,
+        )
+        if found is None:
+            index += 1
+            continue
+        cluster, texts = found
+        first, last = glyphs[index], glyphs[index + len(cluster) - 1]
+        begin = first - 1 if first > consumed and _offset_at(items, first - 1) else first
+        end = last + 2 if last + 1 < len(items) and _kerning_at(items, last + 1) else last + 1
+        drawn = [(pen[position], item) for position, item in enumerate(items) if first <= position <= last]
+        members = [item for _, item in drawn if isinstance(item, _Glyph)]
+        base = max(members, key=lambda glyph: font.widths[glyph.code])
+        # Each character the cluster's glyph does not carry gets a blank glyph of one font unit before it,
+        # so that extractors ordering characters by position keep their order.
+        blanks = texts[:-1]
+        parts = tuple(
+            (
+                item.code,
+                round((position - pen[begin]) * scale) - len(blanks),
+                round((item.rise - base.rise) / size * font.units),
+            )
+            for position, item in drawn
+            if isinstance(item, _Glyph)
+        )
+        result += items[consumed:begin]
+        result += [_Glyph(font.composite((), 1, font.text(text)), base.rise) for text in blanks]
+        moved = pen[end] - pen[begin]
+        advance = round(moved * scale) - len(blanks)
+        result.append(_Glyph(font.composite(parts, advance, font.text(texts[-1])), base.rise))
+        _append_shift(result, (advance + len(blanks)) / scale - moved)
+        consumed = end
+        index += len(cluster)
+    return [*result, *items[consumed:]]
+
+
+def _gaps_folded(items: list[_Glyph | _Shift], font: _Font) -> list[_Glyph | _Shift]:
+    """`items` with the gaps of FOLDED_GAP or more around a glyph that has text (rounded down to
+    GAP_STEP) folded into an alias of it, a composite of that glyph alone: the gap after it widens it, the
+    offset before it (Pango puts half of a justified space's extra width there) moves it within a wider
+    advance. Extractors then read no gap there."""
+    result: list[_Glyph | _Shift] = []
+    scale = font.units / 1000
+    index = 0
+    while index < len(items):
+        item = items[index]
+        index += 1
+        lead = _gap(result[-1], offset=True) if result else None
+        trail = _gap(items[index], offset=False) if index < len(items) else None
+        if (
+            not isinstance(item, _Glyph)
+            or (lead is None and trail is None)
+            or font.unicode.get(item.code, b"<>") == b"<>"
+        ):
+            result.append(item)
+            continue
+        lead_gap, trail_gap = _folded_gap(lead), _folded_gap(trail)
+        width = font.widths[item.code]
+        advance = round((width + lead_gap + trail_gap) * scale)
+        if lead is not None:
+            result.pop()
+            _append_shift(result, lead.amount + lead_gap)
+        part = (item.code, round(lead_gap * scale), 0)
+        result.append(_Glyph(font.composite((part,), advance, font.unicode[item.code]), item.rise))
+        if trail is not None:
+            index += 1
+        _append_shift(
+            result, advance / scale - lead_gap - width + (trail.amount if trail is not None else 0.0)
+        )
+    return result
+
+
+def _gap(item: _Glyph | _Shift, offset: bool) -> _Shift | None:
+    """`item` if it is a shift to the right of FOLDED_GAP or more, written as an offset or a kerning."""
+    return (
+        item if isinstance(item, _Shift) and item.is_offset == offset and -item.amount >= FOLDED_GAP else None
+    )
+
+
+def _folded_gap(shift: _Shift | None) -> int:
+    return 0 if shift is None else int(-shift.amount) // GAP_STEP * GAP_STEP
+
+
+def _append_shift(items: list[_Glyph | _Shift], amount: float) -> None:
+    amount = round(amount, 3)
+    if amount:
+        items.append(_Shift(amount, b"%g" % amount))
+
+
+def _offset_at(items: list[_Glyph | _Shift], position: int) -> bool:
+    item = items[position]
+    return isinstance(item, _Shift) and item.is_offset
+
+
+def _kerning_at(items: list[_Glyph | _Shift], position: int) -> bool:
+    item = items[position]
+    return isinstance(item, _Shift) and not item.is_offset
+
+
+def _written(items: list[_Glyph | _Shift], rise: float, final_rise: float) -> bytes:
+    """TJ and Ts instructions drawing `items` from text rise `rise`, leaving the rise at `final_rise`."""
+    out: list[bytes] = []
+    array: list[bytes] = []
+
+    def flush() -> None:
+        if array:
+            out.append(b"[" + b"".join(array) + b"] TJ\n")
+            array.clear()
+
+    for item in items:
+        if isinstance(item, _Glyph):
+            if item.rise != rise:
+                flush()
+                rise = item.rise
+                out.append(b"%s Ts\n" % _numeral(rise))
+            if array and array[-1].endswith(b">"):
+                array[-1] = array[-1][:-1] + b"%04x>" % item.code
+            else:
+                array.append(b"<%04x>" % item.code)
+        else:
+            if array and not array[-1].endswith(b">"):
+                array.append(b" ")
+            array.append(item.written)
+    flush()
+    if rise != final_rise:
+        out.append(b"%s Ts\n" % _numeral(final_rise))
+    return b"".join(out)
+
+
+def _numeral(value: float) -> bytes:
+    return (b"%.4f" % value).rstrip(b"0").rstrip(b".") or b"0"
+
+
+def _with_composites(font: _Font) -> bytes:
+    """The font's TrueType program with each composite appended, glyph id = CID."""
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
+
+    descriptor = descendant(font.dictionary)["/FontDescriptor"].get_object()
+    program = descriptor["/FontFile2"].get_object()  # type: ignore[index]
+    face = TTFont(BytesIO(program.get_data()), recalcTimestamp=False)
+    order = list(face.getGlyphOrder())
+    table = face["glyf"]
+    metrics = face["hmtx"].metrics
+    for composite, cid in sorted(font.composites.items(), key=lambda entry: entry[1]):
+        assert cid == len(order), (cid, len(order))
+        glyph = Glyph()
+        if composite.parts:
+            glyph.numberOfContours = -1
+            glyph.components = []
+            for code, x, y in composite.parts:
+                component = GlyphComponent()
+                component.glyphName = order[code]
+                component.x, component.y = x, y
+                component.flags = 0
+                glyph.components.append(component)
+        name = f"cluster{cid:05d}"
+        order.append(name)
+        table.glyphs[name] = glyph
+        table.glyphOrder = order
+        glyph.recalcBounds(table)
+        metrics[name] = (composite.advance, getattr(glyph, "xMin", 0))
+    face.setGlyphOrder(order)
+    output = BytesIO()
+    face.save(output)
+    return output.getvalue()
+
+
+def _add_composites(font: _Font, program: bytes) -> None:
+    """Put `program` in the font and list its composites in /W, the ToUnicode CMap and the CIDSet."""
+    cid_font = descendant(font.dictionary)
+    descriptor = cid_font["/FontDescriptor"].get_object()
+    assert isinstance(descriptor, DictionaryObject)
+    stream = descriptor["/FontFile2"].get_object()
+    assert isinstance(stream, StreamObject)
+    stream.set_data(program)
+    stream[NameObject("/Length1")] = NumberObject(len(program))
+    added = sorted(font.composites.items(), key=lambda entry: entry[1])
+    listed = list(cid_font.get("/W", ArrayObject()).get_object())
+    for composite, cid in added:
+        listed += [NumberObject(cid), ArrayObject([number(composite.advance * 1000 / font.units)])]
+    cid_font[NameObject("/W")] = ArrayObject(listed)
+    cmap = font.dictionary.get("/ToUnicode")
+    if cmap is not None:
+        entries = [(cid, composite.unicode) for composite, cid in added]
+        cmap.get_object().set_data(with_entries(cmap.get_object().get_data(), entries))
+    cidset = descriptor.get("/CIDSet")
+    if cidset is not None:
+        bits = bytearray(cidset.get_object().get_data())
+        for _, cid in added:
+            if cid // 8 >= len(bits):
+                bits += bytes(cid // 8 + 1 - len(bits))
+            bits[cid // 8] |= 0x80 >> (cid % 8)
+        cidset.get_object().set_data(bytes(bits))
