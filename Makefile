@@ -42,6 +42,7 @@ bench: $(READY)
 	$(BIN)/python bench/bench_batch.py
 	$(BIN)/python bench/bench_size.py seeds/tokyo-helsinki-2023.yaml seeds/languages/*.yaml
 	$(BIN)/python bench/measure_typography.py
+	$(BIN)/python bench/measure_copy.py
 
 setup: $(READY)
 

@@ -66,9 +66,11 @@ for (_, before), (name, after) in zip(marks, marks[1:]):
     return [(name, float(seconds)) for name, seconds in (line.split("\t") for line in output.splitlines())]
 
 
-def warm_build_times(runs: int, reuse_session: bool = True, source: Path | None = None) -> list[float]:
-    """Seconds per build once WeasyPrint is loaded: with a reused render session (what a batch worker
-    pays) or a new one per build (what the first build of a process pays besides imports); with
+def warm_build_times(
+    runs: int, reuse_session: bool = True, source: Path | None = None, seed: Path = SEED
+) -> list[float]:
+    """Seconds per build of `seed` once WeasyPrint is loaded: with a reused render session (what a batch
+    worker pays) or a new one per build (what the first build of a process pays besides imports); with
     `source`, the communique package of that source tree (its `src` folder) instead of the installed one."""
     probe = r"""
 import sys, tempfile, time
@@ -85,7 +87,7 @@ with tempfile.TemporaryDirectory() as out:
         if run:
             print(time.perf_counter() - start)
 """
-    probe = probe.replace("__SEED__", repr(str(SEED))).replace("__RUNS__", str(runs))
+    probe = probe.replace("__SEED__", repr(str(seed))).replace("__RUNS__", str(runs))
     probe = probe.replace("__REUSE__", repr(reuse_session))
     env = {**os.environ, "PYTHONPATH": str(source / "src")} if source else None
     output = subprocess.run(

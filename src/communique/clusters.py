@@ -201,9 +201,12 @@ def fold_clusters(
     writer: pypdf.PdfWriter, clusters: Mapping[tuple[str, tuple[int, ...]], tuple[str, ...] | None]
 ) -> None:
     """Draw each recorded cluster with `writer`'s embedded TrueType CIDFonts as one composite glyph, and
-    fold the gaps after their glyphs into them (fontpack does the same for CFF fonts)."""
+    fold the wide gaps around those fonts' glyphs into aliases (fontpack does so in CFF fonts). A font
+    that draws no cluster is left as it is: rewriting a Latin face cost 0.07 s a build, and its justified
+    text copied no better (measured on the language seeds)."""
     from fontTools.ttLib import TTFont
 
+    wanted = {name for (name, _), texts in clusters.items() if texts is not None}
     fonts: dict[int, _Font] = {}
     for item in writer._objects:
         if not (isinstance(item, DictionaryObject) and item.get("/Subtype") == "/Type0"):
@@ -212,7 +215,7 @@ def fold_clusters(
         descriptor = descendant(item)["/FontDescriptor"].get_object()
         program = descriptor.get("/FontFile2")  # type: ignore[union-attr]
         cmap = item.get("/ToUnicode")
-        if program is None or cmap is None or item.get("/Encoding") != "/Identity-H":
+        if name not in wanted or program is None or cmap is None or item.get("/Encoding") != "/Identity-H":
             continue
         face = TTFont(BytesIO(program.get_object().get_data()), lazy=True)
         starting: dict[int, list[tuple[tuple[int, ...], tuple[str, ...]]]] = {}
@@ -555,10 +558,13 @@ def _with_composites(font: _Font) -> bytes:
 
     descriptor = descendant(font.dictionary)["/FontDescriptor"].get_object()
     program = descriptor["/FontFile2"].get_object()  # type: ignore[index]
-    face = TTFont(BytesIO(program.get_data()), recalcTimestamp=False)
+    # Bounds and maxp figures are worked out for the new glyphs alone: recomputing them for the whole font
+    # took 60 ms a face.
+    face = TTFont(BytesIO(program.get_data()), recalcTimestamp=False, recalcBBoxes=False)
     order = list(face.getGlyphOrder())
     table = face["glyf"]
     metrics = face["hmtx"].metrics
+    head, limits = face["head"], face["maxp"]
     for composite, cid in sorted(font.composites.items(), key=lambda entry: entry[1]):
         assert cid == len(order), (cid, len(order))
         glyph = Glyph()
@@ -577,6 +583,15 @@ def _with_composites(font: _Font) -> bytes:
         table.glyphOrder = order
         glyph.recalcBounds(table)
         metrics[name] = (composite.advance, getattr(glyph, "xMin", 0))
+        if composite.parts:
+            points, contours, depth = glyph.getCompositeMaxpValues(table)
+            limits.maxCompositePoints = max(limits.maxCompositePoints, points)
+            limits.maxCompositeContours = max(limits.maxCompositeContours, contours)
+            limits.maxComponentDepth = max(limits.maxComponentDepth, depth)
+            limits.maxComponentElements = max(limits.maxComponentElements, len(composite.parts))
+            head.xMin, head.yMin = min(head.xMin, glyph.xMin), min(head.yMin, glyph.yMin)
+            head.xMax, head.yMax = max(head.xMax, glyph.xMax), max(head.yMax, glyph.yMax)
+    limits.numGlyphs = len(order)
     face.setGlyphOrder(order)
     output = BytesIO()
     face.save(output)
