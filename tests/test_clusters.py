@@ -8,21 +8,23 @@ import collections
 import itertools
 import re
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 import pikepdf
+import pypdf
 import pytest
 from conftest import ROOT
-from pdftools import page_images
-from PIL import ImageChops
+from PIL import Image, ImageChops
 from typography import BODY_SIZE, EXTRACTORS, extracted_text, found_exactly
 
 from communique import finish
+from communique.clusters import Cluster
 from communique.loader import load
 from communique.model import BuildResult
 from communique.typeset import typeset
+from communique.verify import verify
 
 THAI = ROOT / "seeds" / "languages" / "th-en.yaml"
 ARABIC = ROOT / "seeds" / "languages" / "ar-en.yaml"
@@ -134,25 +136,56 @@ def test_arabic_words_copy_exactly(built: Callable[[Path, str], Path], layout: s
         found = collections.Counter(ARABIC_WORD.findall(text))
         missing = [word for word, n in wanted.items() if found[word] < n]
         assert not missing, f"{extractor} does not give back: {missing}"
-        assert sum(wanted.values()) >= 0.94 * sum(words.values())
     visual = collections.Counter(
         word[::-1] for word in ARABIC_WORD.findall(extracted_text(pdf, "pdfminer.six"))
     )
     assert not [word for word, n in words.items() if visual[word] < n]
 
 
+@pytest.mark.parametrize("source", [ARABIC, THAI], ids=["ar-en", "th-en"])
 def test_marks_are_drawn_where_harfbuzz_put_them(
+    build_seed: Callable[..., BuildResult], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, source: Path
+) -> None:
+    """Composites draw the page as WeasyPrint drew the glyphs one by one: page images agree but for the
+    anti-aliasing of sub-unit rounding (measured: at most 23 pixels a page), no text is drawn with a rise
+    any more, and a second build is byte for byte the same. Rendered by poppler: pdfium drops the
+    adjustment that ends a TJ array holding an empty string, which WeasyPrint writes around each mark
+    (a third of a point on the Thai page; the folded text has no empty strings)."""
+    folded = build_seed(source, layout="sequential").output
+    again = build_seed(source, layout="sequential").output
+    monkeypatch.setattr(finish, "fold_clusters", lambda writer, clusters: None)
+    drawn = build_seed(source, layout="sequential").output
+    for image_folded, image_drawn in zip(
+        _poppler_images(folded, tmp_path / "folded"), _poppler_images(drawn, tmp_path / "drawn"), strict=True
+    ):
+        changed = ImageChops.difference(image_folded.convert("L"), image_drawn.convert("L")).histogram()
+        assert sum(changed[64:]) <= 60
+    assert not _rises(folded) and (_rises(drawn) or source == THAI)
+    assert folded.read_bytes() == again.read_bytes()
+    assert folded.read_bytes() != drawn.read_bytes()
+
+
+def _poppler_images(pdf: Path, folder: Path) -> list[Image.Image]:
+    folder.mkdir()
+    subprocess.run(["pdftoppm", "-r", "100", "-png", str(pdf), str(folder / "page")], check=True)
+    return [Image.open(path) for path in sorted(folder.glob("page-*.png"))]
+
+
+def test_a_cluster_not_found_leaves_the_text_as_drawn(
     build_seed: Callable[..., BuildResult], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Composites draw the page as WeasyPrint drew the glyphs one by one: page images agree (bar the
-    anti-aliasing of sub-unit rounding), and no text is drawn with a rise any more."""
-    folded = build_seed(ARABIC, layout="sequential").output
-    monkeypatch.setattr(finish, "fold_clusters", lambda writer, clusters: None)
-    drawn = build_seed(ARABIC, layout="sequential").output
-    for image_folded, image_drawn in zip(page_images(folded, 100), page_images(drawn, 100), strict=True):
-        changed = ImageChops.difference(image_folded.convert("L"), image_drawn.convert("L")).histogram()
-        assert sum(changed[64:]) < 0.0005 * image_drawn.width * image_drawn.height
-    assert _rises(drawn) and not _rises(folded)
+    """All or nothing: where a recorded cluster is not found in the content streams in its order (here
+    one more is expected at the end), no cluster is folded; the PDF is still whole and valid."""
+    fold = finish.fold_clusters
+
+    def with_one_more(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> None:
+        fold(writer, [*clusters, clusters[-1]])
+
+    monkeypatch.setattr(finish, "fold_clusters", with_one_more)
+    result = build_seed(THAI, archival=True)
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(result.output).pages)
+    assert "\u0e4d\u0e32" in text  # SARA AM as WeasyPrint maps its two glyphs
+    assert verify(result.output).passed
 
 
 def _rises(pdf: Path) -> int:

@@ -17,7 +17,9 @@ from pypdf.generic import NameObject, StreamObject
 
 from communique.finish import _end_without_carriage_return
 from communique.fontpack import compact_fonts, content_streams
+from communique.loader import load
 from communique.model import BuildResult
+from communique.typeset import typeset
 from communique.verify import verify
 
 
@@ -42,12 +44,14 @@ def test_a_content_stream_never_ends_in_a_carriage_return() -> None:
 def test_thai_archival_copy_is_valid_and_copies_sara_am(build_seed: Callable[..., BuildResult]) -> None:
     """SARA AM, which HarfBuzz draws as NIKHAHIT and SARA AA, copies as itself (U+0E33): the two glyphs
     are one composite glyph in the archival copy too, which stays valid PDF/A."""
-    result = build_seed(ROOT / "seeds" / "languages" / "th-en.yaml", archival=True)
+    source = ROOT / "seeds" / "languages" / "th-en.yaml"
+    result = build_seed(source, archival=True)
     report = verify(result.output)
     assert report.passed, report
     text = "".join(page.extract_text() for page in pypdf.PdfReader(result.output).pages)
-    source = (ROOT / "seeds" / "languages" / "th-en.yaml").read_text(encoding="utf-8")
-    assert text.count("ทำ") == source.count("ทำ") > 0
+    thai = next(version for version in typeset(load(source)).versions if version.lang == "th")
+    printed = "".join(paragraph.text for paragraph in thai.paragraphs)
+    assert text.count("ทำ") >= printed.count("ทำ") > 0
     assert "\u0e4d\u0e32" not in text
 
 

@@ -22,10 +22,11 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterator, Mapping
+import struct
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
@@ -46,12 +47,16 @@ from communique.fontpack import (
 )
 from communique.justify import is_mark
 
-Clusters = dict[tuple[str, tuple[int, ...]], tuple[str, ...] | None]
-"""(the font's PostScript name as embedded, its glyph ids in drawing order) -> the text of each glyph to
-draw instead, or None where the same glyphs stood for different texts."""
+Cluster = tuple[str, tuple[int, ...], tuple[str, ...]]
+"""A cluster of several glyphs: the font's PostScript name as embedded, its glyph ids in drawing order,
+the text of each glyph it is drawn with instead."""
+Clusters = list[Cluster]
+"""The clusters of a document in drawing order: found again in the content streams in that order, so that
+the same glyphs drawn from other text (ก ํ า typed, not ก ำ) are never taken for a cluster."""
 
 MAX_CID = 0xFFFF
-"""Identity-H codes are two bytes: no composite beyond them (the cluster then stays as drawn)."""
+"""Identity-H codes are two bytes: no composite beyond them (the clusters then stay as drawn)."""
+
 
 _recorder: ContextVar[Clusters | None] = ContextVar("communique_clusters", default=None)
 
@@ -59,7 +64,7 @@ _recorder: ContextVar[Clusters | None] = ContextVar("communique_clusters", defau
 @contextmanager
 def recording() -> Iterator[Clusters]:
     """Collect the clusters of several glyphs WeasyPrint draws within this block."""
-    clusters: Clusters = {}
+    clusters: Clusters = []
     token = _recorder.set(clusters)
     try:
         yield clusters
@@ -77,10 +82,11 @@ def install() -> None:
 
     @functools.wraps(original)
     def draw_first_line(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> Any:
+        drawn = original(stream, textbox, *args, **kwargs)
         clusters = _recorder.get()
         if clusters is not None:
             _record(stream, textbox, clusters)
-        return original(stream, textbox, *args, **kwargs)
+        return drawn
 
     draw_first_line.communique = True  # type: ignore[attr-defined]
     text.draw_first_line = draw_first_line
@@ -115,9 +121,7 @@ def _record(stream: Any, textbox: Any, clusters: Clusters) -> None:
                 last = max(starts[index] for index in members)
                 end = bounds[bisect.bisect_right(bounds, last)]
                 text = utf8[offset + first : offset + end].decode()
-                key = (font_name, ids)
-                texts = _drawn_texts(text, right_to_left)
-                clusters[key] = texts if clusters.get(key, texts) == texts else None
+                clusters.append((font_name, ids, _drawn_texts(text, right_to_left)))
         if run.next == ffi.NULL:
             return
         run = run.next[0]
@@ -176,17 +180,28 @@ class _Font:
     """CID -> ToUnicode destination, composites included."""
     glyph_count: int
     units: int
-    starting: dict[int, list[tuple[tuple[int, ...], tuple[str, ...]]]]
-    """First glyph id -> the clusters starting with it and the texts to draw them with, longest first."""
-    composites: dict[_Composite, int]
+    clusters: list[tuple[tuple[int, ...], tuple[str, ...]]]
+    """The font's clusters in drawing order: glyph ids, the text of each glyph to draw them with."""
+    found: int = 0
+    """How many of `clusters` the content streams read so far have drawn."""
+    composites: dict[_Composite, int] = field(default_factory=dict)
+
+    def upcoming(self) -> tuple[tuple[int, ...], tuple[str, ...]] | None:
+        return self.clusters[self.found] if self.found < len(self.clusters) else None
 
     def composite(self, parts: tuple[tuple[int, int, int], ...], advance: int, unicode: bytes) -> int:
-        """The CID drawing `parts`, added if new; KeyError when no two-byte code is left."""
+        """The CID drawing `parts`, added if new; KeyError when no two-byte code is left or the glyph
+        would not fit TrueType's fields."""
         key = _Composite(parts, advance, unicode)
         cid = self.composites.get(key)
         if cid is None:
             cid = self.glyph_count + len(self.composites)
-            if cid > MAX_CID:
+            offsets = [offset for part in parts for offset in part[1:]]
+            if (
+                cid > MAX_CID
+                or not 0 <= advance <= 0xFFFF
+                or not all(-0x8000 <= v <= 0x7FFF for v in offsets)
+            ):
                 raise KeyError(cid)
             self.composites[key] = cid
             self.widths[cid] = advance * 1000 / self.units
@@ -197,16 +212,42 @@ class _Font:
         return b"<%s>" % text.encode("utf-16-be").hex().upper().encode()
 
 
-def fold_clusters(
-    writer: pypdf.PdfWriter, clusters: Mapping[tuple[str, tuple[int, ...]], tuple[str, ...] | None]
-) -> None:
+def fold_clusters(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> None:
     """Draw each recorded cluster with `writer`'s embedded TrueType CIDFonts as one composite glyph, and
     fold the wide gaps around those fonts' glyphs into aliases (fontpack does so in CFF fonts). A font
     that draws no cluster is left as it is: rewriting a Latin face cost 0.07 s a build, and its justified
-    text copied no better (measured on the language seeds)."""
+    text copied no better (measured on the language seeds). All or nothing: where a cluster is not found
+    where it was drawn, or anything cannot be read or written, the PDF stays as WeasyPrint wrote it."""
+    from fontTools.ttLib import TTLibError
+
+    try:
+        fonts = _fonts(writer, clusters)
+        pages = list(writer.pages)
+        if not fonts or used_in_forms(pages, fonts.keys()):
+            return
+        rewritten = [change for page in pages for change in _folded_page(page, fonts)]
+        if any(font.found < len(font.clusters) for font in fonts.values()):
+            return  # a cluster not found in the order drawn
+        changes = [_changed_font(font) for font in fonts.values() if font.composites]
+    except (*_UNREADABLE, TTLibError):
+        return
+    for stream, data in rewritten:
+        stream.set_data(data)
+    for change in changes:
+        change()
+
+
+_UNREADABLE = (KeyError, ValueError, IndexError, TypeError, AttributeError, AssertionError, struct.error)
+"""What a font or stream this module does not expect makes it raise (besides fontTools' TTLibError)."""
+
+
+def _fonts(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> dict[int, _Font]:
+    """id() of each embedded TrueType CIDFont that draws a recorded cluster -> what is known of it."""
     from fontTools.ttLib import TTFont
 
-    wanted = {name for (name, _), texts in clusters.items() if texts is not None}
+    wanted: dict[str, list[tuple[tuple[int, ...], tuple[str, ...]]]] = {}
+    for name, glyphs, texts in clusters:
+        wanted.setdefault(name, []).append((glyphs, texts))
     fonts: dict[int, _Font] = {}
     for item in writer._objects:
         if not (isinstance(item, DictionaryObject) and item.get("/Subtype") == "/Type0"):
@@ -218,25 +259,10 @@ def fold_clusters(
         if name not in wanted or program is None or cmap is None or item.get("/Encoding") != "/Identity-H":
             continue
         face = TTFont(BytesIO(program.get_object().get_data()), lazy=True)
-        starting: dict[int, list[tuple[tuple[int, ...], tuple[str, ...]]]] = {}
-        for (font, glyphs), texts in sorted(clusters.items(), key=lambda entry: -len(entry[0][1])):
-            if font == name and texts is not None:
-                starting.setdefault(glyphs[0], []).append((glyphs, texts))
         unicode = dict(text_entries(cmap.get_object().get_data()))
-        units = face["head"].unitsPerEm
-        fonts[id(item)] = _Font(item, widths(item), unicode, face["maxp"].numGlyphs, units, starting, {})
-    pages = list(writer.pages)
-    if not fonts or used_in_forms(pages, fonts.keys()):
-        return
-    try:  # every stream worked out before any is changed
-        rewritten = [change for page in pages for change in _folded_page(page, fonts)]
-        programs = {key: _with_composites(font) for key, font in fonts.items() if font.composites}
-    except KeyError:
-        return
-    for stream, data in rewritten:
-        stream.set_data(data)
-    for key, program in programs.items():
-        _add_composites(fonts[key], program)
+        glyph_count, units = face["maxp"].numGlyphs, face["head"].unitsPerEm
+        fonts[id(item)] = _Font(item, widths(item), unicode, glyph_count, units, wanted[name])
+    return fonts
 
 
 _TOKEN = re.compile(
@@ -301,6 +327,8 @@ def _instructions(data: bytes) -> list[_Instruction] | None:
         elif bracket is not None:
             array = []
         elif unbracket is not None:
+            if array is None:
+                return None
             operands.append(array)
             array = None
         elif hexadecimal is not None:
@@ -317,11 +345,20 @@ def _instructions(data: bytes) -> list[_Instruction] | None:
         elif name is not None:
             operands.append(name)
         else:
-            if operator in _SPACING:
+            if operator in _SPACING or not _well_formed(operator, operands):
                 return None
             result.append(_Instruction(operator, operands, start, position))
             operands, start = [], None
     return result
+
+
+def _well_formed(operator: bytes, operands: list[Any]) -> bool:
+    """Whether a TJ has one array and a Ts one number, as WeasyPrint writes them."""
+    if operator == b"TJ":
+        return len(operands) == 1 and isinstance(operands[0], list)
+    if operator == b"Ts":
+        return len(operands) == 1 and isinstance(operands[0], _Shift)
+    return True
 
 
 def _folded_page(page: pypdf.PageObject, fonts: dict[int, _Font]) -> list[tuple[StreamObject, bytes]]:
@@ -402,7 +439,10 @@ def _folded_items(items: list[_Glyph | _Shift], font: _Font, size: float) -> lis
 
 
 def _clusters_folded(items: list[_Glyph | _Shift], font: _Font, size: float) -> list[_Glyph | _Shift]:
-    """`items` with each recorded cluster replaced by the glyphs that draw it as one."""
+    """`items` with each recorded cluster, in the order drawn, replaced by the glyphs that draw it as one:
+    a composite as wide as its glyphs' own advances (what offsets and kerning inside it add stays an
+    adjustment after it, folded in from FOLDED_GAP only, so that composites stay few), and right to left
+    a blank of one font unit for each character it does not carry."""
     pen = [0.0]
     for item in items:
         pen.append(pen[-1] + (font.widths[item.code] if isinstance(item, _Glyph) else -item.amount))
@@ -413,26 +453,18 @@ def _clusters_folded(items: list[_Glyph | _Shift], font: _Font, size: float) -> 
     index = 0
     scale = font.units / 1000
     while index < len(glyphs):
-        found = next(
-            (
-                (cluster, texts)
-                for cluster, texts in font.starting.get(codes[index], ())
-                if tuple(codes[index : index + len(cluster)]) == cluster
-            ),
-            None,
-        )
-        if found is None:
+        upcoming = font.upcoming()
+        if upcoming is None or tuple(codes[index : index + len(upcoming[0])]) != upcoming[0]:
             index += 1
             continue
-        cluster, texts = found
+        cluster, texts = upcoming
+        font.found += 1
         first, last = glyphs[index], glyphs[index + len(cluster) - 1]
         begin = first - 1 if first > consumed and _offset_at(items, first - 1) else first
         end = last + 2 if last + 1 < len(items) and _kerning_at(items, last + 1) else last + 1
-        drawn = [(pen[position], item) for position, item in enumerate(items) if first <= position <= last]
-        members = [item for _, item in drawn if isinstance(item, _Glyph)]
-        base = max(members, key=lambda glyph: font.widths[glyph.code])
-        # Each character the cluster's glyph does not carry gets a blank glyph of one font unit before it,
-        # so that extractors ordering characters by position keep their order.
+        members = [(pen[position], items[position]) for position in range(first, last + 1)]
+        drawn = [(position, item) for position, item in members if isinstance(item, _Glyph)]
+        base = max((item for _, item in drawn), key=lambda glyph: font.widths[glyph.code])
         blanks = texts[:-1]
         parts = tuple(
             (
@@ -441,12 +473,13 @@ def _clusters_folded(items: list[_Glyph | _Shift], font: _Font, size: float) -> 
                 round((item.rise - base.rise) / size * font.units),
             )
             for position, item in drawn
-            if isinstance(item, _Glyph)
         )
+        moved = pen[end] - pen[begin]
+        natural = sum(font.widths[item.code] for _, item in drawn)
+        gap = _folded_gap(_Shift(natural - moved, b"")) if moved - natural >= FOLDED_GAP else 0
+        advance = round((natural + gap) * scale) - len(blanks)
         result += items[consumed:begin]
         result += [_Glyph(font.composite((), 1, font.text(text)), base.rise) for text in blanks]
-        moved = pen[end] - pen[begin]
-        advance = round(moved * scale) - len(blanks)
         result.append(_Glyph(font.composite(parts, advance, font.text(texts[-1])), base.rise))
         _append_shift(result, (advance + len(blanks)) / scale - moved)
         consumed = end
@@ -502,9 +535,8 @@ def _folded_gap(shift: _Shift | None) -> int:
 
 
 def _append_shift(items: list[_Glyph | _Shift], amount: float) -> None:
-    amount = round(amount, 3)
-    if amount:
-        items.append(_Shift(amount, b"%g" % amount))
+    if round(amount, 3):
+        items.append(_Shift(amount, _numeral(amount, 3)))
 
 
 def _offset_at(items: list[_Glyph | _Shift], position: int) -> bool:
@@ -547,24 +579,63 @@ def _written(items: list[_Glyph | _Shift], rise: float, final_rise: float) -> by
     return b"".join(out)
 
 
-def _numeral(value: float) -> bytes:
-    return (b"%.4f" % value).rstrip(b"0").rstrip(b".") or b"0"
+def _numeral(value: float, places: int = 4) -> bytes:
+    return (b"%.*f" % (places, value)).rstrip(b"0").rstrip(b".") or b"0"
 
 
-def _with_composites(font: _Font) -> bytes:
-    """The font's TrueType program with each composite appended, glyph id = CID."""
+def _changed_font(font: _Font) -> Callable[[], None]:
+    """Work out the font with its composites -- program, /W, ToUnicode, CIDSet, bounding box -- and return
+    what puts them in place (nothing is changed before every font is worked out)."""
+    cid_font = descendant(font.dictionary)
+    descriptor = cid_font["/FontDescriptor"].get_object()
+    assert isinstance(descriptor, DictionaryObject)
+    stream = descriptor["/FontFile2"].get_object()
+    assert isinstance(stream, StreamObject)
+    program, box = _with_composites(stream.get_data(), font)
+    added = sorted(font.composites.items(), key=lambda entry: entry[1])
+    listed = list(cid_font.get("/W", ArrayObject()).get_object())
+    for composite, cid in added:
+        listed += [NumberObject(cid), ArrayObject([number(composite.advance * 1000 / font.units)])]
+    cmap = font.dictionary["/ToUnicode"].get_object()
+    assert isinstance(cmap, StreamObject)
+    entries = [(cid, composite.unicode) for composite, cid in added]
+    mapped = with_entries(cmap.get_data(), entries)
+    cidset = descriptor.get("/CIDSet")
+    cidset = cidset.get_object() if cidset is not None else None
+    assert cidset is None or isinstance(cidset, StreamObject)
+    bits = bytearray(cidset.get_data()) if cidset is not None else bytearray()
+    for _, cid in added:
+        bits += bytes(max(cid // 8 + 1 - len(bits), 0))
+        bits[cid // 8] |= 0x80 >> (cid % 8)
+    bounds = [float(value) for value in descriptor.get("/FontBBox", ArrayObject([0, 0, 0, 0]))]
+    scale = 1000 / font.units
+    widened = [min(bounds[0], box[0] * scale), min(bounds[1], box[1] * scale)]
+    widened += [max(bounds[2], box[2] * scale), max(bounds[3], box[3] * scale)]
+
+    def change() -> None:
+        stream.set_data(program)
+        stream[NameObject("/Length1")] = NumberObject(len(program))
+        cid_font[NameObject("/W")] = ArrayObject(listed)
+        cmap.set_data(mapped)
+        if cidset is not None:
+            cidset.set_data(bytes(bits))
+        descriptor[NameObject("/FontBBox")] = ArrayObject(number(round(value)) for value in widened)
+
+    return change
+
+
+def _with_composites(data: bytes, font: _Font) -> tuple[bytes, tuple[int, int, int, int]]:
+    """The TrueType program `data` with the font's composites appended (glyph id = CID), and its bounding
+    box. Bounds and maxp figures are worked out for the new glyphs alone: recomputing them for the whole
+    font took 60 ms a face."""
     from fontTools.ttLib import TTFont
     from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
 
-    descriptor = descendant(font.dictionary)["/FontDescriptor"].get_object()
-    program = descriptor["/FontFile2"].get_object()  # type: ignore[index]
-    # Bounds and maxp figures are worked out for the new glyphs alone: recomputing them for the whole font
-    # took 60 ms a face.
-    face = TTFont(BytesIO(program.get_data()), recalcTimestamp=False, recalcBBoxes=False)
+    face = TTFont(BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
     order = list(face.getGlyphOrder())
     table = face["glyf"]
     metrics = face["hmtx"].metrics
-    head, limits = face["head"], face["maxp"]
+    head, limits, header = face["head"], face["maxp"], face["hhea"]
     for composite, cid in sorted(font.composites.items(), key=lambda entry: entry[1]):
         assert cid == len(order), (cid, len(order))
         glyph = Glyph()
@@ -583,6 +654,7 @@ def _with_composites(font: _Font) -> bytes:
         table.glyphOrder = order
         glyph.recalcBounds(table)
         metrics[name] = (composite.advance, getattr(glyph, "xMin", 0))
+        header.advanceWidthMax = max(header.advanceWidthMax, composite.advance)
         if composite.parts:
             points, contours, depth = glyph.getCompositeMaxpValues(table)
             limits.maxCompositePoints = max(limits.maxCompositePoints, points)
@@ -591,36 +663,9 @@ def _with_composites(font: _Font) -> bytes:
             limits.maxComponentElements = max(limits.maxComponentElements, len(composite.parts))
             head.xMin, head.yMin = min(head.xMin, glyph.xMin), min(head.yMin, glyph.yMin)
             head.xMax, head.yMax = max(head.xMax, glyph.xMax), max(head.yMax, glyph.yMax)
+            header.xMaxExtent = max(header.xMaxExtent, glyph.xMax)
     limits.numGlyphs = len(order)
     face.setGlyphOrder(order)
     output = BytesIO()
     face.save(output)
-    return output.getvalue()
-
-
-def _add_composites(font: _Font, program: bytes) -> None:
-    """Put `program` in the font and list its composites in /W, the ToUnicode CMap and the CIDSet."""
-    cid_font = descendant(font.dictionary)
-    descriptor = cid_font["/FontDescriptor"].get_object()
-    assert isinstance(descriptor, DictionaryObject)
-    stream = descriptor["/FontFile2"].get_object()
-    assert isinstance(stream, StreamObject)
-    stream.set_data(program)
-    stream[NameObject("/Length1")] = NumberObject(len(program))
-    added = sorted(font.composites.items(), key=lambda entry: entry[1])
-    listed = list(cid_font.get("/W", ArrayObject()).get_object())
-    for composite, cid in added:
-        listed += [NumberObject(cid), ArrayObject([number(composite.advance * 1000 / font.units)])]
-    cid_font[NameObject("/W")] = ArrayObject(listed)
-    cmap = font.dictionary.get("/ToUnicode")
-    if cmap is not None:
-        entries = [(cid, composite.unicode) for composite, cid in added]
-        cmap.get_object().set_data(with_entries(cmap.get_object().get_data(), entries))
-    cidset = descriptor.get("/CIDSet")
-    if cidset is not None:
-        bits = bytearray(cidset.get_object().get_data())
-        for _, cid in added:
-            if cid // 8 >= len(bits):
-                bits += bytes(cid // 8 + 1 - len(bits))
-            bits[cid // 8] |= 0x80 >> (cid % 8)
-        cidset.get_object().set_data(bytes(bits))
+    return output.getvalue(), (head.xMin, head.yMin, head.xMax, head.yMax)

@@ -260,10 +260,11 @@ def _widen_gaps(parts: _Line, slack: float) -> float:
 
 
 def _spread(parts: _Line, slack: float) -> float:
-    """Share the slack among the boundaries after each glyph next to a CJK character and the spaces
-    between Latin words (JLReq widens those too): never before a combining mark or selector, and inside
-    a bracket's or a stop's own blank (after an opening bracket, before a closing one or 、。) only where
-    the line has no other place."""
+    """Share the slack, at most MAX_SPREAD at each place, among the boundaries after each glyph next to a
+    CJK character or a Thai letter and the spaces between Latin words (JLReq widens those too): never
+    before a combining mark, a selector or SARA AM, and inside a bracket's or a stop's own blank (after
+    an opening bracket, before a closing one or 、。) only where the line has no other place. Returns the
+    slack left."""
     gapped = {id(gap.owner) for gap in parts.gaps if gap.owner is not None}
     boundaries: list[_Glyph] = []
     last_resort: list[_Glyph] = []

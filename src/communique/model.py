@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from communique.conventions import UNSPACED, primary
@@ -521,8 +520,9 @@ class RenderedPdf:
     warnings: tuple[str, ...]
     files_read: tuple[Path, ...] = ()
     """Every file the renderer read (stylesheets' imports, fonts, images), in first-read order."""
-    clusters: Mapping[tuple[str, tuple[int, ...]], tuple[str, ...] | None] = field(default_factory=dict)
-    """The clusters of several glyphs drawn (clusters.Clusters): folded into one glyph each by finish."""
+    clusters: tuple[tuple[str, tuple[int, ...], tuple[str, ...]], ...] = ()
+    """The clusters of several glyphs drawn, in drawing order (clusters.Clusters): each folded into one
+    glyph by finish."""
 
 
 @dataclass(frozen=True)

@@ -238,7 +238,7 @@ def render(
         )
     read = tuple(dict.fromkeys(fetcher.read))
     reported = (*notes, *messages, *overflowing)
-    return RenderedPdf(data, len(document.pages), _version_starts(document), reported, read, drawn)
+    return RenderedPdf(data, len(document.pages), _version_starts(document), reported, read, tuple(drawn))
 
 
 def _version_starts(document: Any) -> tuple[tuple[str, int], ...]:
