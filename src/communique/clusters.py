@@ -23,6 +23,7 @@ import bisect
 import functools
 import re
 import struct
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -44,12 +45,15 @@ from communique.fontpack import (
     used_in_forms,
     widths,
     with_entries,
+    with_replaced,
 )
 from communique.justify import is_mark
 
 Cluster = tuple[str, tuple[int, ...], tuple[str, ...]]
-"""A cluster of several glyphs: the font's PostScript name as embedded, its glyph ids in drawing order,
-the text of each glyph it is drawn with instead."""
+"""A cluster of several glyphs, or a bracket-like character drawn mirrored right to left: the font's
+PostScript name as embedded, its glyph ids in drawing order, the text of each glyph it is drawn with
+instead. A bracket drawn left to right is recorded too, with no text: it is left as drawn, but keeps
+the order in which the clusters are found unambiguous (its glyph is the same as a mirrored one's)."""
 Clusters = list[Cluster]
 """The clusters of a document in drawing order: found again in the content streams in that order, so that
 the same glyphs drawn from other text (ก ํ า typed, not ก ำ) are never taken for a cluster."""
@@ -85,7 +89,11 @@ def install() -> None:
         drawn = original(stream, textbox, *args, **kwargs)
         clusters = _recorder.get()
         if clusters is not None:
-            _record(stream, textbox, clusters)
+            try:
+                _record(stream, textbox, clusters)
+            except (TypeError, ValueError, IndexError, AttributeError):  # a line not read: fold nothing
+                clusters.clear()
+                _recorder.set(None)
         return drawn
 
     draw_first_line.communique = True  # type: ignore[attr-defined]
@@ -107,21 +115,26 @@ def _record(stream: Any, textbox: Any, clusters: Clusters) -> None:
         count = glyphs.num_glyphs
         offset, length = item.item.offset, item.item.length
         starts = [glyphs.log_clusters[index] for index in range(count)]
-        marks = [is_mark(_character_at(utf8, offset + start)) for start in starts]
+        characters = [_character_at(utf8, offset + start) for start in starts]
         right_to_left = item.item.analysis.level % 2 == 1
-        groups = _groups(starts, marks, right_to_left)
-        if len(groups) < count:
+        groups = _groups(starts, [is_mark(character) for character in characters], right_to_left)
+        if len(groups) < count or any(map(unicodedata.mirrored, characters)):
             font_name = stream.add_font(item.item.analysis.font)[0].name.decode()[1:]
             bounds = [*sorted(set(starts)), length]
             for members in groups:
                 ids = tuple(glyphs.glyphs[index].glyph for index in members)
-                if len(ids) < 2 or not all(0 < glyph < 0x10000 for glyph in ids):  # no empty or missing glyph
+                if not all(0 < glyph < 0x10000 for glyph in ids):  # an empty or missing glyph
                     continue
                 first = min(starts[index] for index in members)
                 last = max(starts[index] for index in members)
                 end = bounds[bisect.bisect_right(bounds, last)]
                 text = utf8[offset + first : offset + end].decode()
-                clusters.append((font_name, ids, _drawn_texts(text, right_to_left)))
+                if len(ids) == 1 and not (len(text) == 1 and unicodedata.mirrored(text)):
+                    continue
+                if len(ids) == 1 and not right_to_left:  # drawn as it is: kept in the order all the same
+                    clusters.append((font_name, ids, ()))
+                else:
+                    clusters.append((font_name, ids, _drawn_texts(text, right_to_left)))
         if run.next == ffi.NULL:
             return
         run = run.next[0]
@@ -182,6 +195,9 @@ class _Font:
     units: int
     clusters: list[tuple[tuple[int, ...], tuple[str, ...]]]
     """The font's clusters in drawing order: glyph ids, the text of each glyph to draw them with."""
+    own: dict[int, bytes]
+    """Glyphs drawn mirrored right to left (`)` for `(`) -> the character the font's cmap gives them:
+    WeasyPrint maps a glyph to the text it first drew, so `(` in English copied as `)` after Arabic."""
     found: int = 0
     """How many of `clusters` the content streams read so far have drawn."""
     composites: dict[_Composite, int] = field(default_factory=dict)
@@ -209,7 +225,12 @@ class _Font:
         return cid
 
     def text(self, text: str) -> bytes:
-        return b"<%s>" % text.encode("utf-16-be").hex().upper().encode()
+        return _unicode(text)
+
+
+def _unicode(text: str) -> bytes:
+    """A ToUnicode destination: `<UTF-16BE hex>`."""
+    return b"<%s>" % text.encode("utf-16-be").hex().upper().encode()
 
 
 def fold_clusters(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> None:
@@ -245,9 +266,10 @@ def _fonts(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> dict[int, _F
     """id() of each embedded TrueType CIDFont that draws a recorded cluster -> what is known of it."""
     from fontTools.ttLib import TTFont
 
-    wanted: dict[str, list[tuple[tuple[int, ...], tuple[str, ...]]]] = {}
+    recorded: dict[str, list[tuple[tuple[int, ...], tuple[str, ...]]]] = {}
     for name, glyphs, texts in clusters:
-        wanted.setdefault(name, []).append((glyphs, texts))
+        recorded.setdefault(name, []).append((glyphs, texts))
+    wanted = {name: found for name, found in recorded.items() if any(texts for _, texts in found)}
     fonts: dict[int, _Font] = {}
     for item in writer._objects:
         if not (isinstance(item, DictionaryObject) and item.get("/Subtype") == "/Type0"):
@@ -261,7 +283,14 @@ def _fonts(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> dict[int, _F
         face = TTFont(BytesIO(program.get_object().get_data()), lazy=True)
         unicode = dict(text_entries(cmap.get_object().get_data()))
         glyph_count, units = face["maxp"].numGlyphs, face["head"].unitsPerEm
-        fonts[id(item)] = _Font(item, widths(item), unicode, glyph_count, units, wanted[name])
+        mirrored = {glyphs[0] for glyphs, texts in wanted[name] if len(glyphs) == 1 and texts}
+        own = {
+            face.getGlyphID(glyph): _unicode(chr(code))
+            for code, glyph in sorted((face.getBestCmap() or {}).items(), reverse=True)
+            if face.getGlyphID(glyph) in mirrored
+        }
+        unicode.update(own)
+        fonts[id(item)] = _Font(item, widths(item), unicode, glyph_count, units, wanted[name], own)
     return fonts
 
 
@@ -459,6 +488,9 @@ def _clusters_folded(items: list[_Glyph | _Shift], font: _Font, size: float) -> 
             continue
         cluster, texts = upcoming
         font.found += 1
+        if not texts:  # a bracket drawn left to right, as it is
+            index += 1
+            continue
         first, last = glyphs[index], glyphs[index + len(cluster) - 1]
         begin = first - 1 if first > consumed and _offset_at(items, first - 1) else first
         end = last + 2 if last + 1 < len(items) and _kerning_at(items, last + 1) else last + 1
@@ -599,7 +631,7 @@ def _changed_font(font: _Font) -> Callable[[], None]:
     cmap = font.dictionary["/ToUnicode"].get_object()
     assert isinstance(cmap, StreamObject)
     entries = [(cid, composite.unicode) for composite, cid in added]
-    mapped = with_entries(cmap.get_data(), entries)
+    mapped = with_entries(with_replaced(cmap.get_data(), font.own), entries)
     cidset = descriptor.get("/CIDSet")
     cidset = cidset.get_object() if cidset is not None else None
     assert cidset is None or isinstance(cidset, StreamObject)

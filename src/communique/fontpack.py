@@ -342,6 +342,18 @@ def text_entries(cmap: bytes) -> Iterator[tuple[int, bytes]]:
         yield int(match.group(1), 16), match.group(2).strip()
 
 
+def with_replaced(cmap: bytes, texts: dict[int, bytes]) -> bytes:
+    """The ToUnicode CMap `cmap` with the entries of the CIDs in `texts` mapped to their text there."""
+    if not texts:
+        return cmap
+
+    def replaced(entry: re.Match[bytes]) -> bytes:
+        text = texts.get(int(entry.group(1), 16))
+        return entry.group(0) if text is None else b"<%s> %s" % (entry.group(1), text)
+
+    return _BFCHAR_ENTRY.sub(replaced, cmap)
+
+
 def with_entries(cmap: bytes, entries: list[tuple[int, bytes]]) -> bytes:
     """The ToUnicode CMap `cmap` with each (CID, `<UTF-16BE hex>`) of `entries` added."""
     if not entries:
