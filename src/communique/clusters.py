@@ -295,10 +295,13 @@ def _fonts(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> dict[int, _F
 
 
 _TOKEN = re.compile(
-    rb"(\s+)|(<<)|(>>)|<([0-9A-Fa-f]*)>|(\[)|(\])|(/[^\s/\[\]<>()%{}]+)"
+    rb"(\s+)|(<<)|(>>)|<([0-9A-Fa-f]*)>|\[([^\]]*)\]|(/[^\s/\[\]<>()%{}]+)"
     rb"|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|([A-Za-z'\"*]+)"
 )
-"""What WeasyPrint writes in a content stream; a literal string or a comment matches nothing."""
+"""What WeasyPrint writes in a content stream, an array read whole; a literal string or a comment
+matches nothing."""
+_ARRAY_ITEM = re.compile(rb"<([0-9A-Fa-f]*)>|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|(\S)")
+"""An element of a TJ array: a hex string, a number; anything else is not read here."""
 _SPACING = {b"Tc", b"Tw", b"Tz", b"'", b'"'}
 """Operators that move glyphs beyond their widths and TJ adjustments (WeasyPrint writes none)."""
 
@@ -335,7 +338,6 @@ def _instructions(data: bytes) -> list[_Instruction] | None:
     where each instruction starts and ends; None for a stream not read here."""
     result: list[_Instruction] = []
     operands: list[Any] = []
-    array: list[Any] | None = None
     start: int | None = None
     depth = 0
     position = 0
@@ -344,7 +346,7 @@ def _instructions(data: bytes) -> list[_Instruction] | None:
         if token is None:
             return None
         position = token.end()
-        space, opened, closed, hexadecimal, bracket, unbracket, name, numeral, operator = token.groups()
+        space, opened, closed, hexadecimal, array, name, numeral, operator = token.groups()
         if space is not None:
             continue
         if start is None:
@@ -353,24 +355,15 @@ def _instructions(data: bytes) -> list[_Instruction] | None:
             depth += 1 if opened is not None else -1
         elif depth:
             continue
-        elif bracket is not None:
-            array = []
-        elif unbracket is not None:
-            if array is None:
+        elif array is not None:
+            elements = _array(array)
+            if elements is None:
                 return None
-            operands.append(array)
-            array = None
+            operands.append(elements)
         elif hexadecimal is not None:
-            if array is None:
-                operands.append(hexadecimal)
-            elif len(hexadecimal) % 4:
-                return None
-            else:
-                array.extend(
-                    int(hexadecimal[index : index + 4], 16) for index in range(0, len(hexadecimal), 4)
-                )
+            operands.append(hexadecimal)
         elif numeral is not None:
-            (array if array is not None else operands).append(_Shift(float(numeral), numeral))
+            operands.append(_Shift(float(numeral), numeral))
         elif name is not None:
             operands.append(name)
         else:
@@ -379,6 +372,19 @@ def _instructions(data: bytes) -> list[_Instruction] | None:
             result.append(_Instruction(operator, operands, start, position))
             operands, start = [], None
     return result
+
+
+def _array(content: bytes) -> list[int | _Shift] | None:
+    """A TJ array's glyph codes (two bytes each) and numbers; None for anything else in it."""
+    elements: list[int | _Shift] = []
+    for hexadecimal, numeral, other in _ARRAY_ITEM.findall(content):
+        if other or len(hexadecimal) % 4:
+            return None
+        if numeral:
+            elements.append(_Shift(float(numeral), numeral))
+        else:
+            elements += [int(hexadecimal[index : index + 4], 16) for index in range(0, len(hexadecimal), 4)]
+    return elements
 
 
 def _well_formed(operator: bytes, operands: list[Any]) -> bool:
@@ -524,6 +530,8 @@ def _gaps_folded(items: list[_Glyph | _Shift], font: _Font) -> list[_Glyph | _Sh
     GAP_STEP) folded into an alias of it, a composite of that glyph alone: the gap after it widens it, the
     offset before it (Pango puts half of a justified space's extra width there) moves it within a wider
     advance. Extractors then read no gap there."""
+    if not any(isinstance(item, _Shift) and -item.amount >= FOLDED_GAP for item in items):
+        return items
     result: list[_Glyph | _Shift] = []
     scale = font.units / 1000
     index = 0
