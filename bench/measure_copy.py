@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -22,22 +21,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "src")]
 
 from measure_typography import typst_compiler  # noqa: E402
-from typography import EXTRACTORS, extracted_text, found_exactly  # noqa: E402
+from typography import (  # noqa: E402
+    ARABIC_WORD,
+    BIDI_CONTROLS,
+    EXTRACTORS,
+    extracted_text,
+    found_exactly,
+    version_paragraphs,
+)
 
-from communique.loader import load  # noqa: E402
 from communique.options import BuildOptions  # noqa: E402
 from communique.pipeline import build  # noqa: E402
 from communique.project import BuildContext, Project  # noqa: E402
-from communique.typeset import typeset  # noqa: E402
 
 LANGUAGES = ROOT / "seeds" / "languages"
-ARABIC_WORD = re.compile("[\u0620-\u065f\u0670-\u06d3]+")
-BIDI_CONTROLS = re.compile("[\u202a-\u202e]")
-
-
-def paragraphs(source: Path, lang: str) -> list[str]:
-    version = next(version for version in typeset(load(source)).versions if version.lang == lang)
-    return [paragraph.text for paragraph in version.paragraphs]
 
 
 def built(source: Path, out: Path) -> Path:
@@ -83,8 +80,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         out = args.out or Path(temporary)
         out.mkdir(parents=True, exist_ok=True)
-        thai = paragraphs(LANGUAGES / "th-en.yaml", "th")
-        arabic = paragraphs(LANGUAGES / "ar-en.yaml", "ar")
+        thai = version_paragraphs(LANGUAGES / "th-en.yaml", "th")
+        arabic = version_paragraphs(LANGUAGES / "ar-en.yaml", "ar")
         rows = {
             "Thai (th-en)": counts(built(LANGUAGES / "th-en.yaml", out), thai),
             "Arabic (ar-en)": counts(built(LANGUAGES / "ar-en.yaml", out), arabic),

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from pdftools import Glyph, lines_of, page_glyphs, page_sizes  # noqa: E402
-from typography import EXTRACTORS, extracted_text, space_after  # noqa: E402
+from typography import BODY_SIZE, EXTRACTORS, extracted_text, space_after  # noqa: E402
 
 from communique.jlreq import is_japanese_letter  # noqa: E402
 from communique.options import BuildOptions  # noqa: E402
@@ -55,7 +55,7 @@ DOCUMENTS = {
 }
 LAYOUTS = ("sequential", "parallel", "interleaved")
 FONTS = ROOT / "src/communique/data/fonts"
-EM = 10.5  # points: the body size, the unit of every measurement
+EM = BODY_SIZE  # points: the body size, the unit of every measurement
 FLUSH = 0.05  # em: a full line ending this close to the column's right edge ends flush
 HYPHENS = "-\u00ad\u2010\ufffe"
 """A line-end hyphen as pdfium reports it: hyphen-minus, soft hyphen, hyphen, U+FFFE (a soft hyphen)."""

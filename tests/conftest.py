@@ -1,4 +1,5 @@
-"""Shared fixtures: the project's paths, a one-time build of the seed, a CLI runner."""
+"""Shared fixtures: the project's paths, a one-time build of the seed, builds kept for a module, a CLI
+runner."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import psutil
 import pytest
@@ -82,3 +84,20 @@ def write_data(folder: Path, text: str, name: str = "doc.yaml") -> Path:
 def seed_text() -> str:
     """The seed's YAML, for tests that derive variants from it."""
     return SEED.read_text(encoding="utf-8")
+
+
+class Composed(Protocol):
+    def __call__(self, source: Path, layout: str, paper: str = "A4") -> Path: ...
+
+
+@pytest.fixture(scope="module")
+def composed(build_seed: Callable[..., BuildResult]) -> Composed:
+    """Build a data file in a layout and paper once for the module."""
+    built: dict[tuple[Path, str, str], Path] = {}
+
+    def pdf(source: Path, layout: str, paper: str = "A4") -> Path:
+        if (source, layout, paper) not in built:
+            built[source, layout, paper] = build_seed(source, layout=layout, paper=paper).output
+        return built[source, layout, paper]
+
+    return pdf

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEED
+from conftest import ROOT, SEED, Composed
 from pdftools import line_text, text_lines
 from typography import (
     BODY_SIZE,
@@ -40,21 +40,6 @@ CASES = [(SEED, layout, paper) for layout in LAYOUTS for paper in PAPERS] + [
     (STRESS, layout, "A4") for layout in LAYOUTS
 ]
 IDS = [f"{source.stem}-{layout}-{paper}" for source, layout, paper in CASES]
-
-Composed = Callable[[Path, str, str], Path]
-
-
-@pytest.fixture(scope="module")
-def composed(build_seed: Callable[..., BuildResult]) -> Composed:
-    """Build a data file in a layout and paper once for the module."""
-    built: dict[tuple[Path, str, str], Path] = {}
-
-    def pdf(source: Path, layout: str, paper: str = "A4") -> Path:
-        if (source, layout, paper) not in built:
-            built[source, layout, paper] = build_seed(source, layout=layout, paper=paper).output
-        return built[source, layout, paper]
-
-    return pdf
 
 
 def japanese_lines(pdf: Path, layout: str) -> list[Line]:

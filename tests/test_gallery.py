@@ -116,9 +116,10 @@ class Built:
 def gallery(build_seed: Callable[..., BuildResult]) -> Callable[..., Built]:
     """Build a seed in a layout (its own by default) once for the module, and read it back."""
     built: dict[tuple[Path, str], Built] = {}
+    documents: dict[Path, TypesetDocument] = {}
 
     def get(source: Path, layout: str | None = None) -> Built:
-        document = typeset(load(source))
+        document = documents.get(source) or documents.setdefault(source, typeset(load(source)))
         layout = layout or document.communique.layout or DEFAULT_LAYOUT
         if (source, layout) not in built:
             result = build_seed(source, layout=layout)

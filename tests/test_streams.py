@@ -14,12 +14,11 @@ from fontTools.ttLib import TTFont
 from pdftools import page_images, page_texts
 from PIL import ImageChops
 from pypdf.generic import NameObject, StreamObject
+from typography import version_paragraphs
 
 from communique.finish import _end_without_carriage_return
 from communique.fontpack import compact_fonts, content_streams
-from communique.loader import load
 from communique.model import BuildResult
-from communique.typeset import typeset
 from communique.verify import verify
 
 
@@ -49,8 +48,7 @@ def test_thai_archival_copy_is_valid_and_copies_sara_am(build_seed: Callable[...
     report = verify(result.output)
     assert report.passed, report
     text = "".join(page.extract_text() for page in pypdf.PdfReader(result.output).pages)
-    thai = next(version for version in typeset(load(source)).versions if version.lang == "th")
-    printed = "".join(paragraph.text for paragraph in thai.paragraphs)
+    printed = "".join(version_paragraphs(source, "th"))
     assert text.count("ทำ") >= printed.count("ทำ") > 0
     assert "\u0e4d\u0e32" not in text
 

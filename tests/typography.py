@@ -16,11 +16,23 @@ import pypdf
 from pdftools import Glyph, lines_of, page_glyphs, page_texts, text_lines
 
 from communique.jlreq import BIND_TO_PREVIOUS, CLOSING, OPENING, is_japanese_letter
+from communique.loader import load
+from communique.typeset import typeset
 
 NO_LINE_START = set(CLOSING + "・：；？！" + BIND_TO_PREVIOUS)
 NO_LINE_END = set(OPENING)
 BODY_SIZE = 10.5  # points: one em of body text
 BODY_FONT_SIZE = 14.0  # the same, as pdfium reports it (WeasyPrint draws in CSS px, scaled by 0.75)
+ARABIC_WORD = re.compile("[\u0620-\u065f\u0670-\u06d3]+")
+"""Arabic letters and harakat (no punctuation, no digits)."""
+BIDI_CONTROLS = re.compile("[\u202a-\u202e]")
+"""Embedding marks pdftotext adds around each run of another direction: not in the PDF, not text."""
+
+
+def version_paragraphs(source: Path, lang: str) -> list[str]:
+    """The body paragraphs of the version in `lang` of a data file, as the data has them."""
+    version = next(version for version in typeset(load(source)).versions if version.lang == lang)
+    return [paragraph.text for paragraph in version.paragraphs]
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from communique.fontpack import (
     content_streams,
     descendant,
     fonts_of,
+    glyph_characters,
     number,
     text_entries,
     used_in_forms,
@@ -224,9 +225,6 @@ class _Font:
             self.unicode[cid] = unicode
         return cid
 
-    def text(self, text: str) -> bytes:
-        return _unicode(text)
-
 
 def _unicode(text: str) -> bytes:
     """A ToUnicode destination: `<UTF-16BE hex>`."""
@@ -236,9 +234,10 @@ def _unicode(text: str) -> bytes:
 def fold_clusters(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> None:
     """Draw each recorded cluster with `writer`'s embedded TrueType CIDFonts as one composite glyph, and
     fold the wide gaps around those fonts' glyphs into aliases (fontpack does so in CFF fonts). A font
-    that draws no cluster is left as it is: rewriting a Latin face cost 0.07 s a build, and its justified
-    text copied no better (measured on the language seeds). All or nothing: where a cluster is not found
-    where it was drawn, or anything cannot be read or written, the PDF stays as WeasyPrint wrote it."""
+    that draws no cluster is left as it is: rewriting a Latin face cost about 0.07 s a build (profiled),
+    and its justified text copied no better (measured on the language seeds). All or nothing: where a
+    cluster is not found where it was drawn, or anything cannot be read or written, the PDF stays as
+    WeasyPrint wrote it."""
     from fontTools.ttLib import TTLibError
 
     try:
@@ -285,9 +284,7 @@ def _fonts(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> dict[int, _F
         glyph_count, units = face["maxp"].numGlyphs, face["head"].unitsPerEm
         mirrored = {glyphs[0] for glyphs, texts in wanted[name] if len(glyphs) == 1 and texts}
         own = {
-            face.getGlyphID(glyph): _unicode(chr(code))
-            for code, glyph in sorted((face.getBestCmap() or {}).items(), reverse=True)
-            if face.getGlyphID(glyph) in mirrored
+            glyph: _unicode(chr(code)) for glyph, code in glyph_characters(face).items() if glyph in mirrored
         }
         unicode.update(own)
         fonts[id(item)] = _Font(item, widths(item), unicode, glyph_count, units, wanted[name], own)
@@ -514,11 +511,11 @@ def _clusters_folded(items: list[_Glyph | _Shift], font: _Font, size: float) -> 
         )
         moved = pen[end] - pen[begin]
         natural = sum(font.widths[item.code] for _, item in drawn)
-        gap = _folded_gap(_Shift(natural - moved, b"")) if moved - natural >= FOLDED_GAP else 0
+        gap = int(moved - natural) // GAP_STEP * GAP_STEP if moved - natural >= FOLDED_GAP else 0
         advance = round((natural + gap) * scale) - len(blanks)
         result += items[consumed:begin]
-        result += [_Glyph(font.composite((), 1, font.text(text)), base.rise) for text in blanks]
-        result.append(_Glyph(font.composite(parts, advance, font.text(texts[-1])), base.rise))
+        result += [_Glyph(font.composite((), 1, _unicode(text)), base.rise) for text in blanks]
+        result.append(_Glyph(font.composite(parts, advance, _unicode(texts[-1])), base.rise))
         _append_shift(result, (advance + len(blanks)) / scale - moved)
         consumed = end
         index += len(cluster)
@@ -667,7 +664,7 @@ def _changed_font(font: _Font) -> Callable[[], None]:
 def _with_composites(data: bytes, font: _Font) -> tuple[bytes, tuple[int, int, int, int]]:
     """The TrueType program `data` with the font's composites appended (glyph id = CID), and its bounding
     box. Bounds and maxp figures are worked out for the new glyphs alone: recomputing them for the whole
-    font took 60 ms a face."""
+    font took some 60 ms a face (profiled)."""
     from fontTools.ttLib import TTFont
     from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
 

@@ -30,7 +30,7 @@ from pypdf.generic import (
 
 from communique.clusters import fold_clusters
 from communique.errors import FinishError
-from communique.fontpack import compact_fonts, content_streams
+from communique.fontpack import compact_fonts, content_streams, glyph_characters
 from communique.model import Archival, EmbeddedSource, RenderedPdf, TypesetDocument
 from communique.seal import seal_id
 
@@ -155,17 +155,14 @@ def _font_characters(font: object) -> dict[int, int]:
     program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
     if program is None:
         return {}
-    face = TTFont(BytesIO(program.get_object().get_data()))
-    characters: dict[int, int] = {}
-    for code, name in sorted((face.getBestCmap() or {}).items()):
-        characters.setdefault(face.getGlyphID(name), code)
-    return characters
+    return glyph_characters(TTFont(BytesIO(program.get_object().get_data())))
 
 
 def _mapped(entry: re.Match[bytes], own: dict[int, int]) -> bytes:
     """An empty ToUnicode entry given the character the font's cmap has for the glyph. WeasyPrint leaves
     it empty for the second glyph HarfBuzz makes of one character (Thai SARA AM ำ is drawn as NIKHAHIT and
-    SARA AA): it then copies as U+0E4D U+0E32, the compatibility decomposition of U+0E33."""
+    SARA AA) where clusters.py could not fold it: it then copies as U+0E4D U+0E32, the compatibility
+    decomposition of U+0E33."""
     code = own.get(int(entry.group(1), 16))
     return b"<%s> <%04X>" % (entry.group(1), code if code is not None else 0xFFFD)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 import pypdf
 from pypdf.generic import (
@@ -29,6 +30,9 @@ from pypdf.generic import (
     NumberObject,
     StreamObject,
 )
+
+if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
 
 _BFCHAR_ENTRY = re.compile(rb"<([0-9A-Fa-f]{4})>(\s*<[0-9A-Fa-f]*>)")
 FOLDED_GAP = 50
@@ -230,9 +234,7 @@ def _blank_cids(font: DictionaryObject) -> set[int]:
     """CIDs the font's ToUnicode maps to no text (a glyph drawn within another's cluster)."""
     cmap = font.get("/ToUnicode")
     data = cmap.get_object().get_data() if cmap is not None else b""
-    return {
-        int(entry.group(1), 16) for entry in _BFCHAR_ENTRY.finditer(data) if entry.group(2).strip() == b"<>"
-    }
+    return {cid for cid, text in text_entries(data) if text == b"<>"}
 
 
 def content_streams(page: pypdf.PageObject) -> list[StreamObject]:
@@ -334,6 +336,14 @@ def _with_alias_entries(cmap: bytes, aliases: Aliases) -> bytes:
     text = dict(text_entries(cmap))
     ordered = sorted(aliases.items(), key=lambda item: item[1])
     return with_entries(cmap, [(alias, text[cid]) for (cid, _), alias in ordered])
+
+
+def glyph_characters(face: TTFont) -> dict[int, int]:
+    """Glyph id -> the character the font's own cmap gives it (the lowest, where several share one)."""
+    characters: dict[int, int] = {}
+    for code, name in sorted((face.getBestCmap() or {}).items()):
+        characters.setdefault(face.getGlyphID(name), code)
+    return characters
 
 
 def text_entries(cmap: bytes) -> Iterator[tuple[int, bytes]]:

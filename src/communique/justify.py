@@ -168,6 +168,8 @@ def _close_up_right_to_left(line: Any) -> None:
 def justify_right_to_left(line: Any, available_width: float) -> float:
     """Justify a right-to-left line by widening its spaces (WeasyPrint's own justification misplaced such a
     line by up to 2.3 pt when it held an inline box, such as a date kept on one line)."""
+    if available_width <= line.width:
+        return 0.0  # a full line: nothing to share
     parts = _read(line)
     _share([glyph for glyph in parts.glyphs[:-1] if glyph.char == " "], available_width - line.width)
     _commit(line, parts)

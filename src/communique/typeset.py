@@ -85,7 +85,7 @@ def rich_text(
     addresses = list(_URL.finditer(text))
     runs = _kept_together(runs, [match.span() for match in addresses], URL)
     points = [point for match in addresses for point in _url_breaks(match)]
-    runs = _breakable_at(runs, points + (_quote_breaks(text) if primary(lang) in ("ja", "zh") else []))
+    runs = _breakable_at(runs, points + (_quote_breaks(text) if primary(lang) in UNSPACED else []))
     parser = _phrase_parser(lang) if phrased else None
     if parser is None:
         return RichText(text, (keep_spaces(tuple(runs), lang),))
