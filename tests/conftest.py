@@ -62,16 +62,23 @@ def seed_pdf(build_seed: Callable[..., BuildResult]) -> Path:
 
 def start_batch(data: Path, out: Path, *flags: str) -> psutil.Popen:
     """`communique build DATA --out OUT --jobs 2 FLAGS` in the background, in its own process group (as a
-    terminal's foreground job), with CI set for plain progress lines."""
+    terminal's foreground job), with CI set for plain progress lines and its temporary files in the
+    empty folder `temporary_folder(out)`."""
+    temporary_folder(out).mkdir(parents=True)
     return psutil.Popen(
         [sys.executable, "-m", "communique", "build", str(data), "--out", str(out), "--jobs", "2", *flags],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "CI": "1"},
+        env={**os.environ, "CI": "1", "TMPDIR": str(temporary_folder(out))},
         start_new_session=True,
     )
+
+
+def temporary_folder(out: Path) -> Path:
+    """The folder a batch started by `start_batch` keeps its temporary files in."""
+    return out.parent / "temporary"
 
 
 def write_data(folder: Path, text: str, name: str = "doc.yaml") -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 import pypdf
 import pytest
-from conftest import run_cli, seed_text, start_batch, write_data
+from conftest import run_cli, seed_text, start_batch, temporary_folder, write_data
 
 from communique.batch import parse_shard, select_shard
 from communique.errors import UsageError
@@ -41,9 +41,19 @@ def manifest(out: Path) -> dict[str, dict[str, object]]:
 def test_a_folder_over_two_workers_gives_the_same_bytes_as_single_builds(
     tmp_path: Path, build_seed: Callable[..., BuildResult]
 ) -> None:
-    data = corpus(tmp_path / "data", 4)
-    result = run_cli("build", str(data), "--out", str(tmp_path / "out"), "--jobs", "2", env={"CI": "1"})
+    data, temporary = corpus(tmp_path / "data", 4), tmp_path / "temporary"
+    temporary.mkdir()
+    result = run_cli(
+        "build",
+        str(data),
+        "--out",
+        str(tmp_path / "out"),
+        "--jobs",
+        "2",
+        env={"CI": "1", "TMPDIR": str(temporary)},
+    )
     assert result.returncode == 0, result.stderr
+    assert list(temporary.iterdir()) == []  # the workers' copies of the fonts (40 MB each) are gone
     assert result.stdout.count("built ") == 4 and "4 built, 0 skipped, 0 failed" in result.stdout
     single = build_seed(data / "doc002.yaml").output.read_bytes()
     assert (tmp_path / "out" / "doc002.pdf").read_bytes() == single
@@ -162,6 +172,7 @@ def test_ctrl_c_leaves_no_partial_pdf_and_a_rerun_finishes(tmp_path: Path) -> No
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
+    assert list(temporary_folder(out).iterdir()) == []
     assert_consistent(out)
     built_before = len(manifest(out))
     assert 1 <= built_before < 16
@@ -181,6 +192,7 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path) -> None:
     workers[0].kill()
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 0, stderr
+    assert list(temporary_folder(out).iterdir()) == []  # the killed worker's copies of the fonts too
     assert_consistent(out)
     assert sorted(path.name for path in out.glob("*.pdf")) == sorted(
         f"{path.stem}.pdf" for path in data.glob("*.yaml")

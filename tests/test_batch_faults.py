@@ -1,11 +1,13 @@
 """Batch builds when documents misbehave: one that runs too long or out of memory fails alone, workers
-die with their parent, Ctrl-C at start-up is quiet, and a manifest of the wrong shape is rebuilt."""
+die with their parent, Ctrl-C at start-up is quiet, a manifest of the wrong shape is rebuilt, and no
+room for temporary files is a clear error."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -13,12 +15,14 @@ from pathlib import Path
 import psutil
 import pytest
 import yaml
-from conftest import run_cli, seed_text, start_batch, write_data
+from conftest import SEED, run_cli, seed_text, start_batch, temporary_folder, write_data
 from PIL import Image
 from test_batch import assert_consistent, corpus, manifest
 
 from communique.batch import BatchOptions, Outcome, read_manifest, run_batch, write_manifest
+from communique.errors import TEMPORARY_SPACE_HINT, OutputError, RenderError
 from communique.images import MAX_PIXELS
+from communique.pipeline import build
 from communique.project import BuildContext, Project
 
 HINTS = {
@@ -56,8 +60,12 @@ def failures(stderr: str) -> list[str]:
 def test_a_document_past_its_time_is_killed_and_fails_alone(tmp_path: Path) -> None:
     data, out = corpus(tmp_path / "data", 19), tmp_path / "out"
     poison = long_document(data, "a-long", 300)  # sorts first: killed while the other worker builds
-    result = run_cli("build", str(data), "--out", str(out), "--jobs", "2", "--timeout", "6", env={"CI": "1"})
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    environment = {"CI": "1", "TMPDIR": str(temporary)}
+    result = run_cli("build", str(data), "--out", str(out), "--jobs", "2", "--timeout", "6", env=environment)
     assert result.returncode == 1, result.stderr
+    assert list(temporary.iterdir()) == []  # the killed worker's temporary files too
     assert "19 built, 0 skipped, 1 failed" in result.stdout
     assert failures(result.stderr) == [f"{poison}: took longer than 6 s (hint: {HINTS['timeout']})"]
     assert pdfs(out) == [f"doc{number:03d}.pdf" for number in range(19)]
@@ -120,6 +128,8 @@ def test_killing_the_parent_ends_every_process_it_started(tmp_path: Path) -> Non
     while alive(descendants) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert alive(descendants) == []
+    # Each worker removed its temporary files; multiprocessing leaves its empty socket folder behind.
+    assert [path.name[:5] for path in temporary_folder(out).iterdir()] == ["pymp-"]
 
 
 def workers_of(process: psutil.Process) -> list[psutil.Process]:
@@ -149,6 +159,7 @@ def test_a_document_whose_worker_is_killed_twice_fails_naming_itself(tmp_path: P
     hint = "killed from outside, or a crash in a library (out of memory? raise --memory-limit, now 2048 MiB)"
     assert f"{poison}: its worker process died twice (killed by SIGKILL) (hint: {hint})" in stderr
     assert pdfs(tmp_path / "out") == [f"{good.stem}.pdf"]  # the innocent document was built
+    assert list(temporary_folder(tmp_path / "out").iterdir()) == []
 
 
 def test_workers_are_replaced_after_their_share_of_documents(tmp_path: Path) -> None:
@@ -272,3 +283,21 @@ def test_the_help_names_the_default_limits() -> None:
     defaults = BatchOptions()
     assert f"(default: {defaults.timeout:g}; 0: no limit)" in text
     assert f"(default: {defaults.memory_limit}; 0: no limit)" in text
+
+
+def test_no_room_for_the_temporary_copies_of_the_fonts_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = write_data(tmp_path, "a file where the temporary folder should be", "blocked")
+    monkeypatch.setattr(tempfile, "tempdir", str(blocked))
+    out = tmp_path / "out"
+    with pytest.raises(RenderError) as raised:
+        build(SEED, out, BuildContext(Project.discover(SEED)))
+    reason = f"{blocked}: Not a directory (hint: {TEMPORARY_SPACE_HINT})"
+    assert str(raised.value) == f"cannot write temporary copies of the fonts in {reason}"
+    assert not out.exists()
+    with pytest.raises(OutputError) as raised_in_batch:
+        sources = [SEED, SEED.with_name("covenant-no-place.yaml")]  # two: built by worker processes
+        run_batch(sources, out, BuildContext(Project.discover(SEED)), BatchOptions(), lambda *_: None)
+    assert str(raised_in_batch.value) == f"cannot make a temporary folder in {reason}"
+    assert not out.exists()

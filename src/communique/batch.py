@@ -21,7 +21,9 @@ import multiprocessing.connection
 import multiprocessing.resource_tracker
 import os
 import resource
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections import deque
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from communique import __version__
-from communique.errors import CommuniqueError, ErrorList, UsageError
+from communique.errors import TEMPORARY_SPACE_HINT, CommuniqueError, ErrorList, OutputError, UsageError
 from communique.project import BuildContext
 from communique.write import output_path, remove_partial_files, write_atomic
 
@@ -332,14 +334,21 @@ _WORKER: dict[str, Any] = {}
 
 def _serve(
     connection: Connection,
+    scratch: str,
     lifeline: Connection,
     context: BuildContext,
     environment: str,
     memory_limit: int,
 ) -> None:
-    """A worker process: build each document the parent sends, until it sends None or goes away."""
+    """A worker process: build each document the parent sends, until it sends None or goes away.
+
+    Its temporary files (WeasyPrint copies every @font-face font into one, 40 MB for the bundled fonts)
+    go to `scratch`, which the parent removes when the worker ends: a worker ends by `os._exit`, or is
+    killed, so nothing it would clean up itself runs.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C; a worker finishes its document
-    _exit_with_parent(lifeline)
+    tempfile.tempdir = scratch
+    _exit_with_parent(lifeline, scratch)
     _limit_memory(memory_limit)
     _WORKER.update(context=context, environment=environment, memory_limit=memory_limit)
     with contextlib.suppress(EOFError, OSError):  # the parent went away
@@ -350,8 +359,9 @@ def _serve(
                 return
 
 
-def _exit_with_parent(lifeline: Connection) -> None:
-    """Exit this process as soon as the parent does, also in the middle of a document.
+def _exit_with_parent(lifeline: Connection, scratch: str) -> None:
+    """Exit this process as soon as the parent does, also in the middle of a document, removing its
+    temporary files in `scratch` (which the parent would have removed).
 
     Only the parent holds the writing end of `lifeline` and never writes, so reading it ends when the
     parent does, however it ends (SIGKILL too). The parent death signal of Linux would not do: a worker's
@@ -361,6 +371,7 @@ def _exit_with_parent(lifeline: Connection) -> None:
     def watch() -> None:
         with contextlib.suppress(EOFError, OSError):
             lifeline.recv_bytes()
+        shutil.rmtree(scratch, ignore_errors=True)
         os._exit(1)
 
     threading.Thread(target=watch, name="lifeline", daemon=True).start()
@@ -648,12 +659,20 @@ class _Worker:
     """The parent's side of a worker process: its connection, and the document it builds, if any."""
 
     def __init__(self, mp_context: ForkServerContext | SpawnContext, args: tuple[Any, ...]) -> None:
+        try:
+            self.scratch = tempfile.mkdtemp(prefix="communique-worker-")
+        except OSError as error:
+            raise OutputError(
+                f"cannot make a temporary folder in {tempfile.gettempdir()}: {error.strerror}",
+                hint=TEMPORARY_SPACE_HINT,
+            ) from error
         self.connection, theirs = mp_context.Pipe()
-        self.process = mp_context.Process(target=_serve, args=(theirs, *args), daemon=True)
+        self.process = mp_context.Process(target=_serve, args=(theirs, self.scratch, *args), daemon=True)
         try:
             self.process.start()
         except BaseException:
             self.connection.close()
+            shutil.rmtree(self.scratch, ignore_errors=True)
             raise
         finally:
             theirs.close()
@@ -677,7 +696,8 @@ class _Worker:
         return outcome
 
     def end(self, patience: float) -> int | None:
-        """Give the process `patience` seconds to exit, then kill it; its exit code."""
+        """Give the process `patience` seconds to exit, then kill it and remove its temporary files; its
+        exit code."""
         self.connection.close()
         self.process.join(patience)
         if self.process.exitcode is None:
@@ -685,6 +705,7 @@ class _Worker:
             self.process.join()
         exit_code = self.process.exitcode
         self.process.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
         return exit_code
 
 

@@ -90,6 +90,12 @@ class OutputError(CommuniqueError):
     """The output file could not be written."""
 
 
+TEMPORARY_SPACE_HINT = (
+    "free some space there, about 45 MB for each process that builds (WeasyPrint's copies of the fonts), "
+    "or set TMPDIR to a folder with room"
+)
+
+
 def _position(problem: CommuniqueError) -> tuple[str, int, int]:
     location = problem.location
     return (location.path, location.line, location.column) if location else ("", 0, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from communique import clusters, hyphenation, justify
-from communique.errors import RenderError
+from communique.errors import TEMPORARY_SPACE_HINT, RenderError
 from communique.model import HtmlDocument, RenderedPdf
 from communique.overflow import overflowing_text
 from communique.syslibs import ldconfig_library_lookup
@@ -129,6 +130,20 @@ def _structure_languages() -> Iterator[None]:
         weasyprint_tags._build_box_tree = original
 
 
+@contextmanager
+def _temporary_files_reported() -> Iterator[None]:
+    """Report a failure to write WeasyPrint's temporary files (it copies each @font-face font into a
+    temporary folder) as a RenderError: WeasyPrint reads the fonts through the fetcher, so an OSError
+    here is a write."""
+    try:
+        yield
+    except OSError as error:
+        raise RenderError(
+            f"cannot write temporary copies of the fonts in {tempfile.gettempdir()}: {error.strerror}",
+            hint=TEMPORARY_SPACE_HINT,
+        ) from error
+
+
 def fast_subsetting_available() -> bool:
     """Whether WeasyPrint will subset fonts with HarfBuzz (fast) rather than fontTools (slow)."""
     return weasyprint_ffi.harfbuzz_subset is not None
@@ -158,7 +173,7 @@ class RenderSession:
         for key in sources:
             if key not in self._parsed:
                 before = len(fetcher.read)
-                with _captured_warnings() as collected:
+                with _captured_warnings() as collected, _temporary_files_reported():
                     kind, value = key
                     source = {"filename": value} if kind == "file" else {"string": value}
                     css = weasyprint.CSS(**source, font_config=self.font_config, url_fetcher=fetcher)
