@@ -342,21 +342,25 @@ def _serve(
 ) -> None:
     """A worker process: build each document the parent sends, until it sends None or goes away.
 
-    Its temporary files (WeasyPrint copies every @font-face font into one, 40 MB for the bundled fonts)
-    go to `scratch`, which the parent removes when the worker ends: a worker ends by `os._exit`, or is
-    killed, so nothing it would clean up itself runs.
+    Its temporary files (WeasyPrint copies every @font-face font into one, 45 MB for the bundled fonts)
+    go to `scratch`. The worker removes it when it ends, the lifeline's watcher when the parent dies in the
+    middle of a document, and the parent when it ended or killed the worker: WeasyPrint's own clean-up
+    never runs, as a worker process ends by `os._exit`.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C; a worker finishes its document
     tempfile.tempdir = scratch
     _exit_with_parent(lifeline, scratch)
     _limit_memory(memory_limit)
     _WORKER.update(context=context, environment=environment, memory_limit=memory_limit)
-    with contextlib.suppress(EOFError, OSError):  # the parent went away
-        while (request := connection.recv()) is not None:
-            outcome, spent = _build_one(*request)
-            connection.send(outcome)
-            if spent:
-                return
+    try:
+        with contextlib.suppress(EOFError, OSError):  # the parent went away
+            while (request := connection.recv()) is not None:
+                outcome, spent = _build_one(*request)
+                connection.send(outcome)
+                if spent:
+                    return
+    finally:  # the parent may be gone: it noticed first, or it is waiting for this process to end
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _exit_with_parent(lifeline: Connection, scratch: str) -> None:
