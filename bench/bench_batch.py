@@ -39,6 +39,18 @@ WORK = ROOT / "bench" / "output"
 COMMUNIQUE = Path(sys.executable).with_name("communique")
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """A YAML dumper that writes repeated values out: communique refuses aliases (*name)."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def write_yaml(path: Path, data: object) -> None:
+    text = yaml.dump(data, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+
+
 def seed_data() -> dict[str, object]:
     data: dict[str, object] = yaml.safe_load(SEED.read_text(encoding="utf-8"))
     return data
@@ -56,7 +68,7 @@ def make_corpus(folder: Path, count: int) -> list[Path]:
         length = 2 + (number * 7) % 13
         data = {**base, "id": f"doc-{number:04d}", "body": [body[i % len(body)] for i in range(length)]}
         path = folder / f"doc-{number:04d}.yaml"
-        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        write_yaml(path, data)
         paths.append(path)
     return paths
 
@@ -189,7 +201,7 @@ def long_document(folder: Path, paragraphs: int) -> Path:
     body = list(base["body"])  # type: ignore[call-overload]
     data = {**base, "id": "long", "body": [body[i % len(body)] for i in range(paragraphs)]}
     path = folder / "long.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    write_yaml(path, data)
     return path
 
 
