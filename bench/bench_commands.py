@@ -47,8 +47,9 @@ def timed(command: list[str], runs: int, env: dict[str, str], cwd: Path) -> tupl
     return statistics.median(times), warm.stderr
 
 
-def warm_build_seconds(runs: int, env: dict[str, str], src: Path | None) -> float:
-    """Median seconds of one build in a process that has built before, with a new render session."""
+def warm_build_seconds(runs: int, env: dict[str, str]) -> float:
+    """Median seconds of one build in a process that has built before, with a new render session (the
+    package is the one `env` finds: see --src)."""
     probe = (
         "import sys, tempfile, time\n"
         "from pathlib import Path\n"
@@ -61,14 +62,6 @@ def warm_build_seconds(runs: int, env: dict[str, str], src: Path | None) -> floa
         "        times.append(time.perf_counter() - start)\n"
         "print(sorted(times[1:])[len(times[1:]) // 2])\n"
     )
-    if src:  # an older checkout: no communique.build(); use its pipeline directly
-        probe = probe.replace(
-            f"communique.build({str(SEED)!r}, out)",
-            f"build(Path({str(SEED)!r}), Path(out), BuildContext(Path({str(src.parent)!r})))",
-        ).replace(
-            "import communique\n",
-            "from communique.model import BuildContext\nfrom communique.pipeline import build\n",
-        )
     output = subprocess.run(
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
     )
@@ -107,7 +100,7 @@ def main() -> None:
             env,
             folder,
         )
-    warm = warm_build_seconds(args.runs, env, args.src)
+    warm = warm_build_seconds(args.runs, env)
     print(f"  python -c 'import weasyprint'   {weasyprint:.3f} s")
     print(f"  warm build (new render session) {warm:.3f} s")
     print(f"  cold `communique build` seed    {cold:.3f} s")
