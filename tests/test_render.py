@@ -110,3 +110,13 @@ def test_a_reused_session_reports_stylesheet_warnings_to_every_build(tmp_path: P
         assert str(failure.value).count("unknown property") == 1
     lenient = build(SEED, tmp_path / "out", BuildContext(Project.at(tmp_path)), session)
     assert sum("colour: red" in warning for warning in lenient.warnings) == 1
+
+
+def test_a_stylesheet_that_cannot_be_read_is_named(fetcher: RestrictedFetcher, tmp_path: Path) -> None:
+    gone = tmp_path / "gone.css"  # composed, then removed before the render
+    with pytest.raises(RenderError) as raised:
+        RenderSession().stylesheets(fetcher, "", (gone,), "")
+    assert (
+        str(raised.value)
+        == f"cannot read {gone}: No such file or directory (hint: check the layout's stylesheets)"
+    )

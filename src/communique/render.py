@@ -131,13 +131,16 @@ def _structure_languages() -> Iterator[None]:
 
 
 @contextmanager
-def _temporary_files_reported() -> Iterator[None]:
-    """Report a failure to write WeasyPrint's temporary files (it copies each @font-face font into a
-    temporary folder) as a RenderError: WeasyPrint reads the fonts through the fetcher, so an OSError
-    here is a write."""
+def _file_errors_reported(stylesheet: str | None) -> Iterator[None]:
+    """Report an OSError while WeasyPrint parses a stylesheet as a RenderError: it opens the `stylesheet`
+    file itself, and copies each @font-face font (read through the fetcher) into a temporary folder."""
     try:
         yield
     except OSError as error:
+        if stylesheet is not None and error.filename == stylesheet:
+            raise RenderError(
+                f"cannot read {stylesheet}: {error.strerror}", hint="check the layout's stylesheets"
+            ) from error
         raise RenderError(
             f"cannot write temporary copies of the fonts in {tempfile.gettempdir()}: {error.strerror}",
             hint=TEMPORARY_SPACE_HINT,
@@ -173,8 +176,11 @@ class RenderSession:
         for key in sources:
             if key not in self._parsed:
                 before = len(fetcher.read)
-                with _captured_warnings() as collected, _temporary_files_reported():
-                    kind, value = key
+                kind, value = key
+                with (
+                    _captured_warnings() as collected,
+                    _file_errors_reported(value if kind == "file" else None),
+                ):
                     source = {"filename": value} if kind == "file" else {"string": value}
                     css = weasyprint.CSS(**source, font_config=self.font_config, url_fetcher=fetcher)
                 read = tuple(fetcher.read[before:])
