@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import Any
+from typing import Any, TypeGuard
 
 import pypdf
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, StreamObject
@@ -39,12 +39,15 @@ from communique.fontpack import (
     GAP_STEP,
     content_streams,
     descendant,
+    font_descriptor,
     fonts_of,
     glyph_characters,
+    identity_fonts,
     number,
     text_entries,
     used_in_forms,
     widths,
+    with_cids,
     with_entries,
     with_replaced,
 )
@@ -270,14 +273,11 @@ def _fonts(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> dict[int, _F
         recorded.setdefault(name, []).append((glyphs, texts))
     wanted = {name: found for name, found in recorded.items() if any(texts for _, texts in found)}
     fonts: dict[int, _Font] = {}
-    for item in writer._objects:
-        if not (isinstance(item, DictionaryObject) and item.get("/Subtype") == "/Type0"):
-            continue
+    for item in identity_fonts(writer):
         name = str(item.get("/BaseFont", ""))[1:]
-        descriptor = descendant(item)["/FontDescriptor"].get_object()
-        program = descriptor.get("/FontFile2")  # type: ignore[union-attr]
+        program = font_descriptor(item).get("/FontFile2")
         cmap = item.get("/ToUnicode")
-        if name not in wanted or program is None or cmap is None or item.get("/Encoding") != "/Identity-H":
+        if name not in wanted or program is None or cmap is None:
             continue
         face = TTFont(BytesIO(program.get_object().get_data()), lazy=True)
         unicode = dict(text_entries(cmap.get_object().get_data()))
@@ -424,13 +424,13 @@ def _folded_stream(data: bytes, fonts: dict[str, _Font]) -> bytes:
         if operator in (b"TJ", b"Ts") and operands:
             run.append(instruction)
             continue
+        after = _rise_after(run, rise)
         if run and font is not None and size:
-            items, rise_before = _items(run, rise)
-            folded = _folded_items(items, font, size)
+            folded = _folded_items(_items(run, rise), font, size)
             if folded is not None:
-                pieces += [data[kept : run[0].start], _written(folded, rise_before, _rise_after(run, rise))]
+                pieces += [data[kept : run[0].start], _written(folded, rise, after)]
                 kept = run[-1].end
-        rise = _rise_after(run, rise)
+        rise = after
         run = []
         if operator == b"Tf" and len(operands) == 2 and isinstance(operands[1], _Shift):
             font, size = fonts.get(operands[0].decode("latin-1")), operands[1].amount
@@ -449,10 +449,9 @@ def _rise_after(run: list[_Instruction], rise: float) -> float:
     return rise
 
 
-def _items(run: list[_Instruction], rise: float) -> tuple[list[_Glyph | _Shift], float]:
-    """The glyphs (each with its text rise) and adjustments a run of TJ and Ts draws, and the rise
-    before it."""
-    before = rise
+def _items(run: list[_Instruction], rise: float) -> list[_Glyph | _Shift]:
+    """The glyphs (each with its text rise) and adjustments a run of TJ and Ts draws from text rise
+    `rise`."""
     items: list[_Glyph | _Shift] = []
     for instruction in run:
         if instruction.operator == b"Ts":
@@ -460,7 +459,7 @@ def _items(run: list[_Instruction], rise: float) -> tuple[list[_Glyph | _Shift],
             continue
         for element in instruction.operands[0] if isinstance(instruction.operands[0], list) else ():
             items.append(_Glyph(element, rise) if isinstance(element, int) else element)
-    return items, before
+    return items
 
 
 def _folded_items(items: list[_Glyph | _Shift], font: _Font, size: float) -> list[_Glyph | _Shift] | None:
@@ -495,8 +494,8 @@ def _clusters_folded(items: list[_Glyph | _Shift], font: _Font, size: float) -> 
             index += 1
             continue
         first, last = glyphs[index], glyphs[index + len(cluster) - 1]
-        begin = first - 1 if first > consumed and _offset_at(items, first - 1) else first
-        end = last + 2 if last + 1 < len(items) and _kerning_at(items, last + 1) else last + 1
+        begin = first - 1 if first > consumed and _is_shift(items[first - 1], offset=True) else first
+        end = last + 2 if last + 1 < len(items) and _is_shift(items[last + 1], offset=False) else last + 1
         members = [(pen[position], items[position]) for position in range(first, last + 1)]
         drawn = [(position, item) for position, item in members if isinstance(item, _Glyph)]
         base = max((item for _, item in drawn), key=lambda glyph: font.widths[glyph.code])
@@ -560,10 +559,15 @@ def _gaps_folded(items: list[_Glyph | _Shift], font: _Font) -> list[_Glyph | _Sh
     return result
 
 
+def _is_shift(item: _Glyph | _Shift, offset: bool) -> TypeGuard[_Shift]:
+    """Whether `item` is a shift written as a glyph's offset (`offset`) or as a kerning (not)."""
+    return isinstance(item, _Shift) and item.is_offset == offset
+
+
 def _gap(item: _Glyph | _Shift, offset: bool) -> _Shift | None:
     """`item` if it is a shift to the right of FOLDED_GAP or more, written as an offset or a kerning."""
     return (
-        item if isinstance(item, _Shift) and item.is_offset == offset and -item.amount >= FOLDED_GAP else None
+        item if isinstance(item, _Shift) and _is_shift(item, offset) and -item.amount >= FOLDED_GAP else None
     )
 
 
@@ -574,16 +578,6 @@ def _folded_gap(shift: _Shift | None) -> int:
 def _append_shift(items: list[_Glyph | _Shift], amount: float) -> None:
     if round(amount, 3):
         items.append(_Shift(amount, _numeral(amount, 3)))
-
-
-def _offset_at(items: list[_Glyph | _Shift], position: int) -> bool:
-    item = items[position]
-    return isinstance(item, _Shift) and item.is_offset
-
-
-def _kerning_at(items: list[_Glyph | _Shift], position: int) -> bool:
-    item = items[position]
-    return isinstance(item, _Shift) and not item.is_offset
 
 
 def _written(items: list[_Glyph | _Shift], rise: float, final_rise: float) -> bytes:
@@ -624,8 +618,7 @@ def _changed_font(font: _Font) -> Callable[[], None]:
     """Work out the font with its composites -- program, /W, ToUnicode, CIDSet, bounding box -- and return
     what puts them in place (nothing is changed before every font is worked out)."""
     cid_font = descendant(font.dictionary)
-    descriptor = cid_font["/FontDescriptor"].get_object()
-    assert isinstance(descriptor, DictionaryObject)
+    descriptor = font_descriptor(font.dictionary)
     stream = descriptor["/FontFile2"].get_object()
     assert isinstance(stream, StreamObject)
     program, box = _with_composites(stream.get_data(), font)
@@ -640,10 +633,7 @@ def _changed_font(font: _Font) -> Callable[[], None]:
     cidset = descriptor.get("/CIDSet")
     cidset = cidset.get_object() if cidset is not None else None
     assert cidset is None or isinstance(cidset, StreamObject)
-    bits = bytearray(cidset.get_data()) if cidset is not None else bytearray()
-    for _, cid in added:
-        bits += bytes(max(cid // 8 + 1 - len(bits), 0))
-        bits[cid // 8] |= 0x80 >> (cid % 8)
+    bits = with_cids(cidset.get_data(), (cid for _, cid in added)) if cidset is not None else b""
     bounds = [float(value) for value in descriptor.get("/FontBBox", ArrayObject([0, 0, 0, 0]))]
     scale = 1000 / font.units
     widened = [min(bounds[0], box[0] * scale), min(bounds[1], box[1] * scale)]
@@ -655,7 +645,7 @@ def _changed_font(font: _Font) -> Callable[[], None]:
         cid_font[NameObject("/W")] = ArrayObject(listed)
         cmap.set_data(mapped)
         if cidset is not None:
-            cidset.set_data(bytes(bits))
+            cidset.set_data(bits)
         descriptor[NameObject("/FontBBox")] = ArrayObject(number(round(value)) for value in widened)
 
     return change

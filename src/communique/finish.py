@@ -110,11 +110,11 @@ def finish(
             writer.set_page_label(
                 start, end - 1, style=PageLabelStyle.DECIMAL, prefix=f"{lang.upper()}-", start=1
             )
-    # The ID is the seal `verify` recomputes (seal.py): the first names the content (pages, sources,
-    # structure), the second the metadata (dates included). Last, so that it seals every change above.
     fold_clusters(writer, rendered.clusters)
     compact_fonts(writer, compact)
     _well_formed_streams(writer)
+    # The ID is the seal `verify` recomputes (seal.py): the first names the content (pages, sources,
+    # structure), the second the metadata (dates included). Last, so that it seals every change above.
     writer._ID = seal_id(writer)  # pypdf's own would be random
     output = BytesIO()
     writer.write(output)

@@ -16,7 +16,7 @@ advance includes the gap, so the text holds no positioning offset there and copi
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from io import BytesIO
 from typing import TYPE_CHECKING
 
@@ -105,25 +105,45 @@ def compact_fonts(writer: pypdf.PdfWriter, compact: bool = True) -> None:
 def _candidates(writer: pypdf.PdfWriter) -> dict[int, DictionaryObject]:
     """id() of each Type0 font dictionary whose CIDFont is CFF in an OpenType wrapper -> the dictionary."""
     found: dict[int, DictionaryObject] = {}
-    for item in writer._objects:
-        if not (isinstance(item, DictionaryObject) and item.get("/Subtype") == "/Type0"):
-            continue
-        descriptor = descendant(item)["/FontDescriptor"].get_object()
-        program = descriptor.get("/FontFile3")  # type: ignore[union-attr]
-        encoding = item.get("/Encoding")
-        if (
-            program is not None
-            and program.get_object().get("/Subtype") == "/OpenType"
-            and encoding == "/Identity-H"
-        ):
-            found[id(item)] = item
+    for font in identity_fonts(writer):
+        program = font_descriptor(font).get("/FontFile3")
+        if program is not None and program.get_object().get("/Subtype") == "/OpenType":
+            found[id(font)] = font
     return found
+
+
+def identity_fonts(writer: pypdf.PdfWriter) -> Iterator[DictionaryObject]:
+    """Each Type0 font dictionary of `writer` with two-byte codes that are glyph ids (Identity-H), as
+    WeasyPrint writes every font."""
+    for item in writer._objects:
+        if (
+            isinstance(item, DictionaryObject)
+            and item.get("/Subtype") == "/Type0"
+            and item.get("/Encoding") == "/Identity-H"
+        ):
+            yield item
 
 
 def descendant(font: DictionaryObject) -> DictionaryObject:
     descendant = font["/DescendantFonts"].get_object()[0].get_object()  # type: ignore[index]
     assert isinstance(descendant, DictionaryObject)
     return descendant
+
+
+def font_descriptor(font: DictionaryObject) -> DictionaryObject:
+    """The font descriptor of a Type0 font's CIDFont."""
+    descriptor = descendant(font)["/FontDescriptor"].get_object()
+    assert isinstance(descriptor, DictionaryObject)
+    return descriptor
+
+
+def with_cids(cidset: bytes, cids: Iterable[int]) -> bytes:
+    """A CIDSet stream's bits `cidset` with the bits of `cids` set too (one bit a CID, first CID highest)."""
+    bits = bytearray(cidset)
+    for cid in cids:
+        bits += bytes(max(cid // 8 + 1 - len(bits), 0))
+        bits[cid // 8] |= 0x80 >> (cid % 8)
+    return bytes(bits)
 
 
 def widths(font: DictionaryObject) -> dict[int, float]:
@@ -247,9 +267,7 @@ def content_streams(page: pypdf.PageObject) -> list[StreamObject]:
 
 
 def _program(font: DictionaryObject) -> StreamObject:
-    descriptor = descendant(font)["/FontDescriptor"].get_object()
-    assert isinstance(descriptor, DictionaryObject)
-    program = descriptor["/FontFile3"].get_object()
+    program = font_descriptor(font)["/FontFile3"].get_object()
     assert isinstance(program, StreamObject)
     return program
 
@@ -258,8 +276,6 @@ def _renumber_font(font: DictionaryObject, mapping: dict[int, int], cut: bytes, 
     """The font's program replaced by `cut` (its glyphs in the new numbering, then `aliases`), with /W,
     ToUnicode and CIDSet renumbered."""
     cid_font = descendant(font)
-    descriptor = cid_font["/FontDescriptor"].get_object()
-    assert isinstance(descriptor, DictionaryObject)
     program = _program(font)
     program.set_data(cut)
     old_widths = widths(font)
@@ -276,13 +292,9 @@ def _renumber_font(font: DictionaryObject, mapping: dict[int, int], cut: bytes, 
         stream = cmap.get_object()
         data = _BFCHAR_ENTRY.sub(lambda entry: _recoded_entry(entry, mapping), stream.get_data())
         stream.set_data(_with_alias_entries(data, aliases))
-    cidset = descriptor.get("/CIDSet")
+    cidset = font_descriptor(font).get("/CIDSet")
     if cidset is not None:
-        count = len(mapping) + len(aliases)
-        bits = bytearray((count + 7) // 8)
-        for new in range(count):
-            bits[new // 8] |= 0x80 >> (new % 8)
-        cidset.get_object().set_data(bytes(bits))
+        cidset.get_object().set_data(with_cids(b"", range(len(mapping) + len(aliases))))
 
 
 def number(width: float) -> NumberObject | FloatObject:
