@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from bench_batch import make_corpus
@@ -50,7 +49,6 @@ def main() -> None:
     arguments = parser.parse_args()
     seed = arguments.seed.resolve()
     with tempfile.TemporaryDirectory() as folder:
-        measure: Callable[[Path], list[float]]
         if arguments.batch:
             what = f"batch of {arguments.batch} documents, --jobs 2"
             corpus = make_corpus(Path(folder) / "corpus", arguments.batch)[0].parent

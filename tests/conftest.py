@@ -24,6 +24,8 @@ FONTS = DATA / "fonts"
 LAYOUTS = DATA / "layouts"
 SEED = ROOT / "seeds" / "tokyo-helsinki-2023.yaml"
 REFERENCE = ROOT / "tests" / "reference" / "000_6d8798eff65beabc.txt"
+LAYOUTS = ("sequential", "parallel", "interleaved")
+"""The bundled layouts."""
 
 
 def run_cli(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import ROOT, write_data
+from conftest import LAYOUTS, ROOT, write_data
 from pdftools import Glyph, compact, find_glyphs, page_glyphs, page_texts, running_text, unwrapped
 
 from communique.dates import closing_line
@@ -19,7 +19,6 @@ from communique.model import BuildResult
 from communique.typeset import typeset
 from communique.verify import verify
 
-LAYOUTS = ["sequential", "parallel", "interleaved"]
 COVENANT = ROOT / "seeds" / "covenant-no-place.yaml"
 STATEMENT = ROOT / "seeds" / "joint-statement-dateline.yaml"
 MIDDLE = 297.6  # the parallel layout's column boundary on A4

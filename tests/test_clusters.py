@@ -15,7 +15,7 @@ from typing import NamedTuple
 import pikepdf
 import pypdf
 import pytest
-from conftest import ROOT, Composed
+from conftest import LAYOUTS, ROOT, Composed
 from PIL import Image, ImageChops
 from typography import (
     ARABIC_WORD,
@@ -34,7 +34,6 @@ from communique.verify import verify
 
 THAI = ROOT / "seeds" / "languages" / "th-en.yaml"
 ARABIC = ROOT / "seeds" / "languages" / "ar-en.yaml"
-LAYOUTS = ("sequential", "parallel", "interleaved")
 TWO_MARKS = re.compile(r"[\u064b-\u0652]{2}")
 SARA_AM = "\u0e33"
 THAI_LETTER = re.compile("[\u0e01-\u0e5b]")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEED, Composed
+from conftest import LAYOUTS, ROOT, SEED, Composed
 from pdftools import line_text, text_lines
 from typography import (
     BODY_SIZE,
@@ -34,7 +34,6 @@ from communique.typeset import typeset
 STRESS = ROOT / "tests" / "data" / "composition-stress.yaml"
 """Dense official prose: Latin words, digits, URLs, percentages, brackets, consecutive punctuation."""
 SYNTHETIC = ROOT / "tests" / "data" / "typography-stress.yaml"
-LAYOUTS = ("sequential", "parallel", "interleaved")
 PAPERS = ("A4", "Letter", "B5")
 CASES = [(SEED, layout, paper) for layout in LAYOUTS for paper in PAPERS] + [
     (STRESS, layout, "A4") for layout in LAYOUTS

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import LAYOUTS, ROOT
 from pdftools import (
     Glyph,
     compact,
@@ -30,7 +30,6 @@ from communique.project import DEFAULT_LAYOUT
 from communique.typeset import typeset
 
 SEEDS = sorted((ROOT / "seeds").glob("*.yaml"))
-LAYOUTS = ("sequential", "parallel", "interleaved")
 EVERY_LAYOUT_SEED = ROOT / "seeds" / "mou-proxy-signature.yaml"
 """A seed with articles, numbered clauses, lists, a proxy signature and offices of several lines."""
 OVERFLOW = ("past its column", "outside the page's text area")
@@ -116,10 +115,10 @@ class Built:
 def gallery(build_seed: Callable[..., BuildResult]) -> Callable[..., Built]:
     """Build a seed in a layout (its own by default) once for the module, and read it back."""
     built: dict[tuple[Path, str], Built] = {}
-    documents: dict[Path, TypesetDocument] = {}
+    typeset_once = cache(lambda source: typeset(load(source)))
 
     def get(source: Path, layout: str | None = None) -> Built:
-        document = documents.get(source) or documents.setdefault(source, typeset(load(source)))
+        document: TypesetDocument = typeset_once(source)
         layout = layout or document.communique.layout or DEFAULT_LAYOUT
         if (source, layout) not in built:
             result = build_seed(source, layout=layout)

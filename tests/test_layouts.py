@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import SEED, run_cli, write_data
+from conftest import LAYOUTS, SEED, run_cli, write_data
 from pdftools import assert_in_order, compact, lines_of, page_glyphs, page_texts, running_text
 from PIL import Image
 
@@ -19,7 +19,6 @@ from communique.pipeline import build
 from communique.project import BuildContext, Project
 from communique.typeset import typeset
 
-LAYOUTS = ["sequential", "parallel", "interleaved"]
 MM = 72 / 25.4
 MIDDLE = 297.6  # the middle of an A4 page: the parallel layout's column boundary
 FOOTER_TOP = 25 * MM  # the page footer sits in the bottom margin

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import FONTS, SEED, run_cli, seed_text, write_data
+from conftest import FONTS, LAYOUTS, SEED, run_cli, seed_text, write_data
 from pdftools import page_glyphs, page_images, page_texts
 
 import communique
@@ -22,8 +22,6 @@ from communique.model import BuildResult
 from communique.paper import A4_MARGIN_MM, PAPER_SIZES_MM, POINTS_PER_MM
 from communique.project import CONFIG_NAME, Project, read_config
 from communique.scaffold import create_project
-
-LAYOUTS = ("sequential", "parallel", "interleaved")
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FONTS, SEED, write_data
+from conftest import FONTS, LAYOUTS, SEED, write_data
 from fontTools.ttLib import TTFont
 from pdftools import drawn_texts, find_glyphs, page_glyphs, page_texts, unwrapped
 
@@ -20,8 +20,6 @@ from communique.options import BuildOptions
 from communique.project import BuildContext, Project
 from communique.typeset import rich_text, typeset
 from communique.whitespace import OWN_GLYPHS, SPECIAL_SPACES, WORD_JOINER, joined, keep_spaces, kept_lines
-
-LAYOUTS = ["sequential", "parallel", "interleaved"]
 
 KEPT = """\
 id: kept
