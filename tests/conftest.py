@@ -24,7 +24,7 @@ FONTS = DATA / "fonts"
 LAYOUTS = DATA / "layouts"
 SEED = ROOT / "seeds" / "tokyo-helsinki-2023.yaml"
 REFERENCE = ROOT / "tests" / "reference" / "000_6d8798eff65beabc.txt"
-LAYOUTS = ("sequential", "parallel", "interleaved")
+LAYOUT_NAMES = ("sequential", "parallel", "interleaved")
 """The bundled layouts."""
 
 

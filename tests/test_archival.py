@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import SEED, run_cli, write_data
+from conftest import LAYOUT_NAMES, SEED, run_cli, write_data
 from pdftools import compact, language_texts
 from PIL import Image
-from test_layouts import LAYOUTS, with_images
+from test_layouts import with_images
 
 from communique.archival import safe_target
 from communique.errors import CommuniqueError
@@ -30,7 +30,7 @@ DATES = re.compile(rb"D:\d{14}|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|D:\d{14}[+-]\d\d'
 @pytest.fixture(scope="module")
 def archival(build_seed: Callable[..., BuildResult]) -> dict[str, Path]:
     """The seed built as an archival copy in every layout."""
-    return {layout: build_seed(archival=True, layout=layout).output for layout in LAYOUTS}
+    return {layout: build_seed(archival=True, layout=layout).output for layout in LAYOUT_NAMES}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def from_cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "tokyo-helsinki-2023.pdf"
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_every_validator_accepts_the_archival_copy(archival: dict[str, Path], layout: str) -> None:
     report = verify(archival[layout])
     assert report.declared == "3A"
@@ -114,7 +114,7 @@ def test_source_is_embedded_byte_for_byte(archival: dict[str, Path]) -> None:
         assert str(pdf.docinfo.CreationDate) == "D:20230821000000Z"
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_each_version_carries_its_language_in_the_structure(archival: dict[str, Path], layout: str) -> None:
     items = [(lang, compact(text)) for lang, text in language_texts(archival[layout]) if compact(text)]
     # Every item under an explicit /Lang: the version's tag, with the likely region where hyphenation

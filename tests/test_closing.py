@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import LAYOUTS, ROOT, write_data
+from conftest import LAYOUT_NAMES, ROOT, write_data
 from pdftools import Glyph, compact, find_glyphs, page_glyphs, page_texts, running_text, unwrapped
 
 from communique.dates import closing_line
@@ -118,7 +118,7 @@ def test_closing_forms_per_language() -> None:
     assert closings(era + "closing: none\n") == [None, None, None]
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_no_closing_line_at_all(tmp_path: Path, build_seed: Callable[..., BuildResult], layout: str) -> None:
     pdf = build_seed(write_data(tmp_path, NO_PLACE + "closing: none\n"), layout=layout).output
     text = compact(running_text(pdf))
@@ -133,7 +133,7 @@ def test_no_closing_line_at_all(tmp_path: Path, build_seed: Callable[..., BuildR
 
 @pytest.fixture(scope="module")
 def statement_pdfs(build_seed: Callable[..., BuildResult]) -> dict[str, Path]:
-    return {layout: build_seed(STATEMENT, layout=layout, strict=True).output for layout in LAYOUTS}
+    return {layout: build_seed(STATEMENT, layout=layout, strict=True).output for layout in LAYOUT_NAMES}
 
 
 def column_of(glyphs: list[Glyph], glyph: Glyph, layout: str) -> list[Glyph]:
@@ -142,7 +142,7 @@ def column_of(glyphs: list[Glyph], glyph: Glyph, layout: str) -> list[Glyph]:
     return [g for g in glyphs if g.y > FOOTER_TOP and (layout != "parallel" or side(g.x))]
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 @pytest.mark.parametrize(
     ("title", "dateline", "first_words"),
     [
@@ -174,7 +174,7 @@ def test_the_statement_has_no_closing_line_above_the_signatures(statement_pdfs: 
 # -- the covenant seed -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_the_covenant_closes_as_its_original(build_seed: Callable[..., BuildResult], layout: str) -> None:
     pdf = build_seed(COVENANT, layout=layout, strict=True).output
     text = unwrapped("\n".join(page_texts(pdf)))

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import pikepdf
 import pypdf
 import pytest
-from conftest import LAYOUTS, ROOT, Composed
+from conftest import LAYOUT_NAMES, ROOT, Composed
 from PIL import Image, ImageChops
 from typography import (
     ARABIC_WORD,
@@ -39,7 +39,7 @@ SARA_AM = "\u0e33"
 THAI_LETTER = re.compile("[\u0e01-\u0e5b]")
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_thai_copies_exactly(composed: Composed, layout: str) -> None:
     """Every Thai paragraph comes back whole: tone and vowel marks after their consonant, SARA AM as
     U+0E33 (HarfBuzz draws it as two glyphs), no space where justification put room. In the parallel
@@ -96,7 +96,7 @@ def _pdftotext_words(pdf: Path, page: int) -> list[_Word]:
     ]
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_arabic_words_copy_exactly(composed: Composed, layout: str) -> None:
     """Every Arabic word of the body comes back with its harakat in place (they were drawn as glyphs of
     their own, raised with a text rise: extractors read them on lines of their own or after the next
@@ -125,7 +125,7 @@ def test_arabic_words_copy_exactly(composed: Composed, layout: str) -> None:
     assert not [word for word, n in words.items() if visual[word] < n]
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_brackets_mirrored_in_arabic_copy_as_written_in_english(composed: Composed, layout: str) -> None:
     """Right to left, `(` is drawn with the glyph of `)`; WeasyPrint maps a glyph to the text it first drew,
     so after the Arabic title the English version's brackets copied the wrong way round

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import LAYOUTS, ROOT, SEED, Composed
+from conftest import LAYOUT_NAMES, ROOT, SEED, Composed
 from pdftools import line_text, text_lines
 from typography import (
     BODY_SIZE,
@@ -35,8 +35,8 @@ STRESS = ROOT / "tests" / "data" / "composition-stress.yaml"
 """Dense official prose: Latin words, digits, URLs, percentages, brackets, consecutive punctuation."""
 SYNTHETIC = ROOT / "tests" / "data" / "typography-stress.yaml"
 PAPERS = ("A4", "Letter", "B5")
-CASES = [(SEED, layout, paper) for layout in LAYOUTS for paper in PAPERS] + [
-    (STRESS, layout, "A4") for layout in LAYOUTS
+CASES = [(SEED, layout, paper) for layout in LAYOUT_NAMES for paper in PAPERS] + [
+    (STRESS, layout, "A4") for layout in LAYOUT_NAMES
 ]
 IDS = [f"{source.stem}-{layout}-{paper}" for source, layout, paper in CASES]
 
@@ -131,7 +131,7 @@ def test_a_paragraphs_last_line_is_set_flush_left(composed: Composed) -> None:
 # -- Japanese-Latin gaps -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_japanese_latin_gaps_are_a_quarter_em_shrinking_to_an_eighth(composed: Composed, layout: str) -> None:
     boundaries = [
         (pair, gap, justification_step(line))
@@ -194,7 +194,7 @@ def test_chinese_latin_gaps(composed: Composed) -> None:
 
 
 @pytest.mark.parametrize("extractor", EXTRACTORS)
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_japanese_text_copies_exactly(composed: Composed, layout: str, extractor: str) -> None:
     """Every line of Japanese an extractor reads is the source's text, with no space inserted at a gap or
     a justification step. Whole paragraphs are compared too, except for pdftotext and pdfminer.six in
@@ -300,7 +300,7 @@ def cjk_free_lines(pdf: Path, columns: int) -> list[Line]:
     ]
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_at_most_two_hyphenated_lines_in_a_row(composed: Composed, layout: str) -> None:
     for source in (SEED, STRESS):
         lines = english_lines(composed(source, layout), layout)
@@ -319,7 +319,7 @@ def test_parallel_english_word_spaces(composed: Composed) -> None:
     assert widest <= 0.6
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_names_and_web_addresses_are_never_hyphenated(composed: Composed, layout: str) -> None:
     for source in (SEED, STRESS):
         for line in english_lines(composed(source, layout), layout):

@@ -12,7 +12,7 @@ from functools import cache, cached_property
 from pathlib import Path
 
 import pytest
-from conftest import LAYOUTS, ROOT
+from conftest import LAYOUT_NAMES, ROOT
 from pdftools import (
     Glyph,
     compact,
@@ -377,7 +377,7 @@ def test_no_text_out_of_its_column(gallery: Callable[..., Built], seed: Path) ->
     check_no_overflow(gallery(seed))
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_one_seed_in_every_layout(gallery: Callable[..., Built], layout: str) -> None:
     built = gallery(EVERY_LAYOUT_SEED, layout)
     failures = []
@@ -395,7 +395,7 @@ UNREADABLE_ORDER = {"ar-en"}
 order is checked by test_arabic_is_set_right_to_left, its words by test_clusters)."""
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 @pytest.mark.parametrize("seed", LANGUAGE_SEEDS, ids=_seed_id)
 def test_every_language_seed_in_every_layout(gallery: Callable[..., Built], seed: Path, layout: str) -> None:
     """The language gallery (issue 12): every block in order, signatures in each version's order, no
@@ -416,7 +416,7 @@ THAI_NO_LINE_START = set("ะาำิีึืุู\u0e31\u0e47\u0e48\u0e49\u0
 THAI_NO_LINE_END = set("เแโใไ")
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_thai_lines_break_between_syllables(gallery: Callable[..., Built], layout: str) -> None:
     """Thai has no spaces between words; Pango breaks it with libthai's dictionary. No line starts with a
     following vowel or tone mark, none ends with a leading vowel (a syllable torn apart). Lines as pdfium
@@ -429,7 +429,7 @@ def test_thai_lines_break_between_syllables(gallery: Callable[..., Built], layou
     assert not torn
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_arabic_dates_stay_on_one_line(gallery: Callable[..., Built], layout: str) -> None:
     """'5 نوفمبر 2024' (CLDR's Arabic month name) is kept on one line, right to left as elsewhere
     (WeasyPrint misplaced such a line by a space's width: justify.py)."""
@@ -447,7 +447,7 @@ def test_arabic_dates_stay_on_one_line(gallery: Callable[..., Built], layout: st
         assert "5" in drawn and "2024" in drawn, drawn  # digits run left to right inside the Arabic
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_arabic_is_set_right_to_left(gallery: Callable[..., Built], layout: str) -> None:
     """Each Arabic word's letters run from right to left, Arabic lines end flush on the right of their
     column, and the English ones on the left."""

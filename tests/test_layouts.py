@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import LAYOUTS, SEED, run_cli, write_data
+from conftest import LAYOUT_NAMES, SEED, run_cli, write_data
 from pdftools import assert_in_order, compact, lines_of, page_glyphs, page_texts, running_text
 from PIL import Image
 
@@ -51,7 +51,7 @@ def built(
 ) -> dict[str, Path]:
     long = long_communique(tmp_path_factory.mktemp("long"))
     results = {}
-    for layout in LAYOUTS:
+    for layout in LAYOUT_NAMES:
         results[layout] = build_seed(SEED, layout=layout).output
         results[f"{layout}-long"] = build_seed(long, layout=layout).output
     results["long-source"] = long
@@ -78,7 +78,7 @@ def expected(source: Path, lang: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 @pytest.mark.parametrize("document", ["seed", "long"])
 def test_every_paragraph_in_every_layout(built: dict[str, Path], layout: str, document: str) -> None:
     pdf = built[layout if document == "seed" else f"{layout}-long"]
@@ -99,7 +99,7 @@ def test_every_paragraph_in_every_layout(built: dict[str, Path], layout: str, do
         )
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_signatories_in_each_languages_order(built: dict[str, Path], layout: str) -> None:
     pdf = built[layout]
     if layout == "parallel":
@@ -167,7 +167,7 @@ def test_long_row_breaks_across_pages(built: dict[str, Path]) -> None:
     )
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_signatures_never_start_a_page_alone(built: dict[str, Path], layout: str) -> None:
     texts = [compact(text) for text in page_texts(built[f"{layout}-long"])]
     assert len(texts) >= 4
@@ -182,7 +182,7 @@ def test_layouts_command_lists_all_three() -> None:
     result = run_cli("layouts")
     assert result.returncode == 0
     listed = {line.split()[0]: line for line in result.stdout.splitlines()}
-    assert set(listed) == set(LAYOUTS)
+    assert set(listed) == set(LAYOUT_NAMES)
     assert all(len(line.split()) > 4 for line in listed.values())  # each has a description
 
 

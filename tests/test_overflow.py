@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import LAYOUTS, SEED, run_cli, seed_text, write_data
+from conftest import LAYOUT_NAMES, SEED, run_cli, seed_text, write_data
 
 from communique.errors import RenderError
 from communique.loader import load
@@ -68,7 +68,7 @@ def test_strict_fails_naming_the_text_and_writes_no_pdf(tmp_path: Path) -> None:
     assert not list((tmp_path / "out").glob("*.pdf"))
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_every_layout_reports_it(build_seed: Callable[..., BuildResult], tmp_path: Path, layout: str) -> None:
     result = build_seed(long_title(tmp_path), layout=layout)
     warnings = overflow_warnings(result)
@@ -117,7 +117,7 @@ def test_a_block_taller_than_the_page_is_reported_once_per_page(
 
 
 def test_the_seed_has_nothing_out_of_its_columns(build_seed: Callable[..., BuildResult]) -> None:
-    for layout in LAYOUTS:
+    for layout in LAYOUT_NAMES:
         assert overflow_warnings(build_seed(SEED, layout=layout)) == []
 
 

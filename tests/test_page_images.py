@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import LAYOUTS, SEED
+from conftest import LAYOUT_NAMES, SEED
 from pdftools import page_images
 from PIL import Image, ImageChops, ImageStat
 
@@ -57,7 +57,7 @@ def compare(name: str, actual: Image.Image) -> None:
         raise AssertionError(f"{name}: {'; '.join(problems)} (see {OUTPUT})")
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_seed_pages_look_as_approved(build_seed: Callable[..., BuildResult], layout: str) -> None:
     images = page_images(build_seed(SEED, layout=layout).output, DPI)
     if not os.environ.get("UPDATE_GOLDEN"):

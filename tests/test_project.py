@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import FONTS, LAYOUTS, SEED, run_cli, seed_text, write_data
+from conftest import FONTS, LAYOUT_NAMES, SEED, run_cli, seed_text, write_data
 from pdftools import page_glyphs, page_images, page_texts
 
 import communique
@@ -175,7 +175,7 @@ def test_a_font_not_declared_cannot_reach_the_pdf(tmp_path: Path) -> None:
     assert not (tmp_path / "build" / f"{data.stem}.pdf").exists()
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 @pytest.mark.parametrize("paper", sorted(PAPER_SIZES_MM))
 def test_the_text_block_keeps_its_margins_on_every_paper(
     build_seed: Callable[..., BuildResult], layout: str, paper: str

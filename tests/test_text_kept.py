@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FONTS, LAYOUTS, SEED, write_data
+from conftest import FONTS, LAYOUT_NAMES, SEED, write_data
 from fontTools.ttLib import TTFont
 from pdftools import drawn_texts, find_glyphs, page_glyphs, page_texts, unwrapped
 
@@ -59,13 +59,13 @@ def kept_pdfs(
     build_seed: Callable[..., BuildResult], tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Path]:
     source = write_data(tmp_path_factory.mktemp("kept"), KEPT)
-    return {layout: build_seed(source, layout=layout, strict=True).output for layout in LAYOUTS}
+    return {layout: build_seed(source, layout=layout, strict=True).output for layout in LAYOUT_NAMES}
 
 
 # -- in the PDF --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_every_space_reaches_the_text_layer(kept_pdfs: dict[str, Path], layout: str) -> None:
     text = unwrapped("\n".join(page_texts(kept_pdfs[layout])))
     for written in (
@@ -89,7 +89,7 @@ def test_spaces_pdf_viewers_merge_are_drawn_as_written(kept_pdfs: dict[str, Path
     assert "両市\u00a0は  合意した" in drawn and "two  spaces" in drawn
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_a_line_break_in_an_office_is_a_line_break(kept_pdfs: dict[str, Path], layout: str) -> None:
     pdf = kept_pdfs[layout]
     text = "\n".join(page_texts(pdf))
@@ -102,7 +102,7 @@ def test_a_line_break_in_an_office_is_a_line_break(kept_pdfs: dict[str, Path], l
     assert max(centres) - min(centres) < 1.5, centres  # each line centred in the block
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_source_line_wraps_of_paragraphs_are_joined(kept_pdfs: dict[str, Path], layout: str) -> None:
     text = unwrapped("\n".join(page_texts(kept_pdfs[layout])))
     assert "長い段落を折り返して書く。" in text
@@ -117,7 +117,7 @@ def test_the_seed_gets_no_new_markup() -> None:
     """Files in today's format without special spaces compose to the same HTML as before."""
     communique = load(SEED)
     project = Project.discover(SEED)
-    for layout in LAYOUTS:
+    for layout in LAYOUT_NAMES:
         context = BuildContext(project, BuildOptions(layout=layout))
         html = compose(typeset(communique), project, chosen_layout(context, communique), (SEED.parent,)).html
         assert "ws-" not in html and "dateline" not in html
