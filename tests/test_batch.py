@@ -213,3 +213,26 @@ def test_two_data_files_that_would_write_the_same_pdf_are_refused(tmp_path: Path
     assert result.returncode == 2
     assert "would all write the same PDF" in result.stderr and "doc000.yaml" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_stylesheet_edited_between_two_runs_in_one_process_is_read_again(tmp_path: Path) -> None:
+    """A render session belongs to one run: the second run_batch in the same process (an editor's
+    watcher, a Python script) draws the edited stylesheet, as the manifest records."""
+    from communique.batch import BatchOptions, run_batch
+    from communique.project import BuildContext, Project
+    from communique.scaffold import create_project
+
+    create_project(tmp_path / "office")
+    project = Project.discover(tmp_path / "office" / "data" / "example.yaml")
+    source = tmp_path / "office" / "data" / "example.yaml"
+    style = tmp_path / "office" / "layouts" / "letterhead" / "style.css"
+    out = tmp_path / "out"
+
+    def run() -> str:
+        result = run_batch([source], out, BuildContext(project), BatchOptions(), lambda *_: None)
+        assert [outcome.status for outcome in result.outcomes] == ["built"]
+        return "".join(page.extract_text() for page in pypdf.PdfReader(out / "example.pdf").pages)
+
+    assert "Edited between runs" not in run()
+    style.write_text(style.read_text() + '\nbody::before { content: "Edited between runs" }\n')
+    assert "Edited between runs" in run()

@@ -329,7 +329,17 @@ def _unchanged(entry: dict[str, Any] | None, environment: str, memo: dict[str, s
 
 # --- the worker side -------------------------------------------------------------------------------
 
-_WORKER: dict[str, Any] = {}
+
+@dataclass
+class _Builder:
+    """What builds the documents of one run in one process: a RenderSession (WeasyPrint's fonts and
+    parsed stylesheets) belongs to a single run, so a stylesheet edited between two runs is read again."""
+
+    context: BuildContext
+    environment: str
+    memory_limit: int
+    session: Any = None
+    """The RenderSession, made at the first document (importing WeasyPrint may fail and is reported)."""
 
 
 def _serve(
@@ -351,11 +361,11 @@ def _serve(
     tempfile.tempdir = scratch
     _exit_with_parent(lifeline, scratch)
     _limit_memory(memory_limit)
-    _WORKER.update(context=context, environment=environment, memory_limit=memory_limit)
+    builder = _Builder(context, environment, memory_limit)
     try:
         with contextlib.suppress(EOFError, OSError):  # the parent went away
             while (request := connection.recv()) is not None:
-                outcome, spent = _build_one(*request)
+                outcome, spent = _build_one(builder, *request)
                 connection.send(outcome)
                 if spent:
                     return
@@ -391,7 +401,7 @@ def _limit_memory(mib: int) -> None:
         )
 
 
-def _build_one(source: str, out_dir: str) -> tuple[Outcome, bool]:
+def _build_one(builder: _Builder, source: str, out_dir: str) -> tuple[Outcome, bool]:
     """Build one document in this worker process. Also whether the process is spent: it ran out of memory,
     which may have left its caches half-built, so the parent replaces it."""
     started = time.perf_counter()
@@ -400,15 +410,15 @@ def _build_one(source: str, out_dir: str) -> tuple[Outcome, bool]:
     with contextlib.suppress(OSError):  # an unreadable file: the build reports it
         memo[_recorded_name(Path(source))] = file_hash(Path(source))
     try:  # imported here too, where failing to (or running out of memory) is reported
+        from communique.engine.renderer import RenderSession
         from communique.pipeline import build
-        from communique.render import RenderSession
 
-        if "session" not in _WORKER:
-            _WORKER["session"] = RenderSession()
-        result = build(Path(source), Path(out_dir), _WORKER["context"], _WORKER["session"])
+        if builder.session is None:
+            builder.session = RenderSession()
+        result = build(Path(source), Path(out_dir), builder.context, builder.session)
     except Exception as error:  # whatever goes wrong with one document must not stop the others
         if _caused_by_memory(error):
-            return _failed(source, out_dir, _out_of_memory(_WORKER["memory_limit"])), True
+            return _failed(source, out_dir, _out_of_memory(builder.memory_limit)), True
         if not isinstance(error, CommuniqueError):
             error = CommuniqueError(f"internal error: {error!r}")
         return _failed(source, out_dir, error), False
@@ -417,7 +427,7 @@ def _build_one(source: str, out_dir: str) -> tuple[Outcome, bool]:
         source,
         str(result.output),
         "built",
-        input_hash=input_hash(_WORKER["environment"], inputs, memo) or "",
+        input_hash=input_hash(builder.environment, inputs, memo) or "",
         inputs=inputs,
         input_hashes=input_hashes(inputs, memo) or {},
         sha256=file_hash(result.output),
@@ -589,10 +599,10 @@ def _build_here(
     source: str, out_dir: Path, context: BuildContext, environment: str, options: BatchOptions
 ) -> Outcome:
     """One document built in this process under the same limits a worker has."""
-    _WORKER.update(context=context, environment=environment, memory_limit=options.memory_limit)
+    builder = _Builder(context, environment, options.memory_limit)
     try:
         with _limits_here(options.timeout, options.memory_limit):
-            outcome, _ = _build_one(source, str(out_dir))
+            outcome, _ = _build_one(builder, source, str(out_dir))
     except _TooSlow:
         outcome = _failed(source, str(out_dir), _too_slow(options.timeout))
     return outcome
