@@ -227,9 +227,9 @@ def long_document_speed(path: Path) -> tuple[int, float, float]:
 
 def profile_warm_build() -> str:
     """The functions a warm build spends most time in (cumulative), as text."""
+    from communique.engine.renderer import RenderSession
     from communique.pipeline import build
     from communique.project import BuildContext, Project
-    from communique.render import RenderSession
 
     context, session = BuildContext(Project.discover(SEED)), RenderSession()
     build(SEED, WORK / "profile", context, session)

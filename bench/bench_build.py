@@ -38,10 +38,10 @@ def stage_times() -> list[tuple[str, float]]:
 import time, datetime
 from pathlib import Path
 marks = [("start", time.perf_counter())]
-import communique.render
+import communique.engine.renderer
 marks.append(("import WeasyPrint + render stage", time.perf_counter()))
 from communique.compose import compose
-from communique.finish import Metadata, finish
+from communique.pdf.finish import Metadata, finish
 from communique.fonts import check_coverage, project_fonts
 from communique.loader import load
 from communique.project import Project
@@ -55,7 +55,7 @@ marks.append(("font coverage check", time.perf_counter()))
 d = typeset(c); marks.append(("typeset", time.perf_counter()))
 h = compose(d, project, c.layout or "sequential", project.readable_roots(seed))
 marks.append(("compose", time.perf_counter()))
-r = communique.render.render(h, fonts.face_css(c.languages), fonts.families)
+r = communique.engine.renderer.render(h, fonts.face_css(c.languages), fonts.families)
 marks.append(("render (WeasyPrint)", time.perf_counter()))
 finish(r, d, datetime.datetime(2023, 8, 21, tzinfo=datetime.UTC), Metadata("bench"))
 marks.append(("finish (pypdf)", time.perf_counter()))
@@ -77,7 +77,7 @@ import sys, tempfile, time
 from pathlib import Path
 from communique.pipeline import build
 from communique.project import BuildContext, Project
-from communique.render import RenderSession
+from communique.engine.renderer import RenderSession
 seed = Path(__SEED__)
 context, session = BuildContext(Project.discover(seed)), RenderSession()
 with tempfile.TemporaryDirectory() as out:

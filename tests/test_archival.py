@@ -17,12 +17,12 @@ from pdftools import compact, language_texts
 from PIL import Image
 from test_layouts import with_images
 
-from communique.archival import safe_target
 from communique.errors import CommuniqueError
 from communique.loader import load
 from communique.model import BuildResult
+from communique.pdf.archival import safe_target
+from communique.pdf.verify import verify
 from communique.typeset import typeset
-from communique.verify import verify
 
 DATES = re.compile(rb"D:\d{14}|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|D:\d{14}[+-]\d\d'\d\d'")
 

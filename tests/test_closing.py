@@ -16,8 +16,8 @@ from communique.dates import closing_line
 from communique.errors import ErrorList
 from communique.loader import load
 from communique.model import BuildResult
+from communique.pdf.verify import verify
 from communique.typeset import typeset
-from communique.verify import verify
 
 COVENANT = ROOT / "seeds" / "covenant-no-place.yaml"
 STATEMENT = ROOT / "seeds" / "joint-statement-dateline.yaml"

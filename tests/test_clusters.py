@@ -27,10 +27,9 @@ from typography import (
     version_paragraphs,
 )
 
-from communique import finish
-from communique.clusters import Cluster
-from communique.model import BuildResult
-from communique.verify import verify
+from communique.model import BuildResult, Cluster
+from communique.pdf import finish
+from communique.pdf.verify import verify
 
 THAI = ROOT / "seeds" / "languages" / "th-en.yaml"
 ARABIC = ROOT / "seeds" / "languages" / "ar-en.yaml"
@@ -150,7 +149,7 @@ def test_marks_are_drawn_where_harfbuzz_put_them(
     poppler's and pdfminer.six's), the folded text where they do."""
     folded = build_seed(source, layout="sequential").output
     again = build_seed(source, layout="sequential").output
-    monkeypatch.setattr(finish, "fold_clusters", lambda writer, clusters: None)
+    monkeypatch.setattr(finish, "fold_clusters", lambda writer, clusters: [])
     drawn = build_seed(source, layout="sequential").output
     for image_folded, image_drawn in zip(
         _poppler_images(folded, tmp_path / "folded"), _poppler_images(drawn, tmp_path / "drawn"), strict=True
@@ -193,14 +192,18 @@ def test_a_cluster_not_found_leaves_the_text_as_drawn(
     one more is expected at the end), no cluster is folded; the PDF is still whole and valid."""
     fold = finish.fold_clusters
 
-    def with_one_more(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> None:
-        fold(writer, [*clusters, next(cluster for cluster in reversed(clusters) if cluster[2])])
+    def with_one_more(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> list[str]:
+        return fold(writer, [*clusters, next(cluster for cluster in reversed(clusters) if cluster[2])])
 
     monkeypatch.setattr(finish, "fold_clusters", with_one_more)
     result = build_seed(THAI, archival=True)
     text = "".join(page.extract_text() for page in pypdf.PdfReader(result.output).pages)
     assert "\u0e4d\u0e32" in text  # SARA AM as WeasyPrint maps its two glyphs
     assert verify(result.output).passed
+    assert [warning for warning in result.warnings if warning.startswith("cluster folding: ")] == [
+        "cluster folding: 1 clusters were not found where they were drawn: no letter is folded with its "
+        "marks (they may copy apart from it)"
+    ]
 
 
 def _rises(pdf: Path) -> int:

@@ -334,7 +334,7 @@ def check_line_edges(built: Built) -> None:
 
 
 def check_no_overflow(built: Built) -> None:
-    """No text out of its column or off the page (communique.overflow's warnings)."""
+    """No text out of its column or off the page (communique.engine.overflow's warnings)."""
     overflowing = [
         warning for warning in built.result.warnings if any(words in warning for words in OVERFLOW)
     ]

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from conftest import seed_text, write_data
 
-from communique.archival import RECORDED_FLAGS
 from communique.batch import environment_hash
 from communique.cli import _parser, main
 from communique.options import OPTION_FIELDS, BuildOptions, from_arguments, option_type
+from communique.pdf.archival import RECORDED_FLAGS
 from communique.project import CONFIG_NAME, BuildContext, Project, read_config
 
 SAMPLE_VALUES = {"layout": "parallel", "paper": "B5"}

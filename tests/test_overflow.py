@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import LAYOUT_NAMES, SEED, run_cli, seed_text, write_data
 
+from communique.engine.overflow import Overflow
 from communique.errors import RenderError
 from communique.loader import load
 from communique.model import BuildResult
-from communique.overflow import Overflow
 from communique.typeset import typeset
 
 # A URL of 207 characters: no space, no hyphen, nothing to break at past its last slash. It holds 'load',

@@ -180,8 +180,8 @@ def test_a_pdf_pypdf_cannot_read_is_a_finish_error() -> None:
     import datetime
 
     from communique.errors import FinishError
-    from communique.finish import finish
     from communique.model import RenderedPdf
+    from communique.pdf.finish import finish
 
     document = typeset(load(SEED))
     broken = RenderedPdf(b"%PDF-1.7\nnot really a pdf", 1, (), ())

@@ -8,13 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import FONTS, LAYOUTS, SEED
 
-from communique.errors import RenderError
-from communique.fonts import FontSet, faces
-from communique.model import HtmlDocument
-from communique.options import BuildOptions
-from communique.pipeline import build
-from communique.project import BuildContext, Project
-from communique.render import (
+from communique.engine.renderer import (
     SLOW_SUBSET_WARNING,
     RefusedURLError,
     RenderSession,
@@ -22,6 +16,12 @@ from communique.render import (
     fast_subsetting_available,
     render,
 )
+from communique.errors import RenderError
+from communique.fonts import FontSet, faces
+from communique.model import HtmlDocument
+from communique.options import BuildOptions
+from communique.pipeline import build
+from communique.project import BuildContext, Project
 
 FAMILIES = frozenset({"Communique Serif", "Communique Serif JP"})
 
@@ -88,7 +88,7 @@ def test_harfbuzz_subset_is_installed_by_setup() -> None:
 
 
 def test_slow_subsetting_is_reported_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("communique.render.fast_subsetting_available", lambda: False)
+    monkeypatch.setattr("communique.engine.renderer.fast_subsetting_available", lambda: False)
     rendered = render(html("<p>x</p>", (FONTS, tmp_path)), FontSet(faces(FONTS)).face_css(("en",)), FAMILIES)
     assert SLOW_SUBSET_WARNING in rendered.warnings
     assert "libharfbuzz-subset0" in SLOW_SUBSET_WARNING and "50x slower" in SLOW_SUBSET_WARNING

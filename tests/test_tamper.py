@@ -17,7 +17,8 @@ import pytest
 from conftest import SEED, run_cli
 from pikepdf import Array, Dictionary, Name, String
 
-from communique.archival import (
+from communique.model import EmbeddedSource
+from communique.pdf.archival import (
     MAX_FILE_BYTES,
     MAX_TOTAL_BYTES,
     ArchiveError,
@@ -25,9 +26,8 @@ from communique.archival import (
     plan_extraction,
     rebuild_command,
 )
-from communique.model import EmbeddedSource
-from communique.seal import EncryptedPdfError, UnreadablePdfError, open_pdf, seal_id
-from communique.verify import VerifyReport, integrity_findings, verify
+from communique.pdf.seal import EncryptedPdfError, UnreadablePdfError, open_pdf, seal_id
+from communique.pdf.verify import VerifyReport, integrity_findings, verify
 
 NAME = SEED.name
 DESCRIPTION = f"communique source data; rebuild: communique build {NAME} --archival"

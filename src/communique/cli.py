@@ -232,7 +232,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from communique.inspection import format_report, inspect_pdf
+    from communique.pdf.inspect import format_report, inspect_pdf
 
     report = inspect_pdf(Path(args.pdf))
     if args.json:
@@ -243,7 +243,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from communique.verify import format_report, verify
+    from communique.pdf.verify import format_report, verify
 
     reports = [verify(Path(name), rebuild=args.rebuild) for name in args.pdfs]
     if args.json:
@@ -254,7 +254,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from communique.archival import extract_sources, printable
+    from communique.pdf.archival import extract_sources, printable
 
     pdf = Path(args.pdf)
     try:

@@ -82,6 +82,10 @@ class RenderError(CommuniqueError):
     """WeasyPrint failed, or warned about something that would spoil the output."""
 
 
+class EngineError(RenderError):
+    """The installed WeasyPrint is not the one communique's hooks are written for."""
+
+
 class FinishError(CommuniqueError):
     """Post-processing of the rendered PDF failed."""
 

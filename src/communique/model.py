@@ -509,6 +509,13 @@ class HtmlDocument:
     """Places searched for a template or stylesheet that held none: a file added there changes the build."""
 
 
+Cluster = tuple[str, tuple[int, ...], tuple[str, ...]]
+"""A cluster of several glyphs, or a bracket-like character drawn mirrored right to left: the font's
+PostScript name as embedded, its glyph ids in drawing order, the text of each glyph it is drawn with
+instead. A bracket drawn left to right is recorded too, with no text: it is left as drawn, but keeps
+the order in which the clusters are found unambiguous (its glyph is the same as a mirrored one's)."""
+
+
 @dataclass(frozen=True)
 class RenderedPdf:
     """A PDF as WeasyPrint wrote it, with where each language version starts."""
@@ -520,9 +527,8 @@ class RenderedPdf:
     warnings: tuple[str, ...]
     files_read: tuple[Path, ...] = ()
     """Every file the renderer read (stylesheets' imports, fonts, images), in first-read order."""
-    clusters: tuple[tuple[str, tuple[int, ...], tuple[str, ...]], ...] = ()
-    """The clusters of several glyphs drawn, in drawing order (clusters.Clusters): each folded into one
-    glyph by finish."""
+    clusters: tuple[Cluster, ...] = ()
+    """The clusters of several glyphs drawn, in drawing order: each folded into one glyph by finish."""
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,17 @@ import datetime
 from pathlib import Path
 
 from communique import __version__
-from communique.archival import ARCHIVAL_CSS, archival_sources
 from communique.compose import compose
-from communique.finish import Metadata, finish
+from communique.engine.renderer import RenderSession, render
+from communique.errors import FinishError
 from communique.fonts import check_coverage, project_fonts
 from communique.layouts import chosen_layout
 from communique.loader import INLINE_LABEL, load_text, read_text
 from communique.model import Archival, BuildResult
 from communique.paper import page_css
+from communique.pdf.archival import ARCHIVAL_CSS, archival_sources
+from communique.pdf.finish import Metadata, finish
 from communique.project import DEFAULT_LAYOUT, DEFAULT_PAPER, BuildContext
-from communique.render import RenderSession, render
 from communique.typeset import typeset
 from communique.write import output_path, write_atomic
 
@@ -77,16 +78,21 @@ def build_text(
     clock = build_clock(communique.date, context.source_date_epoch)
     config = project.config
     metadata = Metadata(f"communique {__version__}", config.author, config.publisher, config.keywords)
-    data = finish(rendered, document, clock, metadata, archival, options.compact_fonts)
+    finished = finish(rendered, document, clock, metadata, archival, options.compact_fonts)
+    if finished.warnings and options.strict:
+        raise FinishError(
+            "; ".join(finished.warnings),
+            hint="the PDF would be weaker than communique makes it; build without --strict to accept it",
+        )
     target = output_path(source, out_dir)
-    write_atomic(target, data)
+    write_atomic(target, finished.data)
     inputs = ((source,) if label != INLINE_LABEL else ()) + read
     return BuildResult(
         source,
         target,
         rendered.page_count,
-        len(data),
-        rendered.warnings,
+        len(finished.data),
+        (*rendered.warnings, *finished.warnings),
         tuple(dict.fromkeys(inputs)),
         html.absent,
     )

@@ -15,6 +15,8 @@ from typing import Any
 import pyphen
 
 from communique.conventions import primary
+from communique.engine.hooks import Patch
+from communique.engine.undone import ENGINE_CHANGED, report
 
 LIMIT_LINES = 2
 """Most hyphenated lines in a row."""
@@ -41,18 +43,22 @@ class HouseDictionary(pyphen.Pyphen):  # type: ignore[misc]
         return super().iterate(word)  # type: ignore[no-any-return]
 
 
-def install() -> None:
-    """Route WeasyPrint's hyphenation through HouseDictionary and count hyphenated lines (once)."""
+def patches() -> list[Patch]:
+    """Route WeasyPrint's hyphenation through HouseDictionary and count hyphenated lines."""
     from types import SimpleNamespace
 
     from weasyprint.layout import block
     from weasyprint.text import line_break
 
-    if getattr(block.iter_line_boxes, "communique", False):
-        return
-    line_break.pyphen = SimpleNamespace(Pyphen=HouseDictionary, language_fallback=pyphen.language_fallback)
-    original = block.iter_line_boxes
+    house = SimpleNamespace(Pyphen=HouseDictionary, language_fallback=pyphen.language_fallback)
+    return [
+        Patch(line_break, "pyphen", lambda _original: house),
+        # `block` imported iter_line_boxes by name: it is looked up there.
+        Patch(block, "iter_line_boxes", _counting_iter_line_boxes),
+    ]
 
+
+def _counting_iter_line_boxes(original: Any) -> Any:
     @functools.wraps(original)
     def iter_line_boxes(*args: Any, **kwargs: Any) -> Iterator[Any]:
         global _blocked
@@ -70,13 +76,20 @@ def install() -> None:
             in_a_row = in_a_row + 1 if _ends_hyphenated(line) else 0
             yield item
 
-    iter_line_boxes.communique = True  # type: ignore[attr-defined]
-    block.iter_line_boxes = iter_line_boxes  # `block` imported it by name: it is looked up there
+    return iter_line_boxes
 
 
 def _ends_hyphenated(line: Any) -> bool:
     """Whether the line ends with a hyphen: the one WeasyPrint adds, or the text's own (a compound
     broken after its hyphen counts towards the limit too, though the limit cannot forbid that break)."""
+    try:
+        return _ends_hyphenated_line(line)
+    except ENGINE_CHANGED as error:
+        report("hyphenation", "hyphenated lines could not be counted, so more than two may follow", error)
+        return False
+
+
+def _ends_hyphenated_line(line: Any) -> bool:
     from weasyprint.formatting_structure import boxes
 
     box = line

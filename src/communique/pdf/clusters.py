@@ -10,23 +10,18 @@ letter: `انطلاقً ُ ا`) and SARA AM copies as U+0E4D U+0E32.
 Here each such cluster becomes one glyph: a TrueType composite of the cluster's glyphs at the places they
 were drawn, with the cluster's advance, mapped in the ToUnicode CMap to the cluster's text exactly as the
 data has it. Right to left, the marks' characters go to blank glyphs of one font unit drawn just before
-it (see _drawn_texts). The clusters are recorded while WeasyPrint draws each line (`recording`; `install`
-wraps its line drawing) and found again in the content streams (`fold_clusters`), which also fold wide
-gaps around a glyph into an alias of it, as fontpack does in CFF fonts. A run of glyphs that stands for
+it (see _drawn_texts). The clusters are recorded while WeasyPrint draws each line
+(`communique.engine.clusters`) and found again in the content streams (`fold_clusters`), which also fold
+wide gaps around a glyph into an alias of it, as fontpack does in CFF fonts. A run of glyphs that stands for
 two different texts in one document, a font drawn from a form XObject, or a stream with operators
 WeasyPrint does not write is left as drawn.
 """
 
 from __future__ import annotations
 
-import bisect
-import functools
 import re
 import struct
-import unicodedata
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any, TypeGuard
@@ -34,7 +29,9 @@ from typing import Any, TypeGuard
 import pypdf
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, StreamObject
 
-from communique.fontpack import (
+from communique.model import Cluster
+from communique.pdf import access
+from communique.pdf.fonts import (
     FOLDED_GAP,
     GAP_STEP,
     content_streams,
@@ -51,129 +48,9 @@ from communique.fontpack import (
     with_entries,
     with_replaced,
 )
-from communique.justify import is_mark
-
-Cluster = tuple[str, tuple[int, ...], tuple[str, ...]]
-"""A cluster of several glyphs, or a bracket-like character drawn mirrored right to left: the font's
-PostScript name as embedded, its glyph ids in drawing order, the text of each glyph it is drawn with
-instead. A bracket drawn left to right is recorded too, with no text: it is left as drawn, but keeps
-the order in which the clusters are found unambiguous (its glyph is the same as a mirrored one's)."""
-Clusters = list[Cluster]
-"""The clusters of a document in drawing order: found again in the content streams in that order, so that
-the same glyphs drawn from other text (ก ํ า typed, not ก ำ) are never taken for a cluster."""
 
 MAX_CID = 0xFFFF
 """Identity-H codes are two bytes: no composite beyond them (the clusters then stay as drawn)."""
-
-
-_recorder: ContextVar[Clusters | None] = ContextVar("communique_clusters", default=None)
-
-
-@contextmanager
-def recording() -> Iterator[Clusters]:
-    """Collect the clusters of several glyphs WeasyPrint draws within this block."""
-    clusters: Clusters = []
-    token = _recorder.set(clusters)
-    try:
-        yield clusters
-    finally:
-        _recorder.reset(token)
-
-
-def install() -> None:
-    """Let WeasyPrint's drawing of each line report its clusters to `recording` (once)."""
-    from weasyprint.draw import text
-
-    if getattr(text.draw_first_line, "communique", False):
-        return
-    original = text.draw_first_line
-
-    @functools.wraps(original)
-    def draw_first_line(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> Any:
-        drawn = original(stream, textbox, *args, **kwargs)
-        clusters = _recorder.get()
-        if clusters is not None:
-            try:
-                _record(stream, textbox, clusters)
-            except (TypeError, ValueError, IndexError, AttributeError):  # a line not read: fold nothing
-                clusters.clear()
-                _recorder.set(None)
-        return drawn
-
-    draw_first_line.communique = True  # type: ignore[attr-defined]
-    text.draw_first_line = draw_first_line
-
-
-def _record(stream: Any, textbox: Any, clusters: Clusters) -> None:
-    """Add the line's letters drawn with marks, and characters drawn as several glyphs, to `clusters`."""
-    from weasyprint.text.ffi import ffi
-
-    line, _ = textbox.pango_layout.get_first_line()
-    if line.runs == ffi.NULL:
-        return
-    utf8 = textbox.pango_layout.text.encode()
-    run = line.runs[0]
-    while True:
-        item = run.data
-        glyphs = item.glyphs
-        count = glyphs.num_glyphs
-        offset, length = item.item.offset, item.item.length
-        starts = [glyphs.log_clusters[index] for index in range(count)]
-        characters = [_character_at(utf8, offset + start) for start in starts]
-        right_to_left = item.item.analysis.level % 2 == 1
-        groups = _groups(starts, [is_mark(character) for character in characters], right_to_left)
-        if len(groups) < count or any(map(unicodedata.mirrored, characters)):
-            font_name = stream.add_font(item.item.analysis.font)[0].name.decode()[1:]
-            bounds = [*sorted(set(starts)), length]
-            for members in groups:
-                ids = tuple(glyphs.glyphs[index].glyph for index in members)
-                if not all(0 < glyph < 0x10000 for glyph in ids):  # an empty or missing glyph
-                    continue
-                first = min(starts[index] for index in members)
-                last = max(starts[index] for index in members)
-                end = bounds[bisect.bisect_right(bounds, last)]
-                text = utf8[offset + first : offset + end].decode()
-                if len(ids) == 1 and not (len(text) == 1 and unicodedata.mirrored(text)):
-                    continue
-                if len(ids) == 1 and not right_to_left:  # drawn as it is: kept in the order all the same
-                    clusters.append((font_name, ids, ()))
-                else:
-                    clusters.append((font_name, ids, _drawn_texts(text, right_to_left)))
-        if run.next == ffi.NULL:
-            return
-        run = run.next[0]
-
-
-def _character_at(utf8: bytes, position: int) -> str:
-    """The character whose UTF-8 encoding starts at `position` (a space past the end)."""
-    return utf8[position : position + 4].decode(errors="ignore")[:1] or " "
-
-
-def _drawn_texts(text: str, right_to_left: bool) -> tuple[str, ...]:
-    """The text of each glyph a cluster is drawn as, in drawing order: one glyph with the whole text left
-    to right; right to left, a glyph for each character -- extractors turn right-to-left lines back
-    character by character (pdftotext, pdfium) or glyph by glyph (pypdf), which agree only so -- the
-    marks as blank glyphs (one font unit wide) before the glyph that draws the cluster."""
-    if not right_to_left or len(text) == 1:
-        return (text,)
-    return (*reversed(text[1:]), text[0])
-
-
-def _groups(starts: list[int], marks: list[bool], right_to_left: bool) -> list[list[int]]:
-    """The glyphs of a run (by index, in drawing order) grouped into what is drawn as one: the glyphs of
-    one character, and a letter with the glyphs of the combining marks on it -- which follow the letter
-    left to right and precede it right to left."""
-    groups: list[list[int]] = []
-    for index, start in enumerate(starts):
-        if groups and (
-            start == starts[groups[-1][-1]]
-            or (marks[index] and not right_to_left)
-            or (right_to_left and all(marks[member] for member in groups[-1]))
-        ):
-            groups[-1].append(index)
-        else:
-            groups.append([index])
-    return groups
 
 
 @dataclass(frozen=True)
@@ -234,33 +111,40 @@ def _unicode(text: str) -> bytes:
     return b"<%s>" % text.encode("utf-16-be").hex().upper().encode()
 
 
-def fold_clusters(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> None:
+def fold_clusters(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> list[str]:
     """Draw each recorded cluster with `writer`'s embedded TrueType CIDFonts as one composite glyph, and
     fold the wide gaps around those fonts' glyphs into aliases (fontpack does so in CFF fonts). A font
     that draws no cluster is left as it is: rewriting a Latin face cost about 0.07 s a build (profiled),
     and its justified text copied no better (measured on the language seeds). All or nothing: where a
     cluster is not found where it was drawn, or anything cannot be read or written, the PDF stays as
-    WeasyPrint wrote it."""
+    WeasyPrint wrote it, and what was left undone is returned (the build warns)."""
     from fontTools.ttLib import TTLibError
 
+    if not any(texts for _, _, texts in clusters):
+        return []
+    left = "no letter is folded with its marks (they may copy apart from it)"
     try:
         fonts = _fonts(writer, clusters)
         pages = list(writer.pages)
-        if not fonts or used_in_forms(pages, fonts.keys()):
-            return
+        if not fonts:
+            return [f"cluster folding: the fonts the clusters were drawn with are not in the PDF: {left}"]
+        if used_in_forms(pages, fonts.keys()):
+            return [f"cluster folding: a font that draws clusters is drawn from a form XObject too: {left}"]
         rewritten = [change for page in pages for change in _folded_page(page, fonts)]
-        if any(font.found < len(font.clusters) for font in fonts.values()):
-            return  # a cluster not found in the order drawn
+        missing = sum(len(font.clusters) - font.found for font in fonts.values())
+        if missing:
+            return [f"cluster folding: {missing} clusters were not found where they were drawn: {left}"]
         changes = [_changed_font(font) for font in fonts.values() if font.composites]
-    except (*_UNREADABLE, TTLibError):
-        return
+    except (*_UNREADABLE, TTLibError) as error:
+        return [f"cluster folding: a font or content stream could not be read ({error!r}): {left}"]
     for stream, data in rewritten:
         stream.set_data(data)
     for change in changes:
         change()
+    return []
 
 
-_UNREADABLE = (KeyError, ValueError, IndexError, TypeError, AttributeError, AssertionError, struct.error)
+_UNREADABLE = (KeyError, ValueError, IndexError, TypeError, AttributeError, struct.error)
 """What a font or stream this module does not expect makes it raise (besides fontTools' TTLibError)."""
 
 
@@ -619,20 +503,16 @@ def _changed_font(font: _Font) -> Callable[[], None]:
     what puts them in place (nothing is changed before every font is worked out)."""
     cid_font = descendant(font.dictionary)
     descriptor = font_descriptor(font.dictionary)
-    stream = descriptor["/FontFile2"].get_object()
-    assert isinstance(stream, StreamObject)
+    stream = access.stream(descriptor["/FontFile2"])
     program, box = _with_composites(stream.get_data(), font)
     added = sorted(font.composites.items(), key=lambda entry: entry[1])
     listed = list(cid_font.get("/W", ArrayObject()).get_object())
     for composite, cid in added:
         listed += [NumberObject(cid), ArrayObject([number(composite.advance * 1000 / font.units)])]
-    cmap = font.dictionary["/ToUnicode"].get_object()
-    assert isinstance(cmap, StreamObject)
+    cmap = access.stream(font.dictionary["/ToUnicode"])
     entries = [(cid, composite.unicode) for composite, cid in added]
     mapped = with_entries(with_replaced(cmap.get_data(), font.own), entries)
-    cidset = descriptor.get("/CIDSet")
-    cidset = cidset.get_object() if cidset is not None else None
-    assert cidset is None or isinstance(cidset, StreamObject)
+    cidset = access.stream(descriptor["/CIDSet"]) if "/CIDSet" in descriptor else None
     bits = with_cids(cidset.get_data(), (cid for _, cid in added)) if cidset is not None else b""
     bounds = [float(value) for value in descriptor.get("/FontBBox", ArrayObject([0, 0, 0, 0]))]
     scale = 1000 / font.units
@@ -664,7 +544,8 @@ def _with_composites(data: bytes, font: _Font) -> tuple[bytes, tuple[int, int, i
     metrics = face["hmtx"].metrics
     head, limits, header = face["head"], face["maxp"], face["hhea"]
     for composite, cid in sorted(font.composites.items(), key=lambda entry: entry[1]):
-        assert cid == len(order), (cid, len(order))
+        if cid != len(order):
+            raise ValueError(f"composite {cid} would be glyph {len(order)}")
         glyph = Glyph()
         if composite.parts:
             glyph.numberOfContours = -1

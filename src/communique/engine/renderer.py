@@ -13,25 +13,19 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from communique import clusters, hyphenation, justify
+from communique.engine import clusters, hooks, hyphenation, justify, tags, undone
+from communique.engine.libraries import ldconfig_library_lookup
+from communique.engine.overflow import overflowing_text
 from communique.errors import TEMPORARY_SPACE_HINT, RenderError
 from communique.model import HtmlDocument, RenderedPdf
-from communique.overflow import overflowing_text
-from communique.syslibs import ldconfig_library_lookup
 
 with warnings.catch_warnings(), ldconfig_library_lookup():
     # WeasyPrint warns at import when HarfBuzz-subset is missing; render() reports that itself.
     warnings.simplefilter("ignore", DeprecationWarning)
-    import pydyf
     import weasyprint
-    from weasyprint.pdf import tags as weasyprint_tags
     from weasyprint.text import ffi as weasyprint_ffi
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
-
-justify.install()
-hyphenation.install()
-clusters.install()
 
 SLOW_SUBSET_WARNING = (
     "HarfBuzz-subset (Debian package libharfbuzz-subset0) is missing: WeasyPrint falls back to "
@@ -103,31 +97,6 @@ def _captured_warnings() -> Iterator[_Collector]:
     finally:
         logger.removeHandler(collector)
         logger.propagate = propagate
-
-
-@contextmanager
-def _structure_languages() -> Iterator[None]:
-    """Give each tagged structure element made from an HTML element with `lang` its own /Lang.
-
-    WeasyPrint 70 writes /Lang only on the catalog, so a screen reader would read the English version
-    with Japanese rules. Its tag builder is a recursive generator looked up by module name; wrapping it
-    for the length of one write sees every (box, structure element) pair it makes. An element keeps a
-    /Lang already set by a deeper call, so the nearest `lang` wins, as in HTML.
-    """
-    original = weasyprint_tags._build_box_tree
-
-    def build(box: Any, *args: Any) -> Iterator[Any]:
-        lang = box.element.get("lang") if box.element is not None else None
-        for element in original(box, *args):
-            if lang and "Lang" not in element:
-                element["Lang"] = pydyf.String(lang)
-            yield element
-
-    weasyprint_tags._build_box_tree = build
-    try:
-        yield
-    finally:
-        weasyprint_tags._build_box_tree = original
 
 
 @contextmanager
@@ -207,12 +176,17 @@ def render(
     `font_css` comes before the layout's stylesheets, `page_css` (paper size, marks) after them.
     `pdf_variant` is a WeasyPrint variant such as 'pdf/a-3a' (tagged, with an sRGB OutputIntent).
     """
+    hooks.check_version(weasyprint.__version__)
     session = session or RenderSession()
     fetcher = RestrictedFetcher(html.readable_roots)
     notes = [] if fast_subsetting_available() else [SLOW_SUBSET_WARNING]
     try:
         stylesheets, messages = session.stylesheets(fetcher, font_css, html.stylesheets, page_css)
-        with _captured_warnings() as collected:
+        with (
+            _captured_warnings() as collected,
+            undone.collecting() as left_undone,
+            hooks.installed(_patches()),
+        ):
             document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
                 stylesheets=stylesheets, font_config=session.font_config
             )
@@ -221,8 +195,8 @@ def render(
                     f"the document has {len(document.pages)} pages; at most {MAX_PAGES} are allowed",
                     hint="split it into several documents",
                 )
-            overflowing = overflowing_text(document)
-            with _structure_languages(), clusters.recording() as drawn:
+            overflowing = _overflowing(document)
+            with clusters.recording() as drawn:
                 data = document.write_pdf(pdf_variant=pdf_variant)
     except RefusedURLError as error:
         raise RenderError(
@@ -245,6 +219,12 @@ def render(
             "WeasyPrint: " + "\n".join(fatal),
             hint="fix the layout or the data; a font fallback or a lost resource would spoil the document",
         )
+    if left_undone and strict:
+        raise RenderError(
+            "communique's typesetting could not do its job: " + "; ".join(left_undone),
+            hint=f"communique is written for WeasyPrint {hooks.SUPPORTED_WEASYPRINT}; reinstall it "
+            "(or build without --strict to accept the weaker PDF)",
+        )
     foreign = sorted({font.family for font in document.fonts.values() if font.family not in bundled_families})
     if foreign:
         raise RenderError(
@@ -258,8 +238,22 @@ def render(
             hint="break the long word (a space, or a soft hyphen U+00AD), or give the layout a wider column",
         )
     read = tuple(dict.fromkeys(fetcher.read))
-    reported = (*notes, *messages, *overflowing)
+    reported = (*notes, *messages, *left_undone, *overflowing)
     return RenderedPdf(data, len(document.pages), _version_starts(document), reported, read, tuple(drawn))
+
+
+def _overflowing(document: Any) -> list[str]:
+    """The page check's findings, or none with a warning when it cannot read the laid-out pages."""
+    try:
+        return overflowing_text(document)
+    except undone.ENGINE_CHANGED as error:
+        undone.report("page check", "text running past its column or off the page was not looked for", error)
+        return []
+
+
+def _patches() -> list[hooks.Patch]:
+    """Every hook communique installs while it renders."""
+    return [*justify.patches(), *hyphenation.patches(), *clusters.patches(), *tags.patches()]
 
 
 def _version_starts(document: Any) -> tuple[tuple[str, int], ...]:

@@ -28,11 +28,12 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from communique.clusters import fold_clusters
 from communique.errors import FinishError
-from communique.fontpack import compact_fonts, content_streams, glyph_characters
 from communique.model import Archival, EmbeddedSource, RenderedPdf, TypesetDocument
-from communique.seal import seal_id
+from communique.pdf import access
+from communique.pdf.clusters import fold_clusters
+from communique.pdf.fonts import compact_fonts, content_streams, descendant, glyph_characters
+from communique.pdf.seal import seal_id
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,14 @@ class Metadata:
     """Added after the document's own keywords."""
 
 
+@dataclass(frozen=True)
+class FinishedPdf:
+    """The finished PDF's bytes, and what post-processing left undone (warnings of the build)."""
+
+    data: bytes
+    warnings: tuple[str, ...] = ()
+
+
 def finish(
     rendered: RenderedPdf,
     document: TypesetDocument,
@@ -55,10 +64,11 @@ def finish(
     metadata: Metadata,
     archival: Archival | None = None,
     compact: bool = True,
-) -> bytes:
+) -> FinishedPdf:
     """Add what WeasyPrint cannot write: synced metadata, page labels, viewer preferences, a content ID;
     for an archival copy also the PDF/A identification and the source files as associated files; with
-    `compact`, embedded CFF fonts cut down to the glyphs drawn (fontpack)."""
+    `compact`, embedded CFF fonts cut down to the glyphs drawn (fonts). What a rewrite had to leave undone
+    comes back as warnings with the PDF."""
     try:
         reader = pypdf.PdfReader(BytesIO(rendered.data))
     except PdfReadError as error:
@@ -91,9 +101,9 @@ def finish(
     stream[NameObject("/Subtype")] = NameObject("/XML")
     existing = writer.root_object.raw_get("/Metadata") if "/Metadata" in writer.root_object else None
     if existing is None:  # print builds: WeasyPrint writes no XMP
-        writer.root_object[NameObject("/Metadata")] = writer._add_object(stream)
+        writer.root_object[NameObject("/Metadata")] = access.add_object(writer, stream)
     else:  # PDF/A builds: take the place of WeasyPrint's compressed XMP, leaving no orphan behind
-        writer._replace_object(existing, stream)
+        access.replace_object(writer, existing, stream)
     if archival:
         _embed_sources(writer, archival.sources, clock)
         _drop_empty_resources(writer)
@@ -110,15 +120,15 @@ def finish(
             writer.set_page_label(
                 start, end - 1, style=PageLabelStyle.DECIMAL, prefix=f"{lang.upper()}-", start=1
             )
-    fold_clusters(writer, rendered.clusters)
-    compact_fonts(writer, compact)
+    undone = fold_clusters(writer, rendered.clusters)
+    undone += compact_fonts(writer, compact)
     _well_formed_streams(writer)
     # The ID is the seal `verify` recomputes (seal.py): the first names the content (pages, sources,
     # structure), the second the metadata (dates included). Last, so that it seals every change above.
-    writer._ID = seal_id(writer)  # pypdf's own would be random
+    access.set_file_id(writer, seal_id(writer))
     output = BytesIO()
     writer.write(output)
-    return output.getvalue()
+    return FinishedPdf(output.getvalue(), tuple(undone))
 
 
 _EMPTY_MAPPING = re.compile(rb"^<([0-9A-Fa-f]+)> <>", re.MULTILINE)
@@ -127,31 +137,27 @@ _EMPTY_MAPPING = re.compile(rb"^<([0-9A-Fa-f]+)> <>", re.MULTILINE)
 def _well_formed_streams(writer: pypdf.PdfWriter) -> None:
     """Streams every validator reads alike (PDF/A): ToUnicode maps without empty entries, and no Flate
     stream whose data ends in a carriage return."""
-    for item in list(writer._objects):
+    for item in access.objects(writer):
         if isinstance(item, DictionaryObject) and "/ToUnicode" in item and "/DescendantFonts" in item:
             cmap = item["/ToUnicode"].get_object()
             if isinstance(cmap, StreamObject) and _EMPTY_MAPPING.search(cmap.get_data()):
-                descendants = item["/DescendantFonts"].get_object()
-                assert isinstance(descendants, ArrayObject)
-                own = _font_characters(descendants[0].get_object())
+                own = _font_characters(descendant(item))
                 cmap.set_data(_EMPTY_MAPPING.sub(functools.partial(_mapped, own=own), cmap.get_data()))
     contents = {id(stream) for page in writer.pages for stream in content_streams(page)}
-    for item in list(writer._objects):
+    for item in access.objects(writer):
         if (
             isinstance(item, StreamObject)
             and item.get("/Filter") == "/FlateDecode"
-            and item._data[-1:] == b"\r"
+            and access.raw_data(item)[-1:] == b"\r"
         ):
             _end_without_carriage_return(item, id(item) in contents)
 
 
-def _font_characters(font: object) -> dict[int, int]:
-    """Glyph id -> the character the embedded font's own cmap gives it."""
+def _font_characters(font: DictionaryObject) -> dict[int, int]:
+    """Glyph id -> the character the embedded CIDFont's own cmap gives it."""
     from fontTools.ttLib import TTFont
 
-    assert isinstance(font, DictionaryObject)
-    descriptor = font["/FontDescriptor"].get_object()
-    assert isinstance(descriptor, DictionaryObject)
+    descriptor = access.dictionary(font["/FontDescriptor"])
     program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
     if program is None:
         return {}
@@ -172,12 +178,12 @@ def _end_without_carriage_return(stream: StreamObject, content: bool) -> None:
     times; validators that read CR LF before `endstream` as its end of line then count a byte short. A
     page's content stream gets a line break at its end (a different checksum); another stream is kept
     uncompressed where that ends otherwise."""
-    plain = zlib.decompress(stream._data)
+    plain = zlib.decompress(access.raw_data(stream))
     if content:
-        stream._data = zlib.compress(plain + b"\n")
+        access.set_raw_data(stream, zlib.compress(plain + b"\n"))
     elif plain[-1:] != b"\r" and "/DecodeParms" not in stream:
         del stream[NameObject("/Filter")]
-        stream._data = plain
+        access.set_raw_data(stream, plain)
 
 
 def _embed_sources(

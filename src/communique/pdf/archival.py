@@ -220,7 +220,9 @@ def _file_name(spec: DictionaryObject) -> str:
 def _decoded(stream: StreamObject, name: str, limit: int, scope: str) -> bytes:
     """The stream's data decoded from FlateDecode (all that pypdf and qpdf write), never beyond `limit`
     bytes (`scope` says which limit); ArchiveError for other filters or parameters, damage, or too much."""
-    from pypdf.generic import ArrayObject, DictionaryObject, EncodedStreamObject
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    from communique.pdf import access
 
     filters = _resolved(stream.get("/Filter"))
     names = (
@@ -234,7 +236,7 @@ def _decoded(stream: StreamObject, name: str, limit: int, scope: str) -> bytes:
         raise ArchiveError(
             f"{name!r} is stored with decoding parameters, which communique never writes", hint=_ALTERED
         )
-    data = bytes(stream._data) if isinstance(stream, EncodedStreamObject) else bytes(stream.get_data())
+    data = access.raw_data(stream)
     for filter_name in names:
         if filter_name not in ("/FlateDecode", "/Fl"):
             raise ArchiveError(
@@ -280,7 +282,7 @@ def source_files(pdf: bytes, origin: str) -> tuple[AssociatedFile, ...]:
     UnreadablePdfError (EncryptedPdfError) if it cannot be read, UsageError if it carries none."""
     from pypdf.errors import PdfReadError
 
-    from communique.seal import open_pdf
+    from communique.pdf.seal import open_pdf
 
     reader = open_pdf(pdf, origin)
     try:

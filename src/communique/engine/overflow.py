@@ -90,7 +90,8 @@ def overflows(document: Any) -> list[Overflow]:
 
 
 def _boxes() -> Any:
-    """WeasyPrint's box classes, imported when needed: communique.render loads WeasyPrint its own way."""
+    """WeasyPrint's box classes, imported when needed: the renderer loads
+    WeasyPrint its own way."""
     from weasyprint.formatting_structure import boxes
 
     return boxes

@@ -261,7 +261,9 @@ class _Walk:
 
     def _stream(self, stream: StreamObject) -> list[Any]:
         """A stream's remaining filters and parameters, then its data's digest, as walk items."""
-        from pypdf.generic import ArrayObject, EncodedStreamObject
+        from pypdf.generic import ArrayObject
+
+        from communique.pdf import access
 
         filters = stream.get("/Filter")
         filters = filters.get_object() if filters is not None else None
@@ -270,7 +272,7 @@ class _Walk:
         parms = parms.get_object() if parms is not None else None
         parameters = list(parms) if isinstance(parms, ArrayObject) else [parms] * len(names)
         parameters += [None] * (len(names) - len(parameters))
-        data = bytes(stream._data) if isinstance(stream, EncodedStreamObject) else bytes(stream.get_data())
+        data = access.raw_data(stream)
         while names and str(names[0]) in _FLATE and _no_parameters(parameters[0]):
             budget = min(STREAM_DECODE_LIMIT, TOTAL_DECODE_LIMIT - self.decoded)
             inflated = inflate(data, budget)

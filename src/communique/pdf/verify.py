@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-from communique.archival import printable
 from communique.errors import CommuniqueError
+from communique.pdf.archival import printable
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -122,7 +122,7 @@ def _result_json(result: ValidatorResult) -> dict[str, object]:
 def verify(path: Path, rebuild: bool = False) -> VerifyReport:
     """Check `path` against the PDF/A flavour it declares with every validator available, and for any
     change since the build; with `rebuild`, also rebuild it from its sources and compare the bytes."""
-    from communique.seal import open_pdf
+    from communique.pdf.seal import open_pdf
 
     data = _read(path)
     reader = open_pdf(data, str(path))  # a clear error for a file that is not a PDF, or is encrypted
@@ -238,7 +238,7 @@ def integrity_findings(reader: PdfReader) -> tuple[Finding, ...]:
 
 def seal_findings(reader: PdfReader) -> tuple[Finding, ...]:
     """The seal in /ID recomputed from the file: one finding for each part that changed."""
-    from communique.seal import PARTS, compute_seal, recorded_seal
+    from communique.pdf.seal import PARTS, compute_seal, recorded_seal
 
     recorded = recorded_seal(reader)
     if recorded is None:
@@ -263,7 +263,7 @@ def seal_findings(reader: PdfReader) -> tuple[Finding, ...]:
 
 def info_xmp_findings(reader: PdfReader) -> tuple[Finding, ...]:
     """Each Info entry that does not say what its XMP property says (PDF/A asks that they agree)."""
-    from communique.archival import ArchiveError, decoded_stream
+    from communique.pdf.archival import ArchiveError, decoded_stream
 
     rule = "communique:info-xmp"
     stream = reader.root_object.get("/Metadata")
@@ -357,7 +357,7 @@ def _xmp_moment(text: str) -> datetime.datetime | None:
 
 def checksum_findings(reader: PdfReader) -> tuple[Finding, ...]:
     """Each embedded file whose contents do not match its recorded /Params /Size and /CheckSum (MD5)."""
-    from communique.archival import ArchiveError, read_associated
+    from communique.pdf.archival import ArchiveError, read_associated
 
     rule = "communique:source-checksum"
     try:
@@ -371,8 +371,8 @@ def rebuild_check(pdf_path: Path) -> tuple[Finding, ...]:
     """Rebuild the archival PDF from the sources it carries, with the options it records and its own build
     clock (SOURCE_DATE_EPOCH from its CreationDate), in a fresh process and a temporary folder; a
     'communique:rebuild' finding unless the result is the same bytes. Slow: a whole build."""
-    from communique.archival import extract_sources, recorded_options, source_files
-    from communique.seal import compute_seal, open_pdf
+    from communique.pdf.archival import extract_sources, recorded_options, source_files
+    from communique.pdf.seal import compute_seal, open_pdf
 
     rule = "communique:rebuild"
     data = _read(pdf_path)

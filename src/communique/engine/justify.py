@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from communique.conventions import primary
+from communique.engine.hooks import Patch
+from communique.engine.undone import ENGINE_CHANGED, excerpt, report
 from communique.jlreq import CLOSING, GAP_END, GAP_START, HALT, OPENING
 
 QUARTER_EM = 0.25
@@ -84,36 +86,60 @@ class _Line:
     gaps: list[_Gap] = field(default_factory=list)
 
 
-def install() -> None:
-    """Route WeasyPrint's alignment of each line and its drawing of text through this module (once)."""
+def patches() -> list[Patch]:
+    """Route WeasyPrint's alignment of each line and its drawing of text through this module."""
     from weasyprint.layout import inline
     from weasyprint.text import line_break
 
-    if getattr(inline.text_align, "communique", False):
-        return
-    original_align = inline.text_align
-    original_set_text = line_break.Layout.set_text
+    return [
+        Patch(inline, "text_align", _adjusting_text_align),
+        Patch(line_break.Layout, "set_text", _adjusting_set_text),
+    ]
 
-    @functools.wraps(original_align)
+
+def _adjusting_text_align(original: Any) -> Any:
+    @functools.wraps(original)
     def text_align(context: Any, line: Any, available_width: float, last: bool) -> float:
-        if _is_adjusted(line):
-            return align(line, available_width, last)
-        if line.style["direction"] == "rtl":
-            _close_up_right_to_left(line)
-            if _alignment(line, last) == "justify":
-                return justify_right_to_left(line, available_width)
-        return float(original_align(context, line, available_width, last))
+        try:
+            if _is_adjusted(line):
+                return align(line, available_width, last)
+            if line.style["direction"] == "rtl":
+                _close_up_right_to_left(line)
+                if _alignment(line, last) == "justify":
+                    return justify_right_to_left(line, available_width)
+        except ENGINE_CHANGED as error:
+            report(
+                "line adjustment", f"the line {excerpt(_line_text(line))} is set as WeasyPrint sets it", error
+            )
+        return float(original(context, line, available_width, last))
 
-    @functools.wraps(original_set_text)
+    return text_align
+
+
+def _adjusting_set_text(original: Any) -> Any:
+    @functools.wraps(original)
     def set_text(layout: Any, text: str, justify: bool = False) -> None:
-        original_set_text(layout, text, justify)
+        original(layout, text, justify)
         advances = getattr(layout, "communique_advances", None)
         if justify and advances:
-            _apply_advances(layout, advances)
+            try:
+                _apply_advances(layout, advances)
+            except ENGINE_CHANGED as error:
+                report(
+                    "line adjustment",
+                    f"the spacing worked out for the line {excerpt(text)} could not be drawn",
+                    error,
+                )
 
-    text_align.communique = True  # type: ignore[attr-defined]
-    inline.text_align = text_align
-    line_break.Layout.set_text = set_text
+    return set_text
+
+
+def _line_text(line: Any) -> str:
+    """The line's text, as far as it can be read."""
+    try:
+        return "".join(str(box.text) for box in _text_boxes(line))
+    except ENGINE_CHANGED:
+        return ""
 
 
 def _is_adjusted(line: Any) -> bool:
@@ -256,8 +282,8 @@ def _widen_gaps(parts: _Line, slack: float) -> float:
         return slack
     share = min(1.0, slack / sum(room))
     for gap, extra in zip(kept, room, strict=True):
-        assert gap.owner is not None
-        slack -= gap.owner.grant(extra * share)
+        if gap.owner is not None:
+            slack -= gap.owner.grant(extra * share)
     return slack
 
 

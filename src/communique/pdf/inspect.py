@@ -11,10 +11,10 @@ import pypdf
 from pypdf.errors import PdfReadError
 from pypdf.generic import DictionaryObject
 
-from communique.archival import associated_files, printable
 from communique.errors import UsageError
-from communique.seal import UnreadablePdfError, open_pdf
-from communique.verify import declared_flavour
+from communique.pdf.archival import associated_files, printable
+from communique.pdf.seal import UnreadablePdfError, open_pdf
+from communique.pdf.verify import declared_flavour
 
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 

@@ -1,0 +1,120 @@
+"""communique's cost over the engine's: a warm build against bare WeasyPrint on the same HTML.
+
+For each document, in one process and alternating: the whole build (typeset, compose, render with
+communique's hooks, finish) with a reused render session, and bare WeasyPrint rendering the HTML that
+build composed, with the same parsed stylesheets and fonts and no hooks (the floor). Then the cold
+start: `communique build` in a new process against `import weasyprint` plus a warm build.
+
+Usage: .venv/bin/python bench/bench_engine.py [--runs N] [DATA ...]
+Run cold figures with `env -u PYTHONDONTWRITEBYTECODE`. Figures go to the README and issue notes; they
+are never asserted by tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "tokyo-helsinki-2023.yaml"
+DOCUMENTS = [
+    SEED,
+    *sorted((ROOT / "seeds" / "languages").glob("*.yaml")),
+    ROOT / "seeds" / "partnership-treaty-long.yaml",
+]
+COMMUNIQUE = Path(sys.executable).with_name("communique")
+
+
+def warm(source: Path, runs: int) -> tuple[list[float], list[float], int]:
+    """Seconds per whole build and per bare WeasyPrint render of the same HTML, alternating; pages."""
+    import weasyprint
+
+    from communique.compose import compose
+    from communique.engine.renderer import RenderSession, RestrictedFetcher
+    from communique.fonts import project_fonts
+    from communique.layouts import chosen_layout
+    from communique.loader import load
+    from communique.paper import page_css
+    from communique.pipeline import build
+    from communique.project import BuildContext, Project
+    from communique.typeset import typeset
+
+    context = BuildContext(Project.discover(source))
+    session = RenderSession()
+    communique = load(source)
+    layout = chosen_layout(context, communique)
+    html = compose(typeset(communique), context.project, layout, context.project.readable_roots(source))
+    fonts = project_fonts(context.project)
+    page_rules = page_css(context.paper_for(communique.paper), False)
+    full: list[float] = []
+    bare: list[float] = []
+    pages = 0
+    with tempfile.TemporaryDirectory() as out:
+        for run in range(runs + 1):
+            start = time.perf_counter()
+            pages = build(source, Path(out), context, session).page_count
+            if run:
+                full.append(time.perf_counter() - start)
+            fetcher = RestrictedFetcher(html.readable_roots)
+            stylesheets, _ = session.stylesheets(
+                fetcher, fonts.face_css(communique.languages), html.stylesheets, page_rules
+            )
+            start = time.perf_counter()
+            document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
+                stylesheets=stylesheets, font_config=session.font_config
+            )
+            document.write_pdf()
+            if run:
+                bare.append(time.perf_counter() - start)
+    return full, bare, pages
+
+
+def cold(runs: int) -> tuple[float, float, float]:
+    """Medians: `communique build SEED` in a new process, `import weasyprint` in a new process, and a
+    warm build of the seed."""
+
+    def timed(command: list[str]) -> float:
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+        return time.perf_counter() - start
+
+    with tempfile.TemporaryDirectory() as out:
+        timed([str(COMMUNIQUE), "build", str(SEED), "--out", out, "--force"])  # warm-up
+        builds = [timed([str(COMMUNIQUE), "build", str(SEED), "--out", out, "--force"]) for _ in range(runs)]
+    imports = [timed([sys.executable, "-c", "import weasyprint"]) for _ in range(runs)]
+    full, _, _ = warm(SEED, runs)
+    return statistics.median(builds), statistics.median(imports), statistics.median(full)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-cold", action="store_true", help="skip the new-process figures")
+    parser.add_argument("data", nargs="*", type=Path)
+    arguments = parser.parse_args()
+    print(
+        f"{'document':34} {'pages':>5} {'build':>8} {'bare':>8} {'ratio':>6}   (medians of {arguments.runs})"
+    )
+    for source in arguments.data or DOCUMENTS:
+        full, bare, pages = warm(source, arguments.runs)
+        ratio = statistics.median(full) / statistics.median(bare)
+        print(
+            f"{source.stem:34} {pages:5} {statistics.median(full) * 1000:6.0f}ms "
+            f"{statistics.median(bare) * 1000:6.0f}ms {ratio:6.2f}x"
+        )
+    if not arguments.no_cold:
+        build, imported, warm_build = cold(arguments.runs)
+        added = build - imported - warm_build
+        print(
+            f"cold `communique build` of the seed {build:.2f} s; import weasyprint {imported:.2f} s + warm "
+            f"build {warm_build:.2f} s = {imported + warm_build:.2f} s; communique adds {added:.2f} s"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Recording, while WeasyPrint draws each line, of the clusters HarfBuzz shaped as several glyphs.
+
+A letter with its marks (Arabic harakat, Thai vowels and tones), Thai SARA AM drawn as two glyphs, and a
+bracket drawn mirrored right to left are recorded with the font, their glyph ids and their text, in
+drawing order; `communique.pdf.clusters` then finds them again in the content streams and folds each into
+one glyph carrying its text. A line this module cannot read (Pango's structures changed) stops the
+recording: nothing is folded, and the build warns that marks may copy apart from their letters.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from communique.engine.hooks import Patch
+from communique.engine.justify import is_mark
+from communique.engine.undone import ENGINE_CHANGED, excerpt, report
+from communique.model import Cluster
+
+Clusters = list[Cluster]
+"""The clusters of a document in drawing order: found again in the content streams in that order, so that
+the same glyphs drawn from other text (ก ํ า typed, not ก ำ) are never taken for a cluster."""
+
+_recorder: ContextVar[Clusters | None] = ContextVar("communique_clusters", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[Clusters]:
+    """Collect the clusters of several glyphs WeasyPrint draws within this block."""
+    clusters: Clusters = []
+    token = _recorder.set(clusters)
+    try:
+        yield clusters
+    finally:
+        _recorder.reset(token)
+
+
+def patches() -> list[Patch]:
+    """Let WeasyPrint's drawing of each line report its clusters to `recording`."""
+    from weasyprint.draw import text
+
+    return [Patch(text, "draw_first_line", _recording_draw_first_line)]
+
+
+def _recording_draw_first_line(original: Any) -> Any:
+    @functools.wraps(original)
+    def draw_first_line(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> Any:
+        drawn = original(stream, textbox, *args, **kwargs)
+        clusters = _recorder.get()
+        if clusters is not None:
+            try:
+                _record(stream, textbox, clusters)
+            except ENGINE_CHANGED as error:  # a line not read: fold nothing, and say so
+                clusters.clear()
+                _recorder.set(None)
+                report(
+                    "cluster recording",
+                    f"the line {excerpt(getattr(textbox, 'text', ''))} could not be read, so no letter is "
+                    "folded with its marks (they may copy apart from it)",
+                    error,
+                )
+        return drawn
+
+    return draw_first_line
+
+
+def _record(stream: Any, textbox: Any, clusters: Clusters) -> None:
+    """Add the line's letters drawn with marks, and characters drawn as several glyphs, to `clusters`."""
+    from weasyprint.text.ffi import ffi
+
+    line, _ = textbox.pango_layout.get_first_line()
+    if line.runs == ffi.NULL:
+        return
+    utf8 = textbox.pango_layout.text.encode()
+    run = line.runs[0]
+    while True:
+        item = run.data
+        glyphs = item.glyphs
+        count = glyphs.num_glyphs
+        offset, length = item.item.offset, item.item.length
+        starts = [glyphs.log_clusters[index] for index in range(count)]
+        characters = [_character_at(utf8, offset + start) for start in starts]
+        right_to_left = item.item.analysis.level % 2 == 1
+        groups = _groups(starts, [is_mark(character) for character in characters], right_to_left)
+        if len(groups) < count or any(map(unicodedata.mirrored, characters)):
+            font_name = stream.add_font(item.item.analysis.font)[0].name.decode()[1:]
+            bounds = [*sorted(set(starts)), length]
+            for members in groups:
+                ids = tuple(glyphs.glyphs[index].glyph for index in members)
+                if not all(0 < glyph < 0x10000 for glyph in ids):  # an empty or missing glyph
+                    continue
+                first = min(starts[index] for index in members)
+                last = max(starts[index] for index in members)
+                end = bounds[bisect.bisect_right(bounds, last)]
+                text = utf8[offset + first : offset + end].decode()
+                if len(ids) == 1 and not (len(text) == 1 and unicodedata.mirrored(text)):
+                    continue
+                if len(ids) == 1 and not right_to_left:  # drawn as it is: kept in the order all the same
+                    clusters.append((font_name, ids, ()))
+                else:
+                    clusters.append((font_name, ids, _drawn_texts(text, right_to_left)))
+        if run.next == ffi.NULL:
+            return
+        run = run.next[0]
+
+
+def _character_at(utf8: bytes, position: int) -> str:
+    """The character whose UTF-8 encoding starts at `position` (a space past the end)."""
+    return utf8[position : position + 4].decode(errors="ignore")[:1] or " "
+
+
+def _drawn_texts(text: str, right_to_left: bool) -> tuple[str, ...]:
+    """The text of each glyph a cluster is drawn as, in drawing order: one glyph with the whole text left
+    to right; right to left, a glyph for each character -- extractors turn right-to-left lines back
+    character by character (pdftotext, pdfium) or glyph by glyph (pypdf), which agree only so -- the
+    marks as blank glyphs (one font unit wide) before the glyph that draws the cluster."""
+    if not right_to_left or len(text) == 1:
+        return (text,)
+    return (*reversed(text[1:]), text[0])
+
+
+def _groups(starts: list[int], marks: list[bool], right_to_left: bool) -> list[list[int]]:
+    """The glyphs of a run (by index, in drawing order) grouped into what is drawn as one: the glyphs of
+    one character, and a letter with the glyphs of the combining marks on it -- which follow the letter
+    left to right and precede it right to left."""
+    groups: list[list[int]] = []
+    for index, start in enumerate(starts):
+        if groups and (
+            start == starts[groups[-1][-1]]
+            or (marks[index] and not right_to_left)
+            or (right_to_left and all(marks[member] for member in groups[-1]))
+        ):
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    return groups

@@ -1,0 +1,61 @@
+"""The one place that reaches into pypdf's private attributes, and typed access to PDF objects.
+
+pypdf (7.1) has no public way to list a writer's objects, add an indirect object, put a new object in
+place of an existing one, set the file identifier, or read and write a stream's encoded data; the helpers
+here name what is used. pikepdf has public APIs for these, but finish, fonts and clusters work on one
+pypdf writer from end to end; moving them is a larger change than this boundary, so pypdf's private names
+stay here, where a pypdf upgrade has one place to look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pypdf
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject, StreamObject
+
+
+def objects(writer: pypdf.PdfWriter) -> Iterator[PdfObject]:
+    """Every object of `writer` (a snapshot: objects may be added while iterating)."""
+    yield from (item for item in list(writer._objects) if item is not None)
+
+
+def add_object(writer: pypdf.PdfWriter, item: PdfObject) -> IndirectObject:
+    """`item` added to `writer` as an indirect object."""
+    return writer._add_object(item)
+
+
+def replace_object(writer: pypdf.PdfWriter, reference: IndirectObject, item: PdfObject) -> None:
+    """`item` put in the place of the indirect object `reference` names."""
+    writer._replace_object(reference, item)
+
+
+def set_file_id(writer: pypdf.PdfWriter, identifier: ArrayObject) -> None:
+    """The file identifier (/ID) `writer` writes (pypdf's own would be random)."""
+    writer._ID = identifier
+
+
+def raw_data(item: StreamObject) -> bytes:
+    """A stream's data as stored in the file (still encoded)."""
+    return bytes(item._data)
+
+
+def set_raw_data(item: StreamObject, data: bytes) -> None:
+    """A stream's stored data replaced by `data`, already encoded as its /Filter says."""
+    item._data = data
+
+
+def stream(value: object) -> StreamObject:
+    """`value` (or what it refers to) as a stream; TypeError when it is none."""
+    value = value.get_object() if isinstance(value, IndirectObject) else value
+    if not isinstance(value, StreamObject):
+        raise TypeError(f"a stream was expected, not {type(value).__name__}")
+    return value
+
+
+def dictionary(value: object) -> DictionaryObject:
+    """`value` (or what it refers to) as a dictionary; TypeError when it is none."""
+    value = value.get_object() if isinstance(value, IndirectObject) else value
+    if not isinstance(value, DictionaryObject):
+        raise TypeError(f"a dictionary was expected, not {type(value).__name__}")
+    return value
