@@ -6,6 +6,7 @@ build composed, with the same parsed stylesheets and fonts and no hooks (the flo
 start: `communique build` in a new process against `import weasyprint` plus a warm build.
 
 Usage: .venv/bin/python bench/bench_engine.py [--runs N] [DATA ...]
+Another revision: git worktree add /tmp/before REV; PYTHONPATH=/tmp/before/src .venv/bin/python bench/...
 Run cold figures with `env -u PYTHONDONTWRITEBYTECODE`. Figures go to the README and issue notes; they
 are never asserted by tests.
 """
@@ -35,7 +36,11 @@ def warm(source: Path, runs: int) -> tuple[list[float], list[float], int]:
     import weasyprint
 
     from communique.compose import compose
-    from communique.engine.renderer import RenderSession, RestrictedFetcher
+
+    try:
+        from communique.engine.renderer import RenderSession, RestrictedFetcher
+    except ImportError:  # a checkout from before the engine boundary (PYTHONPATH=<checkout>/src)
+        from communique.render import RenderSession, RestrictedFetcher  # type: ignore[no-redef]
     from communique.fonts import project_fonts
     from communique.layouts import chosen_layout
     from communique.loader import load

@@ -84,10 +84,13 @@ def _record(stream: Any, textbox: Any, clusters: Clusters) -> None:
         count = glyphs.num_glyphs
         offset, length = item.item.offset, item.item.length
         starts = [glyphs.log_clusters[index] for index in range(count)]
-        characters = [_character_at(utf8, offset + start) for start in starts]
-        right_to_left = item.item.analysis.level % 2 == 1
-        groups = _groups(starts, [is_mark(character) for character in characters], right_to_left)
-        if len(groups) < count or any(map(unicodedata.mirrored, characters)):
+        if len(set(starts)) == count and not any(map(_notable, utf8[offset : offset + length].decode())):
+            groups = []  # each glyph draws one character, none a mark or a mirrored bracket
+        else:
+            characters = [_character_at(utf8, offset + start) for start in starts]
+            right_to_left = item.item.analysis.level % 2 == 1
+            groups = _groups(starts, [is_mark(character) for character in characters], right_to_left)
+        if groups and (len(groups) < count or any(map(unicodedata.mirrored, characters))):
             font_name = stream.add_font(item.item.analysis.font)[0].name.decode()[1:]
             bounds = [*sorted(set(starts)), length]
             for members in groups:
@@ -107,6 +110,12 @@ def _record(stream: Any, textbox: Any, clusters: Clusters) -> None:
         if run.next == ffi.NULL:
             return
         run = run.next[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def _notable(character: str) -> bool:
+    """A combining mark, a selector or a character drawn mirrored right to left."""
+    return is_mark(character) or bool(unicodedata.mirrored(character))
 
 
 def _character_at(utf8: bytes, position: int) -> str:

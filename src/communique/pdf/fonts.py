@@ -71,28 +71,28 @@ def compact_fonts(writer: pypdf.PdfWriter, compact: bool = True) -> list[str]:
     blank = {key: _blank_cids(font) for key, font in fonts.items()}
     undone: list[str] = []
     numbering: dict[int, dict[int, int]] = {}
-    programs: dict[int, bytes] = {}
     for key, font in fonts.items():
-        cids = sorted(widths(font).keys() | {0})
-        name = str(font.get("/BaseFont", "?"))[1:]
         cmap = font.get("/ToUnicode")
         if cmap is not None and b"beginbfrange" in cmap.get_object().get_data():
+            name = str(font.get("/BaseFont", "?"))[1:]
             undone.append(f"font compaction: {name} has ranges in its ToUnicode map and is left whole")
             continue  # ranges would need splitting; WeasyPrint writes single entries
-        try:
-            programs[key] = _cut(_program(font).get_data(), cids)
-        except unreadable as error:
-            undone.append(f"font compaction: {name} could not be cut ({error}) and is left whole")
-            continue
-        numbering[key] = {old: new for new, old in enumerate(cids)}
+        numbering[key] = {old: new for new, old in enumerate(sorted(widths(font).keys() | {0}))}
     aliases: dict[int, Aliases] = {key: {} for key in numbering}
-    try:  # every stream worked out before any is changed: a code /W does not list leaves all as they are
+    # Every stream and font worked out before any is changed: all or nothing.
+    try:
         rewritten = [
             change for page in pages for change in _renumbered_text(page, fonts, numbering, aliases, blank)
         ]
-        programs = {key: _with_aliases(program, aliases[key]) for key, program in programs.items()}
     except unreadable as error:
         return [*undone, f"font compaction: the text could not be renumbered ({error!r}), so no font is cut"]
+    programs: dict[int, bytes] = {}
+    for key, mapping in numbering.items():
+        try:
+            programs[key] = _cut(_program(fonts[key]).get_data(), list(mapping), aliases[key])
+        except unreadable as error:
+            name = str(fonts[key].get("/BaseFont", "?"))[1:]
+            return [*undone, f"font compaction: {name} could not be cut ({error}), so no font is cut"]
     for stream, data in rewritten:
         stream.set_data(data)
     for key, mapping in numbering.items():
@@ -302,14 +302,14 @@ def _recoded_entry(entry: re.Match[bytes], mapping: dict[int, int]) -> bytes:
     return b"<%04X>%s" % (mapping.get(old, old), entry.group(2))
 
 
-def _cut(data: bytes, cids: list[int]) -> bytes:
-    """The OpenType CFF font with only `cids`, glyph i being CID i, without layout tables or vertical
-    metrics; reproducible (no new timestamp).
+def _cut(data: bytes, cids: list[int], aliases: Aliases) -> bytes:
+    """The OpenType CFF font with only `cids`, glyph i being CID i, then each alias; without layout
+    tables or vertical metrics; reproducible (no new timestamp).
 
     The HarfBuzz subsetter (uharfbuzz) drops the glyphs: 1-4 ms a face where fontTools took 20-230 ms
     (it recompiles every outline of a 14,000-slot subset in Python). HarfBuzz keeps each glyph's CID in
     the CFF charset; fontTools then names the few glyphs left so that glyph i is CID i, as viewers and
-    validators assume."""
+    validators assume, and appends the aliases, in one pass."""
     import uharfbuzz
     from fontTools.ttLib import TTFont
 
@@ -325,16 +325,15 @@ def _cut(data: bytes, cids: list[int]) -> bytes:
     order = list(face.getGlyphOrder())
     if len(order) != len(cids):
         raise ValueError(f"{len(cids)} glyphs were asked for and {len(order)} kept")
-    # Glyph i named cid<i>: the CFF charset maps CID i to glyph i.
+    # Glyph i named cid<i>: the CFF charset maps CID i to glyph i. The other tables refer to glyphs by
+    # index, so they are left unread and are written as HarfBuzz cut them (unless aliases are added).
     renamed = [".notdef", *(f"cid{number:05d}" for number in range(1, len(order)))]
     names = dict(zip(order, renamed, strict=True))
     strings = top.CharStrings
     strings.charStrings = {names[old]: index for old, index in strings.charStrings.items()}
     top.charset = renamed
-    face["hmtx"].metrics = {names[old]: metric for old, metric in face["hmtx"].metrics.items()}
-    for table in face["cmap"].tables:
-        table.cmap = {code: names[glyph] for code, glyph in table.cmap.items()}
     face.setGlyphOrder(renamed)
+    _append_aliases(face, renamed, aliases)
     output = BytesIO()
     face.save(output)
     return output.getvalue()
@@ -395,17 +394,14 @@ def with_entries(cmap: bytes, entries: list[tuple[int, bytes]]) -> bytes:
     return cmap[:end] + blocks + cmap[end:]
 
 
-def _with_aliases(program: bytes, aliases: Aliases) -> bytes:
-    """The cut OpenType CFF font `program` with each alias appended: the glyph's outline, its advance
-    widened by the gap (in the hmtx table and the charstring alike)."""
-    if not aliases:
-        return program
+def _append_aliases(face: TTFont, order: list[str], aliases: Aliases) -> None:
+    """Append each alias to the OpenType CFF `face` whose glyphs are `order` (extended here): the glyph's
+    outline, its advance widened by the gap (in the hmtx table and the charstring alike)."""
     from fontTools.pens.t2CharStringPen import T2CharStringPen
-    from fontTools.ttLib import TTFont
 
-    face = TTFont(BytesIO(program), recalcTimestamp=False, recalcBBoxes=False)
+    if not aliases:
+        return
     scale = face["head"].unitsPerEm / 1000
-    order = list(face.getGlyphOrder())
     top = face["CFF "].cff.topDictIndex[0]
     strings = top.CharStrings
     metrics = face["hmtx"].metrics
@@ -427,8 +423,6 @@ def _with_aliases(program: bytes, aliases: Aliases) -> bytes:
             top.FDSelect.append(top.FDSelect[cid])
         metrics[name] = (advance, bearing)
         order.append(name)
-    top.charset = order
-    face.setGlyphOrder(order)
-    output = BytesIO()
-    face.save(output)
-    return output.getvalue()
+    if aliases:
+        top.charset = order
+        face.setGlyphOrder(order)
