@@ -54,6 +54,27 @@ def test_thai_copies_exactly(composed: Composed, layout: str) -> None:
         assert "\u0e4d\u0e32" not in text, extractor
 
 
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
+def test_a_glyph_drawn_first_in_a_cluster_copies_as_itself_elsewhere(composed: Composed, layout: str) -> None:
+    """When a title starts with น้ำ and ก้ำ, the font first draws น, ก and SARA AA inside clusters; every
+    later SARA AA, in the title, the paragraphs, the generated date (พฤศจิกายน) and the offices
+    (นายกเทศมนตรี), still copies as itself, in every extractor (it copied as ้ำ: ข้อตกลงก้ำร)."""
+    source = ROOT / "tests" / "data" / "thai-cluster-first.yaml"
+    texts = [
+        *version_paragraphs(source, "th"),
+        "น้ำใจไมตรี ก้ำกึ่ง",
+        "ข้อตกลงการสถาปนาความสัมพันธ์ฉันมิตร",
+        "20 พฤศจิกายน",
+        "นายกเทศมนตรีนครศรีวารินทร์",
+    ]
+    pdf = composed(source, layout)
+    for extractor in ("pypdf", "pdfium") if layout == "parallel" else EXTRACTORS:
+        text = extracted_text(pdf, extractor)
+        missing = [line[:30] for line in texts if not found_exactly(line, text)]
+        assert not missing, f"{extractor} does not give back: {missing}"
+        assert not re.search("[\u0e01-\u0e2e]\u0e49\u0e33[\u0e01-\u0e2e]{2}", text.replace("ก้ำกึ่ง", ""))
+
+
 def test_thai_lines_are_justified_between_cells(composed: Composed) -> None:
     """A justified Thai line shares its room between character cells, not only at its few spaces: no
     gap between two Thai words is wider than the space's own width and a quarter em (at the spaces

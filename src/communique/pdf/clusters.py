@@ -77,8 +77,11 @@ class _Font:
     clusters: list[tuple[tuple[int, ...], tuple[str, ...]]]
     """The font's clusters in drawing order: glyph ids, the text of each glyph to draw them with."""
     own: dict[int, bytes]
-    """Glyphs drawn mirrored right to left (`)` for `(`) -> the character the font's cmap gives them:
-    WeasyPrint maps a glyph to the text it first drew, so `(` in English copied as `)` after Arabic."""
+    """Glyphs whose ToUnicode text is another's -> the character the font's cmap gives them. WeasyPrint
+    maps a glyph to the text it first drew: `(` in English copied as `)` after Arabic (a bracket drawn
+    mirrored), and after น้ำ every SARA AA copied as ้ำ (ข้อตกลงการ as ข้อตกลงก้ำร) because the cluster's
+    text went to one of its glyphs. Once the clusters are composites of their own, each glyph of a
+    cluster that is drawn alone too copies as its own character."""
     found: int = 0
     """How many of `clusters` the content streams read so far have drawn."""
     composites: dict[_Composite, int] = field(default_factory=dict)
@@ -106,6 +109,11 @@ class _Font:
         return cid
 
 
+def _one_character(destination: bytes) -> bool:
+    """Whether a ToUnicode destination (`<UTF-16BE hex>`) is one character."""
+    return len(bytes.fromhex(destination[1:-1].decode()).decode("utf-16-be", "replace")) == 1
+
+
 def _unicode(text: str) -> bytes:
     """A ToUnicode destination: `<UTF-16BE hex>`."""
     return b"<%s>" % text.encode("utf-16-be").hex().upper().encode()
@@ -116,8 +124,9 @@ def fold_clusters(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> list[
     fold the wide gaps around those fonts' glyphs into aliases (fontpack does so in CFF fonts). A font
     that draws no cluster is left as it is: rewriting a Latin face cost about 0.07 s a build (profiled),
     and its justified text copied no better (measured on the language seeds). All or nothing: where a
-    cluster is not found where it was drawn, or anything cannot be read or written, the PDF stays as
-    WeasyPrint wrote it, and what was left undone is returned (the build warns)."""
+    cluster is not found where it was drawn, none is folded (only glyphs whose text WeasyPrint took from
+    a cluster get their own character back), and where anything cannot be read the PDF stays as
+    WeasyPrint wrote it; what was left undone is returned (the build warns)."""
     from fontTools.ttLib import TTLibError
 
     if not any(texts for _, _, texts in clusters):
@@ -128,20 +137,25 @@ def fold_clusters(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> list[
         pages = list(writer.pages)
         if not fonts:
             return [f"cluster folding: the fonts the clusters were drawn with are not in the PDF: {left}"]
+        undone = ""
         if used_in_forms(pages, fonts.keys()):
-            return [f"cluster folding: a font that draws clusters is drawn from a form XObject too: {left}"]
-        rewritten = [change for page in pages for change in _folded_page(page, fonts)]
-        missing = sum(len(font.clusters) - font.found for font in fonts.values())
-        if missing:
-            return [f"cluster folding: {missing} clusters were not found where they were drawn: {left}"]
-        changes = [_changed_font(font) for font in fonts.values() if font.composites]
+            undone = "a font that draws clusters is drawn from a form XObject too"
+        else:
+            rewritten = [change for page in pages for change in _folded_page(page, fonts)]
+            missing = sum(len(font.clusters) - font.found for font in fonts.values())
+            undone = f"{missing} clusters were not found where they were drawn" if missing else ""
+        if undone:  # each glyph at least copies as its own character, never as another's cluster
+            for font in fonts.values():
+                font.composites.clear()
+            rewritten = []
+        changes = [_changed_font(font) for font in fonts.values() if font.composites or font.own]
     except (*_UNREADABLE, TTLibError) as error:
         return [f"cluster folding: a font or content stream could not be read ({error!r}): {left}"]
     for stream, data in rewritten:
         stream.set_data(data)
     for change in changes:
         change()
-    return []
+    return [f"cluster folding: {undone}: {left}"] if undone else []
 
 
 _UNREADABLE = (KeyError, ValueError, IndexError, TypeError, AttributeError, struct.error)
@@ -167,8 +181,11 @@ def _fonts(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> dict[int, _F
         unicode = dict(text_entries(cmap.get_object().get_data()))
         glyph_count, units = face["maxp"].numGlyphs, face["head"].unitsPerEm
         mirrored = {glyphs[0] for glyphs, texts in wanted[name] if len(glyphs) == 1 and texts}
+        members = {glyph for glyphs, texts in wanted[name] if texts for glyph in glyphs}
         own = {
-            glyph: _unicode(chr(code)) for glyph, code in glyph_characters(face).items() if glyph in mirrored
+            glyph: _unicode(chr(code))
+            for glyph, code in glyph_characters(face).items()
+            if glyph in mirrored or (glyph in members and not _one_character(unicode.get(glyph, b"<>")))
         }
         unicode.update(own)
         fonts[id(item)] = _Font(item, widths(item), unicode, glyph_count, units, wanted[name], own)
@@ -501,6 +518,10 @@ def _numeral(value: float, places: int = 4) -> bytes:
 def _changed_font(font: _Font) -> Callable[[], None]:
     """Work out the font with its composites -- program, /W, ToUnicode, CIDSet, bounding box -- and return
     what puts them in place (nothing is changed before every font is worked out)."""
+    if not font.composites:  # only glyphs given their own text back
+        text_map = access.stream(font.dictionary["/ToUnicode"])
+        own_mapped = with_replaced(text_map.get_data(), font.own)
+        return lambda: text_map.set_data(own_mapped)
     cid_font = descendant(font.dictionary)
     descriptor = font_descriptor(font.dictionary)
     stream = access.stream(descriptor["/FontFile2"])
