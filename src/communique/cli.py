@@ -17,6 +17,7 @@ from communique import __version__
 from communique.errors import CommuniqueError, ErrorList, UsageError
 from communique.options import add_arguments, from_arguments, source_date_epoch
 from communique.project import Project
+from communique.text_rules import printable, printable_lines
 
 if TYPE_CHECKING:
     from communique.batch import BatchResult, Outcome
@@ -40,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             traceback.print_exc()
         located = error.location is not None or isinstance(error, ErrorList)
-        print(str(error) if located else f"error: {error}", file=sys.stderr)
+        _say(str(error) if located else f"error: {error}", sys.stderr)
         if getattr(args, "report", None) == "json":  # a report is promised: give the failure as one
             from communique.batch import REPORT_FORMAT
 
@@ -58,6 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "internal error (run again with --verbose for the traceback, and report it)", file=sys.stderr
             )
         return EXIT_FAILED
+
+
+def _say(text: str, stream: TextIO) -> None:
+    """Print text that may quote the data (keys, language tags, file names) with every character a
+    terminal would act on or hide escaped (an escape sequence in a key could set the terminal's title)."""
+    print(printable_lines(text), file=stream)
 
 
 def _data_files(paths: Sequence[str]) -> list[Path]:
@@ -92,7 +99,7 @@ def _each(files: list[Path], step: Callable[[Path], None]) -> int:
             step(path)
         except CommuniqueError as error:
             located = error.location is not None or isinstance(error, ErrorList)
-            print(str(error) if located else f"error: {error}", file=sys.stderr)
+            _say(str(error) if located else f"error: {error}", sys.stderr)
             worst = max(worst, error.exit_code)
     return worst
 
@@ -145,7 +152,7 @@ def _build(args: argparse.Namespace) -> int:
     )
     out = Path(args.out) if args.out else project.output_dir
     result = run_batch(
-        files, out, context, options, progress.show, lambda text: print(f"warning: {text}", file=sys.stderr)
+        files, out, context, options, progress.show, lambda text: _say(f"warning: {text}", sys.stderr)
     )
     progress.finish(result)
     if args.report == "json":
@@ -175,9 +182,9 @@ class _Progress:
                 detail = (
                     f"{outcome.pages} pages, {outcome.bytes / 1024:.0f} KiB, {outcome.build_seconds:.2f} s"
                 )
-                print(f"built {outcome.output} ({detail})", file=self.stream, flush=True)
+                print(f"built {printable(outcome.output)} ({detail})", file=self.stream, flush=True)
             else:
-                print(f"skipped {outcome.output} (unchanged)", file=self.stream, flush=True)
+                print(f"skipped {printable(outcome.output)} (unchanged)", file=self.stream, flush=True)
         if self.bar:
             elapsed = time.monotonic() - self.started
             eta = elapsed / done * (total - done)
@@ -188,7 +195,7 @@ class _Progress:
 
     def _above(self, text: str, stream: TextIO) -> None:
         prefix = "\r\x1b[K" if self.bar else ""
-        print(prefix + text, file=stream, flush=True)
+        print(prefix + printable_lines(text), file=stream, flush=True)
 
     def finish(self, result: BatchResult) -> None:
         if len(result.outcomes) > 1 and not self.quiet:
@@ -198,7 +205,7 @@ class _Progress:
         if len(result.outcomes) > 1 and failures:
             print(f"{len(failures)} failed:", file=sys.stderr)
             for outcome in failures:
-                print(f"  {outcome.error.splitlines()[0]}", file=sys.stderr)
+                _say(f"  {outcome.error.splitlines()[0]}", sys.stderr)
 
 
 def _merge(args: argparse.Namespace) -> int:
@@ -254,7 +261,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from communique.pdf.archival import extract_sources, printable
+    from communique.pdf.archival import extract_sources
 
     pdf = Path(args.pdf)
     try:
@@ -267,7 +274,7 @@ def _extract(args: argparse.Namespace) -> int:
             f"extracted {printable(str(target))} ({len(source.data)} bytes, {printable(source.media_type)})"
         )
     for warning in extraction.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        _say(f"warning: {warning}", sys.stderr)
     if extraction.command:
         print(f"rebuild with: {extraction.command}")
     return EXIT_OK

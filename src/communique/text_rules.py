@@ -57,3 +57,20 @@ def refused_strings(value: Any, where: Where = ()) -> Iterator[tuple[Where, bool
 
 
 REFUSED_HINT = "remove it; for right-to-left text use the isolates U+2066-U+2069 or the marks U+200E/U+200F"
+
+
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+"""Characters a terminal might act on or hide: controls, escapes, format characters, unassigned ones."""
+
+
+def printable(text: str) -> str:
+    """`text` with every character a terminal might act on or hide (controls, escapes, bidi overrides,
+    zero-width characters) written as its Python escape, e.g. \\x1b; other text, spaces too, as is."""
+    return "".join(
+        ascii(char)[1:-1] if unicodedata.category(char) in UNSAFE_CATEGORIES else char for char in text
+    )
+
+
+def printable_lines(text: str) -> str:
+    """`text` made printable line by line: its line breaks kept, everything else as `printable`."""
+    return "\n".join(printable(line) for line in text.split("\n"))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from communique.errors import CommuniqueError, DataError, UsageError
 from communique.model import Archival, Communique, EmbeddedSource
 from communique.options import recordable_flags
+from communique.text_rules import UNSAFE_CATEGORIES
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -87,18 +88,7 @@ MAX_NAME_CHARS = 1024
 # every build option, as BuildOptions declares it.
 RECORDED_FLAGS = recordable_flags()
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
-# Control, format (bidi overrides, zero-width), surrogate, private-use and unassigned characters, and line
-# or paragraph separators: never in a name communique extracts or prints.
-_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _ALTERED = "the PDF was not made by communique, or was altered"
-
-
-def printable(text: str) -> str:
-    """`text` with every character a terminal might act on or hide (controls, escapes, bidi overrides,
-    zero-width characters) written as its Python escape, e.g. \\x1b; other text, spaces too, as is."""
-    return "".join(
-        ascii(char)[1:-1] if unicodedata.category(char) in _UNSAFE_CATEGORIES else char for char in text
-    )
 
 
 class ArchiveError(CommuniqueError):
@@ -303,7 +293,7 @@ def source_files(pdf: bytes, origin: str) -> tuple[AssociatedFile, ...]:
 def safe_target(out_dir: Path, name: str) -> Path:
     """Where an embedded file named `name` goes under `out_dir`; refuses names that would escape it and
     names holding control or invisible characters (a NUL, a terminal escape, a bidi override)."""
-    if any(unicodedata.category(char) in _UNSAFE_CATEGORIES for char in name):
+    if any(unicodedata.category(char) in UNSAFE_CATEGORIES for char in name):  # never in a name extracted
         raise ArchiveError(
             f"refusing to extract {name!r}: the name holds control or invisible characters", hint=_ALTERED
         )

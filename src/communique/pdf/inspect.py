@@ -12,9 +12,10 @@ from pypdf.errors import PdfReadError
 from pypdf.generic import DictionaryObject
 
 from communique.errors import UsageError
-from communique.pdf.archival import associated_files, printable
+from communique.pdf.archival import associated_files
 from communique.pdf.seal import UnreadablePdfError, open_pdf
 from communique.pdf.verify import declared_flavour
+from communique.text_rules import printable, printable_lines
 
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 
@@ -175,4 +176,4 @@ def format_report(report: PdfReport) -> str:
             f"    {file.name} ({file.media_type}, {file.bytes} bytes, relationship {file.relationship})"
             for file in report.attachments
         ]
-    return "\n".join(printable(line) for line in lines)
+    return printable_lines("\n".join(lines))

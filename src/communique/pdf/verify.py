@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from communique.errors import CommuniqueError
-from communique.pdf.archival import printable
+from communique.text_rules import printable, printable_lines
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -215,7 +215,7 @@ def format_report(report: VerifyReport) -> str:
     if report.integrity:
         lines.append(f"  {'ok  ' if report.integrity.passed else 'FAIL'}  {report.integrity.validator}")
         lines += [f"        [{finding.rule}] {finding.message}" for finding in report.integrity.findings]
-    return "\n".join(printable(line) for line in lines)
+    return printable_lines("\n".join(lines))
 
 
 def integrity_findings(reader: PdfReader) -> tuple[Finding, ...]:
