@@ -15,7 +15,7 @@ from communique.errors import UsageError
 from communique.pdf.archival import associated_files
 from communique.pdf.seal import UnreadablePdfError, open_pdf
 from communique.pdf.verify import declared_flavour
-from communique.text_rules import printable, printable_lines
+from communique.text_rules import printable_lines
 
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 
