@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import asdict
@@ -15,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 import yaml
-from conftest import SEED, run_cli, seed_text, start_batch, temporary_folder, write_data
+from conftest import ROOT, SEED, run_cli, seed_text, start_batch, temporary_folder, write_data
 from PIL import Image
 from test_batch import assert_consistent, corpus, manifest
 
@@ -301,3 +303,46 @@ def test_no_room_for_the_temporary_copies_of_the_fonts_is_a_clear_error(
         run_batch(sources, out, BuildContext(Project.discover(SEED)), BatchOptions(), lambda *_: None)
     assert str(raised_in_batch.value) == f"cannot make a temporary folder in {reason}"
     assert not out.exists()
+
+
+def _single_build(source: Path, out: Path, scratch: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "communique", "build", str(source), "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+
+
+def _wait_for_font_copies(scratch: Path, process: subprocess.Popen[str]) -> None:
+    """Until WeasyPrint has copied the fonts into the build's temporary folder."""
+    deadline = time.monotonic() + 60
+    while not list(scratch.glob("communique-*/weasyprint-*/*")):
+        assert process.poll() is None and time.monotonic() < deadline, "the build never copied its fonts"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_a_single_build_stopped_from_outside_leaves_no_font_copies_behind(
+    tmp_path: Path, signal_number: int
+) -> None:
+    """SIGTERM ends the build as Ctrl-C does, its temporary folder removed; after SIGKILL, which no
+    handler sees, the next build removes the folder the killed one left (43 MB of font copies)."""
+    scratch = tmp_path / "temporary"
+    scratch.mkdir()
+    process = _single_build(SEED, tmp_path / "out", scratch)
+    _wait_for_font_copies(scratch, process)
+    process.send_signal(signal_number)
+    process.communicate(timeout=60)
+    assert not list((tmp_path / "out").glob("*.pdf"))
+    if signal_number == signal.SIGTERM:
+        assert process.returncode == 130
+        assert not list(scratch.iterdir())
+        return
+    assert [path.name.split("-")[1] for path in scratch.iterdir()] == [str(process.pid)]
+    again = _single_build(SEED, tmp_path / "out", scratch)
+    again.communicate(timeout=120)
+    assert again.returncode == 0
+    assert not list(scratch.iterdir())

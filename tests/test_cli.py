@@ -214,9 +214,10 @@ def test_json_report_gives_structured_problems(tmp_path: Path) -> None:
 def test_terminal_escapes_from_the_data_are_printed_escaped(tmp_path: Path, command: str) -> None:
     """An unknown key and a language tag holding escape sequences (one would set the terminal's title)
     are quoted with the escapes written out, never sent to the terminal."""
-    text = SEED.read_text(encoding="utf-8").replace(
-        "languages: [ja, en]", 'languages: [ja, en, "\\e[31mxx"]'
-    ) + '"\\e]0;pwned\\a": 1\n'
+    text = (
+        SEED.read_text(encoding="utf-8").replace("languages: [ja, en]", 'languages: [ja, en, "\\e[31mxx"]')
+        + '"\\e]0;pwned\\a": 1\n'
+    )
     assert "\\e[31mxx" in text
     data = write_data(tmp_path, text)
     result = run_cli(command, str(data), *(["--out", str(tmp_path / "out")] if command == "build" else []))

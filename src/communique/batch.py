@@ -598,14 +598,78 @@ def _limits_here(timeout: float, memory_limit: int) -> Iterator[None]:
 def _build_here(
     source: str, out_dir: Path, context: BuildContext, environment: str, options: BatchOptions
 ) -> Outcome:
-    """One document built in this process under the same limits a worker has."""
+    """One document built in this process under the same limits a worker has, its temporary files (the
+    fonts' copies, 43 MB) in a folder of its own that is removed when the build ends, however it ends."""
     builder = _Builder(context, environment, options.memory_limit)
     try:
-        with _limits_here(options.timeout, options.memory_limit):
+        with (
+            _temporary_folder_here(),
+            _terminated_as_interrupt(),
+            _limits_here(options.timeout, options.memory_limit),
+        ):
             outcome, _ = _build_one(builder, source, str(out_dir))
     except _TooSlow:
         outcome = _failed(source, str(out_dir), _too_slow(options.timeout))
     return outcome
+
+
+SCRATCH_PREFIX = "communique-"
+"""Temporary folders of a build in the calling process are named communique-<pid>-…."""
+
+
+@contextlib.contextmanager
+def _temporary_folder_here() -> Iterator[None]:
+    """Temporary files of this process in a folder of their own for the length of the block, removed at its
+    end; first, such folders of processes that are gone (killed with SIGKILL, which no handler sees)."""
+    remove_abandoned_folders(Path(tempfile.gettempdir()))
+    try:
+        scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
+    except OSError as error:
+        raise OutputError(
+            f"cannot make a temporary folder in {tempfile.gettempdir()}: {error.strerror}",
+            hint=TEMPORARY_SPACE_HINT,
+        ) from error
+    previous = tempfile.tempdir
+    tempfile.tempdir = scratch
+    try:
+        yield
+    finally:
+        tempfile.tempdir = previous
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def remove_abandoned_folders(folder: Path) -> None:
+    """Remove the communique-<pid>-… folders in `folder` that are this user's and whose process is gone."""
+    for path in folder.glob(f"{SCRATCH_PREFIX}[0-9]*-*"):
+        pid = path.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
+        with contextlib.suppress(OSError):
+            if pid.isdigit() and path.stat().st_uid == os.getuid() and not _alive(int(pid)):
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def _terminated_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled, `kill`) ends the build as Ctrl-C does: clean-up runs, nothing half
+    written is left."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @dataclass(frozen=True)
