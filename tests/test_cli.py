@@ -224,3 +224,28 @@ def test_terminal_escapes_from_the_data_are_printed_escaped(tmp_path: Path, comm
     assert result.returncode == 2
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "\\x1b]0;pwned\\x07" in result.stderr and "\\x1b[31mxx" in result.stderr
+
+
+LONG_NAME = "a" * 300
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["init", LONG_NAME],
+        ["build", str(SEED), "--out", LONG_NAME],
+        ["validate", f"{LONG_NAME}.yaml"],
+        ["merge", f"{LONG_NAME}.json", "--out", "merged.json"],
+        ["layouts", "--project", LONG_NAME],
+    ],
+    ids=["init", "build --out", "validate", "merge", "layouts --project"],
+)
+def test_a_name_too_long_for_the_file_system_is_a_usage_error(tmp_path: Path, arguments: list[str]) -> None:
+    """300-character names (the limit is 255 a name) gave "internal error"; now the path is named,
+    shortened, with what to do."""
+    result = run_cli(*arguments, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "File name too long (hint: use a shorter path)" in result.stderr
+    assert " characters)" in result.stderr  # the name shortened, with its length
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert not list(tmp_path.iterdir())

@@ -35,7 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from communique import __version__
-from communique.errors import TEMPORARY_SPACE_HINT, CommuniqueError, ErrorList, OutputError, UsageError
+from communique.errors import (
+    TEMPORARY_SPACE_HINT,
+    CommuniqueError,
+    ErrorList,
+    OutputError,
+    UsageError,
+    path_error,
+)
 from communique.project import BuildContext
 from communique.write import output_path, remove_partial_files, write_atomic
 
@@ -419,7 +426,9 @@ def _build_one(builder: _Builder, source: str, out_dir: str) -> tuple[Outcome, b
     except Exception as error:  # whatever goes wrong with one document must not stop the others
         if _caused_by_memory(error):
             return _failed(source, out_dir, _out_of_memory(builder.memory_limit)), True
-        if not isinstance(error, CommuniqueError):
+        if isinstance(error, OSError):  # a path the file system refused (too long, a loop of links)
+            error = path_error(error)
+        elif not isinstance(error, CommuniqueError):
             error = CommuniqueError(f"internal error: {error!r}")
         return _failed(source, out_dir, error), False
     inputs = tuple(_recorded_name(path) for path in (*result.inputs, *result.absent_inputs))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from communique import __version__
-from communique.errors import CommuniqueError, ErrorList, UsageError
+from communique.errors import CommuniqueError, ErrorList, UsageError, path_error
 from communique.options import add_arguments, from_arguments, source_date_epoch
 from communique.project import Project
 from communique.text_rules import printable, printable_lines
@@ -38,16 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except CommuniqueError as error:
-        if args.verbose:
-            traceback.print_exc()
-        located = error.location is not None or isinstance(error, ErrorList)
-        _say(str(error) if located else f"error: {error}", sys.stderr)
-        if getattr(args, "report", None) == "json":  # a report is promised: give the failure as one
-            from communique.batch import REPORT_FORMAT
-
-            report = {"format": REPORT_FORMAT, "problems": error.as_json()}
-            print(json.dumps(report, ensure_ascii=False, indent=1))
-        return error.exit_code
+        return _failed(args, error)
+    except OSError as error:  # the file system refused a path given (too long, not a folder, a loop)
+        return _failed(args, path_error(error))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -59,6 +52,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "internal error (run again with --verbose for the traceback, and report it)", file=sys.stderr
             )
         return EXIT_FAILED
+
+
+def _failed(args: argparse.Namespace, error: CommuniqueError) -> int:
+    """Report `error` (with the traceback under --verbose) and return its exit code."""
+    if args.verbose:
+        traceback.print_exc()
+    located = error.location is not None or isinstance(error, ErrorList)
+    _say(str(error) if located else f"error: {error}", sys.stderr)
+    if getattr(args, "report", None) == "json":  # a report is promised: give the failure as one
+        from communique.batch import REPORT_FORMAT
+
+        report = {"format": REPORT_FORMAT, "problems": error.as_json()}
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    return error.exit_code
 
 
 def _say(text: str, stream: TextIO) -> None:

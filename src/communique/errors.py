@@ -103,3 +103,26 @@ TEMPORARY_SPACE_HINT = (
 def _position(problem: CommuniqueError) -> tuple[str, int, int]:
     location = problem.location
     return (location.path, location.line, location.column) if location else ("", 0, 0)
+
+
+QUOTED_LENGTH = 60
+"""Characters of a name or path quoted in an error; a longer one is shortened in the middle."""
+
+
+def quoted(name: str) -> str:
+    """`name` quoted for an error message, shortened in the middle (with its length) when long."""
+    if len(name) <= QUOTED_LENGTH:
+        return repr(name)
+    return f"'{name[: QUOTED_LENGTH // 2]}…{name[-QUOTED_LENGTH // 3 :]}' ({len(name)} characters)"
+
+
+def path_error(error: OSError) -> CommuniqueError:
+    """The file system's refusal of a path (too long, not a folder, a loop of links…) as an error that
+    names the path (shortened) and says what to do; a usage error where the path was simply wrong."""
+    import errno
+
+    name = quoted(str(error.filename)) if error.filename is not None else "a path"
+    wrong_path = error.errno in (errno.ENAMETOOLONG, errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ELOOP)
+    problem = UsageError if wrong_path else OutputError
+    hint = "use a shorter path" if error.errno == errno.ENAMETOOLONG else "check the path and its permissions"
+    return problem(f"cannot use {name}: {error.strerror or error}", hint=hint)

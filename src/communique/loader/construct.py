@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from communique.dates import default_form
-from communique.errors import DataError
+from communique.errors import DataError, quoted
 from communique.images import image_problem
 from communique.loader.yaml_tree import YamlTree
 from communique.model import (
@@ -194,12 +194,17 @@ class ModelBuilder:
                 )
             )
             return None
-        if not image.is_file():
+        try:
+            found = image.is_file()
+        except OSError as error:  # a name the file system refuses (too long)
             self.problems.append(
                 DataError(
-                    f"{kind} image '{name}' does not exist", location, "give a path relative to the data file"
+                    f"{kind} image {quoted(name)} cannot be used: {error.strerror}", location, _IMAGE_HINT
                 )
             )
+            return None
+        if not found:
+            self.problems.append(DataError(f"{kind} image '{name}' does not exist", location, _IMAGE_HINT))
             return None
         problem = image_problem(image)
         if problem:
@@ -208,3 +213,6 @@ class ModelBuilder:
             )
             return None
         return image
+
+
+_IMAGE_HINT = "give a path relative to the data file"

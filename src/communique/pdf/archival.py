@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from communique.errors import CommuniqueError, DataError, UsageError
+from communique.errors import CommuniqueError, DataError, UsageError, quoted
 from communique.model import Archival, Communique, EmbeddedSource
 from communique.options import recordable_flags
 from communique.text_rules import UNSAFE_CATEGORIES
@@ -303,7 +303,7 @@ def safe_target(out_dir: Path, name: str) -> Path:
     if len(name) > MAX_NAME_CHARS or any(
         len(part.encode("utf-8", "replace")) > 255 for part in relative.parts
     ):
-        raise ArchiveError(f"refusing to extract {_shortened(name)!r}: the name is too long", hint=_ALTERED)
+        raise ArchiveError(f"refusing to extract {quoted(name)}: the name is too long", hint=_ALTERED)
     return out_dir.joinpath(*relative.parts)
 
 
@@ -389,7 +389,7 @@ def recorded_options(sources: Sequence[EmbeddedSource]) -> tuple[str, ...] | Non
     expected = f"communique build {sources[0].name}"
     if recorded != expected and not recorded.startswith(expected + " "):
         raise ArchiveError(
-            f"the recorded command {_shortened(recorded)!r} does not build the data file {sources[0].name!r}",
+            f"the recorded command {quoted(recorded)} does not build the data file {sources[0].name!r}",
             hint=_ALTERED,
         )
     options = tuple(recorded[len(expected) :].split())
@@ -398,7 +398,7 @@ def recorded_options(sources: Sequence[EmbeddedSource]) -> tuple[str, ...] | Non
         takes_value = RECORDED_FLAGS.get(flag)
         if takes_value is None or bool(equals) != takes_value or (equals and not _PLAIN.fullmatch(value)):
             raise ArchiveError(
-                f"the recorded option {_shortened(option)!r} is not a build option with a plain value",
+                f"the recorded option {quoted(option)} is not a build option with a plain value",
                 hint=_ALTERED,
             )
     return options
@@ -414,7 +414,3 @@ def rebuild_command(sources: Sequence[EmbeddedSource], folder: Path | None = Non
     words = ["communique", "build", f"./{name}" if name.startswith("-") else name, *options]
     command = " ".join(shlex.quote(word) for word in words)
     return f"cd {shlex.quote(str(folder))} && {command}" if folder is not None else command
-
-
-def _shortened(text: str) -> str:
-    return text if len(text) <= 80 else text[:77] + "..."

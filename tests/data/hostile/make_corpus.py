@@ -75,6 +75,7 @@ def small_cases() -> dict[str, dict[str, bytes]]:
         "image-outside-folder": with_seal("../seal.png"),
         "image-absolute-path": with_seal("/etc/passwd"),
         "image-is-a-folder": with_seal("folder"),
+        "image-path-6000-chars": with_seal("s" * 6000 + ".png"),
         "week-date": BASE.replace("2024-05-01", "2023-W34-1"),
         "compact-date": BASE.replace("2024-05-01", "20230821"),
         "impossible-date": BASE.replace("2024-05-01", "2023-02-30"),
