@@ -249,3 +249,41 @@ def test_a_name_too_long_for_the_file_system_is_a_usage_error(tmp_path: Path, ar
     assert " characters)" in result.stderr  # the name shortened, with its length
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_a_misspelt_layout_option_is_the_commands_mistake(tmp_path: Path) -> None:
+    result = run_cli("build", str(SEED), "--layout", "sequental", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: --layout: unknown layout 'sequental' (hint: did you mean 'sequential'? "
+        "available layouts: interleaved, parallel, sequential)"
+    )
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_misspelt_language_is_one_error_not_one_per_text(tmp_path: Path) -> None:
+    data = write_data(
+        tmp_path, SEED.read_text(encoding="utf-8").replace("languages: [ja, en]", "languages: [jp, en]")
+    )
+    result = run_cli("validate", str(data))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"{data}:8:13: unknown language tag 'jp' (hint: did you mean 'ja'? ('jp' is a country code))"
+    ]
+
+
+def test_an_empty_shard_says_so(tmp_path: Path) -> None:
+    result = run_cli("build", str(SEED), "--shard", "3/3", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0
+    assert "shard 3/3 has no documents (1 data file in all)" in result.stderr
+
+
+def test_a_build_without_linux_cpu_affinity_uses_every_cpu(tmp_path: Path) -> None:
+    """macOS has no os.sched_getaffinity: the build counts CPUs portably instead of failing."""
+    script = (
+        "import os, sys; del os.sched_getaffinity; from communique.cli import main; "
+        f"sys.exit(main(['build', {str(SEED)!r}, '--out', {str(tmp_path)!r}]))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "tokyo-helsinki-2023.pdf").exists()

@@ -513,6 +513,14 @@ def _died(exit_code: int | None, memory_limit: int) -> CommuniqueError:
 # --- the parent side -------------------------------------------------------------------------------
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on: its affinity where the system keeps one (Linux), else all of them
+    (macOS has no os.sched_getaffinity)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def run_batch(
     sources: list[Path],
     out_dir: Path,

@@ -54,6 +54,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
 
 
+def _check_layout(project: Project, name: str) -> None:
+    from communique.errors import UnknownLayoutError
+    from communique.layouts import find_layout
+
+    try:
+        find_layout(project, name)
+    except UnknownLayoutError as error:
+        raise UsageError(f"--layout: {error.message}", hint=error.hint) from None
+
+
 def _failed(args: argparse.Namespace, error: CommuniqueError) -> int:
     """Report `error` (with the traceback under --verbose) and return its exit code."""
     if args.verbose:
@@ -130,23 +140,29 @@ def _project(args: argparse.Namespace, files: Sequence[Path]) -> Project:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from communique.batch import BatchOptions, parse_shard, run_batch, select_shard
+    from communique.batch import BatchOptions, parse_shard, run_batch, select_shard, usable_cpus
     from communique.project import BuildContext
 
     files = _data_files(args.paths)
     project = _project(args, files)
     if args.shard:
         shard = parse_shard(args.shard)
+        count = len(files)
         files = select_shard(files, shard)
+        if not files:
+            files_in_all = f"{count} data file{'' if count == 1 else 's'} in all"
+            print(f"shard {args.shard} has no documents ({files_in_all})", file=sys.stderr)
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs}: give at least 1", hint="--jobs 2 uses two worker processes")
     for flag, limit in (("--timeout", args.timeout), ("--memory-limit", args.memory_limit)):
         if limit is not None and not 0 <= limit < float("inf"):
             raise UsageError(f"{flag} {limit}: give a number, or 0 for no limit", hint=f"e.g. {flag} 600")
     context = BuildContext(project, from_arguments(args, project.config.options), _source_date_epoch())
+    if args.layout is not None:  # a misspelt --layout is the command's mistake, not each data file's
+        _check_layout(project, args.layout)
     defaults = BatchOptions()
     options = BatchOptions(
-        args.jobs or len(os.sched_getaffinity(0)),
+        args.jobs or usable_cpus(),
         args.force,
         args.fail_fast,
         timeout=defaults.timeout if args.timeout is None else args.timeout,

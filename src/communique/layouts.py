@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from communique.errors import DataError, UnknownLayoutError
+from communique.errors import DataError, UnknownLayoutError, quoted
 from communique.model import Communique
 from communique.options import LAYOUT_NAME
 from communique.project import BuildContext, Project
@@ -56,9 +57,11 @@ def find_layout(project: Project, name: str) -> Layout:
         for layout in available_layouts(project):
             if layout.name == name:
                 return layout
-    known = ", ".join(layout.name for layout in available_layouts(project))
-    shown = name if len(name) <= 64 else name[:61] + "..."
-    raise UnknownLayoutError(f"unknown layout {shown!r}", hint=f"available layouts: {known}")
+    names = [layout.name for layout in available_layouts(project)]
+    close = difflib.get_close_matches(name, names, n=1)
+    suggestion = f"did you mean {close[0]!r}? " if close else ""
+    hint = f"{suggestion}available layouts: {', '.join(names)}"
+    raise UnknownLayoutError(f"unknown layout {quoted(name)}", hint=hint)
 
 
 def chosen_layout(context: BuildContext, communique: Communique) -> str:

@@ -30,7 +30,9 @@ def check_document(tree: YamlTree) -> list[DataError]:
     schema, localized, localized_names = _specific_schema(languages)
     problems = list(tree.problems)
     problems += _character_problems(tree)
-    problems += _language_tag_problems(tree)
+    tag_problems = _language_tag_problems(tree)
+    if tag_problems:  # every text is checked against the languages: one misspelt tag would flag them all
+        return _unique(problems + tag_problems)
 
     def unknown_block_key(where: Where, key: str) -> DataError:
         close = difflib.get_close_matches(key, BLOCK_FIELDS, n=1, cutoff=0.6)
