@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import traceback
 from collections.abc import Callable, MutableMapping
 from pathlib import Path, PurePath
 from typing import Any
@@ -17,12 +18,16 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from communique.errors import LayoutError
+from communique.errors import CommuniqueError, LayoutError
 from communique.layouts import SHARED, STYLESHEET, TEMPLATE, find_layout
 from communique.model import HtmlDocument, TypesetDocument
 from communique.project import Project
 
 BUILTIN_PREFIX = "builtin"
+MAX_HTML_CHARACTERS = 20_000_000
+"""Most characters a layout's template may produce (the 54-page treaty makes 0.5 million)."""
+_MAX_RESULT_BITS = 64_000
+"""Largest number a template may raise to a power (about 19,000 decimal digits)."""
 # What a template may ask of a path in its context (the image and seal paths): nothing that reads,
 # writes or lists files.
 _PATH_ATTRIBUTES = frozenset({"name", "stem", "suffix", "as_uri"})
@@ -59,7 +64,14 @@ class _LayoutLoader(jinja2.BaseLoader):
                     template, f"'{template}' is a link to {real}, outside the project"
                 )
             self.absent[template] = tuple(missing)
-            return real.read_text(encoding="utf-8"), str(real), _unchanged(real)
+            try:
+                text = real.read_text(encoding="utf-8")
+            except UnicodeDecodeError as error:
+                raise LayoutError(
+                    f"{real}: the template is not UTF-8 text (byte {error.start} cannot be read)",
+                    hint="save the template as UTF-8",
+                ) from None
+            return text, str(real), _unchanged(real)
         raise jinja2.TemplateNotFound(template)
 
 
@@ -85,10 +97,32 @@ class _LayoutEnvironment(SandboxedEnvironment):
             self.absent.extend(self.loader.absent.get(str(template.name), ()))
         return template
 
+    intercepted_binops = frozenset({"*", "**"})
+
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, PurePath | os.DirEntry) and attr not in _PATH_ATTRIBUTES:
             return False
         return bool(super().is_safe_attribute(obj, attr, value))
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """`*` and `**`, refused where the result would be larger than a document needs (a string of a
+        thousand million characters, a number of a million digits): computing it would take the
+        process's memory or time before any limit could stop it."""
+        if (
+            operator == "**"
+            and isinstance(left, int)
+            and isinstance(right, int)
+            and right > 0
+            and right * abs(left).bit_length() > _MAX_RESULT_BITS
+        ):
+            raise jinja2.exceptions.SecurityError(f"{left} ** {right} is too large a number")
+        if operator == "*" and isinstance(left, int) != isinstance(right, int):
+            sequence, count = (right, left) if isinstance(left, int) else (left, right)
+            if isinstance(sequence, str | list | tuple) and count * len(sequence) > MAX_HTML_CHARACTERS:
+                raise jinja2.exceptions.SecurityError(
+                    f"repeating {len(sequence)} items {count} times is too many"
+                )
+        return super().call_binop(context, operator, left, right)
 
 
 @functools.lru_cache(maxsize=32)
@@ -128,7 +162,8 @@ def compose(
         absent.append(project.layout_dirs[0] / layout.name / TEMPLATE)
     environment.recorder, environment.absent = used, absent
     try:
-        html = environment.get_template(TEMPLATE).render(
+        html = _rendered(
+            environment.get_template(TEMPLATE),
             document=document,
             communique=document.communique,
             versions=document.versions,
@@ -148,13 +183,25 @@ def compose(
         ) from error
     except jinja2.exceptions.SecurityError as error:
         raise LayoutError(
-            f"layout '{layout_name}' tried something the sandbox forbids: {error}",
+            f"{_template_line(error)}layout '{layout_name}' tried something the sandbox forbids: {error}",
             hint="templates may use the context's values, not files or Python internals",
         ) from error
     except jinja2.TemplateError as error:
         raise LayoutError(
-            f"layout '{layout_name}' failed: {error}",
+            f"{_template_line(error)}layout '{layout_name}' failed: {error}",
             hint="the template uses something the context does not provide (README: 'Template context')",
+        ) from error
+    except CommuniqueError:
+        raise
+    except RecursionError as error:
+        raise LayoutError(
+            f"{_template_line(error)}layout '{layout_name}' calls itself without end",
+            hint="a template extends, includes or imports itself, or a macro calls itself with no end",
+        ) from None
+    except Exception as error:  # the project's template code failed: its error, located, not ours
+        raise LayoutError(
+            f"{_template_line(error)}layout '{layout_name}' failed: {type(error).__name__}: {error}",
+            hint="fix the template at that line",
         ) from error
     finally:
         environment.recorder = environment.absent = None
@@ -168,6 +215,28 @@ def compose(
         templates,
         tuple(dict.fromkeys((*absent, *missing))),
     )
+
+
+def _rendered(template: jinja2.Template, **context: Any) -> str:
+    """The template's output; LayoutError once it grows past MAX_HTML_CHARACTERS."""
+    parts: list[str] = []
+    size = 0
+    for part in template.generate(**context):
+        size += len(part)
+        if size > MAX_HTML_CHARACTERS:
+            raise LayoutError(
+                f"{template.filename}: the layout produces more than {MAX_HTML_CHARACTERS:,} characters",
+                hint="a loop in the template runs far longer than the document needs",
+            )
+        parts.append(part)
+    return "".join(parts)
+
+
+def _template_line(error: BaseException) -> str:
+    """'<template file>:<line>: ' of the innermost template frame of `error`'s traceback (Jinja2 gives
+    its frames the template's file and line), or '' where there is none."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename.endswith(".j2")]
+    return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
 
 
 def _stylesheets(project: Project, templates: tuple[Path, ...]) -> tuple[tuple[Path, ...], tuple[Path, ...]]:

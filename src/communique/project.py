@@ -276,6 +276,31 @@ def read_config(path: Path) -> ProjectConfig:
     return _read_config(path, stamp)
 
 
+MAX_CONFIG_DEPTH = 16
+"""Deepest nesting of tables and arrays communique.toml may have (it uses three levels)."""
+
+
+def _nested_too_deep(label: str) -> ErrorList:
+    where = SourceLocation(label, 1, 1)
+    message = f"tables or arrays are nested more than {MAX_CONFIG_DEPTH} deep"
+    return ErrorList([DataError(message, where, "see README 'communique.toml' for its few levels")])
+
+
+def _depth(value: object) -> int:
+    """How deeply tables and arrays nest in `value` (walked without recursion)."""
+    deepest, pending = 0, [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_CONFIG_DEPTH:
+            break
+        if isinstance(item, dict):
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            pending.extend((child, depth + 1) for child in item)
+    return deepest
+
+
 @functools.lru_cache(maxsize=16)
 def _read_config(path: Path, stamp: tuple[int, int]) -> ProjectConfig:
     label = str(path)
@@ -295,6 +320,10 @@ def _read_config(path: Path, stamp: tuple[int, int]) -> ProjectConfig:
         ) from None
     except OSError as error:
         raise ErrorList([DataError(f"cannot read: {error.strerror}", SourceLocation(label, 1, 1))]) from None
+    except RecursionError:  # nested deeper than Python's parser can follow
+        raise _nested_too_deep(label) from None
+    if _depth(raw) > MAX_CONFIG_DEPTH:
+        raise _nested_too_deep(label)
     from communique.schema_check import check, describe
 
     locate = _TomlLocator(label, text)

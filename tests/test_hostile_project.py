@@ -1,0 +1,76 @@
+"""A project's own files as an attacker or a careless author writes them: templates that recurse, divide
+by zero, compute huge values or loop for ever, a template that is not UTF-8, a communique.toml nested
+thousands deep. Each is a located error of the project (file and line where there is one), never
+"internal error", and writes no PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from communique.scaffold import create_project
+
+TEMPLATES = {
+    "extends itself": ('{% extends "letterhead/document.html.j2" %}', "calls itself without end"),
+    "includes itself": ('{% include "letterhead/document.html.j2" %}', "calls itself without end"),
+    "a macro calling itself": (
+        "{% macro m(n) %}{{ m(n) }}{% endmacro %}{{ m(1) }}",
+        "calls itself without end",
+    ),
+    "range(10**9)": ("{% for i in range(10**9) %}x{% endfor %}", "OverflowError: Range too big"),
+    "1/0": ("{{ 1/0 }}", "ZeroDivisionError: division by zero"),
+    "10**5000": ("{{ 10**5000 }}", "ValueError: Exceeds the limit (4300 digits)"),
+    "10**100000": ("{{ 10**100000 }}", "is too large a number"),
+    "a format_map trick": ('{{ "{0.__class__}".format_map({}) }}', "IndexError"),
+    "a string of 10**9": ('{{ "x" * 10**9 }}', "repeating 1 items 1000000000 times is too many"),
+    "a loop of 10**10": (
+        "{% for i in range(100000) %}{% for j in range(100000) %}xxxx{% endfor %}{% endfor %}",
+        "the layout produces more than 20,000,000 characters",
+    ),
+}
+UNLOCATED_LINE = {"a loop of 10**10"}  # the whole output is too long: the file is named
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    create_project(tmp_path / "office")
+    return tmp_path / "office"
+
+
+def _build(project: Path) -> tuple[int, str]:
+    result = run_cli("build", "data/example.yaml", "--out", "out", cwd=project)
+    return result.returncode, result.stderr
+
+
+@pytest.mark.parametrize("case", TEMPLATES)
+def test_a_template_that_fails_is_a_located_error_of_the_project(project: Path, case: str) -> None:
+    text, said = TEMPLATES[case]
+    template = project / "layouts" / "letterhead" / "document.html.j2"
+    template.write_text(text + "\n", encoding="utf-8")
+    code, stderr = _build(project)
+    assert code == 1, stderr
+    assert said in stderr
+    assert f"{template.resolve()}:{'' if case in UNLOCATED_LINE else '1:'}" in stderr
+    assert "internal error" not in stderr and "Traceback" not in stderr
+    assert not (project / "out" / "example.pdf").exists()
+
+
+def test_a_template_that_is_not_utf8_is_named(project: Path) -> None:
+    template = project / "layouts" / "letterhead" / "document.html.j2"
+    template.write_bytes(b"\xff\xfe{{ 1 }}")
+    code, stderr = _build(project)
+    assert code == 1
+    assert f"{template.resolve()}: the template is not UTF-8 text (byte 0 cannot be read)" in stderr
+
+
+@pytest.mark.parametrize("depth", [20, 5000])
+def test_a_config_nested_thousands_deep_is_a_located_error(project: Path, depth: int) -> None:
+    (project / "communique.toml").write_text("a = " + "[" * depth + "]" * depth + "\n", encoding="utf-8")
+    result = run_cli("validate", "data/example.yaml", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"{project / 'communique.toml'}:1:1: tables or arrays are nested more than 16 deep "
+        "(hint: see README 'communique.toml' for its few levels)"
+    )
