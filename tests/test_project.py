@@ -359,3 +359,27 @@ def test_an_archival_copy_of_a_project_build_carries_the_project_and_rebuilds(
     assert (tmp_path / "again" / "example.pdf").read_bytes() == pdf.read_bytes()
     verified = run_cli("verify", "--rebuild", str(pdf))
     assert verified.returncode == 0 and "rebuilt from its sources" in verified.stdout
+
+
+def test_a_config_of_another_user_is_not_used_and_the_build_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A communique.toml someone else put above the data (in /tmp, a shared folder) must not steer the
+    build, and the build names it with the way to use it on purpose."""
+    from communique.cli import main
+
+    config = tmp_path / "communique.toml"
+    config.write_text('[build]\nlayout = "parallel"\n', encoding="utf-8")
+    if os.getuid() == 0:
+        os.chown(config, 65534, 65534)  # nobody's
+    else:
+        monkeypatch.setattr(os, "getuid", lambda: config.stat().st_uid + 1)
+    data = tmp_path / "data" / "doc.yaml"
+    data.parent.mkdir()
+    data.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["validate", str(data)]) == 0
+    said = capsys.readouterr().err
+    assert said.strip() == (
+        f"warning: {config} is owned by another user and was not used "
+        f"(hint: if it is meant for this build, pass --project {tmp_path})"
+    )

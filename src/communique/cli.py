@@ -122,12 +122,19 @@ def _each(files: list[Path], step: Callable[[Path], None]) -> int:
 
 
 def _project(args: argparse.Namespace, files: Sequence[Path]) -> Project:
-    """--project, else the project of the data files (UsageError if they belong to different ones)."""
+    """--project, else the project of the data files (UsageError if they belong to different ones).
+    A communique.toml passed over because another user owns it is named in a warning."""
     if args.project:
         return Project.at(Path(args.project))
+    found = {file: Project.discover(file) for file in files or [Path.cwd()]}
+    for config in dict.fromkeys(path for project in found.values() for path in project.ignored_configs):
+        _say(
+            f"warning: {config} is owned by another user and was not used "
+            f"(hint: if it is meant for this build, pass --project {config.parent})",
+            sys.stderr,
+        )
     if not files:
-        return Project.discover(Path.cwd())
-    found = {file: Project.discover(file) for file in files}
+        return found[Path.cwd()]
     configured = {project.root: project for project in found.values() if project.config_file}
     outside = [str(file) for file, project in found.items() if project.root not in configured]
     if len(configured) > 1 or (configured and outside):

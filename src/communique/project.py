@@ -13,7 +13,7 @@ import importlib.resources
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +196,8 @@ class Project:
     config: ProjectConfig = field(default_factory=ProjectConfig)
     builtin: Path = field(default_factory=builtin_data)
     """The package's data folder: built-in layouts and fonts."""
+    ignored_configs: tuple[Path, ...] = ()
+    """communique.toml files found above the data file but owned by another user, so not used."""
 
     @classmethod
     def at(cls, folder: Path) -> Project:
@@ -214,11 +216,14 @@ class Project:
         else the data file's own folder."""
         start = start.resolve()
         folder = start if start.is_dir() else start.parent
+        ignored: list[Path] = []
         for candidate in (folder, *folder.parents):
             config = candidate / CONFIG_NAME
             if config.is_file() and _trusted(config):
-                return cls.at(candidate)
-        return cls(folder)
+                return replace(cls.at(candidate), ignored_configs=tuple(ignored))
+            if config.is_file():
+                ignored.append(config)
+        return cls(folder, ignored_configs=tuple(ignored))
 
     @property
     def layout_dirs(self) -> tuple[Path, ...]:
