@@ -383,3 +383,36 @@ def test_a_config_of_another_user_is_not_used_and_the_build_says_so(
         f"warning: {config} is owned by another user and was not used "
         f"(hint: if it is meant for this build, pass --project {tmp_path})"
     )
+
+
+def test_an_output_folder_linked_out_of_the_project_is_refused(tmp_path: Path) -> None:
+    """A `build` link planted in a checkout would send the PDFs and the manifest elsewhere: the build
+    refuses it and writes nothing there; --out names such a folder on purpose."""
+    run_cli("init", "office", cwd=tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "office" / "build").symlink_to(elsewhere)
+    result = run_cli("build", "data/", cwd=tmp_path / "office")
+    assert result.returncode == 2
+    assert f"the output folder {tmp_path / 'office' / 'build'} is a link to {elsewhere}" in result.stderr
+    assert not list(elsewhere.iterdir())
+    chosen = run_cli("build", "data/", "--out", str(elsewhere), cwd=tmp_path / "office")
+    assert chosen.returncode == 0 and (elsewhere / "example.pdf").exists()
+
+
+@pytest.mark.parametrize("link", [".gitignore", "data"])
+def test_init_force_does_not_write_through_links(tmp_path: Path, link: str) -> None:
+    """`init --force` into a folder whose `.gitignore` (or `data/`) is a link refuses before writing
+    anything: the link's target is left as it was."""
+    folder, outside = tmp_path / "office", tmp_path / "outside"
+    folder.mkdir()
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine", encoding="utf-8")
+    target = outside / "keep.txt" if link == ".gitignore" else outside
+    (folder / link).symlink_to(target)
+    result = run_cli("init", str(folder), "--force")
+    assert result.returncode == 2
+    assert f"{folder / link} is a link to {target}; init does not write through links" in result.stderr
+    assert (outside / "keep.txt").read_text(encoding="utf-8") == "mine"
+    assert sorted(path.name for path in outside.iterdir()) == ["keep.txt"]
+    assert sorted(path.name for path in folder.iterdir()) == [link]

@@ -232,8 +232,16 @@ class Project:
 
     @property
     def output_dir(self) -> Path:
-        """The default output folder."""
-        return self.root / self.config.output
+        """The default output folder; UsageError when it is a link (or inside one) that leads out of the
+        project: a `build` link planted in a checkout must not send PDFs and the manifest elsewhere."""
+        folder = self.root / self.config.output
+        real = folder.resolve()
+        if not real.is_relative_to(self.root.resolve()):
+            raise UsageError(
+                f"the output folder {folder} is a link to {real}, outside the project",
+                hint="remove the link, or name that folder with --out to write there on purpose",
+            )
+        return folder
 
     @property
     def assets_dir(self) -> Path:

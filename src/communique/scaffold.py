@@ -21,10 +21,12 @@ def create_project(folder: Path, force: bool = False) -> tuple[tuple[Path, bool]
     if folder.is_dir() and any(folder.iterdir()) and not force:
         raise UsageError(f"{folder} is not empty", hint="give a new folder, or --force to write into it")
     template = builtin_data() / "init"
+    sources = sorted(path for path in template.rglob("*") if path.is_file())
+    targets = [_target(folder, source.relative_to(template)) for source in sources]
+    for target in targets:  # all checked before anything is written
+        _refuse_links(folder, target)
     written = []
-    for source in sorted(path for path in template.rglob("*") if path.is_file()):
-        relative = source.relative_to(template)
-        target = folder.joinpath(*relative.parent.parts, _RENAMED.get(relative.name, relative.name))
+    for source, target in zip(sources, targets, strict=True):
         existed = target.exists()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -33,3 +35,20 @@ def create_project(folder: Path, force: bool = False) -> tuple[tuple[Path, bool]
             raise UsageError(f"cannot write {target}: {error.strerror}", hint="check the folder") from error
         written.append((target, existed))
     return tuple(written)
+
+
+def _target(folder: Path, relative: Path) -> Path:
+    return folder.joinpath(*relative.parent.parts, _RENAMED.get(relative.name, relative.name))
+
+
+def _refuse_links(folder: Path, target: Path) -> None:
+    """UsageError if `target`, or a folder between `folder` and it, is a symbolic link: writing would go
+    wherever the link points (a `.gitignore` linked to another file would overwrite that file)."""
+    path = folder
+    for part in target.relative_to(folder).parts:
+        path = path / part
+        if path.is_symlink():
+            raise UsageError(
+                f"{path} is a link to {path.resolve()}; init does not write through links",
+                hint="remove the link first, or choose another folder",
+            )
