@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pypdf
-from pypdf.errors import PdfReadError
+from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import DictionaryObject
 
 from communique.errors import UsageError
-from communique.pdf.archival import associated_files
+from communique.pdf.archival import ArchiveError, associated_files, decoded_stream
 from communique.pdf.seal import UnreadablePdfError, open_pdf
-from communique.pdf.verify import declared_flavour
 from communique.text_rules import printable_lines
 
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
+_UNREADABLE = (
+    PyPdfError,
+    ArchiveError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    RecursionError,
+)
+"""What a damaged part of a PDF makes pypdf (or reading it) raise."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,8 @@ class PdfReport:
     """The PDF/A flavour the XMP declares, e.g. 'PDF/A-3A'."""
     tagged: bool
     attachments: tuple[Attachment, ...]
+    problems: tuple[str, ...] = ()
+    """Parts of the file that could not be read (a damaged part does not hide the others)."""
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-serialisable form of the report."""
@@ -89,38 +102,88 @@ def inspect_pdf(path: Path) -> PdfReport:
         raise UsageError(
             f"{path}: cannot read the PDF: {error}", hint="give a PDF built by communique"
         ) from error
+    problems: list[str] = []
+
+    def part(what: str, read: Callable[[], _Value], default: _Value) -> _Value:
+        """What `read` finds, or `default` with a problem noted: a damaged part does not hide the rest."""
+        try:
+            return read()
+        except _UNREADABLE as error:
+            problems.append(f"{what}: cannot be read ({type(error).__name__}: {error})")
+            return default
+
     root = reader.root_object
-    box = reader.pages[0].mediabox if pages else None
-    metadata_stream = root.get("/Metadata")
-    xmp = metadata_stream.get_object().get_data().decode("utf-8") if metadata_stream else None
+    xmp = part("XMP metadata", lambda: _xmp(root), None)
     return PdfReport(
         path=str(path),
         pages=pages,
-        page_size_mm=(round(float(box.width) * 25.4 / 72, 1), round(float(box.height) * 25.4 / 72, 1))
-        if box
-        else (0.0, 0.0),
-        lang=str(root["/Lang"]) if "/Lang" in root else None,
-        metadata={str(key): str(value) for key, value in (reader.metadata or {}).items()},
+        page_size_mm=part("page size", lambda: _page_size(reader), (0.0, 0.0)),
+        lang=part("language", lambda: str(root["/Lang"]) if "/Lang" in root else None, None),
+        metadata=part("document information", lambda: _information(reader), {}),
         xmp=xmp,
-        bookmarks=_bookmarks(reader, reader.outline),
-        fonts=_fonts(reader),
-        page_labels=tuple(reader.page_labels),
-        pdfa=f"PDF/A-{flavour}" if (flavour := declared_flavour(data, path)) else None,
+        bookmarks=part("bookmarks", lambda: _bookmarks(reader, reader.outline, 0), ()),
+        fonts=part("fonts", lambda: _fonts(reader), ()),
+        page_labels=part("page labels", lambda: tuple(reader.page_labels), ()),
+        pdfa=f"PDF/A-{flavour}" if (flavour := _declared_flavour(xmp)) else None,
         tagged="/StructTreeRoot" in root,
-        attachments=tuple(
-            Attachment(file.name, file.media_type, relationship, len(file.data))
-            for relationship, file in associated_files(reader)
+        attachments=part(
+            "associated files",
+            lambda: tuple(
+                Attachment(file.name, file.media_type, relationship, len(file.data))
+                for relationship, file in associated_files(reader)
+            ),
+            (),
         ),
+        problems=tuple(problems),
     )
 
 
-def _bookmarks(reader: pypdf.PdfReader, outline: list[Any]) -> tuple[Bookmark, ...]:
+_Value = TypeVar("_Value")
+MAX_XMP_BYTES = 4 * 2**20
+"""Most bytes of XMP metadata read (communique writes about 4 KiB; a damaged file may claim gigabytes)."""
+MAX_OUTLINE_DEPTH = 64
+"""Deepest bookmark nesting shown (communique writes two levels)."""
+
+
+def _xmp(root: DictionaryObject) -> str | None:
+    stream = root.get("/Metadata")
+    if stream is None:
+        return None
+    return decoded_stream(stream.get_object(), "XMP metadata", MAX_XMP_BYTES).decode("utf-8")
+
+
+def _page_size(reader: pypdf.PdfReader) -> tuple[float, float]:
+    if not reader.pages:
+        return (0.0, 0.0)
+    box = reader.pages[0].mediabox
+    return (round(float(box.width) * 25.4 / 72, 1), round(float(box.height) * 25.4 / 72, 1))
+
+
+def _information(reader: pypdf.PdfReader) -> dict[str, str]:
+    information = reader.metadata
+    if information is not None and not isinstance(information, dict):
+        raise TypeError(f"/Info is a {type(information).__name__}, not a dictionary")
+    return {str(key): str(value) for key, value in (information or {}).items()}
+
+
+_FLAVOUR = re.compile(r"pdfaid:(part|conformance)(?:=\"|>)\s*([0-9A-Za-z]+)")
+
+
+def _declared_flavour(xmp: str | None) -> str | None:
+    """The PDF/A part and level the XMP declares ('3A'), as attributes or elements; None if none."""
+    found = dict(_FLAVOUR.findall(xmp or ""))
+    return (found["part"] + found.get("conformance", "")).upper() if "part" in found else None
+
+
+def _bookmarks(reader: pypdf.PdfReader, outline: list[Any], depth: int) -> tuple[Bookmark, ...]:
+    if depth > MAX_OUTLINE_DEPTH:
+        raise ValueError(f"the bookmarks nest more than {MAX_OUTLINE_DEPTH} deep")
     entries: list[Bookmark] = []
     for item in outline:
         if isinstance(item, list):
             if entries:
                 last = entries.pop()
-                entries.append(Bookmark(last.title, last.page, _bookmarks(reader, item)))
+                entries.append(Bookmark(last.title, last.page, _bookmarks(reader, item, depth + 1)))
             continue
         page = reader.get_destination_page_number(item)
         entries.append(Bookmark(str(item.title), page + 1 if page is not None and page >= 0 else None, ()))
@@ -170,6 +233,7 @@ def format_report(report: PdfReport) -> str:
     ]
     lines.append(f"  page labels: {', '.join(report.page_labels)}")
     lines.append(f"  PDF/A: {report.pdfa or 'not declared'}; tagged: {'yes' if report.tagged else 'no'}")
+    lines += [f"  problem: {problem}" for problem in report.problems]
     if report.attachments:
         lines.append("  associated files:")
         lines += [

@@ -1,0 +1,82 @@
+"""`communique inspect` on damaged PDFs: every part it can read is shown, each part it cannot is named
+as a problem; never "internal error", never a traceback, never gigabytes of memory."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import run_cli
+
+
+def _bad_xmp(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.Metadata = pdf.make_stream(b"\xff\xfe<x:xmpmeta not utf-8")
+
+
+def _xmp_bomb(pdf: pikepdf.Pdf) -> None:
+    """Metadata that inflates to 300 MB from 300 KB."""
+    stream = pikepdf.Stream(pdf, zlib.compress(bytes(300 * 2**20), 9))
+    stream.Filter = pikepdf.Name.FlateDecode
+    pdf.Root.Metadata = stream
+
+
+def _empty_descendant_fonts(pdf: pikepdf.Pdf) -> None:
+    for font in pdf.pages[0].Resources.Font.values():
+        font.DescendantFonts = pikepdf.Array()
+
+
+def _garbage_media_box(pdf: pikepdf.Pdf) -> None:
+    pdf.pages[0].MediaBox = pikepdf.Array([pikepdf.Name.a, pikepdf.Name.b])
+
+
+def _deep_outline(pdf: pikepdf.Pdf) -> None:
+    top = pikepdf.Dictionary(Title=pikepdf.String("0"))
+    item = top
+    for level in range(1, 3000):
+        child = pdf.make_indirect(pikepdf.Dictionary(Title=pikepdf.String(str(level)), Parent=item))
+        item.First = item.Last = child
+        item.Count = 1
+        item = child
+    top = pdf.make_indirect(top)
+    pdf.Root.Outlines = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines, First=top, Last=top))
+
+
+def _info_as_array(pdf: pikepdf.Pdf) -> None:
+    pdf.trailer.Info = pdf.make_indirect(pikepdf.Array([1, 2, 3]))
+
+
+def _associated_file_not_a_spec(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.AF = pikepdf.Array([pikepdf.String("not a file specification")])
+
+
+DAMAGES: dict[str, tuple[Callable[[pikepdf.Pdf], None], str]] = {
+    "XMP not UTF-8": (_bad_xmp, "XMP metadata: cannot be read"),
+    "XMP inflating to 300 MB": (_xmp_bomb, "XMP metadata: cannot be read"),
+    "empty /DescendantFonts": (_empty_descendant_fonts, "fonts: cannot be read"),
+    "garbage MediaBox": (_garbage_media_box, "page size: cannot be read"),
+    "bookmarks 3,000 deep": (_deep_outline, "bookmarks: cannot be read"),
+    "/Info as an array": (_info_as_array, "document information: cannot be read"),
+    "/AF holding a string": (_associated_file_not_a_spec, "associated files: cannot be read"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_inspect_names_the_damaged_part_and_shows_the_rest(
+    seed_pdf: Path, tmp_path: Path, damage: str
+) -> None:
+    spoil, said = DAMAGES[damage]
+    damaged = tmp_path / "damaged.pdf"
+    with pikepdf.open(seed_pdf) as pdf:
+        spoil(pdf)
+        pdf.save(damaged, fix_metadata_version=False)
+    text = run_cli("inspect", str(damaged))
+    assert text.returncode == 0, text.stderr
+    assert f"problem: {said}" in text.stdout
+    assert "internal error" not in text.stderr and "Traceback" not in text.stderr
+    report = json.loads(run_cli("inspect", str(damaged), "--json").stdout)
+    assert report["pages"] == 2
+    assert any(problem.startswith(said) for problem in report["problems"])
