@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zlib
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -126,12 +127,69 @@ def verify(path: Path, rebuild: bool = False) -> VerifyReport:
 
     data = _read(path)
     reader = open_pdf(data, str(path))  # a clear error for a file that is not a PDF, or is encrypted
+    oversized = _oversized_streams(data)
+    if oversized:  # the validators would decode them whole: gigabytes from a small file
+        limits = ValidatorResult(DECODE_LIMITS, False, oversized)
+        return VerifyReport(path, None, (limits,), ValidatorResult(INTEGRITY, False, oversized))
     declared = declared_flavour(data, path)
     flavour = declared or "3B"
     results = (_page(data, flavour), _pikepdf(path, flavour), _qpdf(path))
     findings = integrity_findings(reader) + (rebuild_check(path) if rebuild else ())
     name = INTEGRITY + (", rebuilt from its sources" if rebuild else "")
     return VerifyReport(path, declared, results, ValidatorResult(name, not findings, findings))
+
+
+DECODE_LIMITS = "communique decoded-size limits"
+MAX_STREAM_BYTES = 64 * 2**20
+"""Most bytes one stream may inflate to before verify hands the file to the validators (communique's
+largest, an embedded CJK font, is about 2 MiB)."""
+MAX_DECODED_BYTES = 512 * 2**20
+"""Most bytes all streams may inflate to together."""
+_STEP = 2**20
+
+
+def _oversized_streams(data: bytes) -> tuple[Finding, ...]:
+    """A finding for the first Flate stream that inflates past MAX_STREAM_BYTES, or the one at which all of
+    them together pass MAX_DECODED_BYTES; counted a mebibyte at a time, never held."""
+    import pikepdf
+
+    total = 0
+    with pikepdf.open(BytesIO(data)) as pdf:
+        for item in pdf.objects:
+            if not isinstance(item, pikepdf.Stream) or not _flate_first(item.get("/Filter")):
+                continue
+            size = _inflated_size(item.read_raw_bytes(), MAX_STREAM_BYTES)
+            total += size
+            if size > MAX_STREAM_BYTES or total > MAX_DECODED_BYTES:
+                limit = f"{MAX_STREAM_BYTES // 2**20} MiB a stream, {MAX_DECODED_BYTES // 2**20} MiB in all"
+                number, generation = item.objgen
+                message = (
+                    f"stream {number} {generation} R inflates past communique's limits ({limit}); "
+                    "the file was not checked further"
+                )
+                return (Finding("communique:decode-limit", message),)
+    return ()
+
+
+def _flate_first(filters: object) -> bool:
+    """Whether a stream's first filter is FlateDecode (the only one communique writes, and a bomb's)."""
+    import pikepdf
+
+    first = filters[0] if isinstance(filters, pikepdf.Array) and len(filters) else filters
+    return str(first) in ("/FlateDecode", "/Fl")
+
+
+def _inflated_size(raw: bytes, limit: int) -> int:
+    """How many bytes zlib `raw` inflates to, counting no further than just past `limit` (0 if damaged)."""
+    decompressor = zlib.decompressobj()
+    size = 0
+    try:
+        while raw and size <= limit:
+            size += len(decompressor.decompress(raw, _STEP))
+            raw = decompressor.unconsumed_tail
+    except zlib.error:
+        return size
+    return size
 
 
 def _read(path: Path) -> bytes:

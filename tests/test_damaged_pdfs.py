@@ -1,27 +1,40 @@
-"""`communique inspect` on damaged PDFs: every part it can read is shown, each part it cannot is named
-as a problem; never "internal error", never a traceback, never gigabytes of memory."""
+"""`communique inspect` and `verify` on damaged PDFs: every part inspect can read is shown, each part it
+cannot is named as a problem; a stream that inflates to hundreds of megabytes is refused before any
+validator decodes it; never "internal error", never a traceback, never gigabytes of memory."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import run_cli
+from conftest import ROOT, run_cli
+
+from communique.model import BuildResult
 
 
 def _bad_xmp(pdf: pikepdf.Pdf) -> None:
     pdf.Root.Metadata = pdf.make_stream(b"\xff\xfe<x:xmpmeta not utf-8")
 
 
-def _xmp_bomb(pdf: pikepdf.Pdf) -> None:
-    """Metadata that inflates to 300 MB from 300 KB."""
+def _bomb(pdf: pikepdf.Pdf) -> pikepdf.Stream:
+    """A stream that inflates to 300 MB from 300 KB."""
     stream = pikepdf.Stream(pdf, zlib.compress(bytes(300 * 2**20), 9))
     stream.Filter = pikepdf.Name.FlateDecode
-    pdf.Root.Metadata = stream
+    return stream
+
+
+def _xmp_bomb(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.Metadata = _bomb(pdf)
+
+
+def _content_bomb(pdf: pikepdf.Pdf) -> None:
+    pdf.pages[0].Contents = _bomb(pdf)
 
 
 def _empty_descendant_fonts(pdf: pikepdf.Pdf) -> None:
@@ -80,3 +93,37 @@ def test_inspect_names_the_damaged_part_and_shows_the_rest(
     report = json.loads(run_cli("inspect", str(damaged), "--json").stdout)
     assert report["pages"] == 2
     assert any(problem.startswith(said) for problem in report["problems"])
+
+
+def _peak_memory_mib(*arguments: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    """`communique ARGUMENTS` run from a small parent that reports its child's peak resident memory."""
+    probe = (
+        "import json, resource, subprocess, sys; "
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+        "print(json.dumps([done.returncode, done.stdout, done.stderr, "
+        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]))"
+    )
+    command = [sys.executable, "-c", probe, sys.executable, "-m", "communique", *arguments]
+    code, stdout, stderr, peak = json.loads(
+        subprocess.run(command, capture_output=True, text=True, cwd=ROOT).stdout
+    )
+    return subprocess.CompletedProcess(arguments, code, stdout, stderr), peak
+
+
+@pytest.mark.parametrize("spoil", [_content_bomb, _xmp_bomb], ids=["content stream", "XMP"])
+def test_verify_refuses_a_stream_that_inflates_to_hundreds_of_megabytes(
+    build_seed: Callable[..., BuildResult], tmp_path: Path, spoil: Callable[[pikepdf.Pdf], None]
+) -> None:
+    """A 0.4 MB file whose stream inflates to 300 MB: refused with the stream named, in well under a
+    second and 200 MiB (the validators would decode it whole: 6 GB for 2 GiB)."""
+    damaged = tmp_path / "bomb.pdf"
+    with pikepdf.open(build_seed(archival=True).output) as pdf:
+        spoil(pdf)
+        pdf.save(damaged, fix_metadata_version=False)
+    result, peak = _peak_memory_mib("verify", str(damaged))
+    assert result.returncode == 1
+    assert "[communique:decode-limit] stream " in result.stdout
+    assert "inflates past communique's limits (64 MiB a stream, 512 MiB in all)" in result.stdout
+    assert peak < 200, peak
+    inspected, peak = _peak_memory_mib("inspect", str(damaged))
+    assert inspected.returncode == 0 and peak < 200, (inspected.stderr, peak)
