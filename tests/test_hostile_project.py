@@ -74,3 +74,26 @@ def test_a_config_nested_thousands_deep_is_a_located_error(project: Path, depth:
         f"{project / 'communique.toml'}:1:1: tables or arrays are nested more than 16 deep "
         "(hint: see README 'communique.toml' for its few levels)"
     )
+
+
+def test_a_font_too_large_to_check_afterwards_is_refused_when_the_config_is_read(project: Path) -> None:
+    """A 300 MB font made a 307 MB archival copy that extract, inspect and verify could not read."""
+    with (project / "huge.otf").open("wb") as font:
+        font.truncate(65 * 2**20)  # sparse: no disk used
+    with (project / "communique.toml").open("a", encoding="utf-8") as config:
+        config.write('\n[[fonts]]\nfile = "huge.otf"\nfamily = "Huge"\n')
+    result = run_cli("validate", "data/example.yaml", cwd=project)
+    assert result.returncode == 2
+    assert "font file 'huge.otf' has 65 MiB, over the limit of 64 MiB" in result.stderr
+
+
+def test_an_author_longer_than_pdf_metadata_allows_is_refused(project: Path) -> None:
+    """A 40,000-character author made an invalid PDF/A (PDF strings stop at 32,767 bytes) with no error."""
+    config = project / "communique.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('author = "Office', f'author = "{"x" * 40_000}Office'), encoding="utf-8")
+    result = run_cli("validate", "data/example.yaml", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"{config}:22:1: the metadata 'author' is longer than 1000 characters (hint: shorten it)"
+    )

@@ -42,6 +42,11 @@ def builtin_data() -> Path:
     return path
 
 
+MAX_FONT_BYTES = 64 * 2**20
+"""Largest project font file (an archival copy that embeds it whole must stay checkable)."""
+MAX_METADATA_CHARACTERS = 1000
+"""Longest author or publisher; PDF strings may not pass 32,767 bytes (PDF/A), and no name is that long."""
+
 CONFIG_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://communique.invalid/schema/communique-toml.json",
@@ -92,12 +97,19 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "author": {
                     "type": "string",
                     "minLength": 1,
+                    "maxLength": MAX_METADATA_CHARACTERS,
                     "description": "Author (PDF /Author, dc:creator); default: the parties' names.",
                 },
-                "publisher": {"type": "string", "minLength": 1, "description": "Publisher (dc:publisher)."},
+                "publisher": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_METADATA_CHARACTERS,
+                    "description": "Publisher (dc:publisher).",
+                },
                 "keywords": {
                     "type": "array",
-                    "items": {"type": "string", "minLength": 1},
+                    "items": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "maxItems": 100,
                     "uniqueItems": True,
                     "description": "Keywords added to every document's own.",
                 },
@@ -356,6 +368,16 @@ def _read_config(path: Path, stamp: tuple[int, int]) -> ProjectConfig:
             problems.append(DataError(f"font file '{entry['file']}' is outside the project", where))
         elif not font_path.is_file():
             problems.append(DataError(f"font file '{entry['file']}' does not exist", where, "check the path"))
+        elif (size := font_path.stat().st_size) > MAX_FONT_BYTES:
+            problems.append(
+                DataError(
+                    f"font file '{entry['file']}' has {size / 2**20:.0f} MiB, over the limit of "
+                    f"{MAX_FONT_BYTES // 2**20} MiB",
+                    where,
+                    "use the font's file for one script and weight (the bundled CJK faces are 6 MiB), "
+                    "not a collection",
+                )
+            )
         fonts.append(
             DeclaredFont(
                 font_path,
