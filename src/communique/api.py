@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from communique.errors import UsageError
 from communique.loader import mapping_text
 from communique.model import BuildResult
 from communique.options import from_keywords, source_date_epoch
@@ -25,6 +26,9 @@ def build_source(
 
     inline = isinstance(source, Mapping) or (isinstance(source, str) and "\n" in source)
     path = None if inline or isinstance(source, Mapping) else Path(source)
+    for what, value in (("data file", path), ("out", out), ("project", project)):
+        if isinstance(value, str | Path) and "\0" in str(value):
+            raise UsageError(f"the {what} path holds a NUL character", hint="check the path")
     if isinstance(project, Project):
         chosen = project
     elif project is not None:

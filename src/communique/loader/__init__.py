@@ -3,6 +3,7 @@ build the model. Every problem is located as file:line:column, and all are repor
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,6 @@ def load(source: Path | str | Mapping[str, Any], folder: Path | None = None) -> 
     if isinstance(source, Mapping):
         source = mapping_text(source)
     if isinstance(source, str) and "\n" in source:
-        if len(source.encode("utf-8", "surrogatepass")) > MAX_DATA_BYTES:
-            start = SourceLocation(INLINE_LABEL, 1, 1)
-            raise ErrorList(
-                [DataError("the data is larger than 2 MiB", start, "split it into several documents")]
-            )
         return load_text(source, INLINE_LABEL, Path(INLINE_LABEL), folder or Path.cwd())
     path = Path(source)
     return load_text(read_text(path), str(path), path, path.resolve().parent)
@@ -42,17 +38,25 @@ def load(source: Path | str | Mapping[str, Any], folder: Path | None = None) -> 
 def mapping_text(source: Mapping[str, Any]) -> str:
     """A mapping of data fields as YAML text (what `load` and `communique.build` read it as);
     UsageError for values YAML cannot write."""
+    hint = "give plain values: text, numbers, lists, mappings"
     try:
         return yaml.safe_dump(dict(source), allow_unicode=True, sort_keys=False)
     except yaml.YAMLError as error:
-        message = f"the mapping cannot be written as YAML: {error}"
-        raise UsageError(message, hint="give plain values: text, numbers, lists, mappings") from None
+        raise UsageError(f"the mapping cannot be written as YAML: {error}", hint=hint) from None
+    except RecursionError:
+        raise UsageError("the mapping is nested too deeply to be a communique", hint=hint) from None
+    except ValueError as error:  # an integer of thousands of digits
+        raise UsageError(f"the mapping holds a value YAML cannot write ({error})", hint=hint) from None
 
 
 def read_text(path: Path) -> str:
     """The data file's text; ErrorList (located at 1:1) if it cannot be read as UTF-8."""
     start = SourceLocation(str(path), 1, 1)
     try:
+        if "\0" in str(path):
+            raise ErrorList([DataError("the path holds a NUL character", start, "check the path")])
+        if path.exists() and not stat.S_ISREG(path.stat().st_mode):  # a FIFO or device would block
+            raise ErrorList([DataError("not a regular file", start, "give a data file")])
         with path.open("rb") as handle:
             data = handle.read(MAX_DATA_BYTES + 1)
         if len(data) > MAX_DATA_BYTES:
@@ -70,6 +74,10 @@ def read_text(path: Path) -> str:
 
 def load_text(text: str, label: str, source: Path, folder: Path) -> Communique:
     """Check and build a communique from YAML `text`, reported as `label`."""
+    if len(text) * 4 > MAX_DATA_BYTES and len(text.encode("utf-8", "surrogatepass")) > MAX_DATA_BYTES:
+        start = SourceLocation(label, 1, 1)
+        message = f"the data is larger than {MAX_DATA_BYTES // 1024 // 1024} MiB"
+        raise ErrorList([DataError(message, start, "split it into several documents")])
     tree = read_yaml(text, label)
     problems = check_document(tree)
     if problems:
