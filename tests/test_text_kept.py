@@ -3,15 +3,18 @@ line breaks in offices stay line breaks, and only source line wraps of paragraph
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FONTS, LAYOUT_NAMES, SEED, write_data
+from conftest import FONTS, LAYOUT_NAMES, ROOT, SEED, Composed, write_data
 from fontTools.ttLib import TTFont
 from pdftools import drawn_texts, find_glyphs, page_glyphs, page_texts, unwrapped
+from typography import EXTRACTORS, extracted_text
 
 from communique.compose import compose
+from communique.errors import RenderError
 from communique.fonts import faces
 from communique.layouts import chosen_layout
 from communique.loader import load
@@ -201,3 +204,41 @@ def test_the_table_of_own_glyphs_matches_the_bundled_fonts() -> None:
             cmap = font.getBestCmap()
         own = {chr(point) for point in cmap if chr(point) in SPECIAL_SPACES and cmap[point] != cmap[32]}
         assert own == set(OWN_GLYPHS[face.family]), face.path.name
+
+
+INVISIBLE = ROOT / "tests" / "data" / "invisible-characters.yaml"
+
+
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
+def test_stacked_marks_copy_as_written(composed: Composed, layout: str) -> None:
+    """Twelve combining marks on one Latin letter copy back as written in every extractor."""
+    stacked = "a" + "".join(map(chr, range(0x300, 0x30C))) + "b"
+    pdf = composed(INVISIBLE, layout)
+    for extractor in EXTRACTORS:
+        assert stacked in extracted_text(pdf, extractor), extractor
+
+
+def test_invisible_characters_the_text_layer_cannot_hold_are_named(
+    build_seed: Callable[..., BuildResult],
+) -> None:
+    """A zero-width space, a word joiner and a combining grapheme joiner are drawn as no glyph, and
+    WeasyPrint writes nothing for them: the build names each (it dropped them without a word), and
+    --strict refuses such a PDF."""
+    warnings = build_seed(INVISIBLE).warnings
+    for said in ("U+200B ZERO WIDTH SPACE", "U+2060 WORD JOINER", "U+034F COMBINING GRAPHEME JOINER"):
+        assert f"text layer: {said} is drawn as no glyph and is not in the text layer" in warnings
+    with pytest.raises(RenderError, match=re.escape("U+200B ZERO WIDTH SPACE")):
+        build_seed(INVISIBLE, strict=True)
+
+
+def test_an_arabic_letter_mark_needs_no_font(build_seed: Callable[..., BuildResult], tmp_path: Path) -> None:
+    """U+061C, which the README allows for right-to-left text, was refused by the font check: no font
+    draws it, as text shaping draws it as nothing. It builds now, with the text layer's warning."""
+    source = ROOT / "seeds" / "languages" / "ar-en.yaml"
+    text = source.read_text(encoding="utf-8").replace("بتاريخ 5 نوفمبر", "بتاريخ \u061c5 نوفمبر", 1)
+    assert "\u061c" in text
+    data = write_data(tmp_path, text, "ar-en.yaml")
+    warnings = build_seed(data).warnings
+    assert (
+        "text layer: U+061C ARABIC LETTER MARK is drawn as no glyph and is not in the text layer" in warnings
+    )

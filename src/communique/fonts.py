@@ -275,6 +275,12 @@ def builtin_stack(lang: str, document: tuple[str, ...] = ()) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*first, LATIN_FAMILY, *cjk, *_CJK_ORDER, *_OTHER_SCRIPTS)))
 
 
+DRAWN_AS_NOTHING = frozenset("\u034f\u061c\u200b\u200c\u200d\u200e\u200f\u2060\u2066\u2067\u2068\u2069")
+"""Invisible characters text shaping draws as no glyph in any font (the combining grapheme joiner, the
+bidi marks and isolates right-to-left text needs, zero-width spaces, joiners and non-joiners): no font
+needs to have them. Variation selectors are not among them: they choose a glyph the font must have."""
+
+
 def check_coverage(communique: Communique, fonts: FontSet) -> None:
     """Raise FontError naming every character that no font of its language's stack can draw.
 
@@ -287,6 +293,8 @@ def check_coverage(communique: Communique, fonts: FontSet) -> None:
     checked: dict[tuple[str, str], bool] = {}
 
     def drawable(char: str, lang: str) -> bool:
+        if char in DRAWN_AS_NOTHING:
+            return True
         if (char, lang) not in checked:  # a long document repeats its characters many times
             checked[char, lang] = any(
                 family in by_family and all(face.covers(char) for face in by_family[family])

@@ -15,12 +15,14 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from communique.engine.hooks import Patch
 from communique.engine.justify import is_mark
 from communique.engine.undone import ENGINE_CHANGED, excerpt, report
 from communique.model import Cluster
+from communique.whitespace import WORD_JOINER
 
 Clusters = list[Cluster]
 """The clusters of a document in drawing order: found again in the content streams in that order, so that
@@ -90,32 +92,83 @@ def _record(stream: Any, textbox: Any, clusters: Clusters) -> None:
             characters = [_character_at(utf8, offset + start) for start in starts]
             right_to_left = item.item.analysis.level % 2 == 1
             groups = _groups(starts, [is_mark(character) for character in characters], right_to_left)
-        if groups and (len(groups) < count or any(map(unicodedata.mirrored, characters))):
+        if groups and (
+            len(groups) < count
+            or any(map(unicodedata.mirrored, characters))
+            or any(glyphs.glyphs[index].glyph == EMPTY_GLYPH for index in range(count))
+        ):
             font_name = stream.add_font(item.item.analysis.font)[0].name.decode()[1:]
             bounds = [*sorted(set(starts)), length]
-            for members in groups:
-                ids = tuple(glyphs.glyphs[index].glyph for index in members)
-                if not all(0 < glyph < 0x10000 for glyph in ids):  # an empty or missing glyph
+            spans = [
+                _Span(
+                    tuple(glyphs.glyphs[index].glyph for index in members),
+                    min(starts[index] for index in members),
+                    bounds[bisect.bisect_right(bounds, max(starts[index] for index in members))],
+                )
+                for members in groups
+            ]
+            if not _only_a_joiner_before_spaces(textbox.pango_layout.text):
+                _report_invisible(spans, utf8[offset : offset + length])
+            for span in spans:
+                if not all(0 < glyph < 0x10000 for glyph in span.glyphs):  # an empty or missing glyph
                     continue
-                first = min(starts[index] for index in members)
-                last = max(starts[index] for index in members)
-                end = bounds[bisect.bisect_right(bounds, last)]
-                text = utf8[offset + first : offset + end].decode()
-                if len(ids) == 1 and not (len(text) == 1 and unicodedata.mirrored(text)):
+                text = utf8[offset + span.first : offset + span.end].decode()
+                single = len(span.glyphs) == 1
+                if single and not (len(text) == 1 and unicodedata.mirrored(text)):
                     continue
-                if len(ids) == 1 and not right_to_left:  # drawn as it is: kept in the order all the same
-                    clusters.append((font_name, ids, ()))
+                if single and not right_to_left:  # drawn as it is: kept in the order all the same
+                    clusters.append((font_name, span.glyphs, ()))
                 else:
-                    clusters.append((font_name, ids, _drawn_texts(text, right_to_left)))
+                    clusters.append((font_name, span.glyphs, _drawn_texts(text, right_to_left)))
         if run.next == ffi.NULL:
             return
         run = run.next[0]
 
 
+EMPTY_GLYPH = 0x0FFFFFFF
+"""Pango's PANGO_GLYPH_EMPTY: what it draws for an invisible character (U+200B, U+2060, U+034F); WeasyPrint
+writes nothing for it, so its text is lost."""
+DRAWN_BY_ITS_NEIGHBOUR = frozenset("\u200c\u200d")
+"""Joiners that change how their neighbours are shaped (HarfBuzz keeps them with the cluster)."""
+
+
+@dataclass(frozen=True)
+class _Span:
+    """The glyphs of one cluster (in drawing order) and the bytes of the run's text it draws."""
+
+    glyphs: tuple[int, ...]
+    first: int
+    end: int
+
+
+def _only_a_joiner_before_spaces(text: str) -> bool:
+    """Whether a box holds only the word joiner the typeset stage puts before spaces set in another family
+    (so that WeasyPrint draws them): that joiner is not the data's and stays out of the text layer."""
+    return text.startswith(WORD_JOINER) and not text[1:].strip()
+
+
+def _report_invisible(spans: list[_Span], run: bytes) -> None:
+    """Report each character of the run drawn as no glyph: WeasyPrint writes nothing for it, so it is not
+    in the text layer. (Carrying it on the glyph before it would make a cluster of one glyph, which the
+    folding cannot tell from the same glyph drawn elsewhere in the line.)"""
+    for span in spans:
+        if EMPTY_GLYPH in span.glyphs:
+            for char in run[span.first : span.end].decode():
+                if unicodedata.category(char) in ("Cf", "Mn") and char not in DRAWN_BY_ITS_NEIGHBOUR:
+                    name = unicodedata.name(char, "an invisible character")
+                    report(
+                        "text layer",
+                        f"U+{ord(char):04X} {name} is drawn as no glyph and is not in the text layer",
+                    )
+
+
 @functools.lru_cache(maxsize=4096)
 def _notable(character: str) -> bool:
-    """A combining mark, a selector or a character drawn mirrored right to left."""
-    return is_mark(character) or bool(unicodedata.mirrored(character))
+    """A combining mark, a selector, an invisible format character or a character drawn mirrored right to
+    left."""
+    return (
+        is_mark(character) or unicodedata.category(character) == "Cf" or bool(unicodedata.mirrored(character))
+    )
 
 
 def _character_at(utf8: bytes, position: int) -> str:

@@ -221,9 +221,9 @@ def render(
         )
     if left_undone and strict:
         raise RenderError(
-            "communique's typesetting could not do its job: " + "; ".join(left_undone),
-            hint=f"communique is written for WeasyPrint {hooks.SUPPORTED_WEASYPRINT}; reinstall it "
-            "(or build without --strict to accept the weaker PDF)",
+            "communique's typesetting could not do all of its work: " + "; ".join(left_undone),
+            hint="the PDF would be weaker than communique makes it; build without --strict to accept it "
+            f"(where a hook cannot read WeasyPrint: reinstall WeasyPrint {hooks.SUPPORTED_WEASYPRINT})",
         )
     foreign = sorted({font.family for font in document.fonts.values() if font.family not in bundled_families})
     if foreign:

@@ -135,8 +135,18 @@ def fold_clusters(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> list[
     try:
         fonts = _fonts(writer, clusters)
         pages = list(writer.pages)
+        folded = {str(font.dictionary.get("/BaseFont", ""))[1:] for font in fonts.values()}
+        unfolded = sorted({name for name, _, texts in clusters if texts and name not in folded})
+        elsewhere = (
+            [
+                f"cluster folding: clusters drawn with {', '.join(unfolded)} (CFF fonts, or not in the PDF) "
+                "are left as drawn: their marks or invisible characters may copy apart or not at all"
+            ]
+            if unfolded
+            else []
+        )
         if not fonts:
-            return [f"cluster folding: the fonts the clusters were drawn with are not in the PDF: {left}"]
+            return elsewhere
         undone = ""
         if used_in_forms(pages, fonts.keys()):
             undone = "a font that draws clusters is drawn from a form XObject too"
@@ -155,7 +165,7 @@ def fold_clusters(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> list[
         stream.set_data(data)
     for change in changes:
         change()
-    return [f"cluster folding: {undone}: {left}"] if undone else []
+    return [*elsewhere, *([f"cluster folding: {undone}: {left}"] if undone else [])]
 
 
 _UNREADABLE = (KeyError, ValueError, IndexError, TypeError, AttributeError, struct.error)
