@@ -529,6 +529,9 @@ class RenderedPdf:
     """Every file the renderer read (stylesheets' imports, fonts, images), in first-read order."""
     clusters: tuple[Cluster, ...] = ()
     """The clusters of several glyphs drawn, in drawing order: each folded into one glyph by finish."""
+    invisible: frozenset[str] = frozenset()
+    """Invisible characters drawn as no glyph (U+200B, U+2060, U+034F…): not in the text layer. The
+    layouts' own <wbr> is drawn as U+200B too, so the pipeline warns only of those the data holds."""
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from pathlib import Path
 
 from communique import __version__
 from communique.compose import compose
 from communique.engine.renderer import RenderSession, render
-from communique.errors import FinishError
+from communique.errors import FinishError, RenderError
 from communique.fonts import check_coverage, project_fonts
 from communique.layouts import chosen_layout
 from communique.loader import INLINE_LABEL, load_text, read_text
-from communique.model import Archival, BuildResult
+from communique.model import Archival, BuildResult, Communique, RenderedPdf
 from communique.paper import page_css
 from communique.pdf.archival import ARCHIVAL_CSS, archival_sources
 from communique.pdf.finish import Metadata, finish
@@ -63,6 +64,7 @@ def build_text(
     font_css = fonts.face_css(communique.languages)
     variant = Archival(()).variant if options.archival else None
     rendered = render(html, font_css, fonts.families, options.strict, page_rules, variant, session)
+    lost = _lost_from_the_text_layer(rendered, communique, options.strict)
     read = (*project.config_files(), *html.templates, *html.stylesheets, *rendered.files_read)
     archival = None
     if options.archival:
@@ -92,7 +94,23 @@ def build_text(
         target,
         rendered.page_count,
         len(finished.data),
-        (*rendered.warnings, *finished.warnings),
+        (*rendered.warnings, *lost, *finished.warnings),
         tuple(dict.fromkeys(inputs)),
         html.absent,
     )
+
+
+def _lost_from_the_text_layer(rendered: RenderedPdf, communique: Communique, strict: bool) -> tuple[str, ...]:
+    """A warning for each invisible character of the data that was drawn as no glyph and so is missing from
+    the text layer; under `strict`, a RenderError."""
+    held = {char for _, text in communique.entries() for char in text.value}
+    lost = tuple(
+        f"text layer: U+{ord(char):04X} {unicodedata.name(char, 'an invisible character')} is drawn as no "
+        "glyph and is not in the text layer"
+        for char in sorted(rendered.invisible & held)
+    )
+    if lost and strict:
+        raise RenderError(
+            "; ".join(lost), hint="remove the character, or build without --strict to accept it"
+        )
+    return lost

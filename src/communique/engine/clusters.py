@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from communique.engine.hooks import Patch
@@ -28,16 +28,27 @@ Clusters = list[Cluster]
 """The clusters of a document in drawing order: found again in the content streams in that order, so that
 the same glyphs drawn from other text (ก ํ า typed, not ก ำ) are never taken for a cluster."""
 
-_recorder: ContextVar[Clusters | None] = ContextVar("communique_clusters", default=None)
+
+@dataclass
+class Drawn:
+    """What the recording saw WeasyPrint draw."""
+
+    clusters: Clusters = field(default_factory=list)
+    invisible: set[str] = field(default_factory=set)
+    """Invisible characters drawn as no glyph, for which WeasyPrint writes nothing in the text layer."""
+
+
+_recorder: ContextVar[Drawn | None] = ContextVar("communique_clusters", default=None)
 
 
 @contextmanager
-def recording() -> Iterator[Clusters]:
-    """Collect the clusters of several glyphs WeasyPrint draws within this block."""
-    clusters: Clusters = []
-    token = _recorder.set(clusters)
+def recording() -> Iterator[Drawn]:
+    """Collect the clusters of several glyphs WeasyPrint draws within this block, and the invisible
+    characters it draws as nothing."""
+    drawn = Drawn()
+    token = _recorder.set(drawn)
     try:
-        yield clusters
+        yield drawn
     finally:
         _recorder.reset(token)
 
@@ -53,12 +64,12 @@ def _recording_draw_first_line(original: Any) -> Any:
     @functools.wraps(original)
     def draw_first_line(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> Any:
         drawn = original(stream, textbox, *args, **kwargs)
-        clusters = _recorder.get()
-        if clusters is not None:
+        recorded = _recorder.get()
+        if recorded is not None:
             try:
-                _record(stream, textbox, clusters)
+                _record(stream, textbox, recorded)
             except ENGINE_CHANGED as error:  # a line not read: fold nothing, and say so
-                clusters.clear()
+                recorded.clusters.clear()
                 _recorder.set(None)
                 report(
                     "cluster recording",
@@ -71,8 +82,10 @@ def _recording_draw_first_line(original: Any) -> Any:
     return draw_first_line
 
 
-def _record(stream: Any, textbox: Any, clusters: Clusters) -> None:
-    """Add the line's letters drawn with marks, and characters drawn as several glyphs, to `clusters`."""
+def _record(stream: Any, textbox: Any, drawn: Drawn) -> None:
+    """Add the line's letters drawn with marks, and characters drawn as several glyphs, to the clusters
+    drawn, and its invisible characters drawn as nothing to `drawn.invisible`."""
+    clusters = drawn.clusters
     from weasyprint.text.ffi import ffi
 
     line, _ = textbox.pango_layout.get_first_line()
@@ -108,7 +121,7 @@ def _record(stream: Any, textbox: Any, clusters: Clusters) -> None:
                 for members in groups
             ]
             if not _only_a_joiner_before_spaces(textbox.pango_layout.text):
-                _report_invisible(spans, utf8[offset : offset + length])
+                drawn.invisible.update(_invisible(spans, utf8[offset : offset + length]))
             for span in spans:
                 if not all(0 < glyph < 0x10000 for glyph in span.glyphs):  # an empty or missing glyph
                     continue
@@ -128,8 +141,6 @@ def _record(stream: Any, textbox: Any, clusters: Clusters) -> None:
 EMPTY_GLYPH = 0x0FFFFFFF
 """Pango's PANGO_GLYPH_EMPTY: what it draws for an invisible character (U+200B, U+2060, U+034F); WeasyPrint
 writes nothing for it, so its text is lost."""
-DRAWN_BY_ITS_NEIGHBOUR = frozenset("\u200c\u200d")
-"""Joiners that change how their neighbours are shaped (HarfBuzz keeps them with the cluster)."""
 
 
 @dataclass(frozen=True)
@@ -147,19 +158,15 @@ def _only_a_joiner_before_spaces(text: str) -> bool:
     return text.startswith(WORD_JOINER) and not text[1:].strip()
 
 
-def _report_invisible(spans: list[_Span], run: bytes) -> None:
-    """Report each character of the run drawn as no glyph: WeasyPrint writes nothing for it, so it is not
-    in the text layer. (Carrying it on the glyph before it would make a cluster of one glyph, which the
+def _invisible(spans: list[_Span], run: bytes) -> Iterator[str]:
+    """The characters of the run drawn as no glyph: WeasyPrint writes nothing for them, so they are not in
+    the text layer. (Carrying one on the glyph before it would make a cluster of one glyph, which the
     folding cannot tell from the same glyph drawn elsewhere in the line.)"""
     for span in spans:
         if EMPTY_GLYPH in span.glyphs:
             for char in run[span.first : span.end].decode():
-                if unicodedata.category(char) in ("Cf", "Mn") and char not in DRAWN_BY_ITS_NEIGHBOUR:
-                    name = unicodedata.name(char, "an invisible character")
-                    report(
-                        "text layer",
-                        f"U+{ord(char):04X} {name} is drawn as no glyph and is not in the text layer",
-                    )
+                if unicodedata.category(char) in ("Cf", "Mn"):
+                    yield char
 
 
 @functools.lru_cache(maxsize=4096)

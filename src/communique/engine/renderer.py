@@ -239,7 +239,15 @@ def render(
         )
     read = tuple(dict.fromkeys(fetcher.read))
     reported = (*notes, *messages, *left_undone, *overflowing)
-    return RenderedPdf(data, len(document.pages), _version_starts(document), reported, read, tuple(drawn))
+    return RenderedPdf(
+        data,
+        len(document.pages),
+        _version_starts(document),
+        reported,
+        read,
+        tuple(drawn.clusters),
+        frozenset(drawn.invisible),
+    )
 
 
 def _overflowing(document: Any) -> list[str]:
