@@ -20,7 +20,6 @@ import multiprocessing
 import multiprocessing.connection
 import multiprocessing.resource_tracker
 import os
-import resource
 import shutil
 import signal
 import tempfile
@@ -399,13 +398,29 @@ def _exit_with_parent(lifeline: Connection, scratch: str) -> None:
 
 
 def _limit_memory(mib: int) -> None:
-    """Limit this process's address space to `mib` MiB (0: no limit), within any hard limit."""
-    if mib:
+    """Limit this process's address space to `mib` MiB (0: no limit), within any hard limit, where the
+    system can (Linux; macOS does not enforce RLIMIT_AS, Windows has no `resource` module)."""
+    if mib and (resource := _resource_module()) is not None:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         wanted = mib * 2**20
-        resource.setrlimit(
-            resource.RLIMIT_AS, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard)
-        )
+        with contextlib.suppress(ValueError, OSError):  # a system that refuses this limit
+            resource.setrlimit(
+                resource.RLIMIT_AS, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard)
+            )
+
+
+def _resource_module() -> Any:
+    """The `resource` module where the system has it with RLIMIT_AS, else None."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    return resource if hasattr(resource, "RLIMIT_AS") else None
+
+
+def memory_limits_supported() -> bool:
+    """Whether --memory-limit can be applied on this system."""
+    return _resource_module() is not None
 
 
 def _build_one(builder: _Builder, source: str, out_dir: str) -> tuple[Outcome, bool]:
@@ -599,7 +614,8 @@ def _limits_here(timeout: float, memory_limit: int) -> Iterator[None]:
         raise _TooSlow
 
     previous_handler = signal.signal(signal.SIGALRM, expire) if timeout else None
-    previous_memory = resource.getrlimit(resource.RLIMIT_AS)
+    resource = _resource_module()
+    previous_memory = resource.getrlimit(resource.RLIMIT_AS) if resource else None
     _limit_memory(memory_limit)
     if timeout:
         signal.setitimer(signal.ITIMER_REAL, timeout)
@@ -609,7 +625,9 @@ def _limits_here(timeout: float, memory_limit: int) -> Iterator[None]:
         if timeout:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous_handler)
-        resource.setrlimit(resource.RLIMIT_AS, previous_memory)
+        if resource is not None and previous_memory is not None:
+            with contextlib.suppress(ValueError, OSError):
+                resource.setrlimit(resource.RLIMIT_AS, previous_memory)
 
 
 def _build_here(
@@ -743,11 +761,19 @@ def _run_workers(
 def _sigint_held(held: bool = True) -> Iterator[None]:
     """Hold Ctrl-C (SIGINT) back in this block, or with `held` False let it through; a Ctrl-C held back
     arrives when the block ends. Processes started meanwhile begin with it held back."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: Ctrl-C cannot be held back
+        yield
+        return
     previous = signal.pthread_sigmask(signal.SIG_BLOCK if held else signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _ctrl_c_waiting() -> bool:
+    """Whether a Ctrl-C was held back and waits (never, where signals cannot be held: Windows)."""
+    return hasattr(signal, "sigpending") and signal.SIGINT in signal.sigpending()
 
 
 class _Worker:
@@ -830,7 +856,7 @@ class _Pool:
 
     def fill(self, queue: deque[_Job]) -> None:
         """Give queued documents to idle workers, starting workers up to `jobs`."""
-        while queue and signal.SIGINT not in signal.sigpending():  # Ctrl-C held back: give out no more
+        while queue and not _ctrl_c_waiting():  # Ctrl-C held back: give out no more
             worker = next((worker for worker in self.workers if worker.job is None), None)
             if worker is None:
                 if len(self.workers) == self.jobs:

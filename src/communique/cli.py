@@ -147,7 +147,14 @@ def _project(args: argparse.Namespace, files: Sequence[Path]) -> Project:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from communique.batch import BatchOptions, parse_shard, run_batch, select_shard, usable_cpus
+    from communique.batch import (
+        BatchOptions,
+        memory_limits_supported,
+        parse_shard,
+        run_batch,
+        select_shard,
+        usable_cpus,
+    )
     from communique.project import BuildContext
 
     files = _data_files(args.paths)
@@ -167,6 +174,11 @@ def _build(args: argparse.Namespace) -> int:
     context = BuildContext(project, from_arguments(args, project.config.options), _source_date_epoch())
     if args.layout is not None:  # a misspelt --layout is the command's mistake, not each data file's
         _check_layout(project, args.layout)
+    if args.memory_limit and not memory_limits_supported():
+        _say(
+            "warning: this system cannot limit a process's memory, so --memory-limit is not applied",
+            sys.stderr,
+        )
     defaults = BatchOptions()
     options = BatchOptions(
         args.jobs or usable_cpus(),
