@@ -579,7 +579,7 @@ def run_batch(
                 record(skipped)
             else:
                 pending.append(name)
-        if len(pending) == 1 and _can_limit_here():  # one document: no worker to start, the quickest
+        if len(pending) == 1 and _can_limit_here() and _small(pending[0]):  # no worker to start: quickest
             record(_build_here(pending[0], out_dir, context, environment, options))
         elif pending:
             _run_workers(pending, out_dir, context, environment, options, record, result)
@@ -599,6 +599,19 @@ def run_batch(
 
 class _TooSlow(BaseException):
     """The in-process build ran out of time (a BaseException, so no handler on the way catches it)."""
+
+
+IN_PROCESS_BYTES = 256 * 1024
+"""A single data file up to this size is built in the calling process; a larger one (the 54-page treaty is
+142 KiB) in a worker, where running out of memory inside WeasyPrint's C libraries kills the worker, not
+communique (in-process, 60,000 blocks ended in a segmentation fault)."""
+
+
+def _small(source: str) -> bool:
+    try:
+        return Path(source).stat().st_size <= IN_PROCESS_BYTES
+    except OSError:  # the build reports it
+        return True
 
 
 def _can_limit_here() -> bool:

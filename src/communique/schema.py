@@ -11,6 +11,10 @@ LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 PARTY_KEY = r"^[a-z][a-z0-9_-]*$"
 BLOCK_KEY = r"^([A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*|preamble|heading|numbering|article|clause|list|items)$"
 MAX_TEXT_LENGTH = 20_000
+MAX_BLOCKS = 5_000
+"""Most blocks in a body (the 54-page treaty has 360; WeasyPrint runs out of memory, and crashed the
+process, laying out 60,000 before the page limit could be checked)."""
+MAX_INSTRUMENTS = 50
 """Longest single text (a paragraph, a title) in characters; real paragraphs stay under 5,000."""
 
 
@@ -71,6 +75,7 @@ _INSTRUMENT_FIELDS: dict[str, Any] = {
     "body": {
         "type": "array",
         "minItems": 1,
+        "maxItems": MAX_BLOCKS,
         "items": {"$ref": "#/$defs/block"},
         "description": "The text, block by block, aligned across languages (one row in the parallel "
         "layout): paragraphs, a preamble, headings, articles, numbered clauses and lists.",
@@ -195,6 +200,7 @@ SCHEMA: dict[str, Any] = {
         "instruments": {
             "type": "array",
             "minItems": 1,
+            "maxItems": MAX_INSTRUMENTS,
             "items": {"$ref": "#/$defs/instrument"},
             "description": "Several instruments signed together (a joint declaration and a memorandum), "
             "set one after the other in one PDF, each with its own title, body, closing and signatures. "
@@ -244,6 +250,7 @@ SCHEMA: dict[str, Any] = {
                 "items": {
                     "type": "array",
                     "minItems": 1,
+                    "maxItems": MAX_BLOCKS,
                     "items": _paragraphs("One list item in every language."),
                     "description": "The items of a `list` block.",
                 },

@@ -128,6 +128,13 @@ def large_cases() -> dict[str, dict[str, bytes]]:
             "doc.yaml": "".join(f"{'  ' * i}k{i}:\n" for i in range(40)).encode() + b"    x\n"
         },
         "text-field-3-mb": {"doc.yaml": BASE.replace("Joint Statement", "x" * 3_000_000).encode()},
+        "blocks-60000": {
+            "doc.yaml": (
+                BASE[: BASE.index("body:")]
+                + "body:\n"
+                + "".join(f"  - {{ja: 協{number}, en: C{number}}}\n" for number in range(60_000))
+            ).encode()
+        },
         "text-50000-chars": {
             "doc.yaml": BASE.replace("The two cities shall cooperate.", "word " * 10_000).encode()
         },
