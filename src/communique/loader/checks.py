@@ -14,7 +14,7 @@ from communique.conventions import ARTICLE_LABELS, PROXY_MARKERS, WITNESS_LABELS
 from communique.errors import DataError
 from communique.loader.yaml_tree import YamlTree
 from communique.model import SourceLocation, Where
-from communique.schema import BLOCK_KEY, BLOCK_KINDS, LANGUAGE_TAG, SCHEMA
+from communique.schema import BLOCK_KEY, BLOCK_KINDS, LANGUAGE_TAG, MAX_BLOCKS, MAX_INSTRUMENTS, SCHEMA
 from communique.schema_check import check, describe
 from communique.text_rules import REFUSED_HINT, refused_strings
 
@@ -29,6 +29,9 @@ def check_document(tree: YamlTree) -> list[DataError]:
     languages = _languages(tree)
     schema, localized, localized_names = _specific_schema(languages)
     problems = list(tree.problems)
+    too_many = _too_many_blocks(tree)
+    if too_many:  # refused at once: checking 60,000 blocks took seconds to say the same
+        return _unique(problems + too_many)
     problems += _character_problems(tree)
     tag_problems = _language_tag_problems(tree)
     if tag_problems:  # every text is checked against the languages: one misspelt tag would flag them all
@@ -99,6 +102,26 @@ def check_document(tree: YamlTree) -> list[DataError]:
 def _in_block(where: Where) -> bool:
     """Whether `where` is a body block or a list item."""
     return len(where) >= 2 and isinstance(where[-1], int) and where[-2] in ("body", "items")
+
+
+def _too_many_blocks(tree: YamlTree) -> list[DataError]:
+    """A body with more than MAX_BLOCKS blocks, or more than MAX_INSTRUMENTS instruments."""
+    document = tree.value
+    if not isinstance(document, dict):
+        return []
+    listed = document.get("instruments")
+    if isinstance(listed, list) and len(listed) > MAX_INSTRUMENTS:
+        message = f"the file has {len(listed)} instruments; at most {MAX_INSTRUMENTS} are allowed"
+        return [DataError(message, tree.locate(("instruments",)), "split it into several files")]
+    return [
+        DataError(
+            f"the body has {len(fields['body'])} blocks; at most {MAX_BLOCKS} are allowed",
+            tree.locate((*where, "body")),
+            "split the document into several files",
+        )
+        for where, fields in instruments(document)
+        if isinstance(fields.get("body"), list) and len(fields["body"]) > MAX_BLOCKS
+    ]
 
 
 def instruments(document: dict[str, Any]) -> list[tuple[Where, dict[str, Any]]]:
