@@ -7,11 +7,13 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pypdf
 import pytest
+import yaml
 from conftest import FONTS, LAYOUT_NAMES, SEED, run_cli, seed_text, write_data
 from pdftools import page_glyphs, page_images, page_texts
 
@@ -41,12 +43,53 @@ def test_init_writes_a_complete_project(office: Path) -> None:
         "layouts/letterhead/style.css",
         "assets/emblem.svg",
         ".gitignore",
-        "ci/github-actions.yml",
-        "ci/gitlab-ci.yml",
+        "constraints.txt",
+        ".github/workflows/communique.yml",
+        ".gitlab-ci.yml",
     ):
         assert (office / name).is_file(), name
     assert (office / ".gitignore").read_text() == "build/\n"
-    assert "--shard" in (office / "ci" / "github-actions.yml").read_text()
+    assert "--shard" in (office / ".github" / "workflows" / "communique.yml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("name", "schema"),
+    [(".github/workflows/communique.yml", "vendor.github-workflows"), (".gitlab-ci.yml", "vendor.gitlab-ci")],
+)
+def test_the_ci_files_init_writes_follow_their_published_schemas(
+    office: Path, name: str, schema: str
+) -> None:
+    """Checked against SchemaStore's schemas as check-jsonschema ships them (no network needed)."""
+    checked = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(office / name)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_ci_files_do_what_an_office_needs(office: Path) -> None:
+    """Installed from the office's own release or index with the constraints (no committed wheel), the
+    package lists refreshed before installing, the build folder cached, shards that do not cancel each
+    other, archival copies built and verified, JSON reports, and the shards' manifests merged."""
+    workflow = yaml.safe_load((office / ".github" / "workflows" / "communique.yml").read_text())
+    build, merge = workflow["jobs"]["build"], workflow["jobs"]["merge"]
+    runs = "\n".join(step.get("run", "") for step in build["steps"])
+    uses = [step.get("uses", "") for step in build["steps"]]
+    assert build["strategy"]["fail-fast"] is False
+    assert "apt-get update" in runs and "vendor/" not in runs
+    assert 'pip install "$COMMUNIQUE_WHEEL" -c constraints.txt' in runs
+    assert any(use.startswith("actions/cache@") for use in uses)
+    assert "--archival" in runs and "communique verify" in runs and "--report json" in runs
+    assert merge["needs"] == "build" and "communique merge" in "\n".join(
+        s.get("run", "") for s in merge["steps"]
+    )
+    gitlab = yaml.safe_load((office / ".gitlab-ci.yml").read_text())
+    script = "\n".join(gitlab["build"]["script"])
+    assert gitlab["build"]["cache"]["paths"] == ["build/"] and "--archival" in script
+    assert "communique verify" in script and "communique merge" in "\n".join(gitlab["merge"]["script"])
+    assert "apt-get update" in gitlab["default"]["before_script"][0]
 
 
 def test_init_refuses_a_folder_with_files_unless_forced(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import ROOT
 from pdftools import compact, page_texts
 
@@ -21,9 +22,12 @@ def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=environment, check=False)
 
 
+CONSTRAINTS = ROOT / "src" / "communique" / "data" / "init" / "constraints.txt"
+
+
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtualenv with the wheel built from this checkout installed; returns its bin folder."""
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel built from this checkout."""
     wheels = tmp_path_factory.mktemp("wheels")
     built = run(
         [
@@ -41,14 +45,95 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ROOT,
     )
     assert built.returncode == 0, built.stderr
-    (wheel,) = wheels.glob("communique-*-py3-none-any.whl")
+    (found,) = wheels.glob("communique-*-py3-none-any.whl")
+    return found
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtualenv with the wheel installed as the README tells offices to (with the constraints
+    `communique init` ships); returns its bin folder."""
     venv = tmp_path_factory.mktemp("venv")
     base_python = getattr(sys, "_base_executable", sys.executable)
     assert run([base_python, "-m", "venv", str(venv)], ROOT).returncode == 0
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    result = run([*pip, "-c", str(ROOT / "requirements.lock"), str(wheel)], ROOT)
+    result = run([*pip, "-c", str(CONSTRAINTS), str(wheel)], ROOT)
     assert result.returncode == 0, result.stderr
     return venv / "bin"
+
+
+def test_the_constraints_pin_every_library_installed_as_the_lock_does(installed: Path) -> None:
+    """What an installed communique runs on is exactly constraints.txt, and constraints.txt agrees with
+    the lock `make` installs: an office's CI builds with the checkout's libraries."""
+    frozen = run([str(installed / "python"), "-m", "pip", "freeze", "--exclude", "communique"], ROOT).stdout
+    pins = {
+        line.lower() for line in CONSTRAINTS.read_text().splitlines() if line and not line.startswith("#")
+    }
+    lock = {line.lower() for line in (ROOT / "requirements.lock").read_text().splitlines() if "==" in line}
+    assert {line.lower() for line in frozen.splitlines()} == pins
+    assert pins <= lock, pins - lock
+
+
+def test_the_installed_wheel_builds_the_same_bytes_as_the_checkout(installed: Path, tmp_path: Path) -> None:
+    seed = ROOT / "seeds" / "tokyo-helsinki-2023.yaml"
+    for tool, out in ((str(installed / "communique"), "wheel"), (sys.executable, "checkout")):
+        command = [tool, "build", str(seed), "--out", str(tmp_path / out)]
+        command = command if out == "wheel" else [tool, "-m", "communique", *command[1:]]
+        assert run(command, tmp_path).returncode == 0
+    name = "tokyo-helsinki-2023.pdf"
+    assert (tmp_path / "wheel" / name).read_bytes() == (tmp_path / "checkout" / name).read_bytes()
+
+
+def test_every_shell_step_of_the_github_workflow_runs(installed: Path, wheel: Path, tmp_path: Path) -> None:
+    """The workflow `communique init` writes, its shell steps run in order in a fresh virtualenv for each
+    of the four shards and then the merge job (the steps that need GitHub's hosted runner are skipped:
+    actions, and sudo apt-get); run again, the restored build folder skips every document."""
+    communique = str(installed / "communique")
+    assert run([communique, "init", "office"], tmp_path).returncode == 0
+    project = tmp_path / "office"
+    example = (project / "data" / "example.yaml").read_text()
+    for number in range(2):
+        identifier = f"id: {yaml.safe_load(example)['id']}"
+        (project / "data" / f"copy{number}.yaml").write_text(
+            example.replace(identifier, f"{identifier}-{number}")
+        )
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "communique.yml").read_text())
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PYTHONPATH", "VIRTUAL_ENV", "SOURCE_DATE_EPOCH")
+    }
+    environment.update(
+        PATH=f"{installed}{os.pathsep}{environment['PATH']}", COMMUNIQUE_WHEEL=str(wheel), SHARDS="4"
+    )
+
+    def steps(job: str, shard: str = "") -> None:
+        for step in workflow["jobs"][job]["steps"]:
+            script = step.get("run")
+            if script is None or "sudo apt-get" in script:
+                continue
+            done = subprocess.run(
+                ["bash", "-e", "-c", script],
+                cwd=project,
+                env={**environment, "SHARD": shard},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert done.returncode == 0, (job, shard, script, done.stdout, done.stderr)
+
+    for shard in ("1", "2", "3", "4"):
+        steps("build", shard)
+    steps("merge")
+    merged = json.loads((project / "build" / "manifest.json").read_text())
+    assert len(merged["documents"]) == 3
+    reports = [json.loads(path.read_text()) for path in sorted((project / "build").glob("report-*.json"))]
+    assert len(reports) == 4 and sum(report["summary"]["built"] for report in reports) == 3
+    assert len(list((project / "build").glob("archival-*/*.pdf"))) == 3
+    for shard in ("1", "2", "3", "4"):
+        steps("build", shard)
+    again = [json.loads(path.read_text()) for path in sorted((project / "build").glob("report-*.json"))]
+    assert sum(report["summary"]["skipped"] for report in again) == 3
 
 
 def test_the_installed_wheel_starts_a_project_and_builds_it(

@@ -7,8 +7,9 @@ from pathlib import Path
 from communique.errors import UsageError
 from communique.project import builtin_data
 
-# Files stored under another name in the package (a wheel would treat a real .gitignore specially).
-_RENAMED = {"gitignore": ".gitignore"}
+# Files and folders stored under another name in the package: a wheel would treat a real .gitignore
+# specially, and package data globs skip names that start with a dot.
+_RENAMED = {"gitignore": ".gitignore", "github": ".github", "gitlab-ci.yml": ".gitlab-ci.yml"}
 
 
 def create_project(folder: Path, force: bool = False) -> tuple[tuple[Path, bool], ...]:
@@ -38,7 +39,7 @@ def create_project(folder: Path, force: bool = False) -> tuple[tuple[Path, bool]
 
 
 def _target(folder: Path, relative: Path) -> Path:
-    return folder.joinpath(*relative.parent.parts, _RENAMED.get(relative.name, relative.name))
+    return folder.joinpath(*(_RENAMED.get(part, part) for part in relative.parts))
 
 
 def _refuse_links(folder: Path, target: Path) -> None:
