@@ -97,3 +97,16 @@ def test_an_author_longer_than_pdf_metadata_allows_is_refused(project: Path) -> 
     assert result.stderr.strip() == (
         f"{config}:22:1: the metadata 'author' is longer than 1000 characters (hint: shorten it)"
     )
+
+
+def test_a_layout_making_thousands_of_pages_stops_at_the_page_limit(project: Path) -> None:
+    """The page limit is counted while WeasyPrint lays pages out: 3,000 pages stop at 1,001, in seconds,
+    instead of running the process out of memory first."""
+    template = project / "layouts" / "letterhead" / "document.html.j2"
+    template.write_text(
+        '{% for i in range(3000) %}<p style="break-after: page">{{ i }}</p>{% endfor %}\n', encoding="utf-8"
+    )
+    code, stderr = _build(project)
+    assert code == 1
+    assert "the document has more than 1000 pages; at most 1000 are allowed" in stderr
+    assert not (project / "out" / "example.pdf").exists()

@@ -13,9 +13,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from communique.engine import clusters, hooks, hyphenation, justify, tags, undone
+from communique.engine import clusters, hooks, hyphenation, justify, pages, tags, undone
 from communique.engine.libraries import ldconfig_library_lookup
 from communique.engine.overflow import overflowing_text
+from communique.engine.pages import MAX_PAGES, too_many_pages
 from communique.errors import TEMPORARY_SPACE_HINT, RenderError
 from communique.model import HtmlDocument, RenderedPdf
 
@@ -31,8 +32,6 @@ SLOW_SUBSET_WARNING = (
     "HarfBuzz-subset (Debian package libharfbuzz-subset0) is missing: WeasyPrint falls back to "
     "fontTools subsetting, about 50x slower with CJK fonts. Install it: apt-get install libharfbuzz-subset0"
 )
-MAX_PAGES = 1000
-"""Most pages a document may have (a treaty with annexes has a few hundred)."""
 # WeasyPrint messages that mean text would be drawn with the wrong font, or a resource was lost.
 _FATAL_WARNING = re.compile(r"font|glyph|fetch|load|url", re.IGNORECASE)
 
@@ -190,11 +189,8 @@ def render(
             document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
                 stylesheets=stylesheets, font_config=session.font_config
             )
-            if len(document.pages) > MAX_PAGES:
-                raise RenderError(
-                    f"the document has {len(document.pages)} pages; at most {MAX_PAGES} are allowed",
-                    hint="split it into several documents",
-                )
+            if len(document.pages) > MAX_PAGES:  # the hook stops layout there; this holds without it too
+                raise too_many_pages(len(document.pages))
             overflowing = _overflowing(document)
             with clusters.recording() as drawn:
                 data = document.write_pdf(pdf_variant=pdf_variant)
@@ -261,7 +257,13 @@ def _overflowing(document: Any) -> list[str]:
 
 def _patches() -> list[hooks.Patch]:
     """Every hook communique installs while it renders."""
-    return [*justify.patches(), *hyphenation.patches(), *clusters.patches(), *tags.patches()]
+    return [
+        *justify.patches(),
+        *hyphenation.patches(),
+        *clusters.patches(),
+        *tags.patches(),
+        *pages.patches(),
+    ]
 
 
 def _version_starts(document: Any) -> tuple[tuple[str, int], ...]:
