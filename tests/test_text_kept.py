@@ -3,7 +3,6 @@ line breaks in offices stay line breaks, and only source line wraps of paragraph
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from pdftools import drawn_texts, find_glyphs, page_glyphs, page_texts, unwrappe
 from typography import EXTRACTORS, extracted_text
 
 from communique.compose import compose
-from communique.errors import RenderError
 from communique.fonts import faces
 from communique.layouts import chosen_layout
 from communique.loader import load
@@ -210,25 +208,33 @@ INVISIBLE = ROOT / "tests" / "data" / "invisible-characters.yaml"
 
 
 @pytest.mark.parametrize("layout", LAYOUT_NAMES)
-def test_stacked_marks_copy_as_written(composed: Composed, layout: str) -> None:
-    """Twelve combining marks on one Latin letter copy back as written in every extractor."""
+def test_invisible_characters_and_stacked_marks_copy_as_written(composed: Composed, layout: str) -> None:
+    """A zero-width space, a word joiner and a combining grapheme joiner are drawn as no glyph, and
+    WeasyPrint writes nothing for them (their text was lost): the word holding one is folded into one
+    glyph carrying the word's text. Twelve marks on one letter copy as written too. Every extractor."""
     stacked = "a" + "".join(map(chr, range(0x300, 0x30C))) + "b"
     pdf = composed(INVISIBLE, layout)
     for extractor in EXTRACTORS:
-        assert stacked in extracted_text(pdf, extractor), extractor
+        text = extracted_text(pdf, extractor)
+        for piece in ("zero\u200bwidth", "word\u2060joiner", "a\u034fb", stacked):
+            assert piece in text, (extractor, piece)
 
 
-def test_invisible_characters_the_text_layer_cannot_hold_are_named(
-    build_seed: Callable[..., BuildResult],
-) -> None:
-    """A zero-width space, a word joiner and a combining grapheme joiner are drawn as no glyph, and
-    WeasyPrint writes nothing for them: the build names each (it dropped them without a word), and
-    --strict refuses such a PDF."""
-    warnings = build_seed(INVISIBLE).warnings
-    for said in ("U+200B ZERO WIDTH SPACE", "U+2060 WORD JOINER", "U+034F COMBINING GRAPHEME JOINER"):
-        assert f"text layer: {said} is drawn as no glyph and is not in the text layer" in warnings
-    with pytest.raises(RenderError, match=re.escape("U+200B ZERO WIDTH SPACE")):
-        build_seed(INVISIBLE, strict=True)
+def test_invisible_characters_carried_need_no_warning(build_seed: Callable[..., BuildResult]) -> None:
+    assert build_seed(INVISIBLE, strict=True).warnings == ()
+
+
+def test_thai_words_keep_their_zero_width_spaces(composed: Composed, tmp_path: Path) -> None:
+    """Thai text typed with zero-width spaces between words (as word processors insert them) copies with
+    them, marks and SARA AM folded in the same words."""
+    source = ROOT / "seeds" / "languages" / "th-en.yaml"
+    text = source.read_text(encoding="utf-8")
+    marked = text.replace("ทั้งสองฝ่ายจะส่งเสริมการแลกเปลี่ยน", "ทั้งสองฝ่าย\u200bจะส่งเสริม\u200bการแลกเปลี่ยน", 1)
+    assert marked != text
+    data = write_data(tmp_path, marked, "th-zwsp.yaml")
+    pdf = composed(data, "sequential")
+    for extractor in EXTRACTORS:
+        assert "ทั้งสองฝ่าย\u200bจะส่งเสริม\u200bการแลกเปลี่ยน" in extracted_text(pdf, extractor), extractor
 
 
 def test_an_arabic_letter_mark_needs_no_font(build_seed: Callable[..., BuildResult], tmp_path: Path) -> None:

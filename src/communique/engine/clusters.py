@@ -120,13 +120,19 @@ def _record(stream: Any, textbox: Any, drawn: Drawn) -> None:
                 )
                 for members in groups
             ]
-            if not _only_a_joiner_before_spaces(textbox.pango_layout.text):
-                drawn.invisible.update(_invisible(spans, utf8[offset : offset + length]))
+            run_text = utf8[offset : offset + length]
+            if _only_a_joiner_before_spaces(textbox.pango_layout.text):
+                pass  # the typeset stage's own joiner: not the data's, left out of the text layer
+            elif right_to_left:
+                drawn.invisible.update(_invisible(spans, run_text))
+            else:
+                spans, alone = _words_carrying_invisible(spans, run_text)
+                drawn.invisible.update(_invisible(alone, run_text))
             for span in spans:
                 if not all(0 < glyph < 0x10000 for glyph in span.glyphs):  # an empty or missing glyph
                     continue
                 text = utf8[offset + span.first : offset + span.end].decode()
-                single = len(span.glyphs) == 1
+                single = len(span.glyphs) == 1 and not span.carries
                 if single and not (len(text) == 1 and unicodedata.mirrored(text)):
                     continue
                 if single and not right_to_left:  # drawn as it is: kept in the order all the same
@@ -150,6 +156,48 @@ class _Span:
     glyphs: tuple[int, ...]
     first: int
     end: int
+    carries: bool = False
+    """Whether it is a word carrying an invisible character's text (recorded even as one glyph)."""
+
+
+CONTEXT = 4
+"""Clusters taken on each side of an invisible character into the one that carries it: enough that the
+sequence is not taken for the same glyphs drawn elsewhere, few enough that its text stays short (poppler
+reads a ToUnicode entry of at most 63 UTF-16 units)."""
+
+
+def _words_carrying_invisible(spans: list[_Span], run: bytes) -> tuple[list[_Span], list[_Span]]:
+    """Left to right, each character drawn as no glyph made one cluster with up to CONTEXT clusters of its
+    word on each side, so that the folded cluster carries that character's text (a zero-width space, a word
+    joiner); not the glyph before it alone, which could be taken for the same glyph drawn elsewhere. Also
+    the spans of invisible characters with no drawn glyph in their word, whose text cannot be carried."""
+    kept: list[_Span] = []
+    alone: list[_Span] = []
+    index = 0
+    while index < len(spans):
+        if EMPTY_GLYPH not in spans[index].glyphs:
+            kept.append(spans[index])
+            index += 1
+            continue
+        word = [spans[index]]
+        while kept and not _blank(kept[-1], run) and len(word) <= CONTEXT:
+            word.insert(0, kept.pop())
+        index += 1
+        before = len(word)
+        while index < len(spans) and not _blank(spans[index], run) and len(word) - before < CONTEXT:
+            word.append(spans[index])
+            index += 1
+        glyphs = tuple(glyph for span in word for glyph in span.glyphs if glyph != EMPTY_GLYPH)
+        if glyphs:
+            kept.append(_Span(glyphs, min(span.first for span in word), max(span.end for span in word), True))
+        else:
+            alone.extend(word)
+    return kept, alone
+
+
+def _blank(span: _Span, run: bytes) -> bool:
+    """Whether a span draws white space (where a word ends)."""
+    return not run[span.first : span.end].decode().strip()
 
 
 def _only_a_joiner_before_spaces(text: str) -> bool:
@@ -159,9 +207,9 @@ def _only_a_joiner_before_spaces(text: str) -> bool:
 
 
 def _invisible(spans: list[_Span], run: bytes) -> Iterator[str]:
-    """The characters of the run drawn as no glyph: WeasyPrint writes nothing for them, so they are not in
-    the text layer. (Carrying one on the glyph before it would make a cluster of one glyph, which the
-    folding cannot tell from the same glyph drawn elsewhere in the line.)"""
+    """The characters of `spans` drawn as no glyph: WeasyPrint writes nothing for them, so they are not in
+    the text layer unless a word carries them (left to right only: right to left, the folding gives each
+    character of a cluster a glyph of its own, which would need one to draw)."""
     for span in spans:
         if EMPTY_GLYPH in span.glyphs:
             for char in run[span.first : span.end].decode():
