@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ROOT
+from fuzzing import edited
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,16 +50,7 @@ def validate(text: str) -> None:
 def mutated(base: str) -> st.SearchStrategy[str]:
     """`base` with a few characters inserted, deleted or replaced (YAML syntax, controls, any Unicode)."""
     alphabet = st.sampled_from(SYNTAX) | st.characters() | st.sampled_from(string.printable)
-    edit = st.tuples(st.integers(0, len(base)), st.integers(0, 3), st.text(alphabet, max_size=4))
-
-    def apply(edits: list[tuple[int, int, str]]) -> str:
-        text = base
-        for position, removed, inserted in edits:
-            position = min(position, len(text))
-            text = text[:position] + inserted + text[position + removed :]
-        return text
-
-    return st.lists(edit, min_size=1, max_size=6).map(apply)
+    return edited(base, st.text(alphabet, max_size=4), 3, 6)
 
 
 def json_values() -> st.SearchStrategy[Any]:

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import pytest
 from conftest import SEED
+from fuzzing import edited
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,16 +42,7 @@ CSS_SYNTAX = "{}();:,.#@!*>+~[]='\"/\\%\n -"
 def _edits(base: str, syntax: str) -> st.SearchStrategy[str]:
     """`base` with a few characters inserted, deleted or replaced (its syntax, digits, any Unicode)."""
     alphabet = st.sampled_from(syntax) | st.characters() | st.sampled_from(string.digits + "e")
-    edit = st.tuples(st.integers(0, len(base)), st.integers(0, 4), st.text(alphabet, max_size=6))
-
-    def apply(edits: list[tuple[int, int, str]]) -> str:
-        text = base
-        for position, removed, inserted in edits:
-            position = min(position, len(text))
-            text = text[:position] + inserted + text[position + removed :]
-        return text
-
-    return st.lists(edit, min_size=1, max_size=6).map(apply)
+    return edited(base, st.text(alphabet, max_size=6), 4, 6)
 
 
 def _byte_edits(base: bytes) -> st.SearchStrategy[bytes]:
@@ -58,16 +50,7 @@ def _byte_edits(base: bytes) -> st.SearchStrategy[bytes]:
     tokens = st.sampled_from(
         [b"0", b"9", b"-1", b"99999999", b" ", b"/", b"<<", b">>", b"[", b"]", b"R", b"\x00"]
     )
-    edit = st.tuples(st.integers(0, len(base)), st.integers(0, 3), tokens | st.binary(max_size=4))
-
-    def apply(edits: list[tuple[int, int, bytes]]) -> bytes:
-        data = base
-        for position, removed, inserted in edits:
-            position = min(position, len(data))
-            data = data[:position] + inserted + data[position + removed :]
-        return data
-
-    return st.lists(edit, min_size=1, max_size=4).map(apply)
+    return edited(base, tokens | st.binary(max_size=4), 3, 4)
 
 
 def _only_communique_errors(action: Callable[[], object]) -> None:
