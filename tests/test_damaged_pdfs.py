@@ -127,3 +127,18 @@ def test_verify_refuses_a_stream_that_inflates_to_hundreds_of_megabytes(
     assert peak < 200, peak
     inspected, peak = _peak_memory_mib("inspect", str(damaged))
     assert inspected.returncode == 0 and peak < 200, (inspected.stderr, peak)
+
+
+def test_verify_reads_what_qpdf_quotes_of_a_damaged_file(
+    build_seed: Callable[..., BuildResult], tmp_path: Path
+) -> None:
+    """qpdf quotes the bytes it could not read, which need not be UTF-8: found by `make fuzz` (a byte
+    0x80 in the header's line gave UnicodeDecodeError)."""
+    data = b"0" + build_seed(archival=True).output.read_bytes()
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(data[:369] + b"\x80" + data[369:])
+    result = run_cli("verify", str(damaged))
+    assert result.returncode == 1, result.stderr
+    assert (
+        "qpdf" in result.stdout and "Traceback" not in result.stderr and "internal error" not in result.stderr
+    )

@@ -244,6 +244,10 @@ def _pikepdf(path: Path, flavour: str) -> ValidatorResult:
     return ValidatorResult(name, not findings, tuple(findings), tuple(notes))
 
 
+QPDF_SECONDS = 60
+"""How long qpdf --check may take (a communique PDF takes a fraction of a second)."""
+
+
 def _qpdf(path: Path) -> ValidatorResult:
     qpdf = shutil.which("qpdf")
     if qpdf is None:
@@ -251,7 +255,18 @@ def _qpdf(path: Path) -> ValidatorResult:
         return ValidatorResult("qpdf --check", False, (missing,))
     version = subprocess.run([qpdf, "--version"], capture_output=True, text=True, check=False)
     name = f"qpdf {version.stdout.split()[2] if version.stdout.count(' ') >= 2 else ''} --check".strip()
-    check = subprocess.run([qpdf, "--check", str(path)], capture_output=True, text=True, check=False)
+    try:  # qpdf quotes what it read: a damaged file's bytes need not be UTF-8
+        check = subprocess.run(
+            [qpdf, "--check", str(path)],
+            capture_output=True,
+            encoding="utf-8",
+            errors="backslashreplace",
+            check=False,
+            timeout=QPDF_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        late = Finding("qpdf:time", f"qpdf --check did not finish in {QPDF_SECONDS} s")
+        return ValidatorResult(name, False, (late,))
     if check.returncode == 0:
         return ValidatorResult(name, True)
     lines = [line for line in (check.stdout + check.stderr).splitlines() if line.strip()]
