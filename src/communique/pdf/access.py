@@ -12,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pypdf
+from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject, StreamObject
+
+UNREADABLE = (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
+"""What pypdf raises, or reading what it returns raises, for a damaged PDF (found by make fuzz: a
+LimitReachedError besides PdfReadError, a KeyError for a missing entry, RecursionError for a loop)."""
 
 
 def objects(writer: pypdf.PdfWriter) -> Iterator[PdfObject]:

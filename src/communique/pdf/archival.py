@@ -270,8 +270,7 @@ def _too_big(name: str, detail: str, max_file_bytes: int, max_total_bytes: int) 
 def source_files(pdf: bytes, origin: str) -> tuple[AssociatedFile, ...]:
     """The associated source files of an archival PDF with their recorded sizes and checksums;
     UnreadablePdfError (EncryptedPdfError) if it cannot be read, UsageError if it carries none."""
-    from pypdf.errors import PdfReadError
-
+    from communique.pdf import access
     from communique.pdf.seal import open_pdf
 
     reader = open_pdf(pdf, origin)
@@ -279,7 +278,7 @@ def source_files(pdf: bytes, origin: str) -> tuple[AssociatedFile, ...]:
         files = [file for file in read_associated(reader) if file.relationship == "Source"]
     except ArchiveError as error:
         raise ArchiveError(f"{origin}: {error.message}", hint=error.hint) from error
-    except (PdfReadError, KeyError, AttributeError, TypeError, ValueError) as error:
+    except access.UNREADABLE as error:
         raise CommuniqueError(
             f"{origin}: cannot read its embedded files ({error})", hint="is it a communique archival copy?"
         ) from error

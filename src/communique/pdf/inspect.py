@@ -9,25 +9,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pypdf
-from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import DictionaryObject
 
 from communique.errors import UsageError
+from communique.pdf import access
 from communique.pdf.archival import ArchiveError, associated_files, decoded_stream
 from communique.pdf.seal import UnreadablePdfError, open_pdf
 from communique.text_rules import printable_lines
 
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
-_UNREADABLE = (
-    PyPdfError,
-    ArchiveError,
-    ValueError,
-    TypeError,
-    KeyError,
-    IndexError,
-    AttributeError,
-    RecursionError,
-)
+_UNREADABLE = (*access.UNREADABLE, ArchiveError)
 """What a damaged part of a PDF makes pypdf (or reading it) raise."""
 
 
@@ -98,7 +89,7 @@ def inspect_pdf(path: Path) -> PdfReport:
         pages = len(reader.pages)
     except UnreadablePdfError as error:
         raise UsageError(error.message, hint=error.hint) from error
-    except (PdfReadError, ValueError) as error:
+    except access.UNREADABLE as error:
         raise UsageError(
             f"{path}: cannot read the PDF: {error}", hint="give a PDF built by communique"
         ) from error

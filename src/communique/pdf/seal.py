@@ -74,7 +74,8 @@ def open_pdf(data: bytes, origin: str) -> PdfReader:
     pikepdf looks first: pypdf tries the empty password on encrypted files and may fail obscurely."""
     import pikepdf
     import pypdf
-    from pypdf.errors import PdfReadError
+
+    from communique.pdf import access
 
     if b"%PDF-" not in data[:1024]:
         raise UnreadablePdfError(f"{origin} is not a readable PDF (no %PDF- header)", hint="is it a PDF?")
@@ -87,7 +88,7 @@ def open_pdf(data: bytes, origin: str) -> PdfReader:
             hint="communique builds no encrypted PDFs and PDF/A forbids encryption; to look inside, "
             "decrypt a copy first: qpdf --password=PASSWORD --decrypt IN.pdf OUT.pdf",
         ) from error
-    except pikepdf.PdfError as error:
+    except (pikepdf.PdfError, RuntimeError) as error:  # qpdf's runtime errors too (a wrong /Count)
         reason = _PIKEPDF_STREAM.sub("", str(error))
         raise UnreadablePdfError(f"{origin} is not a readable PDF ({reason})", hint="is it a PDF?") from error
     if encrypted:
@@ -98,7 +99,7 @@ def open_pdf(data: bytes, origin: str) -> PdfReader:
         )
     try:
         return pypdf.PdfReader(BytesIO(data))
-    except (PdfReadError, ValueError, KeyError, TypeError) as error:
+    except access.UNREADABLE as error:
         raise UnreadablePdfError(f"{origin} is not a readable PDF ({error})", hint="is it a PDF?") from error
 
 

@@ -28,6 +28,7 @@ from communique.errors import CommuniqueError
 from communique.text_rules import printable, printable_lines
 
 if TYPE_CHECKING:
+    import pikepdf
     from pypdf import PdfReader
 
 # pikepdf checks level b only; a level a or u file declares its own level, which that rule rejects.
@@ -153,8 +154,17 @@ def _oversized_streams(data: bytes) -> tuple[Finding, ...]:
     them together pass MAX_DECODED_BYTES; counted a mebibyte at a time, never held."""
     import pikepdf
 
+    try:
+        return _count_inflated(pikepdf.open(BytesIO(data)))
+    except (pikepdf.PdfError, RuntimeError) as error:  # qpdf cannot walk it: the validators will say more
+        return (Finding("communique:damaged", f"the file's objects cannot be read ({error})"),)
+
+
+def _count_inflated(pdf: pikepdf.Pdf) -> tuple[Finding, ...]:
+    import pikepdf
+
     total = 0
-    with pikepdf.open(BytesIO(data)) as pdf:
+    with pdf:
         for item in pdf.objects:
             if not isinstance(item, pikepdf.Stream) or not _flate_first(item.get("/Filter")):
                 continue
