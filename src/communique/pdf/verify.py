@@ -214,9 +214,13 @@ def declared_flavour(data: bytes, origin: Path) -> str | None:
     import pikepdf
 
     try:
-        with pikepdf.open(BytesIO(data)) as pdf, pdf.open_metadata() as meta:
-            status: str = meta.pdfa_status
-    except pikepdf.PdfError as error:
+        with pikepdf.open(BytesIO(data)) as pdf:
+            try:
+                with pdf.open_metadata() as meta:
+                    status: str = meta.pdfa_status
+            except (ValueError, KeyError, TypeError, pikepdf.PdfError):  # damaged XMP declares nothing
+                return None
+    except (pikepdf.PdfError, RuntimeError) as error:
         raise CommuniqueError(f"{origin} is not a readable PDF ({error})", hint="is it a PDF?") from error
     return status.upper() or None
 
@@ -230,8 +234,17 @@ def _page(data: bytes, flavour: str) -> ValidatorResult:
         report = page.validate_pdf_bytes(data, profile=profile)
     except page.PageError as error:
         return ValidatorResult(name, False, (Finding("page:error", str(error)),))
+    except Exception as error:  # the validator's own failure on a damaged file: the file does not pass
+        return ValidatorResult(name, False, (_stopped("page", error),))
     findings = tuple(Finding(f.rule_id, f.message) for f in report.failures)
     return ValidatorResult(name, report.is_compliant and not findings, findings)
+
+
+def _stopped(validator: str, error: Exception) -> Finding:
+    """What a validator that raised on a file says of it (found by make fuzz: UnicodeDecodeError)."""
+    return Finding(
+        f"{validator}:stopped", f"the validator stopped on this file: {type(error).__name__}: {error}"
+    )
 
 
 def _pikepdf(path: Path, flavour: str) -> ValidatorResult:
@@ -240,7 +253,10 @@ def _pikepdf(path: Path, flavour: str) -> ValidatorResult:
 
     part = flavour[0]
     name = f"pikepdf.pdfa {pikepdf.__version__} (PDF/A-{part}b rules)"
-    report = validate_written(path, f"{part}b")
+    try:
+        report = validate_written(path, f"{part}b")
+    except Exception as error:  # the validator's own failure on a damaged file: the file does not pass
+        return ValidatorResult(name, False, (_stopped("pikepdf", error),))
     findings, notes = [], []
     for finding in report.findings:
         level = _LEVEL_B_ONLY.search(finding.message)
