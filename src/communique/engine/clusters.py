@@ -1,10 +1,11 @@
 """Recording, while WeasyPrint draws each line, of the clusters HarfBuzz shaped as several glyphs.
 
-A letter with its marks (Arabic harakat, Thai vowels and tones), Thai SARA AM drawn as two glyphs, and a
-bracket drawn mirrored right to left are recorded with the font, their glyph ids and their text, in
-drawing order; `communique.pdf.clusters` then finds them again in the content streams and folds each into
-one glyph carrying its text. A line this module cannot read (Pango's structures changed) stops the
-recording: nothing is folded, and the build warns that marks may copy apart from their letters.
+A letter with its marks (Arabic harakat, Thai vowels and tones), Thai SARA AM drawn as two glyphs, a
+bracket drawn mirrored right to left, and (left to right) a few clusters around an invisible character
+drawn as no glyph are recorded with the font, their glyph ids and their text, in drawing order;
+`communique.pdf.clusters` then finds them again in the content streams and folds each into one glyph
+carrying its text. A line this module cannot read (Pango's structures changed) stops the recording:
+nothing is folded, and the build warns that marks may copy apart from their letters.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class Drawn:
 
     clusters: Clusters = field(default_factory=list)
     invisible: set[str] = field(default_factory=set)
-    """Invisible characters drawn as no glyph, for which WeasyPrint writes nothing in the text layer."""
+    """Invisible characters drawn as no glyph that no recorded cluster carries: not in the text layer."""
 
 
 _recorder: ContextVar[Drawn | None] = ContextVar("communique_clusters", default=None)
@@ -85,9 +86,9 @@ def _recording_draw_first_line(original: Any) -> Any:
 def _record(stream: Any, textbox: Any, drawn: Drawn) -> None:
     """Add the line's letters drawn with marks, and characters drawn as several glyphs, to the clusters
     drawn, and its invisible characters drawn as nothing to `drawn.invisible`."""
-    clusters = drawn.clusters
     from weasyprint.text.ffi import ffi
 
+    clusters = drawn.clusters
     line, _ = textbox.pango_layout.get_first_line()
     if line.runs == ffi.NULL:
         return
