@@ -237,6 +237,21 @@ def test_thai_words_keep_their_zero_width_spaces(composed: Composed, tmp_path: P
         assert "ทั้งสองฝ่าย\u200bจะส่งเสริม\u200bการแลกเปลี่ยน" in extracted_text(pdf, extractor), extractor
 
 
+def test_arabic_words_keep_their_invisible_characters(composed: Composed, tmp_path: Path) -> None:
+    """Right to left too, a zero-width space and a word joiner copy back where they were typed, in the
+    extractors that read Arabic in logical order (pdfminer.six gives visual order; see test_clusters)."""
+    source = ROOT / "seeds" / "languages" / "ar-en.yaml"
+    text = source.read_text(encoding="utf-8")
+    typed = text.replace("بين سلطنة", "بين\u200bسلطنة", 1).replace(
+        "والمملكة المتحدة", "والمملكة\u2060المتحدة", 1
+    )
+    assert typed.count("\u200b") == typed.count("\u2060") == 1
+    pdf = composed(write_data(tmp_path, typed, "ar-zw.yaml"), "sequential")
+    for extractor in ("pdftotext", "pypdf", "pdfium"):
+        copied = extracted_text(pdf, extractor)
+        assert "بين\u200bسلطنة" in copied and "والمملكة\u2060المتحدة" in copied, extractor
+
+
 def test_an_arabic_letter_mark_needs_no_font(build_seed: Callable[..., BuildResult], tmp_path: Path) -> None:
     """U+061C, which the README allows for right-to-left text, was refused by the font check: no font
     draws it, as text shaping draws it as nothing. It builds now, with the text layer's warning."""

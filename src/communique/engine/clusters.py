@@ -1,8 +1,8 @@
 """Recording, while WeasyPrint draws each line, of the clusters HarfBuzz shaped as several glyphs.
 
 A letter with its marks (Arabic harakat, Thai vowels and tones), Thai SARA AM drawn as two glyphs, a
-bracket drawn mirrored right to left, and (left to right) a few clusters around an invisible character
-drawn as no glyph are recorded with the font, their glyph ids and their text, in drawing order;
+bracket drawn mirrored right to left, and a few clusters around an invisible character drawn as no
+glyph are recorded with the font, their glyph ids and their text, in drawing order;
 `communique.pdf.clusters` then finds them again in the content streams and folds each into one glyph
 carrying its text. A line this module cannot read (Pango's structures changed) stops the recording:
 nothing is folded, and the build warns that marks may copy apart from their letters.
@@ -124,10 +124,8 @@ def _record(stream: Any, textbox: Any, drawn: Drawn) -> None:
             run_text = utf8[offset : offset + length]
             if _only_a_joiner_before_spaces(textbox.pango_layout.text):
                 pass  # the typeset stage's own joiner: not the data's, left out of the text layer
-            elif right_to_left:
-                drawn.invisible.update(_invisible(spans, run_text))
             else:
-                spans, alone = _words_carrying_invisible(spans, run_text)
+                spans, alone = _words_carrying_invisible(spans, run_text, 1 if right_to_left else CONTEXT)
                 drawn.invisible.update(_invisible(alone, run_text))
             for span in spans:
                 if not all(0 < glyph < 0x10000 for glyph in span.glyphs):  # an empty or missing glyph
@@ -162,14 +160,18 @@ class _Span:
 
 
 CONTEXT = 4
-"""Clusters taken on each side of an invisible character into the one that carries it: enough that the
-sequence is not taken for the same glyphs drawn elsewhere, few enough that its text stays short (poppler
-reads a ToUnicode entry of at most 63 UTF-16 units)."""
+"""Clusters taken on each side of an invisible character, left to right, into the one that carries it:
+enough that the sequence is not taken for the same glyphs drawn elsewhere, few enough that its text stays
+short (poppler reads a ToUnicode entry of at most 63 UTF-16 units). Right to left one on each side: the
+folding gives each character but the first a blank glyph of its own, and with a whole word pdfium dropped
+a letter (بين​سلطنة copied as بي​سلطنة; measured)."""
 
 
-def _words_carrying_invisible(spans: list[_Span], run: bytes) -> tuple[list[_Span], list[_Span]]:
-    """Left to right, each character drawn as no glyph made one cluster with up to CONTEXT clusters of its
-    word on each side, so that the folded cluster carries that character's text (a zero-width space, a word
+def _words_carrying_invisible(
+    spans: list[_Span], run: bytes, context: int
+) -> tuple[list[_Span], list[_Span]]:
+    """Each character drawn as no glyph made one cluster with up to `context` clusters of its word on each
+    side, so that the folded cluster carries that character's text (a zero-width space, a word
     joiner); not the glyph before it alone, which could be taken for the same glyph drawn elsewhere. Also
     the spans of invisible characters with no drawn glyph in their word, whose text cannot be carried."""
     kept: list[_Span] = []
@@ -181,11 +183,11 @@ def _words_carrying_invisible(spans: list[_Span], run: bytes) -> tuple[list[_Spa
             index += 1
             continue
         word = [spans[index]]
-        while kept and not _blank(kept[-1], run) and len(word) <= CONTEXT:
+        while kept and not _blank(kept[-1], run) and len(word) <= context:
             word.insert(0, kept.pop())
         index += 1
         before = len(word)
-        while index < len(spans) and not _blank(spans[index], run) and len(word) - before < CONTEXT:
+        while index < len(spans) and not _blank(spans[index], run) and len(word) - before < context:
             word.append(spans[index])
             index += 1
         glyphs = tuple(glyph for span in word for glyph in span.glyphs if glyph != EMPTY_GLYPH)
@@ -209,8 +211,7 @@ def _only_a_joiner_before_spaces(text: str) -> bool:
 
 def _invisible(spans: list[_Span], run: bytes) -> Iterator[str]:
     """The characters of `spans` drawn as no glyph: WeasyPrint writes nothing for them, so they are not in
-    the text layer unless a word carries them (left to right only: right to left, the folding gives each
-    character of a cluster a glyph of its own, which would need one to draw)."""
+    the text layer (their word draws nothing else to carry them)."""
     for span in spans:
         if EMPTY_GLYPH in span.glyphs:
             for char in run[span.first : span.end].decode():
