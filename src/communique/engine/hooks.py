@@ -1,6 +1,6 @@
 """communique's hooks into WeasyPrint, installed only while communique renders.
 
-Each hook module (justify, hyphenation, clusters, tags) names the WeasyPrint attributes it replaces as
+Each hook module (justify, hyphenation, clusters, tags, pages) names the WeasyPrint attributes it replaces as
 `Patch`es; `installed` sets them for the length of one render and puts the originals back, so a plain
 WeasyPrint user in the same process sees WeasyPrint as it was released. The hooks are written against
 one WeasyPrint version, SUPPORTED_WEASYPRINT: another one is refused with what to install.
@@ -36,29 +36,17 @@ def check_version(installed: str) -> None:
         )
 
 
-_depth = 0
-
-
 @contextmanager
 def installed(patches: Iterable[Patch]) -> Iterator[None]:
-    """Install the hooks `patches` name for the length of this block (once, if blocks nest)."""
-    global _depth
-    if _depth:
-        _depth += 1
-        try:
-            yield
-        finally:
-            _depth -= 1
-        return
+    """Install the hooks `patches` name for the length of this block; the originals are put back however
+    the block ends (renders do not nest)."""
     applied: list[tuple[object, str, object]] = []
     try:
         for patch in patches:
             original = getattr(patch.owner, patch.attribute)
             setattr(patch.owner, patch.attribute, patch.replacement(original))
             applied.append((patch.owner, patch.attribute, original))
-        _depth = 1
         yield
     finally:
-        _depth = 0
         for owner, attribute, original in reversed(applied):
             setattr(owner, attribute, original)

@@ -16,7 +16,6 @@ from urllib.request import url2pathname
 from communique.engine import clusters, hooks, hyphenation, justify, pages, tags, undone
 from communique.engine.libraries import ldconfig_library_lookup
 from communique.engine.overflow import overflowing_text
-from communique.engine.pages import MAX_PAGES, too_many_pages
 from communique.errors import TEMPORARY_SPACE_HINT, RenderError
 from communique.model import HtmlDocument, RenderedPdf
 
@@ -189,8 +188,6 @@ def render(
             document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
                 stylesheets=stylesheets, font_config=session.font_config
             )
-            if len(document.pages) > MAX_PAGES:  # the hook stops layout there; this holds without it too
-                raise too_many_pages(len(document.pages))
             overflowing = _overflowing(document)
             with clusters.recording() as drawn:
                 data = document.write_pdf(pdf_variant=pdf_variant)
