@@ -9,6 +9,7 @@ stay here, where a pypdf upgrade has one place to look.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 
 import pypdf
@@ -18,6 +19,14 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObje
 UNREADABLE = (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
 """What pypdf raises, or reading what it returns raises, for a damaged PDF (found by make fuzz: a
 LimitReachedError besides PdfReadError, a KeyError for a missing entry, RecursionError for a loop)."""
+
+
+def unreadable_fonts() -> tuple[type[BaseException], ...]:
+    """UNREADABLE, and what fontTools raises for an embedded font it cannot read or write: what the
+    rewrites of fonts catch to leave a PDF as it is and say so."""
+    from fontTools.ttLib import TTLibError
+
+    return (*UNREADABLE, struct.error, TTLibError)
 
 
 def objects(writer: pypdf.PdfWriter) -> Iterator[PdfObject]:

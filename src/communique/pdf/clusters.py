@@ -20,7 +20,6 @@ WeasyPrint does not write is left as drawn.
 from __future__ import annotations
 
 import re
-import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -127,7 +126,6 @@ def fold_clusters(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> list[
     cluster is not found where it was drawn, none is folded (only glyphs whose text WeasyPrint took from
     a cluster get their own character back), and where anything cannot be read the PDF stays as
     WeasyPrint wrote it; what was left undone is returned (the build warns)."""
-    from fontTools.ttLib import TTLibError
 
     if not any(texts for _, _, texts in clusters):
         return []
@@ -159,17 +157,13 @@ def fold_clusters(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> list[
                 font.composites.clear()
             rewritten = []
         changes = [_changed_font(font) for font in fonts.values() if font.composites or font.own]
-    except (*_UNREADABLE, TTLibError) as error:
+    except access.unreadable_fonts() as error:
         return [f"cluster folding: a font or content stream could not be read ({error!r}): {left}"]
     for stream, data in rewritten:
         stream.set_data(data)
     for change in changes:
         change()
     return [*elsewhere, *([f"cluster folding: {undone}: {left}"] if undone else [])]
-
-
-_UNREADABLE = (KeyError, ValueError, IndexError, TypeError, AttributeError, struct.error)
-"""What a font or stream this module does not expect makes it raise (besides fontTools' TTLibError)."""
 
 
 def _fonts(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> dict[int, _Font]:

@@ -16,7 +16,6 @@ advance includes the gap, so the text holds no positioning offset there and copi
 from __future__ import annotations
 
 import re
-import struct
 from collections.abc import Collection, Iterable, Iterator
 from io import BytesIO
 from typing import TYPE_CHECKING
@@ -55,11 +54,9 @@ def compact_fonts(writer: pypdf.PdfWriter, compact: bool = True) -> list[str]:
     """Renumber and cut every embedded OpenType CFF CIDFont of `writer` that only pages draw with, and fold
     the gaps after its glyphs into aliases; with `compact` False, leave every font as it is. Returns what
     was left undone (the build warns): a font left whole, or gaps left as adjustments."""
-    from fontTools.ttLib import TTLibError
-
     if not compact:
         return []
-    unreadable = (*_UNREADABLE, TTLibError)
+    unreadable = access.unreadable_fonts()
     fonts = _candidates(writer)
     if not fonts:
         return []
@@ -98,10 +95,6 @@ def compact_fonts(writer: pypdf.PdfWriter, compact: bool = True) -> list[str]:
     for key, mapping in numbering.items():
         _renumber_font(fonts[key], mapping, programs[key], aliases[key])
     return undone
-
-
-_UNREADABLE = (KeyError, ValueError, IndexError, TypeError, struct.error)
-"""What a font or stream this module does not expect makes it raise."""
 
 
 def _candidates(writer: pypdf.PdfWriter) -> dict[int, DictionaryObject]:
