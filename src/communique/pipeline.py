@@ -103,6 +103,8 @@ def build_text(
 def _lost_from_the_text_layer(rendered: RenderedPdf, communique: Communique, strict: bool) -> tuple[str, ...]:
     """A warning for each invisible character of the data that was drawn as no glyph and so is missing from
     the text layer; under `strict`, a RenderError."""
+    if not rendered.invisible:
+        return ()
     held = {char for _, text in communique.entries() for char in text.value}
     lost = tuple(
         f"text layer: U+{ord(char):04X} {unicodedata.name(char, 'an invisible character')} is drawn as no "
