@@ -67,4 +67,10 @@ def test_builds_without_linux_only_calls_give_the_same_bytes(tmp_path: Path) -> 
     assert reference.returncode == 0
     expected = (tmp_path / "reference" / "tokyo-helsinki-2023.pdf").read_bytes()
     assert (tmp_path / "single" / "tokyo-helsinki-2023.pdf").read_bytes() == expected
-    assert len(list((tmp_path / "batch").glob("doc*.pdf"))) == 3
+    batch_reference = _build(str(data), "--out", str(tmp_path / "batch-reference"), "--jobs", "2", site=None)
+    assert batch_reference.returncode == 0
+    names = sorted(path.name for path in (tmp_path / "batch").glob("doc*.pdf"))
+    assert len(names) == 3
+    for name in names:
+        built = (tmp_path / "batch" / name).read_bytes()
+        assert built == (tmp_path / "batch-reference" / name).read_bytes(), name
