@@ -13,8 +13,9 @@ from pypdf.generic import DictionaryObject
 
 from communique.errors import UsageError
 from communique.pdf import access
-from communique.pdf.archival import ArchiveError, associated_files, decoded_stream
+from communique.pdf.archival import ArchiveError, associated_files
 from communique.pdf.seal import UnreadablePdfError, open_pdf
+from communique.pdf.verify import declared_flavour, xmp_packet, xmp_properties
 from communique.text_rules import printable_lines
 
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
@@ -104,7 +105,8 @@ def inspect_pdf(path: Path) -> PdfReport:
             return default
 
     root = reader.root_object
-    xmp = part("XMP metadata", lambda: _xmp(root), None)
+    xmp = part("XMP metadata", lambda: _xmp(reader), None)
+    flavour = part("PDF/A identification", lambda: _flavour(xmp), None)
     return PdfReport(
         path=str(path),
         pages=pages,
@@ -115,7 +117,9 @@ def inspect_pdf(path: Path) -> PdfReport:
         bookmarks=part("bookmarks", lambda: _bookmarks(reader, reader.outline, 0), ()),
         fonts=part("fonts", lambda: _fonts(reader), ()),
         page_labels=part("page labels", lambda: tuple(reader.page_labels), ()),
-        pdfa=f"PDF/A-{flavour}" if (flavour := _declared_flavour(xmp)) else None,
+        pdfa=f"PDF/A-{flavour}"
+        if (flavour := part("PDF/A identification", lambda: _flavour(xmp), None))
+        else None,
         tagged="/StructTreeRoot" in root,
         attachments=part(
             "associated files",
@@ -130,17 +134,18 @@ def inspect_pdf(path: Path) -> PdfReport:
 
 
 _Value = TypeVar("_Value")
-MAX_XMP_BYTES = 4 * 2**20
-"""Most bytes of XMP metadata read (communique writes about 4 KiB; a damaged file may claim gigabytes)."""
 MAX_OUTLINE_DEPTH = 64
 """Deepest bookmark nesting shown (communique writes two levels)."""
 
 
-def _xmp(root: DictionaryObject) -> str | None:
-    stream = root.get("/Metadata")
-    if stream is None:
-        return None
-    return decoded_stream(stream.get_object(), "XMP metadata", MAX_XMP_BYTES).decode("utf-8")
+def _xmp(reader: pypdf.PdfReader) -> str | None:
+    """The XMP packet as text (at most verify.XMP_LIMIT bytes of it decoded)."""
+    packet = xmp_packet(reader)
+    return packet.decode("utf-8") if packet is not None else None
+
+
+def _flavour(xmp: str | None) -> str | None:
+    return declared_flavour(xmp_properties(xmp.encode())) if xmp else None
 
 
 def _page_size(reader: pypdf.PdfReader) -> tuple[float, float]:
@@ -155,15 +160,6 @@ def _information(reader: pypdf.PdfReader) -> dict[str, str]:
     if information is not None and not isinstance(information, dict):
         raise TypeError(f"/Info is a {type(information).__name__}, not a dictionary")
     return {str(key): str(value) for key, value in (information or {}).items()}
-
-
-_FLAVOUR = re.compile(r"pdfaid:(part|conformance)(?:=\"|>)\s*([0-9A-Za-z]+)")
-
-
-def _declared_flavour(xmp: str | None) -> str | None:
-    """The PDF/A part and level the XMP declares ('3A'), as attributes or elements; None if none."""
-    found = dict(_FLAVOUR.findall(xmp or ""))
-    return (found["part"] + found.get("conformance", "")).upper() if "part" in found else None
 
 
 def _bookmarks(reader: pypdf.PdfReader, outline: list[Any], depth: int) -> tuple[Bookmark, ...]:

@@ -132,7 +132,7 @@ def verify(path: Path, rebuild: bool = False) -> VerifyReport:
     if oversized:  # the validators would decode them whole: gigabytes from a small file
         limits = ValidatorResult(DECODE_LIMITS, False, oversized)
         return VerifyReport(path, None, (limits,), ValidatorResult(INTEGRITY, False, oversized))
-    declared = declared_flavour(data, path)
+    declared = _declared(reader)
     flavour = declared or "3B"
     results = (_page(data, flavour), _pikepdf(path, flavour), _qpdf(path))
     findings = integrity_findings(reader) + (rebuild_check(path) if rebuild else ())
@@ -209,20 +209,47 @@ def _read(path: Path) -> bytes:
         raise CommuniqueError(f"cannot read {path}: {error.strerror}", hint="check the path") from error
 
 
-def declared_flavour(data: bytes, origin: Path) -> str | None:
-    """The PDF/A part and level in the XMP (e.g. '3A'), or None if the file declares none."""
-    import pikepdf
+def xmp_packet(reader: PdfReader) -> bytes | None:
+    """The XMP packet of the catalog, decoded within XMP_LIMIT; None if there is none; ArchiveError if it
+    cannot be decoded or is larger."""
+    from communique.pdf.archival import decoded_stream
+
+    stream = reader.root_object.get("/Metadata")
+    stream = stream.get_object() if stream is not None else None
+    if stream is None or not hasattr(stream, "get_data"):
+        return None
+    return decoded_stream(stream, "the XMP packet", XMP_LIMIT)
+
+
+def xmp_properties(packet: bytes) -> dict[str, str]:
+    """The XMP's properties by Clark name (see _xmp_values); ValueError for a DTD, entities or XML that is
+    not well-formed."""
+    if b"<!DOCTYPE" in packet or b"<!ENTITY" in packet:
+        raise ValueError("the XMP packet declares a DTD or entities, which communique never writes")
+    try:
+        return _xmp_values(ElementTree.fromstring(packet))
+    except ElementTree.ParseError as error:
+        raise ValueError(f"the XMP packet is not well-formed XML ({error})") from error
+
+
+_PDFA_ID = "{http://www.aiim.org/pdfa/ns/id/}"
+
+
+def declared_flavour(properties: dict[str, str]) -> str | None:
+    """The PDF/A part and level the XMP properties declare (e.g. '3A'), or None."""
+    part = properties.get(f"{_PDFA_ID}part", "").strip()
+    return (part + properties.get(f"{_PDFA_ID}conformance", "").strip()).upper() if part else None
+
+
+def _declared(reader: PdfReader) -> str | None:
+    """The flavour the file declares; None where its XMP cannot be read (it declares nothing readable)."""
+    from communique.pdf.archival import ArchiveError
 
     try:
-        with pikepdf.open(BytesIO(data)) as pdf:
-            try:
-                with pdf.open_metadata() as meta:
-                    status: str = meta.pdfa_status
-            except (ValueError, KeyError, TypeError, pikepdf.PdfError):  # damaged XMP declares nothing
-                return None
-    except (pikepdf.PdfError, RuntimeError) as error:
-        raise CommuniqueError(f"{origin} is not a readable PDF ({error})", hint="is it a PDF?") from error
-    return status.upper() or None
+        packet = xmp_packet(reader)
+        return declared_flavour(xmp_properties(packet)) if packet is not None else None
+    except (ArchiveError, ValueError):
+        return None
 
 
 def _page(data: bytes, flavour: str) -> ValidatorResult:
@@ -362,23 +389,18 @@ def seal_findings(reader: PdfReader) -> tuple[Finding, ...]:
 
 def info_xmp_findings(reader: PdfReader) -> tuple[Finding, ...]:
     """Each Info entry that does not say what its XMP property says (PDF/A asks that they agree)."""
-    from communique.pdf.archival import ArchiveError, decoded_stream
+    from communique.pdf.archival import ArchiveError
 
     rule = "communique:info-xmp"
-    stream = reader.root_object.get("/Metadata")
-    stream = stream.get_object() if stream is not None else None
-    if stream is None or not hasattr(stream, "get_data"):
-        return (Finding(rule, "the file has no XMP metadata stream"),)
     try:
-        packet = decoded_stream(stream, "the XMP packet", XMP_LIMIT)
+        packet = xmp_packet(reader)
+        if packet is None:
+            return (Finding(rule, "the file has no XMP metadata stream"),)
+        xmp = xmp_properties(packet)
     except ArchiveError as error:
         return (Finding(rule, error.message),)
-    if b"<!DOCTYPE" in packet or b"<!ENTITY" in packet:
-        return (Finding(rule, "the XMP packet declares a DTD or entities, which communique never writes"),)
-    try:
-        xmp = _xmp_values(ElementTree.fromstring(packet))
-    except ElementTree.ParseError as error:
-        return (Finding(rule, f"the XMP packet is not well-formed XML ({error})"),)
+    except ValueError as error:
+        return (Finding(rule, str(error)),)
     info = reader.metadata
     findings = []
     for key, tag, name in _INFO_XMP:
