@@ -4,6 +4,7 @@
     >>> result = communique.build("data/example.yaml")            # into the project's build/
     >>> result.output, result.page_count
     >>> communique.build("data/example.yaml", "out/", archival=True, paper="Letter")
+    >>> communique.build("data/example.yaml", format="png", pages="1-2", dpi=150).images
 
 `build` takes a data file's path, YAML text or a mapping, and raises the project's error types
 (`DataError` with file:line:column, `LayoutError`, `FontError`, `RenderError`, ...), all `CommuniqueError`.
@@ -56,6 +57,9 @@ def build(
     *,
     project: Project | str | Path | None = None,
     source_date_epoch: int | None = None,
+    format: str = "pdf",
+    pages: str | None = None,
+    dpi: int | None = None,
     **options: Any,
 ) -> BuildResult:
     """Build one communique into `out` (default: the project's output folder) and return the result.
@@ -65,10 +69,13 @@ def build(
     `project` is a Project or its folder (default: found from the data file, else the current folder).
     `options` are BuildOptions fields (layout, paper, strict, print_marks, archival); they override
     the project's communique.toml. Nothing is written unless the build succeeds.
+    `format="png"` or `"svg"` writes page images `<stem>-<page>.<format>` instead of the PDF (`pages`
+    such as "1-2", `dpi` for PNG); the result's `images` lists them.
     """
     from communique.api import build_source
 
-    return build_source(source, out, project, source_date_epoch, options)
+    images = (format, pages, dpi)
+    return build_source(source, out, project, source_date_epoch, options, images)
 
 
 def __getattr__(name: str) -> object:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from communique.errors import UsageError
-from communique.loader import mapping_text
+from communique.loader import mapping_text, read_text
 from communique.model import BuildResult
 from communique.options import from_keywords, source_date_epoch
 from communique.project import BuildContext, Project
@@ -20,9 +20,19 @@ def build_source(
     project: Project | str | Path | None,
     source_date_epoch: int | None,
     options: Mapping[str, Any],
+    images: tuple[str, str | None, int | None] = ("pdf", None, None),
 ) -> BuildResult:
-    """Build `source` as `communique.build` documents."""
-    from communique.pipeline import build, build_text
+    """Build `source` as `communique.build` documents: a PDF, or page images when `images` (format,
+    pages, dpi) asks for them."""
+    from communique.pipeline import build, build_text, images_of, make_pdf
+    from communique.preview.images import DEFAULT_DPI, ImageRequest
+
+    image_format, pages, dpi = images
+    request = None
+    if image_format != "pdf":
+        request = ImageRequest(image_format, pages, DEFAULT_DPI if dpi is None else dpi)
+    elif pages is not None or dpi is not None:
+        raise UsageError("pages and dpi are for page images", hint='add format="png" (or "svg")')
 
     inline = isinstance(source, Mapping) or (isinstance(source, str) and "\n" in source)
     path = None if inline or isinstance(source, Mapping) else Path(source)
@@ -37,10 +47,13 @@ def build_source(
         chosen = Project.discover(path if path else Path.cwd())
     context = BuildContext(chosen, from_keywords(chosen.config.options, options), _epoch(source_date_epoch))
     out_dir = Path(out) if out is not None else chosen.output_dir
+    text = None if path is not None else mapping_text(source) if isinstance(source, Mapping) else str(source)
+    if request is not None:
+        made = make_pdf(read_text(path) if path is not None else str(text), path, context)
+        return images_of(made, out_dir, request)
     if path is not None:
         return build(path, out_dir, context)
-    text = mapping_text(source) if isinstance(source, Mapping) else str(source)
-    return build_text(text, None, out_dir, context)
+    return build_text(str(text), None, out_dir, context)
 
 
 def _epoch(given: int | None) -> int | None:

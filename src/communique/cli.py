@@ -7,6 +7,7 @@ import glob
 import json
 import os
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -15,12 +16,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from communique import __version__
 from communique.errors import CommuniqueError, ErrorList, UsageError, path_error
-from communique.options import add_arguments, from_arguments, source_date_epoch
+from communique.options import add_arguments, argparse_type, from_arguments, source_date_epoch
 from communique.project import Project
 from communique.text_rules import printable, printable_lines
 
 if TYPE_CHECKING:
     from communique.batch import BatchResult, Outcome
+    from communique.pipeline import MadePdf
+    from communique.preview.watch import Rebuilder, Rebuilt
+    from communique.project import BuildContext
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -174,6 +178,14 @@ def _build(args: argparse.Namespace) -> int:
     context = BuildContext(project, from_arguments(args, project.config.options), _source_date_epoch())
     if args.layout is not None:  # a misspelt --layout is the command's mistake, not each data file's
         _check_layout(project, args.layout)
+    out = Path(args.out) if args.out else project.output_dir
+    if args.format != "pdf":
+        return _build_images(args, files, out, context)
+    if args.pages is not None or args.dpi is not None:
+        raise UsageError(
+            f"{'--pages' if args.pages is not None else '--dpi'} is for page images",
+            hint="add --format png (or svg) to write page images instead of the PDF",
+        )
     if args.memory_limit and not memory_limits_supported():
         _say(
             "warning: this system cannot limit a process's memory, so --memory-limit is not applied",
@@ -192,7 +204,6 @@ def _build(args: argparse.Namespace) -> int:
         stream=sys.stderr if args.report == "json" else sys.stdout,
         bar=sys.stderr.isatty() and not os.environ.get("CI") and not args.quiet,
     )
-    out = Path(args.out) if args.out else project.output_dir
     result = run_batch(
         files, out, context, options, progress.show, lambda text: _say(f"warning: {text}", sys.stderr)
     )
@@ -203,6 +214,142 @@ def _build(args: argparse.Namespace) -> int:
         print("interrupted: the manifest records what was built; run again to finish", file=sys.stderr)
         return 130
     return result.exit_code
+
+
+def _build_images(args: argparse.Namespace, files: list[Path], out: Path, context: BuildContext) -> int:
+    """`build --format png|svg`: each document's pages as images, drawn in this process one document
+    after another (one warm render session; no manifest: images are for review, not the batch cache)."""
+    from communique.engine.renderer import RenderSession
+    from communique.pipeline import build_images
+    from communique.preview.images import DEFAULT_DPI, ImageRequest
+
+    for flag, given in (
+        ("--report", args.report),
+        ("--jobs", args.jobs),
+        ("--archival", context.options.archival),
+    ):
+        if given:
+            raise UsageError(
+                f"{flag} is for PDF builds, not page images", hint=f"leave out {flag} or --format"
+            )
+    request = ImageRequest(args.format, args.pages, args.dpi or DEFAULT_DPI)
+    session = RenderSession()
+
+    def one(path: Path) -> None:
+        result = build_images(path, out, context, request, session)
+        for warning in result.warnings:
+            _say(f"warning: {path}: {warning}", sys.stderr)
+        if not args.quiet:
+            for image in result.images:
+                print(f"wrote {printable(str(image))}")
+
+    return _each(files, one)
+
+
+def _rebuilder(args: argparse.Namespace, write: Callable[[MadePdf], Path | None]) -> Rebuilder:
+    """The warm build session of `watch` and `preview`: the data files of `args.paths` (folders again
+    each round), the project's config read again each round, the command's options on top."""
+    from communique.preview.watch import Rebuilder
+    from communique.project import BuildContext
+
+    files = _data_files(args.paths)
+    if args.layout is not None:
+        _check_layout(_project(args, files), args.layout)
+
+    def context() -> BuildContext:
+        project = _project(args, files)
+        return BuildContext(project, from_arguments(args, project.config.options), _source_date_epoch())
+
+    folders = tuple(Path(name) for name in args.paths if Path(name).is_dir())
+    return Rebuilder(lambda: _data_files(args.paths), context, write, folders=folders)
+
+
+def _report_rebuilds(results: list[Rebuilt]) -> None:
+    """One line per document built again; a failure's located error, and that the last good PDF stays."""
+    for rebuilt in results:
+        if rebuilt.error is not None:
+            error = rebuilt.error
+            located = error.location is not None or isinstance(error, ErrorList)
+            _say(str(error) if located else f"error: {error}", sys.stderr)
+            print(
+                f"not rebuilt {printable(str(rebuilt.source))}: the last good output stays", file=sys.stderr
+            )
+            continue
+        assert rebuilt.made is not None
+        for warning in rebuilt.made.warnings:
+            _say(f"warning: {rebuilt.source}: {warning}", sys.stderr)
+        pages = rebuilt.made.page_count
+        where = printable(str(rebuilt.output or rebuilt.source))
+        print(f"built {where} ({pages} page{'s' if pages > 1 else ''}, {rebuilt.seconds:.2f} s)", flush=True)
+    sys.stdout.flush()
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from communique.preview.watch import watch
+    from communique.write import output_path, write_atomic
+
+    def write(made: MadePdf) -> Path:
+        project = _project(args, [made.source])
+        target = output_path(made.source, Path(args.out) if args.out else project.output_dir)
+        write_atomic(target, made.data)
+        return target
+
+    rebuilder = _rebuilder(args, write)
+
+    shown: list[tuple[int, int]] = []
+
+    def report(results: list[Rebuilt]) -> None:
+        _report_rebuilds(results)
+        files, folders = rebuilder.watched()
+        if shown[-1:] != [(len(files), len(folders))]:
+            shown.append((len(files), len(folders)))
+            print(f"watching {len(files)} files in {len(folders)} folders (Ctrl-C to stop)", flush=True)
+
+    try:
+        watch(rebuilder, report)
+    except KeyboardInterrupt:
+        print("stopped watching", flush=True)
+    return EXIT_OK
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from communique.preview.server import PreviewServer, PreviewState
+    from communique.preview.watch import watch
+
+    state = PreviewState(args.dpi)
+
+    def show(made: MadePdf) -> None:
+        state.show(made)
+
+    rebuilder = _rebuilder(args, show)
+    if len(rebuilder.expand()) != 1:
+        raise UsageError("preview shows one document", hint="give one data file (watch builds several)")
+    try:
+        server = PreviewServer(state, args.port)
+    except OSError as error:
+        raise UsageError(
+            f"cannot listen on port {args.port}: {error.strerror}", hint="choose another --port"
+        ) from None
+    threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
+    print(f"preview of {printable(args.paths[0])} at {server.url} (Ctrl-C to stop)", flush=True)
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(server.url)
+
+    def report(results: list[Rebuilt]) -> None:
+        _report_rebuilds(results)
+        state.report(results)
+
+    try:
+        watch(rebuilder, report)
+    except KeyboardInterrupt:
+        print("stopped the preview", flush=True)
+    finally:
+        state.close()
+        server.shutdown()
+        server.server_close()
+    return EXIT_OK
 
 
 class _Progress:
@@ -350,6 +497,8 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from communique.preview.images import DEFAULT_DPI, dpi_value, page_selection
+
     parser = argparse.ArgumentParser(
         prog="communique", description="Publish official bilingual communiques as PDFs."
     )
@@ -410,7 +559,64 @@ def _parser() -> argparse.ArgumentParser:
         "--shard", metavar="I/N", help="build only shard I of N (stable as documents are added)"
     )
     build.add_argument("--report", choices=["json"], help="print a machine-readable report on stdout")
+    build.add_argument(
+        "--format",
+        choices=["pdf", "png", "svg"],
+        default="pdf",
+        help="write page images <stem>-<page>.png|svg instead of the PDF (default: pdf)",
+    )
+    build.add_argument(
+        "--pages",
+        type=argparse_type(page_selection),
+        metavar="LIST",
+        help="pages to draw: 1-2, 1,3 or 4- (default: all)",
+    )
+    build.add_argument(
+        "--dpi",
+        type=argparse_type(dpi_value),
+        metavar="N",
+        help=f"resolution of PNG images (default: {DEFAULT_DPI})",
+    )
     build.add_argument("--quiet", action="store_true", help="print only warnings and failures")
+
+    watch = command(
+        "watch",
+        _watch,
+        "build again on every save",
+        "Build the data files, then build again whenever a file a build read changes: the data, "
+        "communique.toml, layouts, stylesheets, fonts, images. The PDF is replaced atomically; a failed "
+        "build prints its error and keeps the last good PDF. Ctrl-C stops.",
+        in_project=True,
+    )
+    watch.add_argument("paths", nargs="+", metavar="PATH", help="data files or folders of .yaml files")
+    watch.add_argument("--out", help="output folder (default: the project's, build/)")
+    add_arguments(watch)
+
+    preview = command(
+        "preview",
+        _preview,
+        "show the pages in the browser, live",
+        "Serve a page on this machine only (127.0.0.1) showing the document's pages, rebuilt on every "
+        "save like watch: changed pages reload by themselves, the scroll position stays, and a build "
+        "error is shown over the last good pages. Nothing is written. Ctrl-C stops.",
+        in_project=True,
+    )
+    preview.add_argument("paths", nargs=1, metavar="PATH", help="a data file")
+    preview.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    preview.add_argument(
+        "--dpi",
+        type=argparse_type(dpi_value),
+        default=120,
+        metavar="N",
+        help="resolution of the page images (default: 120)",
+    )
+    preview.add_argument(
+        "--open",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="open the page in the browser (default: yes)",
+    )
+    add_arguments(preview)
 
     verify = command(
         "verify",

@@ -548,3 +548,6 @@ class BuildResult:
     their imports, fonts and images (the batch cache hashes them)."""
     absent_inputs: tuple[Path, ...] = ()
     """Places searched for a template or stylesheet in vain: a file created there changes the build."""
+    images: tuple[Path, ...] = ()
+    """The page images written instead of a PDF (`format` png or svg), in page order; `output` is the
+    first of them and `size` their bytes together."""

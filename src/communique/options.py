@@ -172,12 +172,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                 dest=item.name,
                 default=None,
                 metavar=item.metadata["metavar"],
-                type=_argparse_type(parse) if parse else str,
+                type=argparse_type(parse) if parse else str,
                 help=item.metadata["help"],
             )
 
 
-def _argparse_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+def argparse_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse `type` from a parser that raises UsageError."""
+
     def convert(text: str) -> Any:
         try:
             return parse(text)

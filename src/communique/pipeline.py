@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from communique import __version__
@@ -17,6 +18,7 @@ from communique.model import Archival, BuildResult, Communique, RenderedPdf
 from communique.paper import page_css
 from communique.pdf.archival import ARCHIVAL_CSS, archival_sources
 from communique.pdf.finish import Metadata, finish
+from communique.preview.images import ImageRequest, chosen_pages, page_images, write_page_images
 from communique.project import DEFAULT_LAYOUT, DEFAULT_PAPER, BuildContext
 from communique.typeset import typeset
 from communique.write import output_path, write_atomic
@@ -49,6 +51,63 @@ def build_text(
     """Build the data `text` as if read from the data file `source` (which names the PDF and locates
     images); with no source, the text was given directly: errors name '<data>', images are found in the
     project folder and the PDF is named after the document's id."""
+    made = make_pdf(text, source, context, session)
+    target = output_path(made.source, out_dir)
+    write_atomic(target, made.data)
+    return made.result(target)
+
+
+def build_images(
+    source: Path,
+    out_dir: Path,
+    context: BuildContext,
+    request: ImageRequest,
+    session: RenderSession | None = None,
+) -> BuildResult:
+    """Build one data file as page images (`<stem>-<page>.png|svg`) in `out_dir`, not as a PDF."""
+    return images_of(make_pdf(read_text(source), source, context, session), out_dir, request)
+
+
+def images_of(made: MadePdf, out_dir: Path, request: ImageRequest) -> BuildResult:
+    """Write the pages `request` names of the PDF `made` as images; the result's `output` is the first."""
+    numbers = chosen_pages(request.pages, made.page_count)
+    drawn = page_images(made.data, numbers, request.image_format, request.dpi)
+    stem = made.source.stem
+    written = write_page_images(
+        drawn, out_dir, stem, request.image_format, made.page_count, every_page=request.pages is None
+    )
+    return replace(made.result(written[0]), images=tuple(written), size=sum(len(page.data) for page in drawn))
+
+
+@dataclass(frozen=True)
+class MadePdf:
+    """A finished PDF in memory, and what its build read (`build_text` writes it; preview shows it)."""
+
+    source: Path
+    """The data file, or the name a document given as text is built as (`<id>.yaml`)."""
+    data: bytes
+    page_count: int
+    warnings: tuple[str, ...]
+    inputs: tuple[Path, ...]
+    absent_inputs: tuple[Path, ...]
+
+    def result(self, output: Path) -> BuildResult:
+        """The BuildResult of this PDF written to `output`."""
+        return BuildResult(
+            self.source,
+            output,
+            self.page_count,
+            len(self.data),
+            self.warnings,
+            self.inputs,
+            self.absent_inputs,
+        )
+
+
+def make_pdf(
+    text: str, source: Path | None, context: BuildContext, session: RenderSession | None = None
+) -> MadePdf:
+    """Every stage but writing: the data `text` (read from `source`, or given directly) as a finished PDF."""
     project, options = context.project, context.options
     label = str(source) if source else INLINE_LABEL
     folder = source.parent if source else project.root
@@ -86,14 +145,11 @@ def build_text(
             "; ".join(finished.warnings),
             hint="the PDF would be weaker than communique makes it; build without --strict to accept it",
         )
-    target = output_path(source, out_dir)
-    write_atomic(target, finished.data)
     inputs = ((source,) if label != INLINE_LABEL else ()) + read
-    return BuildResult(
+    return MadePdf(
         source,
-        target,
+        finished.data,
         rendered.page_count,
-        len(finished.data),
         (*rendered.warnings, *lost, *finished.warnings),
         tuple(dict.fromkeys(inputs)),
         html.absent,

@@ -6,7 +6,7 @@ import logging
 import re
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -119,6 +119,9 @@ def fast_subsetting_available() -> bool:
     return weasyprint_ffi.harfbuzz_subset is not None
 
 
+FONT_SUFFIXES = frozenset({".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2"})
+
+
 class RenderSession:
     """What one process can reuse from render to render: WeasyPrint's font configuration (the bundled
     @font-face files loaded once) and parsed stylesheets, each with the warnings its parsing gave.
@@ -129,6 +132,22 @@ class RenderSession:
     def __init__(self) -> None:
         self.font_config = FontConfiguration()
         self._parsed: dict[tuple[str, str], tuple[Any, tuple[str, ...], tuple[Path, ...]]] = {}
+
+    def forget(self, changed: Collection[Path]) -> None:
+        """Read again, at the next render, every stylesheet that is or read one of the `changed` files
+        (a watch loop's edits); a changed font file starts a new font configuration and parses all."""
+        changed_files = {path.resolve() for path in changed}
+        for key, (_css, _warnings, read) in list(self._parsed.items()):
+            files = {path.resolve() for path in read} | (
+                {Path(key[1]).resolve()} if key[0] == "file" else set()
+            )
+            if not files & changed_files:
+                continue
+            if any(path.suffix.lower() in FONT_SUFFIXES for path in files & changed_files):
+                self.font_config = FontConfiguration()
+                self._parsed.clear()
+                return
+            del self._parsed[key]
 
     def stylesheets(
         self, fetcher: URLFetcher, font_css: str, paths: tuple[Path, ...], page_css: str

@@ -1,0 +1,1 @@
+"""After the build: page images, the watch loop and the local preview server."""
