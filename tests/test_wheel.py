@@ -185,3 +185,51 @@ def test_the_installed_package_holds_no_path_into_the_checkout(installed: Path) 
     assert where.returncode == 0, where.stderr
     data = Path(where.stdout.strip())
     assert not data.is_relative_to(ROOT) and (data / "fonts" / "manifest.json").is_file()
+
+
+def test_the_installed_wheel_draws_pages_watches_and_previews(installed: Path, tmp_path: Path) -> None:
+    """Page images, watch and the preview's page and script come from the installed package alone."""
+    import http.client
+    import re
+    import shutil
+    import signal
+
+    seed = tmp_path / "x.yaml"
+    shutil.copy(ROOT / "seeds" / "tokyo-helsinki-2023.yaml", seed)
+    communique = str(installed / "communique")
+    images = run([communique, "build", str(seed), "--format", "png", "--dpi", "30", "--out", "img"], tmp_path)
+    assert images.returncode == 0, images.stderr
+    assert sorted(path.name for path in (tmp_path / "img").iterdir()) == ["x-1.png", "x-2.png"]
+    preview = subprocess.Popen(
+        [communique, "preview", str(seed), "--no-open"], cwd=tmp_path, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert preview.stdout is not None
+        found = re.search(r"127\.0\.0\.1:(\d+)/", preview.stdout.readline())
+        assert found
+        for path, kind in (
+            ("/", "text/html"),
+            ("/preview.js", "text/javascript"),
+            ("/preview.css", "text/css"),
+        ):
+            connection = http.client.HTTPConnection("127.0.0.1", int(found[1]), timeout=30)
+            connection.request("GET", path, headers={"Host": f"127.0.0.1:{found[1]}"})
+            response = connection.getresponse()
+            assert (response.status, response.getheader("Content-Type", "").split(";")[0]) == (200, kind)
+            assert len(response.read()) > 500
+    finally:
+        preview.send_signal(signal.SIGINT)
+        preview.communicate(timeout=60)
+    assert preview.returncode == 0
+    watch = subprocess.Popen(
+        [communique, "watch", str(seed), "--out", "pdf"], cwd=tmp_path, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert watch.stdout is not None
+        assert watch.stdout.readline().startswith("built pdf/x.pdf")
+        assert watch.stdout.readline().startswith("watching ")
+    finally:
+        watch.send_signal(signal.SIGINT)
+        watch.communicate(timeout=60)
+    assert watch.returncode == 0
+    assert page_texts(tmp_path / "pdf" / "x.pdf")[1].startswith("Joint Communique")

@@ -284,6 +284,10 @@ def _report_rebuilds(results: list[Rebuilt]) -> None:
     sys.stdout.flush()
 
 
+def _announce_watching(files: set[Path], folders: set[Path]) -> None:
+    print(f"watching {len(files)} files in {len(folders)} folders (Ctrl-C to stop)", flush=True)
+
+
 def _watch(args: argparse.Namespace) -> int:
     from communique.preview.watch import watch
     from communique.write import output_path, write_atomic
@@ -296,17 +300,8 @@ def _watch(args: argparse.Namespace) -> int:
 
     rebuilder = _rebuilder(args, write)
 
-    shown: list[tuple[int, int]] = []
-
-    def report(results: list[Rebuilt]) -> None:
-        _report_rebuilds(results)
-        files, folders = rebuilder.watched()
-        if shown[-1:] != [(len(files), len(folders))]:
-            shown.append((len(files), len(folders)))
-            print(f"watching {len(files)} files in {len(folders)} folders (Ctrl-C to stop)", flush=True)
-
     try:
-        watch(rebuilder, report)
+        watch(rebuilder, _report_rebuilds, _announce_watching)
     except KeyboardInterrupt:
         print("stopped watching", flush=True)
     return EXIT_OK
@@ -342,7 +337,7 @@ def _preview(args: argparse.Namespace) -> int:
         state.report(results)
 
     try:
-        watch(rebuilder, report)
+        watch(rebuilder, report, _announce_watching)
     except KeyboardInterrupt:
         print("stopped the preview", flush=True)
     finally:

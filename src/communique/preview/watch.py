@@ -25,6 +25,8 @@ STEP_MS = 30
 """How long the watcher waits for more changes after one before it builds (a burst of saves is one build)."""
 DEBOUNCE_MS = 1600
 """The longest it waits while changes keep coming."""
+READY_MS = 200
+"""How long the watcher waits for a first change before it reports itself in place."""
 DATA_SUFFIXES = (".yaml", ".yml")
 
 
@@ -73,11 +75,11 @@ class Rebuilder:
             due = self.sources
         else:
             edited = {path.resolve() for path in changed if self._content_changed(path.resolve())}
-            if not edited:
-                return []
             self.session.forget(edited)
             due = [
-                source for source in self.sources if edited & set(self.inputs.get(source.resolve(), edited))
+                source
+                for source in self.sources
+                if source.resolve() not in self.inputs or edited & set(self.inputs[source.resolve()])
             ]
         for gone in set(self.inputs) - {source.resolve() for source in self.sources}:
             del self.inputs[gone]
@@ -135,17 +137,20 @@ def _digest(path: Path) -> str:
 def watch(
     rebuilder: Rebuilder,
     report: Callable[[list[Rebuilt]], None],
+    watching: Callable[[set[Path], set[Path]], None] = lambda _files, _folders: None,
     stop: threading.Event | None = None,
     step_ms: int = STEP_MS,
 ) -> None:
     """Build everything, then build again on every change until `stop` is set (or Ctrl-C, which ends
-    the loop with KeyboardInterrupt). The folders watched follow what each build read."""
+    the loop with KeyboardInterrupt). The folders watched follow what each build read; `watching` is
+    told the files and folders each time the watcher is in place."""
     import watchfiles
 
     report(rebuilder.build())
     stop = stop or threading.Event()
     while not stop.is_set():
         files, folders = rebuilder.watched()
+        in_place = False
         changes = watchfiles.watch(
             *sorted(folders),
             watch_filter=lambda _change, name: rebuilder.relevant(Path(name)),
@@ -154,14 +159,18 @@ def watch(
             stop_event=stop,
             recursive=False,
             yield_on_timeout=True,
-            rust_timeout=1000,
+            rust_timeout=READY_MS,
         )
         for batch in changes:
             if stop.is_set():
                 return
-            if batch:
-                results = rebuilder.build(Path(name) for _change, name in batch)
-                if results:
-                    report(results)
+            changed = {Path(name) for _change, name in batch}
+            if not in_place:  # the watcher runs now: catch up with saves made while it started
+                in_place = True
+                changed |= files
+                watching(files, folders)
+            results = rebuilder.build(changed) if changed else []
+            if results:
+                report(results)
             if rebuilder.watched() != (files, folders):
                 break  # the builds read other files now: watch their folders
