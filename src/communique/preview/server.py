@@ -67,11 +67,12 @@ class PreviewState:
                 text_page = page.get_textpage()
                 text = text_page.get_text_bounded()
                 text_page.close()
-                image = png_bytes(page.render(scale=self.dpi / 72).to_pil(), fast=True)
+                bitmap = page.render(scale=self.dpi / 72)
                 width, height = page.get_size()
                 page.close()
-                digest = hashlib.sha256(image).hexdigest()[:32]
-                self.images[digest] = image
+                digest = hashlib.sha256(bitmap.buffer).hexdigest()[:32]
+                if digest not in self.images:  # only a changed page is encoded (and fetched) again
+                    self.images[digest] = png_bytes(bitmap.to_pil(), fast=True)
                 pages.append(
                     {
                         "number": index + 1,

@@ -21,7 +21,7 @@ from communique.loader import read_text
 from communique.pipeline import MadePdf, make_pdf
 from communique.project import BuildContext
 
-STEP_MS = 30
+STEP_MS = 10
 """How long the watcher waits for more changes after one before it builds (a burst of saves is one build)."""
 DEBOUNCE_MS = 1600
 """The longest it waits while changes keep coming."""
