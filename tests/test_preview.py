@@ -139,7 +139,7 @@ def test_the_page_follows_each_save_reloads_only_changed_pages_and_shows_errors(
     assert sorted(path.name for path in data.parent.iterdir()) == ["x.yaml"]  # nothing written
 
 
-def test_the_page_keeps_its_scroll_position_across_a_rebuild(
+def test_the_page_keeps_its_scroll_position_and_arranges_pages_side_by_side(
     preview: tuple[Previewing, Path], browser: Browser
 ) -> None:
     running, data = preview
@@ -155,6 +155,16 @@ def test_the_page_keeps_its_scroll_position_across_a_rebuild(
     expect(page.locator("body")).to_have_attribute("data-revision", "2")
     expect(page.locator("#pages figure img").nth(0)).to_have_js_property("complete", True)
     assert page.evaluate("window.scrollY") == before
+
+    toggle = page.get_by_role("button", name="Side by side")
+    toggle.click()
+    first, second = (page.locator("#pages figure").nth(index).bounding_box() for index in (0, 1))
+    assert first and second and first["y"] == second["y"] and second["x"] > first["x"] + first["width"]
+    page.reload()  # the choice is remembered
+    expect(page.get_by_role("button", name="One under the other")).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("button", name="One under the other").click()
+    first, second = (page.locator("#pages figure").nth(index).bounding_box() for index in (0, 1))
+    assert first and second and second["y"] > first["y"] + first["height"]
     page.close()
 
 
