@@ -21,7 +21,7 @@ from communique.loader import read_text
 from communique.pipeline import MadePdf, make_pdf
 from communique.project import BuildContext
 
-STEP_MS = 10
+STEP_MS = 15
 """How long the watcher waits for more changes after one before it builds (a burst of saves is one build)."""
 DEBOUNCE_MS = 1600
 """The longest it waits while changes keep coming."""
@@ -104,7 +104,8 @@ class Rebuilder:
         resolved = tuple(dict.fromkeys(path.resolve() for path in inputs))
         self.inputs[source.resolve()] = resolved
         for path in resolved:
-            self.digests.setdefault(path, _digest(path))
+            if path not in self.digests:  # a file read for the first time (hashing fonts takes a while)
+                self.digests[path] = _digest(path)
 
     def _content_changed(self, path: Path) -> bool:
         """Whether `path` differs from when it was last built (a touch or an identical save does not)."""
