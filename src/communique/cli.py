@@ -436,12 +436,87 @@ def _inspect(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from communique.pdf.verify import format_report, verify
 
-    reports = [verify(Path(name), rebuild=args.rebuild) for name in args.pdfs]
+    reports = []
+    for name in args.pdfs:
+        trust = tuple(Path(root) for root in args.trust) or Project.discover(Path(name)).config.trust
+        reports.append(verify(Path(name), rebuild=args.rebuild, trust=trust))
     if args.json:
         print(json.dumps([report.as_json() for report in reports], ensure_ascii=False, indent=2))
     else:
         print("\n".join(format_report(report) for report in reports))
     return EXIT_OK if all(report.passed for report in reports) else EXIT_FAILED
+
+
+def _sign(args: argparse.Namespace) -> int:
+    from communique.pdf.signing import SigningKey, SignRequest, sign_pdf
+    from communique.write import write_atomic
+
+    for secret in ("passphrase", "pin"):
+        if getattr(args, f"secret_{secret}") is not None:
+            raise UsageError(
+                f"a {secret} is never taken on the command line (it would stay in the shell's history and "
+                "in process lists)",
+                hint=f"put it in an environment variable and name that: --{secret}-env VAR",
+            )
+    pdf = Path(args.pdf)
+    config = Project.discover(pdf).config
+    if bool(args.p12) == bool(args.pkcs11_lib):
+        raise UsageError(
+            "give one key: --p12 FILE, or --pkcs11-lib LIBRARY", hint="see communique sign --help"
+        )
+    if args.pkcs11_lib and not (args.token_label and args.key_label):
+        raise UsageError("a token key needs --token-label and --key-label", hint="see communique sign --help")
+    key = SigningKey(
+        p12=Path(args.p12) if args.p12 else None,
+        passphrase=_secret(args.passphrase_env, "passphrase of the PKCS#12 file", bool(args.p12)),
+        pkcs11_library=Path(args.pkcs11_lib) if args.pkcs11_lib else None,
+        token_label=args.token_label,
+        key_label=args.key_label,
+        certificate_label=args.cert_label,
+        pin=(_secret(args.pin_env, "PIN of the token", bool(args.pkcs11_lib)) or b"").decode() or None,
+    )
+    url = args.timestamp_url or config.timestamp_url
+    level = "B-LTA" if args.ltv else args.level or ("B-T" if url else "B-B")
+    if level != "B-B" and not url:
+        raise UsageError(
+            f"PAdES {level} needs a timestamp authority",
+            hint="give --timestamp-url (or [signing] timestamp_url)",
+        )
+    trust = tuple(Path(root) for root in args.trust) or config.trust
+    request = SignRequest(
+        args.field,
+        key,
+        url if level != "B-B" else None,
+        ltv=level in ("B-LT", "B-LTA"),
+        archive=level == "B-LTA",
+        trust=trust,
+    )
+    try:
+        data = pdf.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {pdf}: {error.strerror}", hint="give an archival PDF") from error
+    signed = sign_pdf(data, str(pdf), request)
+    target = Path(args.out) if args.out else pdf
+    write_atomic(target, signed)
+    print(
+        f"signed the field '{printable(args.field)}' of {printable(str(pdf))} (PAdES {level}) "
+        f"-> {printable(str(target))}"
+    )
+    return EXIT_OK
+
+
+def _secret(variable: str | None, what: str, needed: bool) -> bytes | None:
+    """A secret from the environment variable named, or asked for on the terminal; never a flag."""
+    if variable:
+        value = os.environ.get(variable)
+        if value is None:
+            raise UsageError(f"the environment variable {variable} is not set", hint=f"set it to the {what}")
+        return value.encode()
+    if needed and sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"{what}: ").encode()
+    return None
 
 
 def _extract(args: argparse.Namespace) -> int:
@@ -623,9 +698,57 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("pdfs", nargs="+", metavar="PDF", help="PDF files")
     verify.add_argument("--json", action="store_true", help="print JSON for machines")
     verify.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="ROOTS.pem",
+        help="trust roots to check signers against (repeatable; default: [signing] trust of communique.toml)",
+    )
+    verify.add_argument(
         "--rebuild",
         action="store_true",
         help="also rebuild from the embedded sources in a temporary folder and compare the bytes (slower)",
+    )
+
+    sign = command(
+        "sign",
+        _sign,
+        "sign an archival copy (PAdES), one party's field at a time",
+        "Sign the signature field FIELD of an archival copy built with --signature-fields, as an "
+        "incremental update that keeps earlier signatures valid; the first signature certifies the "
+        "document. Secrets are read from environment variables (or asked for on a terminal), never "
+        "taken as arguments.",
+    )
+    sign.allow_abbrev = False  # `--passphrase` must not be read as `--passphrase-env`
+    for secret in ("--passphrase", "--pin"):  # refused without repeating the secret
+        sign.add_argument(secret, dest=f"secret_{secret[2:]}", help=argparse.SUPPRESS)
+    sign.add_argument("pdf", metavar="PDF", help="an archival copy built with --signature-fields")
+    sign.add_argument("--field", required=True, help="the signature field: the signing party's key")
+    sign.add_argument("--out", help="write the signed copy here (default: replace PDF)")
+    sign.add_argument("--p12", metavar="FILE", help="the signer's PKCS#12 file (.p12/.pfx)")
+    sign.add_argument("--passphrase-env", metavar="VAR", help="environment variable holding its passphrase")
+    sign.add_argument("--pkcs11-lib", metavar="LIBRARY", help="PKCS#11 module of a smart card or HSM")
+    sign.add_argument("--token-label", metavar="LABEL", help="the token's label")
+    sign.add_argument("--key-label", metavar="LABEL", help="the signing key's label on the token")
+    sign.add_argument("--cert-label", metavar="LABEL", help="the certificate's label (default: the key's)")
+    sign.add_argument("--pin-env", metavar="VAR", help="environment variable holding the token's PIN")
+    sign.add_argument(
+        "--timestamp-url", metavar="URL", help="RFC 3161 timestamp authority (default: [signing])"
+    )
+    sign.add_argument(
+        "--level",
+        choices=["B-B", "B-T", "B-LT", "B-LTA"],
+        help="PAdES level (default: B-T with a timestamp authority, else B-B)",
+    )
+    sign.add_argument(
+        "--ltv", action="store_true", help="long-term validation data and a document timestamp: B-LTA"
+    )
+    sign.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="ROOTS.pem",
+        help="trust roots for --ltv's validation data",
     )
 
     extract = command(

@@ -532,6 +532,20 @@ class RenderedPdf:
     invisible: frozenset[str] = frozenset()
     """Invisible characters drawn as no glyph (U+200B, U+2060, U+034F…): not in the text layer. The
     layouts' own <wbr> is drawn as U+200B too, so the pipeline warns only of those the data holds."""
+    signature_spaces: tuple[SignatureSpace, ...] = ()
+    """Each party's signature spaces, in page order (for signature fields)."""
+
+
+@dataclass(frozen=True)
+class SignatureSpace:
+    """Where a layout left room for a party's signature."""
+
+    party: str
+    """The party's key in the data (the signature field's name)."""
+    page: int
+    """Page index, from 0."""
+    rect: tuple[float, float, float, float]
+    """(left, bottom, right, top) in points from the page's lower left corner."""
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,11 @@ class BuildOptions:
         schema={"enum": PAPER_NAMES},
     )
     print_marks: bool = _option(False, "add 3 mm bleed and crop marks (sets TrimBox and BleedBox)")
+    signature_fields: bool = _option(
+        False,
+        "add an empty signature field over each signing party's signature block, named by the party's "
+        "key, for `communique sign`",
+    )
     strict: bool = _option(False, "treat every rendering warning as an error")
     compact_fonts: bool = _option(
         True,

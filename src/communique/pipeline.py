@@ -139,7 +139,9 @@ def make_pdf(
     clock = build_clock(communique.date, context.source_date_epoch)
     config = project.config
     metadata = Metadata(f"communique {__version__}", config.author, config.publisher, config.keywords)
-    finished = finish(rendered, document, clock, metadata, archival, options.compact_fonts)
+    finished = finish(
+        rendered, document, clock, metadata, archival, options.compact_fonts, options.signature_fields
+    )
     if finished.warnings and options.strict:
         raise FinishError(
             "; ".join(finished.warnings),

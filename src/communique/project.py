@@ -149,6 +149,30 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "signing": {
+            "type": "object",
+            "description": "Signing defaults: `communique sign` and `communique verify` read them.",
+            "additionalProperties": False,
+            "properties": {
+                "fields": {
+                    "type": "boolean",
+                    "description": "Give builds empty signature fields over the parties' signature blocks "
+                    "(the --signature-fields option).",
+                },
+                "trust": {
+                    "type": "array",
+                    "items": {"type": "string", "minLength": 1},
+                    "maxItems": 100,
+                    "description": "Trust roots (PEM or DER files, relative to the project) that verify "
+                    "checks signers against and that signing with validation data (--ltv) uses.",
+                },
+                "timestamp_url": {
+                    "type": "string",
+                    "pattern": "^https?://[^\\s]+$",
+                    "description": "The RFC 3161 timestamp authority that timestamps signatures (B-T).",
+                },
+            },
+        },
         "font_order": {
             "type": "object",
             "description": "Per language tag, the font families in the order they are tried.",
@@ -190,6 +214,10 @@ class ProjectConfig:
     keywords: tuple[str, ...] = ()
     fonts: tuple[DeclaredFont, ...] = ()
     font_order: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    trust: tuple[Path, ...] = ()
+    """[signing] trust: the trust roots, as absolute paths."""
+    timestamp_url: str | None = None
+    """[signing] timestamp_url."""
     locations: tuple[tuple[str, SourceLocation], ...] = ()
     """Where some values were written ('build.layout', 'defaults.layout', 'font_order.ja'), for errors
     found after reading, such as a layout that does not exist."""
@@ -388,6 +416,16 @@ def _read_config(path: Path, stamp: tuple[int, int]) -> ProjectConfig:
                 where,
             )
         )
+    signing = raw.get("signing", {})
+    trust = []
+    for index, name in enumerate(signing.get("trust", [])):
+        trust_path = (root / name).resolve()
+        where = locate(("signing", "trust", index))
+        if not trust_path.is_relative_to(root.resolve()):
+            problems.append(DataError(f"trust root '{name}' is outside the project", where))
+        elif not trust_path.is_file():
+            problems.append(DataError(f"trust root '{name}' does not exist", where, "check the path"))
+        trust.append(trust_path)
     for folder_key in ("assets",):
         if folder_key in raw and not (root / raw[folder_key]).resolve().is_relative_to(root.resolve()):
             problems.append(DataError(f"'{folder_key}' leaves the project folder", locate((folder_key,))))
@@ -401,6 +439,8 @@ def _read_config(path: Path, stamp: tuple[int, int]) -> ProjectConfig:
     if problems:
         raise ErrorList(problems)
     options = {key: build[key] for key in CONFIG_KEYS if key in build}
+    if "fields" in signing:
+        options.setdefault("signature_fields", signing["fields"])
     if "paper" in options:
         options["paper"] = paper_size(options["paper"])
     document = raw.get("defaults", {})
@@ -416,6 +456,8 @@ def _read_config(path: Path, stamp: tuple[int, int]) -> ProjectConfig:
         keywords=tuple(metadata.get("keywords", ())),
         fonts=tuple(fonts),
         font_order=tuple((lang, tuple(families)) for lang, families in raw.get("font_order", {}).items()),
+        trust=tuple(trust),
+        timestamp_url=signing.get("timestamp_url"),
         locations=tuple(
             (".".join(map(str, where)), locate(where))
             for where in [("build", "layout"), ("defaults", "layout")]

@@ -16,8 +16,9 @@ from urllib.request import url2pathname
 from communique.engine import clusters, hooks, hyphenation, justify, pages, tags, undone
 from communique.engine.libraries import ldconfig_library_lookup
 from communique.engine.overflow import overflowing_text
+from communique.engine.places import signature_spaces
 from communique.errors import TEMPORARY_SPACE_HINT, RenderError
-from communique.model import HtmlDocument, RenderedPdf
+from communique.model import HtmlDocument, RenderedPdf, SignatureSpace
 
 with warnings.catch_warnings(), ldconfig_library_lookup():
     # WeasyPrint warns at import when HarfBuzz-subset is missing; render() reports that itself.
@@ -259,6 +260,7 @@ def render(
         read,
         tuple(drawn.clusters),
         frozenset(drawn.invisible),
+        _signature_spaces(document),
     )
 
 
@@ -269,6 +271,16 @@ def _overflowing(document: Any) -> list[str]:
     except undone.ENGINE_CHANGED as error:
         undone.report("page check", "text running past its column or off the page was not looked for", error)
         return []
+
+
+def _signature_spaces(document: Any) -> tuple[SignatureSpace, ...]:
+    """Where each party signs, or none with a warning when the laid-out pages cannot be read (a build
+    asking for signature fields then fails to find them, and says so)."""
+    try:
+        return signature_spaces(document)
+    except undone.ENGINE_CHANGED as error:
+        undone.report("signature places", "the signature spaces were not found", error)
+        return ()
 
 
 def _patches() -> list[hooks.Patch]:
@@ -291,3 +303,27 @@ def _version_starts(document: Any) -> tuple[tuple[str, int], ...]:
             if anchor.startswith("version-"):
                 starts.setdefault(anchor.removeprefix("version-"), index)
     return tuple(starts.items())
+
+
+def render_stamp(lines: tuple[str, ...], width: float, height: float, font_css: str) -> bytes:
+    """A one-page PDF of `width` × `height` points showing `lines` centred in the bundled fonts (the look
+    of a signed signature field: its fonts embedded with their ToUnicode maps, as PDF/A asks)."""
+    from html import escape
+
+    hooks.check_version(weasyprint.__version__)
+    body = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    page = (
+        f"@page {{ size: {width:.2f}pt {height:.2f}pt; margin: 0; }} "
+        "html, body { margin: 0; height: 100%; } "
+        "body { display: flex; flex-direction: column; justify-content: center; align-items: center; "
+        "font-size: 8pt; line-height: 1.25; color: #1d3f6e; } p { margin: 0; text-align: center; }"
+    )
+    font_config = FontConfiguration()
+    fetcher = RestrictedFetcher((Path(__file__).resolve().parents[1] / "data",))
+    with _captured_warnings():
+        stylesheets = [
+            weasyprint.CSS(string=font_css, font_config=font_config, url_fetcher=fetcher),
+            weasyprint.CSS(string=page, font_config=font_config, url_fetcher=fetcher),
+        ]
+        document = weasyprint.HTML(string=f"<html lang='en'><body>{body}</body></html>", url_fetcher=fetcher)
+        return bytes(document.write_pdf(stylesheets=stylesheets, font_config=font_config))

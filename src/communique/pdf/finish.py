@@ -32,6 +32,7 @@ from communique.errors import FinishError
 from communique.model import Archival, EmbeddedSource, RenderedPdf, TypesetDocument
 from communique.pdf import access
 from communique.pdf.clusters import fold_clusters
+from communique.pdf.fields import add_signature_fields, first_spaces, signing_parties
 from communique.pdf.fonts import compact_fonts, content_streams, descendant, glyph_characters
 from communique.pdf.seal import seal_id
 
@@ -64,11 +65,13 @@ def finish(
     metadata: Metadata,
     archival: Archival | None = None,
     compact: bool = True,
+    signature_fields: bool = False,
 ) -> FinishedPdf:
     """Add what WeasyPrint cannot write: synced metadata, page labels, viewer preferences, a content ID;
     for an archival copy also the PDF/A identification and the source files as associated files; with
-    `compact`, embedded CFF fonts cut down to the glyphs drawn (fonts). What a rewrite had to leave undone
-    comes back as warnings with the PDF."""
+    `compact`, embedded CFF fonts cut down to the glyphs drawn (fonts); with `signature_fields`, an empty
+    signature field over each signing party's signature space. What a rewrite had to leave undone comes
+    back as warnings with the PDF."""
     try:
         reader = pypdf.PdfReader(BytesIO(rendered.data))
     except PdfReadError as error:
@@ -120,7 +123,8 @@ def finish(
             writer.set_page_label(
                 start, end - 1, style=PageLabelStyle.DECIMAL, prefix=f"{lang.upper()}-", start=1
             )
-    undone = fold_clusters(writer, rendered.clusters)
+    undone = _signature_fields(writer, rendered, document) if signature_fields else []
+    undone += fold_clusters(writer, rendered.clusters)
     undone += compact_fonts(writer, compact)
     _well_formed_streams(writer)
     # The ID is the seal `verify` recomputes (seal.py): the first names the content (pages, sources,
@@ -129,6 +133,21 @@ def finish(
     output = BytesIO()
     writer.write(output)
     return FinishedPdf(output.getvalue(), tuple(undone))
+
+
+def _signature_fields(writer: pypdf.PdfWriter, rendered: RenderedPdf, document: TypesetDocument) -> list[str]:
+    """Add the fields; a warning for each signing party the layout left no signature space for."""
+    parties = signing_parties(document)
+    spaces = first_spaces(rendered.signature_spaces)
+    add_signature_fields(writer, spaces, parties)
+    placed = {space.party for space in spaces}
+    missing = [party for party in parties if party not in placed]
+    undone = [
+        f"signature fields: the layout shows no signature space for '{party}'; no field" for party in missing
+    ]
+    if not parties:
+        undone.append("signature fields: no party signs this document; no field")
+    return undone
 
 
 _EMPTY_MAPPING = re.compile(rb"^<([0-9A-Fa-f]+)> <>", re.MULTILINE)

@@ -1,0 +1,424 @@
+"""Signatures as offices make them: `communique build --archival --signature-fields`, then `communique
+sign` by each party in turn (a PKCS#12 file, and a key on a SoftHSM2 token through PKCS#11), with a local
+timestamp authority and CRL server, then `communique verify`: what it proves and what it refuses."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import LAYOUT_NAMES, SEED, run_cli
+from pdftools import page_texts
+from PIL import Image, ImageChops
+from pki import PASSPHRASE, Authority
+
+SOFTHSM = Path("/usr/lib/softhsm/libsofthsm2.so")
+PIN = "4321"
+
+
+@pytest.fixture(scope="module")
+def authority(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Authority]:
+    running = Authority(tmp_path_factory.mktemp("pki"))
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def token(authority: Authority, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A SoftHSM2 token 'city' holding Helsinki's key and certificate: the environment that reaches it."""
+    import pkcs11
+    from cryptography.hazmat.primitives import serialization
+    from pkcs11 import Attribute, CertificateType, ObjectClass
+
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    config = folder / "softhsm2.conf"
+    config.write_text(
+        f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
+    )
+    environment = {**os.environ, "SOFTHSM2_CONF": str(config)}
+    helsinki = authority.pki.identities["helsinki"]
+    key = helsinki.key_pem(folder)
+    for command in (
+        ["softhsm2-util", "--init-token", "--free", "--label", "city", "--pin", PIN, "--so-pin", "87654321"],
+        [
+            "softhsm2-util",
+            "--import",
+            str(key),
+            "--token",
+            "city",
+            "--label",
+            "helsinki",
+            "--id",
+            "01",
+            "--pin",
+            PIN,
+        ],
+    ):
+        done = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+    os.environ["SOFTHSM2_CONF"] = str(config)  # python-pkcs11 reads it at load time, in this process
+    library = pkcs11.lib(str(SOFTHSM))
+    with library.get_token(token_label="city").open(user_pin=PIN, rw=True) as session:
+        session.create_object(
+            {
+                Attribute.CLASS: ObjectClass.CERTIFICATE,
+                Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                Attribute.TOKEN: True,
+                Attribute.LABEL: "helsinki",
+                Attribute.ID: b"\x01",
+                Attribute.VALUE: helsinki.certificate.public_bytes(serialization.Encoding.DER),
+                Attribute.SUBJECT: helsinki.certificate.subject.public_bytes(),
+                Attribute.ISSUER: helsinki.certificate.issuer.public_bytes(),
+            }
+        )
+    return {"SOFTHSM2_CONF": str(config)}
+
+
+@pytest.fixture(scope="module")
+def unsigned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("unsigned")
+    built = run_cli("build", str(SEED), "--archival", "--signature-fields", "--strict", "--out", str(out))
+    assert built.returncode == 0, built.stderr
+    return out / "tokyo-helsinki-2023.pdf"
+
+
+def _sign(
+    pdf: Path, out: Path, field: str, authority: Authority, *flags: str, env: dict[str, str] | None = None
+):
+    return run_cli(
+        "sign",
+        str(pdf),
+        "--field",
+        field,
+        "--out",
+        str(out),
+        *flags,
+        env={"P12_PASS": PASSPHRASE, "TOKEN_PIN": PIN, **(env or {})},
+    )
+
+
+@pytest.fixture(scope="module")
+def signed_by_both(
+    unsigned: Path, authority: Authority, token: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Tokyo signs with a PKCS#12 file (B-T), then Helsinki with the token's key (B-LTA)."""
+    folder = tmp_path_factory.mktemp("signed")
+    first, both = folder / "x.tokyo.pdf", folder / "x.signed.pdf"
+    tsa = f"{authority.url}/tsa"
+    done = _sign(
+        unsigned,
+        first,
+        "tokyo",
+        authority,
+        "--p12",
+        str(authority.pki.p12("tokyo")),
+        "--passphrase-env",
+        "P12_PASS",
+        "--timestamp-url",
+        tsa,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("signed the field 'tokyo' of ")
+    done = _sign(
+        first,
+        both,
+        "helsinki",
+        authority,
+        "--pkcs11-lib",
+        str(SOFTHSM),
+        "--token-label",
+        "city",
+        "--key-label",
+        "helsinki",
+        "--pin-env",
+        "TOKEN_PIN",
+        "--timestamp-url",
+        tsa,
+        "--ltv",
+        "--trust",
+        str(authority.pki.roots_pem),
+        env=token,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "(PAdES B-LTA)" in done.stdout
+    return both
+
+
+def _first_page(pdf: Path) -> Image.Image:
+    done = subprocess.run(
+        ["pdftoppm", "-r", "72", "-f", "1", "-l", "1", "-png", str(pdf)], capture_output=True, check=True
+    )
+    return Image.open(BytesIO(done.stdout)).convert("RGB")
+
+
+def _verify(pdf: Path, *flags: str) -> tuple[int, dict[str, object]]:
+    done = run_cli("verify", str(pdf), "--json", *flags)
+    return done.returncode, json.loads(done.stdout)[0]
+
+
+def test_fields_sit_over_each_partys_signature_space_in_every_layout(tmp_path: Path) -> None:
+    for layout in LAYOUT_NAMES:
+        built = run_cli(
+            "build",
+            str(SEED),
+            "--archival",
+            "--signature-fields",
+            "--layout",
+            layout,
+            "--out",
+            str(tmp_path / layout),
+        )
+        assert built.returncode == 0, built.stderr
+        with pikepdf.open(tmp_path / layout / "tokyo-helsinki-2023.pdf") as pdf:
+            fields = {str(field.T): field for field in pdf.Root.AcroForm.Fields}
+            assert sorted(fields) == ["helsinki", "tokyo"]
+            for name, field in fields.items():
+                assert field.FT == "/Sig" and field.F == 4 and "/V" not in field
+                assert str(field.TU).startswith("Signature: ")
+                page = next(
+                    index for index, page in enumerate(pdf.pages) if page.obj.objgen == field.P.objgen
+                )
+                left, bottom, right, top = (float(value) for value in field.Rect)
+                assert right - left > 100 and 30 < top - bottom < 90
+                # the rule under the space and the signatory's name just below it are on that page
+                text = page_texts(tmp_path / layout / "tokyo-helsinki-2023.pdf")[page]
+                assert ("小池百合子" if name == "tokyo" else "ヴァルティアイネン") in text or (
+                    ("Koike" if name == "tokyo" else "Vartiainen") in text
+                )
+        assert run_cli("verify", str(tmp_path / layout / "tokyo-helsinki-2023.pdf")).returncode == 0
+
+
+def test_building_with_fields_is_reproducible(unsigned: Path, tmp_path: Path) -> None:
+    again = run_cli(
+        "build", str(SEED), "--archival", "--signature-fields", "--strict", "--out", str(tmp_path)
+    )
+    assert again.returncode == 0
+    assert (tmp_path / unsigned.name).read_bytes() == unsigned.read_bytes()
+
+
+def test_two_parties_sign_in_turn_and_verify_proves_who_signed_what(
+    signed_by_both: Path, unsigned: Path, authority: Authority
+) -> None:
+    code, report = _verify(signed_by_both, "--trust", str(authority.pki.roots_pem))
+    assert code == 0, report
+    assert report["declared"] == "PDF/A-3A" and report["passed"] is True
+    signatures = {item["field"]: item for item in report["signatures"]}  # type: ignore[attr-defined]
+    tokyo, helsinki = signatures["tokyo"], signatures["helsinki"]
+    assert "Governor of Tokyo" in tokyo["signer"] and "Mayor of Helsinki" in helsinki["signer"]
+    assert tokyo["certification"] is True and helsinki["certification"] is False
+    assert tokyo["intact"] and helsinki["intact"] and tokyo["trusted"] and helsinki["trusted"]
+    assert tokyo["timestamp"] and helsinki["timestamp"]
+    assert tokyo["later_changes"].startswith("form filling") and helsinki["later_changes"].startswith(
+        "signatures and validation"
+    )
+    assert helsinki["level"] == "B-LTA"
+    assert {"POST /tsa", "GET /root.crl"} <= set(authority.requests)
+    with pikepdf.open(signed_by_both) as pdf:
+        assert "/DSS" in pdf.Root  # the validation data (B-LT)
+        assert str(pdf.Root.get("/Version", "/1.7")) == "/1.7"  # still PDF 1.7, as PDF/A-3 asks
+    # each signed field now shows its appearance (signer and time) over its signature space, as poppler
+    # draws the page
+    before, after = _first_page(unsigned), _first_page(signed_by_both)
+    with pikepdf.open(signed_by_both) as pdf:
+        for field in pdf.Root.AcroForm.Fields:
+            if str(field.T) not in ("tokyo", "helsinki"):  # the document timestamp's field: invisible
+                continue
+            left, bottom, right, top = (round(float(value)) for value in field.Rect)
+            box = (left, before.height - top, right, before.height - bottom)
+            assert ImageChops.difference(before.crop(box), after.crop(box)).getbbox() is not None, str(
+                field.T
+            )
+            appearance = field.AP.N.read_bytes() + b"".join(
+                xobject.read_bytes() for xobject in field.AP.N.Resources.XObject.values()
+            )
+            assert appearance.strip(), str(field.T)
+
+
+def test_untrusted_roots_fail_and_no_roots_say_not_checked(
+    signed_by_both: Path, authority: Authority
+) -> None:
+    code, report = _verify(signed_by_both, "--trust", str(authority.pki.other_roots_pem))
+    assert code == 1
+    assert all(item["trusted"] is False for item in report["signatures"])  # type: ignore[attr-defined]
+    code, report = _verify(signed_by_both)
+    assert code == 0
+    assert all(item["trusted"] is None for item in report["signatures"])  # type: ignore[attr-defined]
+    plain = run_cli("verify", str(signed_by_both))
+    assert "certificate: not checked (give --trust ROOTS.pem)" in plain.stdout
+
+
+def test_extract_and_rebuild_give_back_the_revision_that_was_signed(
+    signed_by_both: Path, unsigned: Path, tmp_path: Path
+) -> None:
+    extracted = run_cli("extract", str(signed_by_both), "--out", str(tmp_path))
+    assert extracted.returncode == 0, extracted.stderr
+    assert (tmp_path / "tokyo-helsinki-2023.yaml").read_bytes() == SEED.read_bytes()
+    assert signed_by_both.read_bytes().startswith(unsigned.read_bytes())
+    done = run_cli("verify", str(signed_by_both), "--rebuild")
+    assert done.returncode == 0, done.stdout
+    assert "rebuilt from its sources" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "rule"),
+    [
+        ("bytes", r"(?s)(?=.*NOT intact)(?=.*communique:seal-metadata)"),
+        ("page", "changes after it: other"),
+        ("source", "changes after it: other"),
+        ("metadata", "communique:signed-metadata"),
+        ("appended", "changes after it: other"),
+    ],
+)
+def test_a_copy_changed_after_signing_fails_with_the_rule_named(
+    signed_by_both: Path, tmp_path: Path, change: str, rule: str
+) -> None:
+    tampered = tmp_path / "tampered.pdf"
+    data = signed_by_both.read_bytes()
+    if change == "bytes":  # bytes edited in place, inside what was signed: the date in the XMP packet
+        start = data.index(b"<dc:date><rdf:Seq><rdf:li>2023")
+        tampered.write_bytes(data[:start] + data[start:].replace(b"2023", b"2024", 1))
+    else:  # an incremental update appended with pyHanko's plain writer, as any PDF tool would
+        tampered.write_bytes(_appended_update(data, change))
+    done = run_cli("verify", str(tampered))
+    assert done.returncode == 1, done.stdout
+    assert re.search(rule, done.stdout), done.stdout
+
+
+def _appended_update(data: bytes, change: str) -> bytes:
+    """`data` with one incremental update: new page content, a new title, or a new annotation."""
+    from io import BytesIO
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    page_reference = writer.root["/Pages"]["/Kids"][0]
+    page = page_reference.get_object()
+    if change == "page":
+        stream = generic.StreamObject(stream_data=b"BT 72 72 Td (forged) Tj ET")
+        page["/Contents"] = (
+            generic.ArrayObject([*page["/Contents"], writer.add_object(stream)])
+            if isinstance(page["/Contents"], generic.ArrayObject)
+            else generic.ArrayObject([page.raw_get("/Contents"), writer.add_object(stream)])
+        )
+        writer.update_container(page)
+    elif change == "metadata":
+        reference = writer.prev.trailer_view.raw_get("/Info")
+        reference.get_object()["/Title"] = generic.TextStringObject("A forged title")
+        writer.mark_update(reference)
+    elif change == "source":  # the embedded data file replaced by another text
+        specification = writer.root["/Names"]["/EmbeddedFiles"]["/Names"][1].get_object()
+        forged = generic.StreamObject(
+            {generic.pdf_name("/Type"): generic.pdf_name("/EmbeddedFile")}, stream_data=b"id: forged\n"
+        )
+        specification["/EF"]["/F"] = writer.add_object(forged)
+        writer.update_container(specification)
+    else:
+        annotation = generic.DictionaryObject(
+            {
+                generic.pdf_name("/Type"): generic.pdf_name("/Annot"),
+                generic.pdf_name("/Subtype"): generic.pdf_name("/Square"),
+                generic.pdf_name("/Rect"): generic.ArrayObject(
+                    [generic.NumberObject(v) for v in (10, 10, 50, 50)]
+                ),
+                generic.pdf_name("/F"): generic.NumberObject(4),
+            }
+        )
+        annotations = page["/Annots"]
+        annotations.append(writer.add_object(annotation))
+        writer.update_container(
+            annotations if isinstance(page.raw_get("/Annots"), generic.IndirectObject) else page
+        )
+    output = BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def test_signing_refusals_are_clear_and_write_nothing(
+    unsigned: Path, signed_by_both: Path, authority: Authority, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.pdf"
+    p12 = str(authority.pki.p12("tokyo"))
+    cases = [
+        (
+            signed_by_both,
+            ["--field", "tokyo", "--p12", p12, "--passphrase-env", "P12_PASS"],
+            "is already signed",
+        ),
+        (
+            unsigned,
+            ["--field", "osaka", "--p12", p12, "--passphrase-env", "P12_PASS"],
+            "has no signature field 'osaka' (its fields: helsinki, tokyo)",
+        ),
+        (unsigned, ["--field", "tokyo", "--p12", p12, "--passphrase-env", "WRONG_PASS"], "wrong passphrase"),
+        (
+            unsigned,
+            ["--field", "tokyo", "--p12", str(authority.pki.p12("expired")), "--passphrase-env", "P12_PASS"],
+            "not now",
+        ),
+        (
+            unsigned,
+            ["--field", "tokyo", "--p12", str(authority.pki.p12("encipher")), "--passphrase-env", "P12_PASS"],
+            "may not sign",
+        ),
+        (
+            unsigned,
+            ["--field", "tokyo", "--p12", p12, "--passphrase-env", "UNSET_VARIABLE"],
+            "UNSET_VARIABLE is not set",
+        ),
+        (SEED, ["--field", "tokyo", "--p12", p12, "--passphrase-env", "P12_PASS"], "not a PDF"),
+        (unsigned, ["--field", "tokyo"], "give one key"),
+    ]
+    for pdf, flags, message in cases:
+        done = run_cli(
+            "sign", str(pdf), "--out", str(out), *flags, env={"P12_PASS": PASSPHRASE, "WRONG_PASS": "nope"}
+        )
+        assert done.returncode in (1, 2), (flags, done.stderr)
+        assert message in done.stderr, (flags, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert not out.exists()
+    print_copy = tmp_path / "print"
+    assert run_cli("build", str(SEED), "--out", str(print_copy)).returncode == 0
+    done = _sign(
+        print_copy / "tokyo-helsinki-2023.pdf",
+        out,
+        "tokyo",
+        authority,
+        "--p12",
+        p12,
+        "--passphrase-env",
+        "P12_PASS",
+    )
+    assert done.returncode == 1 and "has no signature field" in done.stderr
+    tampered = tmp_path / "tampered.pdf"
+    data = unsigned.read_bytes()
+    at = data.index(b"/Title")
+    tampered.write_bytes(data[:at] + data[at:].replace(b"(", b"(X", 1))
+    done = _sign(tampered, out, "tokyo", authority, "--p12", p12, "--passphrase-env", "P12_PASS")
+    assert done.returncode == 1 and "not a communique archival copy as built" in done.stderr
+    assert not out.exists()
+
+
+def test_the_passphrase_is_never_an_argument(unsigned: Path, authority: Authority, tmp_path: Path) -> None:
+    done = run_cli(
+        "sign",
+        str(unsigned),
+        "--field",
+        "tokyo",
+        "--p12",
+        str(authority.pki.p12("tokyo")),
+        "--passphrase",
+        PASSPHRASE,
+        "--out",
+        str(tmp_path / "x.pdf"),
+    )
+    assert done.returncode == 2
+    assert PASSPHRASE not in done.stderr
