@@ -422,3 +422,20 @@ def test_the_passphrase_is_never_an_argument(unsigned: Path, authority: Authorit
     )
     assert done.returncode == 2
     assert PASSPHRASE not in done.stderr
+
+
+def test_signing_from_python(unsigned: Path, authority: Authority, tmp_path: Path) -> None:
+    import communique
+
+    copy = tmp_path / "x.pdf"
+    copy.write_bytes(unsigned.read_bytes())
+    written = communique.sign(copy, "tokyo", p12=authority.pki.p12("tokyo"), passphrase=PASSPHRASE)
+    assert written == copy
+    code, report = _verify(copy, "--trust", str(authority.pki.roots_pem))
+    assert code == 0 and [item["field"] for item in report["signatures"]] == ["tokyo"]  # type: ignore[attr-defined]
+    with pytest.raises(communique.SigningError, match="is already signed"):
+        communique.sign(copy, "tokyo", p12=authority.pki.p12("tokyo"), passphrase=PASSPHRASE)
+    with pytest.raises(communique.UsageError, match="needs a timestamp authority"):
+        communique.sign(
+            copy, "helsinki", p12=authority.pki.p12("helsinki"), passphrase=PASSPHRASE, level="B-T"
+        )

@@ -24,6 +24,7 @@ from communique.errors import (
     LayoutError,
     OutputError,
     RenderError,
+    SigningError,
     UsageError,
 )
 from communique.options import BuildOptions
@@ -44,10 +45,12 @@ __all__ = [
     "OutputError",
     "Project",
     "RenderError",
+    "SigningError",
     "UsageError",
     "__version__",
     "build",
     "load",
+    "sign",
 ]
 
 
@@ -76,6 +79,50 @@ def build(
 
     images = (format, pages, dpi)
     return build_source(source, out, project, source_date_epoch, options, images)
+
+
+def sign(
+    pdf: str | Path,
+    field: str,
+    *,
+    out: str | Path | None = None,
+    p12: str | Path | None = None,
+    passphrase: str | bytes | None = None,
+    pkcs11_lib: str | Path | None = None,
+    token_label: str | None = None,
+    key_label: str | None = None,
+    cert_label: str | None = None,
+    pin: str | None = None,
+    timestamp_url: str | None = None,
+    level: str | None = None,
+    trust: tuple[str | Path, ...] = (),
+) -> Path:
+    """Sign the field `field` of an archival copy built with signature fields (PAdES) and write the signed
+    copy to `out` (default: replace `pdf`, atomically); return where it was written.
+
+    The key is a PKCS#12 file (`p12`, `passphrase`) or a key on a PKCS#11 token (`pkcs11_lib`,
+    `token_label`, `key_label`, `pin`). `level` is 'B-B', 'B-T' (needs `timestamp_url`), 'B-LT' or 'B-LTA'
+    (validation data, which needs `trust` roots); the default is B-T with a timestamp URL, else B-B.
+    Raises SigningError (a CommuniqueError) with the reason when the signature cannot be made.
+    """
+    from communique.pdf.signing import sign_file
+
+    written, _ = sign_file(
+        Path(pdf),
+        field,
+        Path(out) if out is not None else None,
+        p12=Path(p12) if p12 is not None else None,
+        passphrase=passphrase.encode() if isinstance(passphrase, str) else passphrase,
+        pkcs11_lib=Path(pkcs11_lib) if pkcs11_lib is not None else None,
+        token_label=token_label,
+        key_label=key_label,
+        cert_label=cert_label,
+        pin=pin,
+        timestamp_url=timestamp_url,
+        level=level,
+        trust=tuple(Path(root) for root in trust),
+    )
+    return written
 
 
 def __getattr__(name: str) -> object:

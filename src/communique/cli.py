@@ -448,8 +448,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _sign(args: argparse.Namespace) -> int:
-    from communique.pdf.signing import SigningKey, SignRequest, sign_pdf
-    from communique.write import write_atomic
+    from communique.pdf.signing import sign_file
 
     for secret in ("passphrase", "pin"):
         if getattr(args, f"secret_{secret}") is not None:
@@ -458,48 +457,23 @@ def _sign(args: argparse.Namespace) -> int:
                 "in process lists)",
                 hint=f"put it in an environment variable and name that: --{secret}-env VAR",
             )
-    pdf = Path(args.pdf)
-    config = Project.discover(pdf).config
-    if bool(args.p12) == bool(args.pkcs11_lib):
-        raise UsageError(
-            "give one key: --p12 FILE, or --pkcs11-lib LIBRARY", hint="see communique sign --help"
-        )
-    if args.pkcs11_lib and not (args.token_label and args.key_label):
-        raise UsageError("a token key needs --token-label and --key-label", hint="see communique sign --help")
-    key = SigningKey(
+    target, level = sign_file(
+        Path(args.pdf),
+        args.field,
+        Path(args.out) if args.out else None,
         p12=Path(args.p12) if args.p12 else None,
         passphrase=_secret(args.passphrase_env, "passphrase of the PKCS#12 file", bool(args.p12)),
-        pkcs11_library=Path(args.pkcs11_lib) if args.pkcs11_lib else None,
+        pkcs11_lib=Path(args.pkcs11_lib) if args.pkcs11_lib else None,
         token_label=args.token_label,
         key_label=args.key_label,
-        certificate_label=args.cert_label,
+        cert_label=args.cert_label,
         pin=(_secret(args.pin_env, "PIN of the token", bool(args.pkcs11_lib)) or b"").decode() or None,
+        timestamp_url=args.timestamp_url,
+        level="B-LTA" if args.ltv else args.level,
+        trust=tuple(Path(root) for root in args.trust),
     )
-    url = args.timestamp_url or config.timestamp_url
-    level = "B-LTA" if args.ltv else args.level or ("B-T" if url else "B-B")
-    if level != "B-B" and not url:
-        raise UsageError(
-            f"PAdES {level} needs a timestamp authority",
-            hint="give --timestamp-url (or [signing] timestamp_url)",
-        )
-    trust = tuple(Path(root) for root in args.trust) or config.trust
-    request = SignRequest(
-        args.field,
-        key,
-        url if level != "B-B" else None,
-        ltv=level in ("B-LT", "B-LTA"),
-        archive=level == "B-LTA",
-        trust=trust,
-    )
-    try:
-        data = pdf.read_bytes()
-    except OSError as error:
-        raise UsageError(f"cannot read {pdf}: {error.strerror}", hint="give an archival PDF") from error
-    signed = sign_pdf(data, str(pdf), request)
-    target = Path(args.out) if args.out else pdf
-    write_atomic(target, signed)
     print(
-        f"signed the field '{printable(args.field)}' of {printable(str(pdf))} (PAdES {level}) "
+        f"signed the field '{printable(args.field)}' of {printable(args.pdf)} (PAdES {level}) "
         f"-> {printable(str(target))}"
     )
     return EXIT_OK

@@ -126,3 +126,7 @@ def path_error(error: OSError) -> CommuniqueError:
     problem = UsageError if wrong_path else OutputError
     hint = "use a shorter path" if error.errno == errno.ENAMETOOLONG else "check the path and its permissions"
     return problem(f"cannot use {name}: {error.strerror or error}", hint=hint)
+
+
+class SigningError(CommuniqueError):
+    """A signature could not be made: the file, the field, the key or its certificate is not right."""

@@ -18,18 +18,12 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from communique.errors import CommuniqueError, UsageError
+from communique.errors import SigningError, UsageError
 from communique.pdf.signatures import quiet_pyhanko
 
 PADES_LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 STAMP_TEXT = "%(signer)s\n%(ts)s"
 """What a signed field shows: who signed, and when."""
-
-
-class SigningError(CommuniqueError):
-    """A signature could not be made: the file, the field, the key or its certificate is not right."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -346,3 +340,58 @@ def _stamp_style(writer: Any, field_name: str, lines: tuple[str, ...], folder: P
     stamp = folder / "stamp.pdf"
     stamp.write_bytes(pdf)
     return StaticStampStyle.from_pdf_file(str(stamp), border_width=0)
+
+
+def sign_file(
+    pdf: Path,
+    field_name: str,
+    out: Path | None,
+    *,
+    p12: Path | None = None,
+    passphrase: bytes | None = None,
+    pkcs11_lib: Path | None = None,
+    token_label: str | None = None,
+    key_label: str | None = None,
+    cert_label: str | None = None,
+    pin: str | None = None,
+    timestamp_url: str | None = None,
+    level: str | None = None,
+    trust: tuple[Path, ...] = (),
+) -> tuple[Path, str]:
+    """Sign `pdf` as `communique sign` and `communique.sign` do: the project's [signing] defaults, the
+    key checked, the level settled, the signed copy written atomically. Returns (where, level)."""
+    from communique.project import Project
+    from communique.write import write_atomic
+
+    if (p12 is None) == (pkcs11_lib is None):
+        raise UsageError(
+            "give one key: a PKCS#12 file, or a PKCS#11 library", hint="see communique sign --help"
+        )
+    if pkcs11_lib is not None and not (token_label and key_label):
+        raise UsageError("a token key needs its token label and key label", hint="see communique sign --help")
+    if level is not None and level not in PADES_LEVELS:
+        raise UsageError(f"unknown PAdES level {level!r}", hint=f"choose one of {', '.join(PADES_LEVELS)}")
+    config = Project.discover(pdf).config
+    url = timestamp_url or config.timestamp_url
+    chosen = level or ("B-T" if url else "B-B")
+    if chosen != "B-B" and not url:
+        raise UsageError(
+            f"PAdES {chosen} needs a timestamp authority",
+            hint="give a timestamp URL ([signing] timestamp_url)",
+        )
+    key = SigningKey(p12, passphrase, pkcs11_lib, token_label, key_label, cert_label, pin)
+    request = SignRequest(
+        field_name,
+        key,
+        url if chosen != "B-B" else None,
+        ltv=chosen in ("B-LT", "B-LTA"),
+        archive=chosen == "B-LTA",
+        trust=trust or config.trust,
+    )
+    try:
+        data = pdf.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {pdf}: {error.strerror}", hint="give an archival PDF") from error
+    target = out or pdf
+    write_atomic(target, sign_pdf(data, str(pdf), request))
+    return target, chosen
