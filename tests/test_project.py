@@ -168,7 +168,9 @@ def test_schema_of_the_config_is_exported() -> None:
     assert result.returncode == 0
     schema = json.loads(result.stdout)
     assert schema["title"] == CONFIG_NAME
-    assert {"build", "defaults", "assets", "metadata", "fonts", "font_order"} == set(schema["properties"])
+    assert {"build", "defaults", "assets", "metadata", "fonts", "font_order", "signing"} == set(
+        schema["properties"]
+    )
 
 
 def office_font_project(tmp_path: Path, declared: bool) -> Path:

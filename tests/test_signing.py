@@ -439,3 +439,41 @@ def test_signing_from_python(unsigned: Path, authority: Authority, tmp_path: Pat
         communique.sign(
             copy, "helsinki", p12=authority.pki.p12("helsinki"), passphrase=PASSPHRASE, level="B-T"
         )
+
+
+def test_signing_defaults_come_from_the_project(authority: Authority, tmp_path: Path) -> None:
+    """[signing] fields, timestamp_url and trust: build with fields, sign B-T and verify trusted, no flags."""
+    project = tmp_path / "office"
+    (project / "data").mkdir(parents=True)
+    (project / "certificates").mkdir()
+    (project / "data" / "x.yaml").write_bytes(SEED.read_bytes())
+    (project / "certificates" / "roots.pem").write_bytes(authority.pki.roots_pem.read_bytes())
+    (project / "communique.toml").write_text(
+        f'[signing]\nfields = true\ntimestamp_url = "{authority.url}/tsa"\n'
+        'trust = ["certificates/roots.pem"]\n'
+    )
+    built = run_cli("build", "data/x.yaml", "--archival", cwd=project)
+    assert built.returncode == 0, built.stderr
+    pdf = project / "build" / "x.pdf"
+    done = run_cli(
+        "sign",
+        str(pdf),
+        "--field",
+        "tokyo",
+        "--p12",
+        str(authority.pki.p12("tokyo")),
+        "--passphrase-env",
+        "P12_PASS",
+        env={"P12_PASS": PASSPHRASE},
+        cwd=project,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "(PAdES B-T)" in done.stdout
+    code, report = _verify(pdf)
+    assert code == 0
+    [signature] = report["signatures"]  # type: ignore[misc]
+    assert signature["trusted"] is True and signature["timestamp"]
+    (project / "communique.toml").write_text('[signing]\ntrust = ["../elsewhere.pem"]\n')
+    refused = run_cli("build", "data/x.yaml", cwd=project)
+    assert refused.returncode == 2
+    assert "communique.toml:2:" in refused.stderr and "outside the project" in refused.stderr
