@@ -105,24 +105,18 @@ def sign(
     (validation data, which needs `trust` roots); the default is B-T with a timestamp URL, else B-B.
     Raises SigningError (a CommuniqueError) with the reason when the signature cannot be made.
     """
-    from communique.pdf.signing import sign_file
+    from communique.pdf.signing import SigningKey, sign_file
 
+    secret = passphrase.encode() if isinstance(passphrase, str) else passphrase
+    key = SigningKey(_path(p12), secret, _path(pkcs11_lib), token_label, key_label, cert_label, pin)
     written, _ = sign_file(
-        Path(pdf),
-        field,
-        Path(out) if out is not None else None,
-        p12=Path(p12) if p12 is not None else None,
-        passphrase=passphrase.encode() if isinstance(passphrase, str) else passphrase,
-        pkcs11_lib=Path(pkcs11_lib) if pkcs11_lib is not None else None,
-        token_label=token_label,
-        key_label=key_label,
-        cert_label=cert_label,
-        pin=pin,
-        timestamp_url=timestamp_url,
-        level=level,
-        trust=tuple(Path(root) for root in trust),
+        Path(pdf), field, _path(out), key, timestamp_url, level, tuple(Path(root) for root in trust)
     )
     return written
+
+
+def _path(value: str | Path | None) -> Path | None:
+    return None if value is None else Path(value)
 
 
 def __getattr__(name: str) -> object:

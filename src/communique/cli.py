@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from communique import __version__
-from communique.errors import CommuniqueError, ErrorList, UsageError, path_error
+from communique.errors import CommuniqueError, ErrorList, UsageError, path_error, read_input
 from communique.options import add_arguments, argparse_type, from_arguments, source_date_epoch
 from communique.project import Project
 from communique.text_rules import printable, printable_lines
@@ -448,7 +448,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _sign(args: argparse.Namespace) -> int:
-    from communique.pdf.signing import sign_file
+    from communique.pdf.signing import SigningKey, sign_file
 
     for secret in ("passphrase", "pin"):
         if getattr(args, f"secret_{secret}") is not None:
@@ -457,20 +457,25 @@ def _sign(args: argparse.Namespace) -> int:
                 "in process lists)",
                 hint=f"put it in an environment variable and name that: --{secret}-env VAR",
             )
+    key = SigningKey(
+        Path(args.p12) if args.p12 else None,
+        _secret(args.passphrase_env, "passphrase of the PKCS#12 file", bool(args.p12)),
+        Path(args.pkcs11_lib) if args.pkcs11_lib else None,
+        args.token_label,
+        args.key_label,
+        args.cert_label,
+        (_secret(args.pin_env, "PIN of the token", bool(args.pkcs11_lib)) or b"").decode() or None,
+    )
+    level = "B-LTA" if args.ltv else args.level
+    trust = tuple(Path(root) for root in args.trust)
     target, level = sign_file(
         Path(args.pdf),
         args.field,
         Path(args.out) if args.out else None,
-        p12=Path(args.p12) if args.p12 else None,
-        passphrase=_secret(args.passphrase_env, "passphrase of the PKCS#12 file", bool(args.p12)),
-        pkcs11_lib=Path(args.pkcs11_lib) if args.pkcs11_lib else None,
-        token_label=args.token_label,
-        key_label=args.key_label,
-        cert_label=args.cert_label,
-        pin=(_secret(args.pin_env, "PIN of the token", bool(args.pkcs11_lib)) or b"").decode() or None,
-        timestamp_url=args.timestamp_url,
-        level="B-LTA" if args.ltv else args.level,
-        trust=tuple(Path(root) for root in args.trust),
+        key,
+        args.timestamp_url,
+        level,
+        trust,
     )
     print(
         f"signed the field '{printable(args.field)}' of {printable(args.pdf)} (PAdES {level}) "
@@ -497,10 +502,7 @@ def _extract(args: argparse.Namespace) -> int:
     from communique.pdf.archival import extract_sources
 
     pdf = Path(args.pdf)
-    try:
-        data = pdf.read_bytes()
-    except OSError as error:
-        raise UsageError(f"cannot read {pdf}: {error.strerror}", hint="give an archival PDF") from error
+    data = read_input(pdf, "give an archival PDF")
     extraction = extract_sources(data, str(pdf), Path(args.out))  # checks every name, then writes
     for target, source in extraction.files:
         print(

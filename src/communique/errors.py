@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from communique.model import SourceLocation
 
@@ -126,6 +127,14 @@ def path_error(error: OSError) -> CommuniqueError:
     problem = UsageError if wrong_path else OutputError
     hint = "use a shorter path" if error.errno == errno.ENAMETOOLONG else "check the path and its permissions"
     return problem(f"cannot use {name}: {error.strerror or error}", hint=hint)
+
+
+def read_input(path: Path, hint: str) -> bytes:
+    """The bytes of a file the user named; a UsageError naming it and `hint` when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror}", hint=hint) from error
 
 
 class SigningError(CommuniqueError):

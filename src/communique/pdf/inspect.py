@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import pypdf
 from pypdf.generic import DictionaryObject
 
-from communique.errors import UsageError
+from communique.errors import UsageError, read_input
 from communique.pdf import access
 from communique.pdf.archival import ArchiveError, associated_files
 from communique.pdf.seal import UnreadablePdfError, open_pdf
@@ -79,12 +79,7 @@ class PdfReport:
 
 def inspect_pdf(path: Path) -> PdfReport:
     """Read `path` and report its structure; UsageError if it is not a readable PDF, or is encrypted."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise UsageError(
-            f"cannot read {path}: {error.strerror}", hint="give a PDF built by communique"
-        ) from error
+    data = read_input(path, "give a PDF built by communique")
     try:
         reader = open_pdf(data, str(path))
         pages = len(reader.pages)

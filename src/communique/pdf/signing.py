@@ -18,7 +18,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from communique.errors import SigningError, UsageError
+from communique.errors import SigningError, UsageError, read_input
 from communique.pdf.signatures import quiet_pyhanko
 
 PADES_LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
@@ -302,12 +302,7 @@ def load_certificates(paths: tuple[Path, ...]) -> list[Any]:
 
     certificates = []
     for path in paths:
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise UsageError(
-                f"cannot read {path}: {error.strerror}", hint="give PEM or DER certificates"
-            ) from error
+        data = read_input(path, "give PEM or DER certificates")
         try:
             blobs = [der for _, _, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
             certificates += [x509.Certificate.load(blob) for blob in blobs]
@@ -346,14 +341,7 @@ def sign_file(
     pdf: Path,
     field_name: str,
     out: Path | None,
-    *,
-    p12: Path | None = None,
-    passphrase: bytes | None = None,
-    pkcs11_lib: Path | None = None,
-    token_label: str | None = None,
-    key_label: str | None = None,
-    cert_label: str | None = None,
-    pin: str | None = None,
+    key: SigningKey,
     timestamp_url: str | None = None,
     level: str | None = None,
     trust: tuple[Path, ...] = (),
@@ -363,11 +351,11 @@ def sign_file(
     from communique.project import Project
     from communique.write import write_atomic
 
-    if (p12 is None) == (pkcs11_lib is None):
+    if (key.p12 is None) == (key.pkcs11_library is None):
         raise UsageError(
             "give one key: a PKCS#12 file, or a PKCS#11 library", hint="see communique sign --help"
         )
-    if pkcs11_lib is not None and not (token_label and key_label):
+    if key.pkcs11_library is not None and not (key.token_label and key.key_label):
         raise UsageError("a token key needs its token label and key label", hint="see communique sign --help")
     if level is not None and level not in PADES_LEVELS:
         raise UsageError(f"unknown PAdES level {level!r}", hint=f"choose one of {', '.join(PADES_LEVELS)}")
@@ -379,7 +367,6 @@ def sign_file(
             f"PAdES {chosen} needs a timestamp authority",
             hint="give a timestamp URL ([signing] timestamp_url)",
         )
-    key = SigningKey(p12, passphrase, pkcs11_lib, token_label, key_label, cert_label, pin)
     request = SignRequest(
         field_name,
         key,
@@ -388,10 +375,6 @@ def sign_file(
         archive=chosen == "B-LTA",
         trust=trust or config.trust,
     )
-    try:
-        data = pdf.read_bytes()
-    except OSError as error:
-        raise UsageError(f"cannot read {pdf}: {error.strerror}", hint="give an archival PDF") from error
     target = out or pdf
-    write_atomic(target, sign_pdf(data, str(pdf), request))
+    write_atomic(target, sign_pdf(read_input(pdf, "give an archival PDF"), str(pdf), request))
     return target, chosen
