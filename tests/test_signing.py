@@ -477,3 +477,18 @@ def test_signing_defaults_come_from_the_project(authority: Authority, tmp_path: 
     refused = run_cli("build", "data/x.yaml", cwd=project)
     assert refused.returncode == 2
     assert "communique.toml:2:" in refused.stderr and "outside the project" in refused.stderr
+
+
+@pytest.mark.parametrize("damage", ["truncated", "byte range"])
+def test_a_damaged_signed_copy_fails_clearly(signed_by_both: Path, tmp_path: Path, damage: str) -> None:
+    data = signed_by_both.read_bytes()
+    damaged = tmp_path / "damaged.pdf"
+    if damage == "truncated":
+        damaged.write_bytes(data[: len(data) - 9000])
+    else:
+        at = data.rfind(b"/ByteRange")
+        damaged.write_bytes(data[:at] + b"/ByteRange [0 99999999999 5 5]" + data[at + 40 :])
+    done = run_cli("verify", str(damaged))
+    assert done.returncode == 1
+    assert "[communique:signatures] the signatures cannot be read" in done.stdout
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr

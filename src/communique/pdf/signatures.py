@@ -107,20 +107,28 @@ def signed_range_ends(data: bytes) -> list[int]:
     """Where the byte range of each signature and document timestamp ends."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
-    reader = PdfFileReader(BytesIO(data), strict=False)
-    return [int(sig.byte_range[2]) + int(sig.byte_range[3]) for sig in reader.embedded_signatures]
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+        return [int(sig.byte_range[2]) + int(sig.byte_range[3]) for sig in reader.embedded_signatures]
+    except Exception:  # unreadable: no range is known to end at a revision, so nothing is set aside
+        return []
 
 
 def signature_reports(data: bytes, trust: tuple[Path, ...] = ()) -> tuple[SignatureReport, ...]:
     """Every signature of the file, checked (see SignatureReport)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
-    reader = PdfFileReader(BytesIO(data), strict=False)
     context = _context(trust)
     with quiet_pyhanko():
-        return tuple(
-            _report(signature, context, trust != ()) for signature in reader.embedded_regular_signatures
-        )
+        try:
+            reader = PdfFileReader(BytesIO(data), strict=False)
+            signatures = list(reader.embedded_regular_signatures)
+            return tuple(_report(signature, context, trust != ()) for signature in signatures)
+        except Exception as error:  # pyHanko's many error types on a damaged file: the file fails, clearly
+            raise SignatureCheckError(
+                f"the signatures cannot be read: {type(error).__name__}: {error}",
+                hint="the file is damaged or was changed after signing",
+            ) from error
 
 
 @contextlib.contextmanager

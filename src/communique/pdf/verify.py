@@ -26,6 +26,7 @@ from xml.etree import ElementTree
 
 from communique.errors import CommuniqueError
 from communique.pdf.signatures import (
+    SignatureCheckError,
     SignatureReport,
     built_revision,
     is_signed,
@@ -155,7 +156,12 @@ def verify(path: Path, rebuild: bool = False, trust: tuple[Path, ...] = ()) -> V
         name = INTEGRITY + (", rebuilt from its sources" if rebuild else "")
         return VerifyReport(path, declared, results, ValidatorResult(name, not findings, findings))
     built = built_revision(data)
-    signatures = signature_reports(data, trust)
+    try:
+        signatures = signature_reports(data, trust)
+    except SignatureCheckError as error:
+        unreadable = Finding("communique:signatures", error.message)
+        results = (_page(data, flavour), _pikepdf(path, flavour), _qpdf(path))
+        return VerifyReport(path, declared, results, ValidatorResult(INTEGRITY_SIGNED, False, (unreadable,)))
     results = (_signed_ranges(_page(data, flavour), data, signatures), _pikepdf(path, flavour), _qpdf(path))
     findings = (
         built_revision_findings(data) + info_xmp_findings(reader) + _metadata_since_built(reader, built)
