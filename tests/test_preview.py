@@ -212,3 +212,6 @@ def test_preview_refuses_what_it_cannot_show(tmp_path: Path) -> None:
     assert both.returncode == 2
     assert "preview shows one document" in both.stderr
     assert sorted(path.name for path in folder.iterdir()) == ["a.yaml", "b.yaml"]
+    for port in ("70000", "-1", "http"):
+        wrong = run_cli("preview", str(SEED), "--no-open", "--port", port)
+        assert wrong.returncode == 2 and "give a number from 0 to 65535" in wrong.stderr, wrong.stderr

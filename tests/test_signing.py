@@ -302,8 +302,11 @@ def _appended_update(data: bytes, change: str) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
     page_reference = writer.root["/Pages"]["/Kids"][0]
     page = page_reference.get_object()
+    if change == "marked page":  # a hidden object that looks like a signature to a byte search
+        writer.add_object(generic.DictionaryObject({generic.pdf_name("/ByteRange"): generic.ArrayObject()}))
+        change = "page"
     if change == "page":
-        stream = generic.StreamObject(stream_data=b"BT 72 72 Td (forged) Tj ET")
+        stream = generic.StreamObject(stream_data=b"q 1 g 0 0 600 850 re f Q")  # paints the page white
         page["/Contents"] = (
             generic.ArrayObject([*page["/Contents"], writer.add_object(stream)])
             if isinstance(page["/Contents"], generic.ArrayObject)
@@ -407,21 +410,26 @@ def test_signing_refusals_are_clear_and_write_nothing(
     assert not out.exists()
 
 
-def test_the_passphrase_is_never_an_argument(unsigned: Path, authority: Authority, tmp_path: Path) -> None:
+@pytest.mark.parametrize("flag", ["--passphrase", "--pin", "--pass", "--passphrase-env-typo"])
+def test_the_passphrase_is_never_an_argument_nor_echoed(
+    unsigned: Path, authority: Authority, tmp_path: Path, flag: str
+) -> None:
+    p12 = str(authority.pki.p12("tokyo"))
     done = run_cli(
         "sign",
         str(unsigned),
         "--field",
         "tokyo",
         "--p12",
-        str(authority.pki.p12("tokyo")),
-        "--passphrase",
+        p12,
+        flag,
         PASSPHRASE,
         "--out",
         str(tmp_path / "x.pdf"),
     )
     assert done.returncode == 2
-    assert PASSPHRASE not in done.stderr
+    assert PASSPHRASE not in done.stderr and "correct" not in done.stderr
+    assert not (tmp_path / "x.pdf").exists()
 
 
 def test_signing_from_python(unsigned: Path, authority: Authority, tmp_path: Path) -> None:
@@ -490,5 +498,72 @@ def test_a_damaged_signed_copy_fails_clearly(signed_by_both: Path, tmp_path: Pat
         damaged.write_bytes(data[:at] + b"/ByteRange [0 99999999999 5 5]" + data[at + 40 :])
     done = run_cli("verify", str(damaged))
     assert done.returncode == 1
-    assert "[communique:signatures] the signatures cannot be read" in done.stdout
+    assert "NOT valid" in done.stdout and "FAIL  communique integrity" in done.stdout
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+
+
+def test_a_changed_copy_is_not_passed_as_signed(unsigned: Path, tmp_path: Path) -> None:
+    """A later revision that paints the page white and carries a /ByteRange but no signature fails."""
+    marked = tmp_path / "marked.pdf"
+    marked.write_bytes(_appended_update(unsigned.read_bytes(), "marked page"))
+    done = run_cli("verify", str(marked))
+    assert done.returncode == 1
+    assert "none of them is a signature" in done.stdout
+
+
+def test_changes_made_before_the_first_signature_are_refused_and_fail(
+    unsigned: Path, authority: Authority, tmp_path: Path
+) -> None:
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    changed = tmp_path / "changed.pdf"
+    changed.write_bytes(_appended_update(unsigned.read_bytes(), "page"))
+    p12 = str(authority.pki.p12("tokyo"))
+    refused = _sign(
+        changed, tmp_path / "out.pdf", "tokyo", authority, "--p12", p12, "--passphrase-env", "P12_PASS"
+    )
+    assert refused.returncode == 1 and "the file was changed after it was built" in refused.stderr
+    # signed anyway with pyHanko alone: the signature is intact, but the copy is not what was built
+    signer = signers.SimpleSigner.load_pkcs12(p12, passphrase=PASSPHRASE.encode())
+    output = signers.sign_pdf(
+        IncrementalPdfFileWriter(BytesIO(changed.read_bytes()), strict=False),
+        signers.PdfSignatureMetadata(field_name="tokyo"),
+        signer=signer,
+    )
+    signed = tmp_path / "signed.pdf"
+    signed.write_bytes(output.getvalue())
+    done = run_cli("verify", str(signed))
+    assert done.returncode == 1
+    assert "communique:signed-changes" in done.stdout or "communique:seal-pages" in done.stdout
+
+
+def test_sign_refuses_a_copy_whose_earlier_signature_no_longer_holds(
+    signed_by_both: Path, unsigned: Path, authority: Authority, tmp_path: Path
+) -> None:
+    first = tmp_path / "first.pdf"
+    p12 = str(authority.pki.p12("tokyo"))
+    assert (
+        _sign(unsigned, first, "tokyo", authority, "--p12", p12, "--passphrase-env", "P12_PASS").returncode
+        == 0
+    )
+    code, report = _verify(first)
+    assert code == 0 and report["unsigned_fields"] == ["helsinki"]
+    assert report["signatures"][0]["level"] == "B-B"  # type: ignore[index]
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(_appended_update(first.read_bytes(), "page"))
+    done = _sign(
+        broken,
+        tmp_path / "out.pdf",
+        "helsinki",
+        authority,
+        "--p12",
+        str(authority.pki.p12("helsinki")),
+        "--passphrase-env",
+        "P12_PASS",
+    )
+    assert done.returncode == 1
+    assert "is not signed soundly so far" in done.stderr and "'tokyo' does not hold" in done.stderr
+    assert not (tmp_path / "out.pdf").exists()

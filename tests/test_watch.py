@@ -198,3 +198,35 @@ def test_watch_reads_the_files_the_build_reads() -> None:
     assert SEED.parent.resolve() in folders
     assert all(folder.is_dir() for folder in folders)
     assert ROOT.resolve() in {folder for path in files for folder in path.parents}
+
+
+def test_a_save_during_the_first_build_is_built_too(tmp_path: Path) -> None:
+    """The watcher is not yet in place during the first build: a save then is caught up afterwards."""
+    from communique.preview.watch import Rebuilder, watch
+    from communique.project import BuildContext, Project
+
+    data = tmp_path / "x.yaml"
+    shutil.copy(SEED, data)
+    original = data.read_text(encoding="utf-8")
+    built: list[bytes] = []
+
+    def write(made: object) -> None:
+        built.append(made.data)  # type: ignore[attr-defined]
+        if len(built) == 1:  # saved while the first build finishes
+            data.write_text(
+                original.replace("知事によるヘルシンキ市訪問", "知事による公式訪問"), encoding="utf-8"
+            )
+
+    rebuilder = Rebuilder(lambda: [data], lambda: BuildContext(Project.discover(data)), write)
+    stop = threading.Event()
+    thread = threading.Thread(target=watch, args=(rebuilder, lambda _results: None), kwargs={"stop": stop})
+    thread.start()
+    deadline = time.monotonic() + PATIENCE
+    while len(built) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(PATIENCE)
+    assert len(built) == 2
+    pdf = tmp_path / "second.pdf"
+    pdf.write_bytes(built[1])
+    assert "知事による公式訪問" in page_texts(pdf)[0]

@@ -12,7 +12,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from communique import __version__
 from communique.errors import CommuniqueError, ErrorList, UsageError, path_error, read_input
@@ -307,6 +307,15 @@ def _watch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _port(text: str) -> int:
+    """A TCP port number, 0 for any free one."""
+    if not text.isascii() or not text.isdigit() or int(text) > 65535:
+        raise UsageError(
+            f"port {text}: give a number from 0 to 65535", hint="or leave --port out for a free one"
+        )
+    return int(text)
+
+
 def _preview(args: argparse.Namespace) -> int:
     from communique.preview.server import PreviewServer, PreviewState
     from communique.preview.watch import watch
@@ -542,22 +551,34 @@ def _init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that arguments it does not know are named by their flags only: a value typed
+    after a mistyped flag (`sign --pass SECRET`) must not be printed."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments: "):
+            unknown = message.removeprefix("unrecognized arguments: ").split()
+            flags = [word for word in unknown if word.startswith("-")]
+            hidden = len(unknown) - len(flags)
+            message = "unrecognized arguments: " + " ".join(flags)
+            message += f" (and {hidden} value{'s' if hidden > 1 else ''}, not shown)" if hidden else ""
+        super().error(message)
+
+
 def _parser() -> argparse.ArgumentParser:
     from communique.preview.images import DEFAULT_DPI, dpi_value, page_selection
 
-    parser = argparse.ArgumentParser(
-        prog="communique", description="Publish official bilingual communiques as PDFs."
-    )
+    parser = _Parser(prog="communique", description="Publish official bilingual communiques as PDFs.")
     parser.add_argument("--verbose", action="store_true", help="show tracebacks for unexpected errors")
     # Also accepted after the command; SUPPRESS keeps a subcommand from resetting a --verbose given before.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    project = argparse.ArgumentParser(add_help=False)
+    project = _Parser(add_help=False)
     project.add_argument(
         "--project", metavar="DIR", help="the project folder (default: found from communique.toml upwards)"
     )
     parser.add_argument("--version", action="version", version=f"communique {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     def command(
         name: str,
@@ -648,7 +669,9 @@ def _parser() -> argparse.ArgumentParser:
         in_project=True,
     )
     preview.add_argument("paths", nargs=1, metavar="PATH", help="a data file")
-    preview.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    preview.add_argument(
+        "--port", type=argparse_type(_port), default=0, help="port to listen on (default: a free one)"
+    )
     preview.add_argument(
         "--dpi",
         type=argparse_type(dpi_value),

@@ -25,6 +25,7 @@ from communique.model import SignatureSpace, TypesetDocument
 from communique.pdf import access
 
 PRINT_FLAG = 4
+SIGNATURES_EXIST, APPEND_ONLY = 1, 2
 
 
 def first_spaces(spaces: tuple[SignatureSpace, ...]) -> tuple[SignatureSpace, ...]:
@@ -93,7 +94,14 @@ def add_signature_fields(
         _tag(writer, widget, reference, page, labels.get(space.party, space.party))
         fields.append(reference)
     if fields:
-        writer.root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): fields})
+        # SignaturesExist (the file has signature fields) and AppendOnly (save it by incremental update
+        # only), as signing sets them: signing then leaves the form dictionary as built.
+        writer.root_object[NameObject("/AcroForm")] = DictionaryObject(
+            {
+                NameObject("/Fields"): fields,
+                NameObject("/SigFlags"): NumberObject(SIGNATURES_EXIST | APPEND_ONLY),
+            }
+        )
 
 
 def _tag(

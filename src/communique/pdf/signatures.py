@@ -67,9 +67,30 @@ class SignatureReport:
         }
 
 
-def is_signed(data: bytes) -> bool:
-    """Whether the PDF holds a signature (a /ByteRange in a later revision than the first)."""
-    return b"/ByteRange" in data and data.count(b"startxref") > 1
+@dataclass(frozen=True)
+class SignedCopy:
+    """What a copy with later revisions than the built one holds: its signatures, checked, and what all
+    the revisions after the built one changed."""
+
+    signatures: tuple[SignatureReport, ...]
+    unsigned_fields: tuple[str, ...]
+    """Signature fields nobody has signed yet."""
+    since_built: str
+    """What the revisions after the built one changed, taken together: 'signatures and validation
+    data', 'form filling (signing the fields)', or what pyHanko's change analysis objected to."""
+    since_built_allowed: bool
+    problems: tuple[str, ...] = ()
+    """What makes the copy fail besides its signatures: no signature at all, a broken document timestamp."""
+
+    @property
+    def passed(self) -> bool:
+        """Every signature passed, every change since the build was a signature or validation data."""
+        return self.since_built_allowed and not self.problems and all(s.passed for s in self.signatures)
+
+
+def has_later_revisions(data: bytes) -> bool:
+    """Whether anything was appended to the file after its first revision (signatures are)."""
+    return len(revision_ends(data)) > 1
 
 
 def built_revision(data: bytes) -> bytes:
@@ -114,21 +135,72 @@ def signed_range_ends(data: bytes) -> list[int]:
         return []
 
 
-def signature_reports(data: bytes, trust: tuple[Path, ...] = ()) -> tuple[SignatureReport, ...]:
-    """Every signature of the file, checked (see SignatureReport)."""
+def check_signed_copy(data: bytes, trust: tuple[Path, ...] = ()) -> SignedCopy:
+    """Every signature and document timestamp of the file checked, and every revision after the built one
+    reviewed against it (a change made before or with the first signature is not covered by any
+    signature's own review); SignatureCheckError when pyHanko cannot read them."""
     from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign import fields
 
     context = _context(trust)
     with quiet_pyhanko():
         try:
             reader = PdfFileReader(BytesIO(data), strict=False)
             signatures = list(reader.embedded_regular_signatures)
-            return tuple(_report(signature, context, trust != ()) for signature in signatures)
+            timestamps = _document_timestamps(reader, context)
+            reports = tuple(_report(signature, context, trust != (), timestamps) for signature in signatures)
+            since, allowed = _since_built(reader)
+            unsigned = tuple(name for name, value, _ in fields.enumerate_sig_fields(reader) if value is None)
         except Exception as error:  # pyHanko's many error types on a damaged file: the file fails, clearly
             raise SignatureCheckError(
                 f"the signatures cannot be read: {type(error).__name__}: {error}",
                 hint="the file is damaged or was changed after signing",
             ) from error
+    problems = [
+        f"the document timestamp of revision {revision} is not valid" for revision, ok in timestamps if not ok
+    ]
+    if not reports:
+        problems.append("revisions were added after the build, and none of them is a signature")
+    return SignedCopy(reports, unsigned, since, allowed, tuple(problems))
+
+
+def _document_timestamps(reader: Any, context: Any) -> list[tuple[int, bool]]:
+    """(revision, valid) of each document timestamp (B-LTA)."""
+    from pyhanko.sign.validation import validate_pdf_timestamp
+
+    found = []
+    for stamp in reader.embedded_timestamp_signatures:
+        try:
+            status = validate_pdf_timestamp(stamp, validation_context=context)
+            ok = bool(status.intact and status.valid)
+        except Exception:  # a damaged timestamp: not valid
+            ok = False
+        found.append((int(stamp.signed_revision), ok))
+    return found
+
+
+def _since_built(reader: Any) -> tuple[str, bool]:
+    """What the revisions after the built one (revision 0) changed, reviewed by pyHanko's change
+    analysis with the certification's permission (filling in fields): allowed or not."""
+    from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel, StandardDiffPolicy
+    from pyhanko.sign.diff_analysis.constants import ROOT_EXEMPT_STRICT_COMPARISON
+    from pyhanko.sign.diff_analysis.rules.file_structure_rules import CatalogModificationRule
+    from pyhanko.sign.fields import MDPPerm
+
+    # pyHanko's own policy, reviewing from the unsigned revision: the certification signature's /Perms
+    # entry in the catalog (its DocMDP declaration) is the one catalog change it must also let through.
+    rules = [
+        CatalogModificationRule(ignored_keys=ROOT_EXEMPT_STRICT_COMPARISON | {"/Perms"})  # type: ignore[no-untyped-call]
+        if isinstance(rule, CatalogModificationRule)
+        else rule
+        for rule in DEFAULT_DIFF_POLICY.global_rules
+    ]
+    policy = StandardDiffPolicy(global_rules=rules, form_rule=DEFAULT_DIFF_POLICY.form_rule)
+    result = policy.review_file(reader, 0, doc_mdp=MDPPerm.FILL_FORMS)
+    level = getattr(result, "modification_level", None)
+    if level is None:
+        return f"changes no signature may make ({result})", False
+    return _later_changes().get(level, "other"), level <= ModificationLevel.FORM_FILLING
 
 
 @contextlib.contextmanager
@@ -155,8 +227,9 @@ def _context(trust: tuple[Path, ...]) -> Any:
     return ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
 
 
-def _report(signature: Any, context: Any, trust_given: bool) -> SignatureReport:
-    from pyhanko.sign.diff_analysis import ModificationLevel
+def _report(
+    signature: Any, context: Any, trust_given: bool, timestamps: list[tuple[int, bool]]
+) -> SignatureReport:
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
 
@@ -186,18 +259,9 @@ def _report(signature: Any, context: Any, trust_given: bool) -> SignatureReport:
     timestamp = stamp.timestamp.isoformat() if stamp is not None else None
     if stamp is not None and not stamp.intact:
         problems.append("its timestamp token is damaged")
-    level = _level(signature, stamp is not None)
+    level = _level(signature, stamp is not None, timestamps)
     modification = status.modification_level
-    later = (
-        {
-            ModificationLevel.NONE: "none",
-            ModificationLevel.LTA_UPDATES: "signatures and validation data",
-            ModificationLevel.FORM_FILLING: "form filling (signing the other fields)",
-            ModificationLevel.ANNOTATIONS: "annotations",
-        }.get(modification, "other")
-        if modification is not None
-        else "unknown"
-    )
+    later = _later_changes().get(modification, "other") if modification is not None else "unknown"
     allowed = bool(status.docmdp_ok) and later not in ("other", "unknown", "annotations")
     coverage = str(status.coverage.name).replace("_", " ").lower() if status.coverage else "unknown"
     intact = bool(status.intact and status.valid)
@@ -218,16 +282,36 @@ def _report(signature: Any, context: Any, trust_given: bool) -> SignatureReport:
     )
 
 
-def _level(signature: Any, timestamped: bool) -> str:
-    """The PAdES level the signature reaches in this file."""
-    reader = signature.reader
-    has_dss = "/DSS" in reader.root
-    document_timestamps = list(reader.embedded_timestamp_signatures)
-    if has_dss and document_timestamps:
-        return "B-LTA"
-    if has_dss and timestamped:
-        return "B-LT"
-    return "B-T" if timestamped else "B-B"
+def _level(signature: Any, timestamped: bool, timestamps: list[tuple[int, bool]]) -> str:
+    """The PAdES level this signature reaches in the file: B-T with its own timestamp, B-LT when the
+    document security store holds validation data for it (its /VRI entry), B-LTA when a valid document
+    timestamp was added after it."""
+    import hashlib
+
+    if not timestamped:
+        return "B-B"
+    # The /VRI key as pyHanko writes it (DocumentSecurityStore.sig_content_identifier of the hex text).
+    contents = signature.pkcs7_content.hex().encode("ascii")
+    key = "/" + hashlib.sha1(contents, usedforsecurity=False).hexdigest().upper()
+    try:
+        held = key in signature.reader.root["/DSS"]["/VRI"]  # pyHanko resolves references on indexing
+    except KeyError:
+        held = False
+    if not held:
+        return "B-T"
+    after = int(signature.signed_revision)
+    return "B-LTA" if any(ok and revision > after for revision, ok in timestamps) else "B-LT"
+
+
+def _later_changes() -> dict[Any, str]:
+    from pyhanko.sign.diff_analysis import ModificationLevel
+
+    return {
+        ModificationLevel.NONE: "none",
+        ModificationLevel.LTA_UPDATES: "signatures and validation data",
+        ModificationLevel.FORM_FILLING: "form filling (signing the other fields)",
+        ModificationLevel.ANNOTATIONS: "annotations",
+    }
 
 
 class SignatureCheckError(CommuniqueError):

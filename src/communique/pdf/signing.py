@@ -18,8 +18,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from communique.errors import SigningError, UsageError, read_input
-from communique.pdf.signatures import quiet_pyhanko
+from communique.errors import CommuniqueError, SigningError, UsageError, read_input
+from communique.pdf.signatures import check_signed_copy, has_later_revisions, quiet_pyhanko
 
 PADES_LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 STAMP_TEXT = "%(signer)s\n%(ts)s"
@@ -217,6 +217,20 @@ def _writer(data: bytes, origin: str) -> Any:
             + "; ".join(problem.message for problem in problems[:3]),
             hint="sign only archival copies built by communique (--archival --signature-fields), unchanged",
         )
+    if has_later_revisions(data):  # signed before: every earlier signature must still hold
+        try:
+            signed = check_signed_copy(data)
+        except CommuniqueError as error:
+            raise SigningError(f"{origin}: {error.message}", hint=error.hint or "") from error
+        broken = [item.field for item in signed.signatures if not item.passed]
+        reasons = [*signed.problems, *(f"the signature '{name}' does not hold" for name in broken)]
+        if not signed.since_built_allowed:
+            reasons.append(f"the file was changed after it was built: {signed.since_built}")
+        if reasons:
+            raise SigningError(
+                f"{origin} is not signed soundly so far: " + "; ".join(reasons),
+                hint="a new signature would cover those changes; check the copy with communique verify",
+            )
     return writer
 
 

@@ -28,10 +28,11 @@ from communique.errors import CommuniqueError
 from communique.pdf.signatures import (
     SignatureCheckError,
     SignatureReport,
+    SignedCopy,
     built_revision,
-    is_signed,
+    check_signed_copy,
+    has_later_revisions,
     revision_ends,
-    signature_reports,
     signed_range_ends,
 )
 from communique.text_rules import printable, printable_lines
@@ -103,15 +104,15 @@ class VerifyReport:
     results: tuple[ValidatorResult, ...]
     integrity: ValidatorResult | None = None
     """communique's own checks (rules communique:*): any change since the build."""
-    signatures: tuple[SignatureReport, ...] = ()
-    """Each signature of a signed copy, checked."""
+    signed: SignedCopy | None = None
+    """A copy with revisions after the built one: its signatures, each checked, and those changes."""
 
     @property
     def passed(self) -> bool:
         """Declared PDF/A, accepted by every validator, unchanged since the build, and every signature
         intact, followed only by allowed changes, and trusted where trust roots were given."""
         checks = (*self.results, *([self.integrity] if self.integrity else []))
-        signed = all(signature.passed for signature in self.signatures)
+        signed = self.signed is None or self.signed.passed
         return self.declared is not None and all(result.passed for result in checks) and signed
 
     def as_json(self) -> dict[str, object]:
@@ -122,7 +123,8 @@ class VerifyReport:
             "passed": self.passed,
             "validators": [_result_json(result) for result in self.results],
             "integrity": _result_json(self.integrity) if self.integrity else None,
-            "signatures": [signature.as_json() for signature in self.signatures],
+            "signatures": [item.as_json() for item in self.signed.signatures] if self.signed else [],
+            "unsigned_fields": list(self.signed.unsigned_fields) if self.signed else [],
         }
 
 
@@ -150,25 +152,34 @@ def verify(path: Path, rebuild: bool = False, trust: tuple[Path, ...] = ()) -> V
         return VerifyReport(path, None, (limits,), ValidatorResult(INTEGRITY, False, oversized))
     declared = _declared(reader)
     flavour = declared or "3B"
-    if not is_signed(data):
+    if not has_later_revisions(data):
         results = (_page(data, flavour), _pikepdf(path, flavour), _qpdf(path))
         findings = integrity_findings(reader) + (rebuild_check(path) if rebuild else ())
         name = INTEGRITY + (", rebuilt from its sources" if rebuild else "")
         return VerifyReport(path, declared, results, ValidatorResult(name, not findings, findings))
     built = built_revision(data)
     try:
-        signatures = signature_reports(data, trust)
+        signed = check_signed_copy(data, trust)
     except SignatureCheckError as error:
         unreadable = Finding("communique:signatures", error.message)
         results = (_page(data, flavour), _pikepdf(path, flavour), _qpdf(path))
         return VerifyReport(path, declared, results, ValidatorResult(INTEGRITY_SIGNED, False, (unreadable,)))
-    results = (_signed_ranges(_page(data, flavour), data, signatures), _pikepdf(path, flavour), _qpdf(path))
+    results = (_signed_ranges(_page(data, flavour), data, signed), _pikepdf(path, flavour), _qpdf(path))
     findings = (
         built_revision_findings(data) + info_xmp_findings(reader) + _metadata_since_built(reader, built)
     )
+    if not signed.since_built_allowed:
+        findings += (
+            Finding(
+                "communique:signed-changes",
+                f"the revisions added after the build change more than signatures and validation data: "
+                f"{signed.since_built}",
+            ),
+        )
+    findings += tuple(Finding("communique:signatures", problem) for problem in signed.problems)
     findings += rebuild_check(path, built) if rebuild else ()
     name = INTEGRITY_SIGNED + (", rebuilt from its sources" if rebuild else "")
-    return VerifyReport(path, declared, results, ValidatorResult(name, not findings, findings), signatures)
+    return VerifyReport(path, declared, results, ValidatorResult(name, not findings, findings), signed)
 
 
 def _metadata_since_built(reader: PdfReader, built: bytes) -> tuple[Finding, ...]:
@@ -199,9 +210,7 @@ INTEGRITY_SIGNED = "communique integrity of the built revision (seal, source che
 _BYTE_RANGE_RULE = "PDFA3A-SIGNATURE-BYTERANGE-001"
 
 
-def _signed_ranges(
-    result: ValidatorResult, data: bytes, signatures: tuple[SignatureReport, ...]
-) -> ValidatorResult:
+def _signed_ranges(result: ValidatorResult, data: bytes, signed: SignedCopy) -> ValidatorResult:
     """page-validation asks every signature's /ByteRange to cover the whole file; in a file signed in turn
     each signature covers the revision it signed (ISO 32000-1 12.8.1; veraPDF #1493 fixed the same check).
     Set that finding aside when every byte range ends exactly at the end of a revision and every change
@@ -216,7 +225,7 @@ def _signed_ranges(
     if (
         not ranges
         or not set(ranges) <= set(ends)
-        or not all(signature.changes_allowed for signature in signatures)
+        or not (signed.since_built_allowed and all(item.changes_allowed for item in signed.signatures))
     ):
         return result
     kept = tuple(
@@ -437,7 +446,12 @@ def format_report(report: VerifyReport) -> str:
     if report.integrity:
         lines.append(f"  {'ok  ' if report.integrity.passed else 'FAIL'}  {report.integrity.validator}")
         lines += [f"        [{finding.rule}] {finding.message}" for finding in report.integrity.findings]
-    lines += [line for signature in report.signatures for line in _signature_lines(signature)]
+    if report.signed is not None:
+        lines += [line for signature in report.signed.signatures for line in _signature_lines(signature)]
+        if report.signed.unsigned_fields:
+            lines.append(
+                f"  note  signature fields not signed yet: {', '.join(report.signed.unsigned_fields)}"
+            )
     return printable_lines("\n".join(lines))
 
 

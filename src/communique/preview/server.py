@@ -24,8 +24,9 @@ from communique.preview.watch import Rebuilt
 
 HEARTBEAT_SECONDS = 15
 """An event stream sends a comment this often, so a closed tab is noticed and its thread ends."""
-MAX_KEPT_IMAGES = 2000
-"""Page images kept for browsers still showing an earlier build; the oldest go first."""
+MAX_KEPT_BYTES = 256 * 2**20
+"""Bytes of page images kept for browsers still showing an earlier build; the oldest go first (the current
+build's pages always stay)."""
 _ASSETS = {
     "/": ("index.html", "text/html; charset=utf-8"),
     "/preview.js": ("preview.js", "text/javascript; charset=utf-8"),
@@ -84,9 +85,13 @@ class PreviewState:
                 )
         finally:
             document.close()
-        while len(self.images) > MAX_KEPT_IMAGES:
-            del self.images[next(iter(self.images))]
         with self.changed:
+            current = {page["src"][6:-4] for page in pages}
+            kept = sum(map(len, self.images.values()))
+            for digest in [digest for digest in self.images if digest not in current]:
+                if kept <= MAX_KEPT_BYTES:
+                    break
+                kept -= len(self.images.pop(digest))
             self.pages, self.pdf, self.name = pages, made.data, made.source.with_suffix(".pdf").name
             self.error, self.warnings = None, list(made.warnings)
             self.revision += 1
@@ -100,6 +105,11 @@ class PreviewState:
                     self.error = str(rebuilt.error)
                     self.revision += 1
                     self.changed.notify_all()
+
+    def image(self, digest: str) -> bytes | None:
+        """A page image by its address, if still kept."""
+        with self.changed:
+            return self.images.get(digest)
 
     def close(self) -> None:
         """End every event stream."""
@@ -145,7 +155,8 @@ class PreviewServer(ThreadingHTTPServer):
     def hosts(self) -> set[str]:
         """The Host headers this server answers to."""
         port = self.server_address[1]
-        return {f"127.0.0.1:{port}", f"localhost:{port}"}
+        bare = {"127.0.0.1", "localhost"} if port == 80 else set()  # browsers leave out the default port
+        return {f"127.0.0.1:{port}", f"localhost:{port}", *bare}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -175,8 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
             with state.changed:
                 body = json.dumps(state.snapshot(), ensure_ascii=False).encode()
             self._send(HTTPStatus.OK, body, "application/json")
-        elif path.startswith("/page/") and path.endswith(".png") and path[6:-4] in state.images:
-            self._send(HTTPStatus.OK, state.images[path[6:-4]], "image/png", immutable=True)
+        elif path.startswith("/page/") and path.endswith(".png") and (image := state.image(path[6:-4])):
+            self._send(HTTPStatus.OK, image, "image/png", immutable=True)
         elif path == "/document.pdf" and state.pdf:
             self._send(HTTPStatus.OK, state.pdf, "application/pdf")
         else:

@@ -87,6 +87,9 @@ class Rebuilder:
 
     def _build_one(self, source: Path) -> Rebuilt:
         started = time.perf_counter()
+        known = {source.resolve(), *self.inputs.get(source.resolve(), ())}
+        before = {path: _stamp(path) for path in known}
+        since = time.time_ns()
         context = None
         try:
             context = self.context()
@@ -95,16 +98,26 @@ class Rebuilder:
         except (CommuniqueError, OSError) as error:
             failure = path_error(error) if isinstance(error, OSError) else error
             config = context.project.config_files() if context else ()
-            self._remember(source, (source, *config, *self.inputs.get(source.resolve(), ())))
+            self._remember(source, (source, *config, *self.inputs.get(source.resolve(), ())), before, since)
             return Rebuilt(source, None, failure, time.perf_counter() - started)
-        self._remember(source, (*made.inputs, *made.absent_inputs))
+        self._remember(source, (*made.inputs, *made.absent_inputs), before, since)
         return Rebuilt(source, made, None, time.perf_counter() - started, output)
 
-    def _remember(self, source: Path, inputs: Iterable[Path]) -> None:
+    def _remember(
+        self, source: Path, inputs: Iterable[Path], before: dict[Path, tuple[int, int] | None], since: int
+    ) -> None:
+        """Keep what the build read, and the content it read: a file saved while the build ran is marked
+        unknown, so the next look at it (an event, or the watcher's catch-up) builds again."""
         resolved = tuple(dict.fromkeys(path.resolve() for path in inputs))
         self.inputs[source.resolve()] = resolved
         for path in resolved:
-            if path not in self.digests:  # a file read for the first time (hashing fonts takes a while)
+            stamp = _stamp(path)
+            saved_during = (
+                before[path] != stamp if path in before else stamp is not None and stamp[0] >= since
+            )
+            if saved_during:
+                self.digests[path] = UNKNOWN
+            elif path not in self.digests:  # a file read for the first time (hashing fonts takes a while)
                 self.digests[path] = _digest(path)
 
     def _content_changed(self, path: Path) -> bool:
@@ -126,6 +139,19 @@ class Rebuilder:
         resolved = path.resolve()
         in_folder = resolved.parent in {folder.resolve() for folder in self.folders}
         return resolved in files or (in_folder and resolved.suffix in DATA_SUFFIXES)
+
+
+UNKNOWN = "unknown"
+"""The digest of a file saved while a build read it: whatever it holds now differs from it."""
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """A file's modification time and size, cheap to take before every build."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
 
 
 def _digest(path: Path) -> str:
