@@ -567,3 +567,38 @@ def test_sign_refuses_a_copy_whose_earlier_signature_no_longer_holds(
     assert done.returncode == 1
     assert "is not signed soundly so far" in done.stderr and "'tokyo' does not hold" in done.stderr
     assert not (tmp_path / "out.pdf").exists()
+
+
+def test_an_object_listed_twice_in_a_later_cross_reference_section_fails(
+    signed_by_both: Path, tmp_path: Path
+) -> None:
+    """Readers disagree on which entry counts (pyHanko the last, qpdf, pypdf and poppler the first): a copy
+    that shows one catalog and has another checked must not pass (found by a review: it passed)."""
+    data = signed_by_both.read_bytes()
+    with pikepdf.open(signed_by_both) as pdf:
+        number = pdf.Root.objgen[0]
+        benign = pikepdf.Dictionary(dict(pdf.Root.items())).unparse(resolved=False)
+        size, info, ids = int(pdf.trailer.Size), pdf.trailer.Info.objgen, pdf.trailer.ID.unparse()
+    shown = benign.replace(b"/PageMode /UseOutlines", b"/PageMode /FullScreen")
+    assert shown != benign
+    previous = int(re.findall(rb"startxref\s+(\d+)", data)[-1])
+    body = bytearray(data)
+    first = len(body)
+    body += b"%d 0 obj\n%s\nendobj\n" % (number, shown)
+    second = len(body)
+    body += b"%d 0 obj\n%s\nendobj\n" % (number, benign)
+    table = len(body)
+    body += b"xref\n%d 1\n%010d 00000 n \n%d 1\n%010d 00000 n \n" % (number, first, number, second)
+    body += b"trailer\n<< /Size %d /Prev %d /Root %d 0 R /Info %d %d R /ID %s >>\n" % (
+        size,
+        previous,
+        number,
+        *info,
+        ids,
+    )
+    body += b"startxref\n%d\n%%%%EOF\n" % table
+    tampered = tmp_path / "twice.pdf"
+    tampered.write_bytes(bytes(body))
+    done = run_cli("verify", str(tampered))
+    assert done.returncode == 1
+    assert f"lists object {number} twice in its cross-reference section" in done.stdout

@@ -122,7 +122,9 @@ def make_pdf(
     page_rules = page_css(paper, options.print_marks) + (ARCHIVAL_CSS if options.archival else "")
     font_css = fonts.face_css(communique.languages)
     variant = Archival(()).variant if options.archival else None
-    rendered = render(html, font_css, fonts.families, options.strict, page_rules, variant, session)
+    rendered = render(
+        html, font_css, fonts.families, options.strict, page_rules, variant, session, options.signature_fields
+    )
     lost = _lost_from_the_text_layer(rendered, communique, options.strict)
     read = (*project.config_files(), *html.templates, *html.stylesheets, *rendered.files_read)
     archival = None

@@ -188,8 +188,10 @@ def render(
     page_css: str = "",
     pdf_variant: str | None = None,
     session: RenderSession | None = None,
+    find_signature_spaces: bool = False,
 ) -> RenderedPdf:
     """Lay out and draw `html`; fail on any fetch outside the allowed folders or any font fallback.
+    With `find_signature_spaces`, also say where each party's signature space is (for signature fields).
 
     `font_css` comes before the layout's stylesheets, `page_css` (paper size, marks) after them.
     `pdf_variant` is a WeasyPrint variant such as 'pdf/a-3a' (tagged, with an sRGB OutputIntent).
@@ -260,7 +262,7 @@ def render(
         read,
         tuple(drawn.clusters),
         frozenset(drawn.invisible),
-        _signature_spaces(document),
+        _signature_spaces(document) if find_signature_spaces else (),
     )
 
 

@@ -5,6 +5,7 @@ certificate chains to the trust roots given. Also the revision communique built,
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 from collections.abc import Iterator
@@ -151,6 +152,7 @@ def check_signed_copy(data: bytes, trust: tuple[Path, ...] = ()) -> SignedCopy:
             reports = tuple(_report(signature, context, trust != (), timestamps) for signature in signatures)
             since, allowed = _since_built(reader)
             unsigned = tuple(name for name, value, _ in fields.enumerate_sig_fields(reader) if value is None)
+            anomalies = xref_anomalies(data, reader)
         except Exception as error:  # pyHanko's many error types on a damaged file: the file fails, clearly
             raise SignatureCheckError(
                 f"the signatures cannot be read: {type(error).__name__}: {error}",
@@ -159,9 +161,55 @@ def check_signed_copy(data: bytes, trust: tuple[Path, ...] = ()) -> SignedCopy:
     problems = [
         f"the document timestamp of revision {revision} is not valid" for revision, ok in timestamps if not ok
     ]
+    problems += anomalies
     if not reports:
         problems.append("revisions were added after the build, and none of them is a signature")
     return SignedCopy(reports, unsigned, since, allowed, tuple(problems))
+
+
+def xref_anomalies(data: bytes, reader: Any) -> list[str]:
+    """Cross-reference sections added after the build that readers may read differently: an object listed
+    twice in one section (pyHanko keeps the last entry, qpdf, pypdf and poppler the first, so what is
+    checked is not what is shown), or a hybrid section (a table with a second, stream-borne index)."""
+    from pyhanko.pdf_utils.xref import XRefSectionType
+
+    problems = []
+    for revision in range(1, reader.xrefs.total_revisions):
+        info = reader.xrefs.get_xref_container_info(revision)
+        if info.xref_section_type in (XRefSectionType.HYBRID_MAIN, XRefSectionType.HYBRID_STREAM):
+            problems.append(
+                f"revision {revision} has a hybrid cross-reference section, which readers differ on"
+            )
+            continue
+        if info.xref_section_type == XRefSectionType.STANDARD:
+            numbers = _table_numbers(data[info.start_location : info.end_location])
+        else:
+            stream = info.stream_ref.get_object()
+            index = [int(value) for value in stream.get("/Index", [0, int(stream["/Size"])])]
+            numbers = [
+                n
+                for start, count in zip(index[::2], index[1::2], strict=False)
+                for n in range(start, start + count)
+            ]
+        twice = sorted(number for number, times in collections.Counter(numbers).items() if times > 1)
+        if twice:
+            problems.append(
+                f"revision {revision} lists object {twice[0]} twice in its cross-reference section: PDF "
+                "readers disagree on which copy counts"
+            )
+    return problems
+
+
+def _table_numbers(table: bytes) -> list[int]:
+    """The object numbers a classic cross-reference table lists, in order (subsection by subsection)."""
+    words = table.split()
+    numbers: list[int] = []
+    position = 1 if words[:1] == [b"xref"] else 0
+    while position + 1 < len(words) and words[position] != b"trailer":
+        start, count = int(words[position]), int(words[position + 1])
+        numbers.extend(range(start, start + count))
+        position += 2 + 3 * count
+    return numbers
 
 
 def _document_timestamps(reader: Any, context: Any) -> list[tuple[int, bool]]:
