@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from communique.engine.overflow import PT_PER_PX
 from communique.model import SignatureSpace
 
-PT_PER_PX = 0.75
-"""WeasyPrint lays out in CSS pixels (1/96 in); places are in points (1/72 in)."""
 SPACE_CLASS = "signature-space"
 
 

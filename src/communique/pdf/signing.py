@@ -22,8 +22,6 @@ from communique.errors import CommuniqueError, SigningError, UsageError, read_in
 from communique.pdf.signatures import check_signed_copy, has_later_revisions, quiet_pyhanko
 
 PADES_LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
-STAMP_TEXT = "%(signer)s\n%(ts)s"
-"""What a signed field shows: who signed, and when."""
 
 
 @dataclass(frozen=True)
@@ -53,15 +51,6 @@ class SignRequest:
     """Also add a document timestamp over the validation data: B-LTA (needs a timestamp URL)."""
     trust: tuple[Path, ...] = ()
     """Trust roots (PEM or DER) for the validation data `ltv` gathers."""
-
-    @property
-    def level(self) -> str:
-        """The PAdES baseline level this request gives."""
-        if self.archive:
-            return "B-LTA"
-        if self.ltv:
-            return "B-LT"
-        return "B-T" if self.timestamp_url else "B-B"
 
 
 def sign_pdf(data: bytes, origin: str, request: SignRequest, now: datetime.datetime | None = None) -> bytes:

@@ -31,7 +31,6 @@ from communique.pdf.signatures import (
     SignedCopy,
     built_revision,
     check_signed_copy,
-    has_later_revisions,
     revision_ends,
     signed_range_ends,
 )
@@ -152,21 +151,24 @@ def verify(path: Path, rebuild: bool = False, trust: tuple[Path, ...] = ()) -> V
         return VerifyReport(path, None, (limits,), ValidatorResult(INTEGRITY, False, oversized))
     declared = _declared(reader)
     flavour = declared or "3B"
-    if not has_later_revisions(data):
+    ends = revision_ends(data)  # read once: whether, and where, signatures were appended
+    if len(ends) <= 1:
         results = (_page(data, flavour), _pikepdf(path, flavour), _qpdf(path))
         findings = integrity_findings(reader) + (rebuild_check(path) if rebuild else ())
         name = INTEGRITY + (", rebuilt from its sources" if rebuild else "")
         return VerifyReport(path, declared, results, ValidatorResult(name, not findings, findings))
-    built = built_revision(data)
+    built = data[: ends[0]]
     try:
         signed = check_signed_copy(data, trust)
     except SignatureCheckError as error:
         unreadable = Finding("communique:signatures", error.message)
         results = (_page(data, flavour), _pikepdf(path, flavour), _qpdf(path))
         return VerifyReport(path, declared, results, ValidatorResult(INTEGRITY_SIGNED, False, (unreadable,)))
-    results = (_signed_ranges(_page(data, flavour), data, signed), _pikepdf(path, flavour), _qpdf(path))
+    results = (_signed_ranges(_page(data, flavour), data, signed, ends), _pikepdf(path, flavour), _qpdf(path))
     findings = (
-        built_revision_findings(data) + info_xmp_findings(reader) + _metadata_since_built(reader, built)
+        integrity_findings(open_pdf(built, "the built revision"))
+        + info_xmp_findings(reader)
+        + _metadata_since_built(reader, built)
     )
     if not signed.since_built_allowed:
         findings += (
@@ -210,7 +212,9 @@ INTEGRITY_SIGNED = "communique integrity of the built revision (seal, source che
 _BYTE_RANGE_RULE = "PDFA3A-SIGNATURE-BYTERANGE-001"
 
 
-def _signed_ranges(result: ValidatorResult, data: bytes, signed: SignedCopy) -> ValidatorResult:
+def _signed_ranges(
+    result: ValidatorResult, data: bytes, signed: SignedCopy, ends: list[int]
+) -> ValidatorResult:
     """page-validation asks every signature's /ByteRange to cover the whole file; in a file signed in turn
     each signature covers the revision it signed (ISO 32000-1 12.8.1; veraPDF #1493 fixed the same check).
     Set that finding aside when every byte range ends exactly at the end of a revision and every change
@@ -220,7 +224,6 @@ def _signed_ranges(result: ValidatorResult, data: bytes, signed: SignedCopy) -> 
         for finding in result.findings
     ):
         return result
-    ends = revision_ends(data)
     ranges = signed_range_ends(data)
     if (
         not ranges
