@@ -15,7 +15,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from conftest import LAYOUT_NAMES, SEED, run_cli
-from pdftools import page_texts
+from pdftools import page_glyphs, page_texts
 from PIL import Image, ImageChops
 from pki import PASSPHRASE, Authority
 
@@ -194,6 +194,31 @@ def test_fields_sit_over_each_partys_signature_space_in_every_layout(tmp_path: P
                     ("Koike" if name == "tokyo" else "Vartiainen") in text
                 )
         assert run_cli("verify", str(tmp_path / layout / "tokyo-helsinki-2023.pdf")).returncode == 0
+
+
+@pytest.mark.parametrize("paper", ["Letter", "B5"])
+def test_fields_follow_the_paper(tmp_path: Path, paper: str) -> None:
+    built = run_cli("build", str(SEED), "--signature-fields", "--paper", paper, "--out", str(tmp_path))
+    assert built.returncode == 0, built.stderr
+    with pikepdf.open(tmp_path / "tokyo-helsinki-2023.pdf") as pdf:
+        fields = {str(field.T): field for field in pdf.Root.AcroForm.Fields}
+        assert sorted(fields) == ["helsinki", "tokyo"]
+        for field in fields.values():
+            page = next(page for page in pdf.pages if page.obj.objgen == field.P.objgen)
+            width, height = float(page.mediabox[2]), float(page.mediabox[3])
+            left, bottom, right, top = (float(value) for value in field.Rect)
+            assert 0 < left < right < width and 0 < bottom < top < height
+        left_field, right_field = sorted(fields.values(), key=lambda field: float(field.Rect[0]))
+        assert float(left_field.Rect[2]) < float(right_field.Rect[0])  # side by side, not overlapping
+        index = next(i for i, page in enumerate(pdf.pages) if page.obj.objgen == fields["tokyo"].P.objgen)
+        left, bottom, right, top = (float(value) for value in fields["tokyo"].Rect)
+    # the signatory's office and name stand just under the field, within its width: it covers the space
+    glyphs = page_glyphs(tmp_path / "tokyo-helsinki-2023.pdf")[index]
+    drawn = "".join(glyph.char for glyph in glyphs)
+    start = drawn.rfind("小池百合子")  # the signature block's, after the text's mention of the governor
+    assert start >= 0, "the name is on the field's page"
+    name = glyphs[start : start + 5]
+    assert all(left <= glyph.x <= right and bottom - 60 < glyph.y < bottom for glyph in name)
 
 
 def test_building_with_fields_is_reproducible(unsigned: Path, tmp_path: Path) -> None:
