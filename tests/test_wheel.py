@@ -233,3 +233,45 @@ def test_the_installed_wheel_draws_pages_watches_and_previews(installed: Path, t
         watch.communicate(timeout=60)
     assert watch.returncode == 0
     assert page_texts(tmp_path / "pdf" / "x.pdf")[1].startswith("Joint Communique")
+
+
+def test_the_installed_wheel_signs_and_verifies(installed: Path, tmp_path: Path) -> None:
+    """pyHanko, its validator and the PKCS#11 bindings come with the wheel: build with fields, sign with
+    a PKCS#12 file and verify against the root, all from the installed package."""
+    import sys as system
+
+    system.path.insert(0, str(ROOT / "tests"))
+    from pki import PASSPHRASE, TestPki
+
+    pki = TestPki(tmp_path, "http://127.0.0.1:9/root.crl")
+    communique = str(installed / "communique")
+    seed = ROOT / "seeds" / "tokyo-helsinki-2023.yaml"
+    built = run([communique, "build", str(seed), "--archival", "--signature-fields", "--out", "."], tmp_path)
+    assert built.returncode == 0, built.stderr
+    environment = {**os.environ, "P12_PASS": PASSPHRASE}
+    environment.pop("PYTHONPATH", None)
+    signed = subprocess.run(
+        [
+            communique,
+            "sign",
+            "tokyo-helsinki-2023.pdf",
+            "--field",
+            "tokyo",
+            "--p12",
+            str(pki.p12("tokyo")),
+            "--passphrase-env",
+            "P12_PASS",
+            "--out",
+            "signed.pdf",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+    )
+    assert signed.returncode == 0, signed.stderr
+    verified = run([communique, "verify", "signed.pdf", "--trust", str(pki.roots_pem), "--json"], tmp_path)
+    assert verified.returncode == 0, verified.stdout
+    [report] = json.loads(verified.stdout)
+    assert [(item["field"], item["trusted"]) for item in report["signatures"]] == [("tokyo", True)]
