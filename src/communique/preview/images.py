@@ -11,9 +11,10 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from communique.errors import OutputError, UsageError
 from communique.write import write_atomic
@@ -112,29 +113,48 @@ def chosen_pages(selection: str | None, page_count: int) -> list[int]:
     return list(dict.fromkeys(chosen))
 
 
-def page_images(
-    pdf: bytes, pages: Sequence[int], image_format: str = "png", dpi: int = DEFAULT_DPI
-) -> list[PageImage]:
-    """Draw `pages` (numbers from 1) of the PDF `pdf`."""
+@dataclass(frozen=True)
+class DrawnPage:
+    """One page as PDFium draws it: its text, its size in points and, when a resolution was asked for,
+    its pixels (a pypdfium2 bitmap)."""
+
+    number: int
+    text: str
+    size: tuple[float, float]
+    bitmap: Any
+
+
+def drawn_pages(pdf: bytes, pages: Sequence[int], dpi: int | None) -> Iterator[DrawnPage]:
+    """Each of `pages` (numbers from 1) of the PDF `pdf`, with its pixels at `dpi` (none when None)."""
     import pypdfium2
 
     document = pypdfium2.PdfDocument(pdf)
     try:
-        images = []
         for number in pages:
             page = document[number - 1]
             text_page = page.get_textpage()
             text = text_page.get_text_bounded()
             text_page.close()
-            if image_format == "png":
-                data = png_bytes(page.render(scale=dpi / 72).to_pil())
-            else:
-                data = _svg_page(pdf, number)
+            bitmap = page.render(scale=dpi / 72) if dpi else None
+            size = page.get_size()
             page.close()
-            images.append(PageImage(number, data, text))
-        return images
+            yield DrawnPage(number, text, size, bitmap)
     finally:
         document.close()
+
+
+def page_images(
+    pdf: bytes, pages: Sequence[int], image_format: str = "png", dpi: int = DEFAULT_DPI
+) -> list[PageImage]:
+    """Draw `pages` (numbers from 1) of the PDF `pdf`."""
+    return [
+        PageImage(
+            page.number,
+            png_bytes(page.bitmap.to_pil()) if image_format == "png" else _svg_page(pdf, page.number),
+            page.text,
+        )
+        for page in drawn_pages(pdf, pages, dpi if image_format == "png" else None)
+    ]
 
 
 def png_bytes(image: object, fast: bool = False) -> bytes:

@@ -19,7 +19,7 @@ from importlib import resources
 from typing import Any
 
 from communique.pipeline import MadePdf
-from communique.preview.images import png_bytes
+from communique.preview.images import drawn_pages, png_bytes
 from communique.preview.watch import Rebuilt
 
 HEARTBEAT_SECONDS = 15
@@ -58,33 +58,21 @@ class PreviewState:
 
     def show(self, made: MadePdf) -> None:
         """Draw every page of a new build (the browser fetches only those whose image changed)."""
-        import pypdfium2
-
-        document = pypdfium2.PdfDocument(made.data)
-        pages = []
-        try:
-            for index in range(len(document)):
-                page = document[index]
-                text_page = page.get_textpage()
-                text = text_page.get_text_bounded()
-                text_page.close()
-                bitmap = page.render(scale=self.dpi / 72)
-                width, height = page.get_size()
-                page.close()
-                digest = hashlib.sha256(bitmap.buffer).hexdigest()[:32]
-                if digest not in self.images:  # only a changed page is encoded (and fetched) again
-                    self.images[digest] = png_bytes(bitmap.to_pil(), fast=True)
-                pages.append(
-                    {
-                        "number": index + 1,
-                        "src": f"/page/{digest}.png",
-                        "width": round(width * self.dpi / 72),
-                        "height": round(height * self.dpi / 72),
-                        "text": text,
-                    }
-                )
-        finally:
-            document.close()
+        pages: list[dict[str, Any]] = []
+        for page in drawn_pages(made.data, range(1, made.page_count + 1), self.dpi):
+            digest = hashlib.sha256(page.bitmap.buffer).hexdigest()[:32]
+            if digest not in self.images:  # only a changed page is encoded (and fetched) again
+                self.images[digest] = png_bytes(page.bitmap.to_pil(), fast=True)
+            width, height = page.size
+            pages.append(
+                {
+                    "number": page.number,
+                    "src": f"/page/{digest}.png",
+                    "width": round(width * self.dpi / 72),
+                    "height": round(height * self.dpi / 72),
+                    "text": page.text,
+                }
+            )
         with self.changed:
             current = {page["src"][6:-4] for page in pages}
             kept = sum(map(len, self.images.values()))
