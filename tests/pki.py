@@ -77,6 +77,7 @@ class TestPki:
             "expired": self._issue("Former Mayor", self.root, days=(-400, -30)),
             "encipher": self._issue("Encryption Only", self.root, signing=False),
             "tsa": self._issue("Test Timestamp Authority", self.root, tsa=True),
+            "rsa": self._issue("Deputy Mayor of Helsinki", self.root, rsa_key=True),
         }
         self.roots_pem = folder / "roots.pem"
         self.roots_pem.write_bytes(self.root.certificate.public_bytes(serialization.Encoding.PEM))
@@ -92,9 +93,13 @@ class TestPki:
         signing: bool = True,
         tsa: bool = False,
         days: tuple[int, int] = (-1, 365),
+        rsa_key: bool = False,
     ) -> Identity:
         # pyHanko's own timestamp authority signs with RSA only.
-        key: Any = rsa.generate_private_key(65537, 2048) if tsa else ec.generate_private_key(ec.SECP256R1())
+        rsa_key = rsa_key or tsa
+        key: Any = (
+            rsa.generate_private_key(65537, 2048) if rsa_key else ec.generate_private_key(ec.SECP256R1())
+        )
         builder = (
             x509.CertificateBuilder()
             .subject_name(_name(common))

@@ -466,6 +466,13 @@ def test_signing_from_python(unsigned: Path, authority: Authority, tmp_path: Pat
     assert written == copy
     code, report = _verify(copy, "--trust", str(authority.pki.roots_pem))
     assert code == 0 and [item["field"] for item in report["signatures"]] == ["tokyo"]  # type: ignore[attr-defined]
+    communique.sign(copy, "helsinki", p12=authority.pki.p12("rsa"), passphrase=PASSPHRASE)  # an RSA key
+    code, report = _verify(copy, "--trust", str(authority.pki.roots_pem))
+    assert code == 0
+    assert [(item["field"], item["intact"], item["trusted"]) for item in report["signatures"]] == [  # type: ignore[attr-defined]
+        ("tokyo", True, True),
+        ("helsinki", True, True),
+    ]
     with pytest.raises(communique.SigningError, match="is already signed"):
         communique.sign(copy, "tokyo", p12=authority.pki.p12("tokyo"), passphrase=PASSPHRASE)
     with pytest.raises(communique.UsageError, match="needs a timestamp authority"):

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEED, run_cli
+from conftest import SEED, run_cli
 from pdftools import page_texts
 
 PATIENCE = 60.0
@@ -185,7 +185,7 @@ def test_watch_refuses_what_it_cannot_watch(tmp_path: Path) -> None:
 def test_watch_reads_the_files_the_build_reads() -> None:
     """The watched files are the build's own list: the data, templates, stylesheets and fonts."""
     from communique.preview.watch import Rebuilder
-    from communique.project import BuildContext, Project
+    from communique.project import BuildContext, Project, builtin_data
 
     rebuilder = Rebuilder(lambda: [SEED], lambda: BuildContext(Project.discover(SEED)), lambda made: None)
     [built] = rebuilder.build()
@@ -197,7 +197,9 @@ def test_watch_reads_the_files_the_build_reads() -> None:
     assert any(name.endswith((".otf", ".ttf")) for name in names)
     assert SEED.parent.resolve() in folders
     assert all(folder.is_dir() for folder in folders)
-    assert ROOT.resolve() in {folder for path in files for folder in path.parents}
+    builtin = builtin_data().resolve()
+    assert builtin / "layouts" / "sequential" / "style.css" in files  # the package's own files are inputs too
+    assert {path for path in files if path.suffix in (".otf", ".ttf")} <= set((builtin / "fonts").iterdir())
 
 
 def test_a_save_during_the_first_build_is_built_too(tmp_path: Path) -> None:

@@ -82,6 +82,8 @@ class SignedCopy:
     since_built_allowed: bool
     problems: tuple[str, ...] = ()
     """What makes the copy fail besides its signatures: no signature at all, a broken document timestamp."""
+    range_ends: tuple[int, ...] = ()
+    """Where the byte range of each signature and document timestamp ends."""
 
     @property
     def passed(self) -> bool:
@@ -125,17 +127,6 @@ def revision_ends(data: bytes) -> list[int]:
     return ends
 
 
-def signed_range_ends(data: bytes) -> list[int]:
-    """Where the byte range of each signature and document timestamp ends."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    try:
-        reader = PdfFileReader(BytesIO(data), strict=False)
-        return [int(sig.byte_range[2]) + int(sig.byte_range[3]) for sig in reader.embedded_signatures]
-    except Exception:  # unreadable: no range is known to end at a revision, so nothing is set aside
-        return []
-
-
 def check_signed_copy(data: bytes, trust: tuple[Path, ...] = ()) -> SignedCopy:
     """Every signature and document timestamp of the file checked, and every revision after the built one
     reviewed against it (a change made before or with the first signature is not covered by any
@@ -153,6 +144,9 @@ def check_signed_copy(data: bytes, trust: tuple[Path, ...] = ()) -> SignedCopy:
             since, allowed = _since_built(reader)
             unsigned = tuple(name for name, value, _ in fields.enumerate_sig_fields(reader) if value is None)
             anomalies = xref_anomalies(data, reader)
+            ends = tuple(
+                int(sig.byte_range[2]) + int(sig.byte_range[3]) for sig in reader.embedded_signatures
+            )
         except Exception as error:  # pyHanko's many error types on a damaged file: the file fails, clearly
             raise SignatureCheckError(
                 f"the signatures cannot be read: {type(error).__name__}: {error}",
@@ -164,7 +158,7 @@ def check_signed_copy(data: bytes, trust: tuple[Path, ...] = ()) -> SignedCopy:
     problems += anomalies
     if not reports:
         problems.append("revisions were added after the build, and none of them is a signature")
-    return SignedCopy(reports, unsigned, since, allowed, tuple(problems))
+    return SignedCopy(reports, unsigned, since, allowed, tuple(problems), ends)
 
 
 def xref_anomalies(data: bytes, reader: Any) -> list[str]:

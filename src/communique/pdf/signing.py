@@ -327,13 +327,13 @@ def _stamp_style(writer: Any, field_name: str, lines: tuple[str, ...], folder: P
 
     from communique.engine.renderer import render_stamp
     from communique.fonts import project_fonts
-    from communique.project import Project
+    from communique.project import Project, builtin_data
 
     reference = next(ref for name, _, ref in fields.enumerate_sig_fields(writer.prev) if name == field_name)
     left, bottom, right, top = (
         float(value) for value in get_single_field_annot(reference.get_object())["/Rect"]
     )
-    font_css = project_fonts(Project(Path.cwd())).face_css(("en", "ja"))
+    font_css = project_fonts(Project(builtin_data())).face_css(("en", "ja"))  # the bundled faces only
     pdf = render_stamp(lines, abs(right - left), abs(top - bottom), font_css)
     stamp = folder / "stamp.pdf"
     stamp.write_bytes(pdf)

@@ -32,7 +32,6 @@ from communique.pdf.signatures import (
     built_revision,
     check_signed_copy,
     revision_ends,
-    signed_range_ends,
 )
 from communique.text_rules import printable, printable_lines
 
@@ -165,10 +164,11 @@ def verify(path: Path, rebuild: bool = False, trust: tuple[Path, ...] = ()) -> V
         results = (_page(data, flavour), _pikepdf(path, flavour), _qpdf(path))
         return VerifyReport(path, declared, results, ValidatorResult(INTEGRITY_SIGNED, False, (unreadable,)))
     results = (_signed_ranges(_page(data, flavour), data, signed, ends), _pikepdf(path, flavour), _qpdf(path))
+    built_reader = open_pdf(built, "the built revision")
     findings = (
-        integrity_findings(open_pdf(built, "the built revision"))
+        integrity_findings(built_reader)
         + info_xmp_findings(reader)
-        + _metadata_since_built(reader, built)
+        + _metadata_since_built(reader, built_reader)
     )
     if not signed.since_built_allowed:
         findings += (
@@ -184,13 +184,10 @@ def verify(path: Path, rebuild: bool = False, trust: tuple[Path, ...] = ()) -> V
     return VerifyReport(path, declared, results, ValidatorResult(name, not findings, findings), signed)
 
 
-def _metadata_since_built(reader: PdfReader, built: bytes) -> tuple[Finding, ...]:
+def _metadata_since_built(reader: PdfReader, before: PdfReader) -> tuple[Finding, ...]:
     """A finding when the Info or XMP metadata now differ from the revision communique built: signing
     (communique's, at least) leaves them as built, and a signature does not protect them from a later
     revision (pyHanko's change analysis lets metadata updates through)."""
-    from communique.pdf.seal import open_pdf
-
-    before = open_pdf(built, "the built revision")
     changed = [
         key
         for key in sorted({*(before.metadata or {}), *(reader.metadata or {})})
@@ -224,7 +221,7 @@ def _signed_ranges(
         for finding in result.findings
     ):
         return result
-    ranges = signed_range_ends(data)
+    ranges = signed.range_ends
     if (
         not ranges
         or not set(ranges) <= set(ends)
