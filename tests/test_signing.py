@@ -17,7 +17,7 @@ import pytest
 from conftest import LAYOUT_NAMES, SEED, run_cli
 from pdftools import page_glyphs, page_texts
 from PIL import Image, ImageChops
-from pki import PASSPHRASE, Authority
+from pki import PASSPHRASE, Authority, TestPki
 
 SOFTHSM = Path("/usr/lib/softhsm/libsofthsm2.so")
 PIN = "4321"
@@ -634,3 +634,56 @@ def test_an_object_listed_twice_in_a_later_cross_reference_section_fails(
     done = run_cli("verify", str(tampered))
     assert done.returncode == 1
     assert f"lists object {number} twice in its cross-reference section" in done.stdout
+
+
+def test_a_layout_without_signature_space_is_said_not_skipped(tmp_path: Path) -> None:
+    """A project layout that draws no signature space: a warning naming each party, an error under
+    --strict (no silent copy without fields)."""
+    layout = tmp_path / "layouts" / "bare"
+    layout.mkdir(parents=True)
+    (layout / "document.html.j2").write_text(
+        '{% extends "builtin/sequential/document.html.j2" %}\n{% block signatures %}{% endblock %}\n'
+    )
+    (tmp_path / "x.yaml").write_bytes(SEED.read_bytes())
+    common = ("build", "x.yaml", "--layout", "bare", "--signature-fields")
+    warned = run_cli(*common, "--out", "warned", cwd=tmp_path)
+    assert warned.returncode == 0, warned.stderr
+    for party in ("tokyo", "helsinki"):
+        assert f"the layout shows no signature space for '{party}'; no field" in warned.stderr
+    strict = run_cli(*common, "--strict", "--out", "strict", cwd=tmp_path)
+    assert strict.returncode == 1
+    assert "no signature space for 'tokyo'" in strict.stderr
+    assert not (tmp_path / "strict" / "x.pdf").exists()
+
+
+def test_validation_data_that_cannot_be_fetched_fails_the_signing(unsigned: Path, tmp_path: Path) -> None:
+    """B-LT gathers revocation data over HTTP while signing; where the CA's CRL cannot be fetched the
+    signature is not made (hard-fail), rather than a weaker one written."""
+    pki = TestPki(tmp_path, "http://127.0.0.1:9/root.crl")  # nothing listens on port 9
+    (tmp_path / "tsa").mkdir()
+    tsa = Authority(tmp_path / "tsa")
+    try:
+        done = run_cli(
+            "sign",
+            str(unsigned),
+            "--field",
+            "tokyo",
+            "--p12",
+            str(pki.p12("tokyo")),
+            "--passphrase-env",
+            "P12_PASS",
+            "--timestamp-url",
+            f"{tsa.url}/tsa",
+            "--level",
+            "B-LT",
+            "--trust",
+            str(pki.roots_pem),
+            "--out",
+            str(tmp_path / "out.pdf"),
+            env={"P12_PASS": PASSPHRASE},
+        )
+    finally:
+        tsa.close()
+    assert done.returncode == 1
+    assert "could not sign" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out.pdf").exists()
