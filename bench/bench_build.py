@@ -42,6 +42,7 @@ import communique.engine.renderer
 marks.append(("import WeasyPrint + render stage", time.perf_counter()))
 from communique.compose import compose
 from communique.pdf.finish import Metadata, finish
+from communique.standards import parsed
 from communique.fonts import check_coverage, project_fonts
 from communique.loader import load
 from communique.project import Project
@@ -55,9 +56,9 @@ marks.append(("font coverage check", time.perf_counter()))
 d = typeset(c); marks.append(("typeset", time.perf_counter()))
 h = compose(d, project, c.layout or "sequential", project.readable_roots(seed))
 marks.append(("compose", time.perf_counter()))
-r = communique.engine.renderer.render(h, fonts.face_css(c.languages), fonts.families)
+r = communique.engine.renderer.render(h, fonts.face_css(c.languages), fonts.families, pdf_variant="pdf/ua-1")
 marks.append(("render (WeasyPrint)", time.perf_counter()))
-finish(r, d, datetime.datetime(2023, 8, 21, tzinfo=datetime.UTC), Metadata("bench"))
+finish(r, d, datetime.datetime(2023, 8, 21, tzinfo=datetime.UTC), Metadata("bench"), parsed("pdf/ua-1"))
 marks.append(("finish (pypdf)", time.perf_counter()))
 for (_, before), (name, after) in zip(marks, marks[1:]):
     print(f"{name}\t{after - before}")

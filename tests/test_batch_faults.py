@@ -20,6 +20,7 @@ import yaml
 from conftest import ROOT, SEED, run_cli, seed_text, start_batch, temporary_folder, write_data
 from PIL import Image
 from test_batch import assert_consistent, corpus, manifest
+from test_layouts import SIGNATURE_ALT
 
 from communique.batch import BatchOptions, Outcome, read_manifest, run_batch, write_manifest
 from communique.errors import TEMPORARY_SPACE_HINT, OutputError, RenderError
@@ -44,7 +45,9 @@ def long_document(folder: Path, name: str, repeat: int) -> Path:
 def huge_signature(folder: Path, name: str) -> Path:
     """The seed signed with the largest PNG allowed: decoded, it needs hundreds of MiB."""
     Image.new("RGBA", (MAX_PIXELS, MAX_PIXELS), (20, 30, 160, 255)).save(folder / "huge.png")
-    signed = seed_text().replace("en: Koike Yuriko\n", "en: Koike Yuriko\n        signature: huge.png\n", 1)
+    signed = seed_text().replace(
+        "en: Koike Yuriko\n", "en: Koike Yuriko\n        signature: huge.png\n" + SIGNATURE_ALT, 1
+    )
     assert "huge.png" in signed
     return write_data(folder, signed, f"{name}.yaml")
 

@@ -227,12 +227,17 @@ def test_print_marks_set_trim_and_bleed_boxes(build_seed: Callable[..., BuildRes
             assert float(outer) - float(inner) == pytest.approx(3 * MM, abs=0.05)
 
 
-def with_images(folder: Path, signature: str, seal: str | None = None) -> Path:
-    text = SEED.read_text(encoding="utf-8").replace(
-        "          en: Koike Yuriko\n", f"          en: Koike Yuriko\n        signature: {signature}\n", 1
-    )
+SIGNATURE_ALT = "        signature_alt: {ja: 小池百合子の署名, en: Signature of Koike Yuriko}\n"
+SEAL_ALT = "    seal_alt: {ja: 東京都の印, en: Seal of the Tokyo Metropolitan Government}\n"
+
+
+def with_images(folder: Path, signature: str, seal: str | None = None, alt: bool = False) -> Path:
+    """The seed with Koike Yuriko's signature image (and Tokyo's seal), with their alternatives if `alt`."""
+    signed = f"          en: Koike Yuriko\n        signature: {signature}\n" + (SIGNATURE_ALT if alt else "")
+    text = SEED.read_text(encoding="utf-8").replace("          en: Koike Yuriko\n", signed, 1)
     if seal:
-        text = text.replace("  - key: tokyo\n", f"  - key: tokyo\n    seal: {seal}\n", 1)
+        sealed = f"  - key: tokyo\n    seal: {seal}\n" + (SEAL_ALT if alt else "")
+        text = text.replace("  - key: tokyo\n", sealed, 1)
     return write_data(folder, text)
 
 
@@ -242,7 +247,7 @@ def test_signature_and_seal_images_are_drawn(tmp_path: Path, build_seed: Callabl
         '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><circle cx="50" cy="50" r="45" '
         'fill="none" stroke="#c00" stroke-width="6"/></svg>'
     )
-    reader = pypdf.PdfReader(build_seed(with_images(tmp_path, "koike.png", "seal.svg")).output)
+    reader = pypdf.PdfReader(build_seed(with_images(tmp_path, "koike.png", "seal.svg", alt=True)).output)
     for page in reader.pages:  # the Tokyo block is on both versions' pages
         objects = page["/Resources"].get("/XObject", {})
         assert any(obj.get_object()["/Subtype"] == "/Image" for obj in objects.values())

@@ -14,11 +14,12 @@ from conftest import seed_text, write_data
 
 from communique.batch import environment_hash
 from communique.cli import _parser, main
+from communique.model import EmbeddedSource
 from communique.options import OPTION_FIELDS, BuildOptions, from_arguments, option_type
-from communique.pdf.archival import RECORDED_FLAGS
+from communique.pdf.archival import REBUILD_PREFIX, recorded_options
 from communique.project import CONFIG_NAME, BuildContext, Project, read_config
 
-SAMPLE_VALUES = {"layout": "parallel", "paper": "B5"}
+SAMPLE_VALUES = {"layout": "parallel", "paper": "B5", "standard": "pdf/a-3b+ua-1"}
 
 
 def sample(name: str) -> object:
@@ -54,7 +55,9 @@ def test_every_option_reaches_flag_config_cache_key_and_rebuild_command(tmp_path
     # The rebuild command recorded in archival copies gives the option back.
     flags = changed.rebuild_flags()
     assert flags and flags[0].startswith(flag)
-    assert all(RECORDED_FLAGS[item.split("=")[0]] == ("=" in item) for item in flags)  # extract accepts it
+    description = f"communique source data; {REBUILD_PREFIX}communique build x.yaml {' '.join(flags)}"
+    recorded = EmbeddedSource("x.yaml", b"", "application/yaml", description)
+    assert recorded_options([recorded]) == flags  # extract and verify --rebuild accept it
     assert from_arguments(_parser().parse_args(["build", "x.yaml", *flags]), default) == changed
 
 

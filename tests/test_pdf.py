@@ -181,9 +181,16 @@ def test_a_pdf_pypdf_cannot_read_is_a_finish_error() -> None:
 
     from communique.errors import FinishError
     from communique.model import RenderedPdf
-    from communique.pdf.finish import finish
+    from communique.pdf.finish import Metadata, finish
+    from communique.standards import Standard
 
     document = typeset(load(SEED))
     broken = RenderedPdf(b"%PDF-1.7\nnot really a pdf", 1, (), ())
     with pytest.raises(FinishError, match="pypdf cannot read"):
-        finish(broken, document, datetime.datetime(2023, 8, 21, tzinfo=datetime.UTC), "communique test")
+        finish(
+            broken,
+            document,
+            datetime.datetime(2023, 8, 21, tzinfo=datetime.UTC),
+            Metadata("test"),
+            Standard(),
+        )

@@ -86,6 +86,8 @@ class Signatory:
     name: LocalizedText
     signature: Path | None = None
     """Absolute path of a signature image placed over the rule; None leaves room for wet ink."""
+    signature_alt: LocalizedText = LocalizedText(())
+    """Per language, the signature image's text alternative (what a screen reader says)."""
     name_position: tuple[tuple[str, str], ...] = ()
     """Per language where the data says: 'before' or 'after' the office."""
     printed: LocalizedText = LocalizedText(())
@@ -105,6 +107,22 @@ class Party:
     """Empty for a party that signs nothing."""
     seal: Path | None = None
     """Absolute path of the party's seal image, if any."""
+    seal_alt: LocalizedText = LocalizedText(())
+    """Per language, the seal image's text alternative."""
+
+
+@dataclass(frozen=True)
+class ImageWithoutAlt:
+    """An image of the data with no text alternative in some of the document's languages."""
+
+    description: str
+    """E.g. "seal image 'tokyo-seal.png'"."""
+    alt_key: str
+    """The key that gives its alternatives, e.g. 'seal_alt'."""
+    location: SourceLocation
+    """Where the image is named."""
+    missing: tuple[str, ...]
+    """The languages without an alternative."""
 
 
 @dataclass(frozen=True)
@@ -198,6 +216,9 @@ class Communique:
     pending: LocalizedText = LocalizedText(())
     """Languages whose translation is pending, with the notice printed for each."""
     article_format: LocalizedText = LocalizedText(())
+    images_without_alt: tuple[ImageWithoutAlt, ...] = ()
+    """Images lacking a text alternative in some language: an error for accessible and PDF/A level a
+    copies (pipeline), as only the build knows what it declares."""
     """Article labels the data gives per language ('{n} artikla')."""
 
     def texts(self) -> tuple[LocalizedText, ...]:
@@ -253,19 +274,17 @@ def _person_texts(person: Signatory) -> tuple[LocalizedText, ...]:
     return (*principal, person.title, person.name, person.printed)
 
 
+READ_BY_COLUMN = "/CommuniqueReadByColumn"
+"""The key the tags hook (engine/tags.py) puts on the structure element of a table whose HTML has
+`data-read-by-column` (value: the table's id), and pdf/structure.py takes away when it turns the table
+into one section per column."""
+
+
 @dataclass(frozen=True)
 class Archival:
-    """What an archival copy declares (its PDF/A part and level) and carries (its sources)."""
+    """What an archival copy carries: its sources (what it declares is its `Standard`)."""
 
     sources: tuple[EmbeddedSource, ...]
-    part: int = 3
-    conformance: str = "A"
-    """'A' (tagged, accessible) or 'U' (Unicode text) or 'B' (appearance only)."""
-
-    @property
-    def variant(self) -> str:
-        """The WeasyPrint `pdf_variant`, e.g. 'pdf/a-3a'."""
-        return f"pdf/a-{self.part}{self.conformance.lower()}"
 
 
 @dataclass(frozen=True)
@@ -319,6 +338,10 @@ class SignatureBlock:
     roles: tuple[str, ...] = ()
     """What each line is: 'name', 'office', 'printed' (given word for word), 'principal' (the absent
     official's office and name), 'marker' (代理, represented by)."""
+    image_alt: str = ""
+    """The signature image's text alternative in this language ('' where the data gives none)."""
+    seal_alt: str = ""
+    """The seal image's text alternative in this language."""
 
 
 @dataclass(frozen=True)

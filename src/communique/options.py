@@ -15,6 +15,7 @@ from typing import Any
 
 from communique.errors import UsageError
 from communique.paper import PAPER_SIZES_MM
+from communique.standards import STANDARD_PATTERN, standard
 
 LAYOUT_NAME = r"^[a-z][a-z0-9_-]{0,63}$"
 
@@ -70,6 +71,15 @@ class BuildOptions:
 
     archival: bool = _option(
         False, "write a tagged PDF/A-3a archival copy that carries its source data and images"
+    )
+    standard: str | None = _option(
+        None,
+        "the standards the PDF declares and meets: pdf/ua-1 (default for print), pdf/a-3a+ua-1 (default "
+        "for archival), pdf/a-2a|2b|2u|3a|3b|3u|4f, pdf/x-4 (print shop: CMYK output intent), joined "
+        "with '+'; every copy is tagged",
+        metavar="NAME",
+        parse=standard,
+        schema={"type": "string", "pattern": STANDARD_PATTERN},
     )
     layout: str | None = _option(
         None,

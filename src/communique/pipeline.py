@@ -10,16 +10,17 @@ from pathlib import Path
 from communique import __version__
 from communique.compose import compose
 from communique.engine.renderer import RenderSession, render
-from communique.errors import FinishError, RenderError
+from communique.errors import DataError, ErrorList, FinishError, RenderError
 from communique.fonts import check_coverage, project_fonts
 from communique.layouts import chosen_layout
 from communique.loader import INLINE_LABEL, load_text, read_text
-from communique.model import Archival, BuildResult, Communique, RenderedPdf
+from communique.model import BuildResult, Communique, RenderedPdf
 from communique.paper import page_css
-from communique.pdf.archival import ARCHIVAL_CSS, archival_sources
+from communique.pdf.archival import archival_sources
 from communique.pdf.finish import Metadata, finish
 from communique.preview.images import ImageRequest, chosen_pages, page_images, write_page_images
 from communique.project import DEFAULT_LAYOUT, DEFAULT_PAPER, BuildContext
+from communique.standards import Standard, standard_css
 from communique.typeset import typeset
 from communique.write import output_path, write_atomic
 
@@ -119,11 +120,19 @@ def make_pdf(
     layout = chosen_layout(context, communique)
     paper = context.paper_for(communique.paper)
     html = compose(document, project, layout, project.readable_roots(source))
-    page_rules = page_css(paper, options.print_marks) + (ARCHIVAL_CSS if options.archival else "")
+    declared = context.standard
+    _check_alternatives(communique, declared)
+    page_rules = page_css(paper, options.print_marks) + standard_css(declared)
     font_css = fonts.face_css(communique.languages)
-    variant = Archival(()).variant if options.archival else None
     rendered = render(
-        html, font_css, fonts.families, options.strict, page_rules, variant, session, options.signature_fields
+        html,
+        font_css,
+        fonts.families,
+        options.strict,
+        page_rules,
+        declared.engine_variant,
+        session,
+        options.signature_fields,
     )
     lost = _lost_from_the_text_layer(rendered, communique, options.strict)
     read = (*project.config_files(), *html.templates, *html.stylesheets, *rendered.files_read)
@@ -137,12 +146,20 @@ def make_pdf(
             }
         )
         root = project.root if project.config_file else None
-        archival = archival_sources(source, text, communique, recorded.rebuild_flags(), read, root)
+        free = frozenset(font.path.resolve() for font in project.config.fonts if font.redistributable)
+        archival = archival_sources(source, text, communique, recorded.rebuild_flags(), read, root, free)
     clock = build_clock(communique.date, context.source_date_epoch)
     config = project.config
     metadata = Metadata(f"communique {__version__}", config.author, config.publisher, config.keywords)
     finished = finish(
-        rendered, document, clock, metadata, archival, options.compact_fonts, options.signature_fields
+        rendered,
+        document,
+        clock,
+        metadata,
+        declared,
+        archival,
+        options.compact_fonts,
+        options.signature_fields,
     )
     if finished.warnings and options.strict:
         raise FinishError(
@@ -157,6 +174,22 @@ def make_pdf(
         (*rendered.warnings, *lost, *finished.warnings),
         tuple(dict.fromkeys(inputs)),
         html.absent,
+    )
+
+
+def _check_alternatives(communique: Communique, declared: Standard) -> None:
+    """Every image of the data has a text alternative in every language, where `declared` needs one."""
+    if not declared.needs_alt_text or not communique.images_without_alt:
+        return
+    raise ErrorList(
+        DataError(
+            f"{image.description} has no text alternative in {', '.join(image.missing)}, which "
+            f"{declared.name} needs for every image",
+            image.location,
+            f"add {image.alt_key} beside it with what the image shows in each language, e.g. "
+            f"{image.alt_key}: {{{', '.join(f'{lang}: ...' for lang in image.missing)}}}",
+        )
+        for image in communique.images_without_alt
     )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from communique.errors import DataError, ErrorList, UsageError
 from communique.model import SourceLocation, Where
 from communique.options import CONFIG_KEYS, LAYOUT_NAME, PAPER_NAMES, BuildOptions, config_schema, paper_size
+from communique.standards import Standard, for_copy
 from communique.text_rules import REFUSED_HINT, refused_strings
 
 CONFIG_NAME = "communique.toml"
@@ -146,6 +147,13 @@ CONFIG_SCHEMA: dict[str, Any] = {
                         "uniqueItems": True,
                         "description": "Language tags whose text this font sets first ('ja', 'en').",
                     },
+                    "redistributable": {
+                        "type": "boolean",
+                        "description": "The font's licence lets anyone pass the whole font file on (SIL OFL, "
+                        "Apache, Bitstream Vera): archival copies then carry it so that they can be rebuilt "
+                        "from what they carry. Default false: PDFs embed only the glyphs drawn, and archival "
+                        "copies name the file and its SHA-256 instead of carrying it.",
+                    },
                 },
             },
         },
@@ -197,6 +205,8 @@ class DeclaredFont:
     style: str
     languages: tuple[str, ...]
     location: SourceLocation
+    redistributable: bool = False
+    """Whether archival copies may carry the whole font file (its licence allows passing it on)."""
 
 
 @dataclass(frozen=True)
@@ -414,6 +424,7 @@ def _read_config(path: Path, stamp: tuple[int, int]) -> ProjectConfig:
                 entry.get("style", "normal"),
                 tuple(entry.get("languages", ())),
                 where,
+                entry.get("redistributable", False),
             )
         )
     signing = raw.get("signing", {})
@@ -533,6 +544,15 @@ class BuildContext:
     """Options in force: the project's [build] defaults with the caller's applied."""
     source_date_epoch: int | None = None
     """Build time for the PDF dates (reproducible builds); None uses the communique's date."""
+
+    def __post_init__(self) -> None:
+        """A standard the copies cannot declare is a usage error before any build."""
+        for_copy(self.options.standard, self.options.archival)
+
+    @property
+    def standard(self) -> Standard:
+        """What the copies declare: the `standard` option, else the default for print or archival copies."""
+        return for_copy(self.options.standard, self.options.archival)
 
     def layout_for(self, requested: str | None) -> str:
         """The layout to use: the option, else the data file's, else the project's default."""

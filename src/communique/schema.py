@@ -55,6 +55,11 @@ _PERSON_FIELDS: dict[str, Any] = {
         "minLength": 1,
         "description": "Signature image (PNG or SVG), relative to the data file.",
     },
+    "signature_alt": {
+        "$ref": "#/$defs/per_language",
+        "description": "Per language, what the signature image shows, for screen readers ('Signature "
+        "of Yuriko Koike'); required for every language in accessible (PDF/UA) and PDF/A level a copies.",
+    },
 }
 
 
@@ -308,6 +313,12 @@ SCHEMA: dict[str, Any] = {
                     "type": "string",
                     "minLength": 1,
                     "description": "Seal image (PNG or SVG) of the party, relative to the data file.",
+                },
+                "seal_alt": {
+                    "$ref": "#/$defs/per_language",
+                    "description": "Per language, what the seal image shows, for screen readers ('Seal of "
+                    "the Tokyo Metropolitan Government'); required for every language in accessible "
+                    "(PDF/UA) and PDF/A level a copies.",
                 },
             },
         },

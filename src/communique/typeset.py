@@ -9,7 +9,6 @@ import itertools
 import re
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 
 import budoux
 from babel import Locale
@@ -39,6 +38,7 @@ from communique.model import (
     Instrument,
     LocalizedText,
     OutlineLabels,
+    Party,
     RichText,
     Run,
     Signatory,
@@ -316,7 +316,7 @@ def _version(communique: Communique, instrument: Instrument, lang: str, anchor: 
         blocks=_blocks(communique, instrument.body, lang),
         closing=_closing(communique, instrument, lang),
         signatures=tuple(
-            _signature_block(lang, party.key, f"{party.key}-{number}", signer, party.seal)
+            _signature_block(lang, party.key, f"{party.key}-{number}", signer, party)
             for party in signers
             for number, signer in enumerate(party.signatories, 1)
         ),
@@ -428,7 +428,7 @@ def _closing(communique: Communique, instrument: Instrument, lang: str) -> RichT
 
 
 def _signature_block(
-    lang: str, key: str, signer_id: str, person: Signatory, seal: Path | None
+    lang: str, key: str, signer_id: str, person: Signatory, party: Party | None
 ) -> SignatureBlock:
     """The person's lines in the language's order, line breaks kept (an office of several lines: Mayor /
     Koto Ward / Tokyo, Japan); given word for word where the data prints them; for a signature made on
@@ -454,10 +454,18 @@ def _signature_block(
         signer_id,
         tuple(text for text, _ in lines),
         person.signature,
-        seal,
+        party.seal if party else None,
         tuple(rich_text(text, lang, phrased=role != "name", composed=False) for text, role in lines),
         tuple(role for _, role in lines),
+        _alt(person.signature_alt, lang),
+        _alt(party.seal_alt, lang) if party else "",
     )
+
+
+def _alt(alternatives: LocalizedText, lang: str) -> str:
+    """The text alternative for `lang`, or '' where the data gives none."""
+    text = alternatives.get(lang)
+    return text.value if text else ""
 
 
 def _person_lines(

@@ -123,6 +123,10 @@ def fast_subsetting_available() -> bool:
 FONT_SUFFIXES = frozenset({".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2"})
 
 
+_Parsed = tuple[Any, tuple[str, ...], tuple[Path, ...], dict[str, Any]]
+"""A parsed stylesheet, the warnings its parsing gave, the files it read, the colour profiles it defines."""
+
+
 class RenderSession:
     """What one process can reuse from render to render: WeasyPrint's font configuration (the bundled
     @font-face files loaded once) and parsed stylesheets, each with the warnings its parsing gave.
@@ -132,13 +136,13 @@ class RenderSession:
 
     def __init__(self) -> None:
         self.font_config = FontConfiguration()
-        self._parsed: dict[tuple[str, str], tuple[Any, tuple[str, ...], tuple[Path, ...]]] = {}
+        self._parsed: dict[tuple[str, str], _Parsed] = {}
 
     def forget(self, changed: Collection[Path]) -> None:
         """Read again, at the next render, every stylesheet that is or read one of the `changed` files
         (a watch loop's edits); a changed font file starts a new font configuration and parses all."""
         changed_files = {path.resolve() for path in changed}
-        for key, (_css, _warnings, read) in list(self._parsed.items()):
+        for key, (_css, _warnings, read, _profiles) in list(self._parsed.items()):
             files = {path.resolve() for path in read} | (
                 {Path(key[1]).resolve()} if key[0] == "file" else set()
             )
@@ -152,14 +156,17 @@ class RenderSession:
 
     def stylesheets(
         self, fetcher: URLFetcher, font_css: str, paths: tuple[Path, ...], page_css: str
-    ) -> tuple[list[Any], list[str]]:
-        """The parsed stylesheets in cascade order, and the warnings their parsing gave (cached with
-        them, so a reused stylesheet reports its problems to every build, as `--strict` needs).
-        The files each parse read (@import, @font-face) are replayed into `fetcher.read` likewise."""
+    ) -> tuple[list[Any], list[str], dict[str, Any]]:
+        """The parsed stylesheets in cascade order, the warnings their parsing gave (cached with
+        them, so a reused stylesheet reports its problems to every build, as `--strict` needs) and the
+        colour profiles they define (@color-profile; each parse keeps its own, so that a PDF/X build's
+        profile never reaches another build of the session). The files each parse read (@import,
+        @font-face) are replayed into `fetcher.read` likewise."""
         sources = [("string", font_css), *(("file", str(path)) for path in paths)]
         sources += [("string", page_css)] if page_css else []
         parsed: list[Any] = []
         messages: list[str] = []
+        profiles: dict[str, Any] = {}
         for key in sources:
             if key not in self._parsed:
                 before = len(fetcher.read)
@@ -169,15 +176,19 @@ class RenderSession:
                     _file_errors_reported(value if kind == "file" else None),
                 ):
                     source = {"filename": value} if kind == "file" else {"string": value}
-                    css = weasyprint.CSS(**source, font_config=self.font_config, url_fetcher=fetcher)
+                    own: dict[str, Any] = {}
+                    css = weasyprint.CSS(
+                        **source, font_config=self.font_config, url_fetcher=fetcher, color_profiles=own
+                    )
                 read = tuple(fetcher.read[before:])
                 del fetcher.read[before:]
-                self._parsed[key] = (css, tuple(collected.messages), read)
-            css, warnings, read = self._parsed[key]
+                self._parsed[key] = (css, tuple(collected.messages), read, own)
+            css, warnings, read, own = self._parsed[key]
             parsed.append(css)
             messages.extend(warnings)
             fetcher.read.extend(read)
-        return parsed, messages
+            profiles.update(own)
+        return parsed, messages, profiles
 
 
 def render(
@@ -194,25 +205,25 @@ def render(
     With `find_signature_spaces`, also say where each party's signature space is (for signature fields).
 
     `font_css` comes before the layout's stylesheets, `page_css` (paper size, marks) after them.
-    `pdf_variant` is a WeasyPrint variant such as 'pdf/a-3a' (tagged, with an sRGB OutputIntent).
+    `pdf_variant` is a WeasyPrint variant such as 'pdf/a-3a' (with an sRGB OutputIntent); every PDF is tagged.
     """
     hooks.check_version(weasyprint.__version__)
     session = session or RenderSession()
     fetcher = RestrictedFetcher(html.readable_roots)
     notes = [] if fast_subsetting_available() else [SLOW_SUBSET_WARNING]
     try:
-        stylesheets, messages = session.stylesheets(fetcher, font_css, html.stylesheets, page_css)
+        stylesheets, messages, profiles = session.stylesheets(fetcher, font_css, html.stylesheets, page_css)
         with (
             _captured_warnings() as collected,
             undone.collecting() as left_undone,
             hooks.installed(_patches()),
         ):
             document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
-                stylesheets=stylesheets, font_config=session.font_config
+                stylesheets=stylesheets, font_config=session.font_config, color_profiles=profiles
             )
             overflowing = _overflowing(document)
             with clusters.recording() as drawn:
-                data = document.write_pdf(pdf_variant=pdf_variant)
+                data = document.write_pdf(pdf_variant=pdf_variant, pdf_tags=True)
     except RefusedURLError as error:
         raise RenderError(
             str(error),

@@ -1,4 +1,4 @@
-"""Per-element /Lang in WeasyPrint's structure tree.
+"""Per-element /Lang in WeasyPrint's structure tree, and tables marked to be read by column.
 
 WeasyPrint 70 writes /Lang only on the catalog, so a screen reader would read the English version with
 Japanese rules. Its tag builder is a recursive generator looked up by module name; wrapping it sees every
@@ -14,6 +14,7 @@ from typing import Any
 
 from communique.engine.hooks import Patch
 from communique.engine.undone import ENGINE_CHANGED, report
+from communique.model import READ_BY_COLUMN
 
 
 def patches() -> list[Patch]:
@@ -33,12 +34,26 @@ def _with_languages(original: Any) -> Any:
         except ENGINE_CHANGED as error:
             report("structure languages", "a structure element has no /Lang of its own", error)
             lang = None
+        try:
+            by_column = _read_by_column(box)
+        except ENGINE_CHANGED as error:
+            report("structure order", "a table is read row by row", error)
+            by_column = None
         for element in original(box, *args):
             if lang and "Lang" not in element:
                 element["Lang"] = pydyf.String(lang)
+            if by_column is not None and element.get("S") == "/Table":
+                element[READ_BY_COLUMN.removeprefix("/")] = pydyf.String(by_column)
             yield element
 
     return build
+
+
+def _read_by_column(box: Any) -> str | None:
+    """The id of the HTML table a box was made from, when it asks to be read by column."""
+    if box.element is None or box.element.get("data-read-by-column") is None:
+        return None
+    return str(box.element.get("id") or f"table-{id(box.element)}")
 
 
 def _element_lang(box: Any) -> str | None:

@@ -13,6 +13,7 @@ from communique.loader.yaml_tree import YamlTree
 from communique.model import (
     Block,
     Communique,
+    ImageWithoutAlt,
     Instrument,
     LocalizedText,
     Party,
@@ -33,6 +34,7 @@ class ModelBuilder:
         self.folder = folder
         self.languages: tuple[str, ...] = tuple(tree.value["languages"])
         self.problems: list[DataError] = []
+        self.unlabelled: list[ImageWithoutAlt] = []
 
     def communique(self) -> Communique:
         """The document, with every field of the data file."""
@@ -63,6 +65,7 @@ class ModelBuilder:
             buddhist_era=fields.get("buddhist_era", False),
             pending=self._optional(("pending",)),
             article_format=self._optional(("article_format",)),
+            images_without_alt=tuple(self.unlabelled),
         )
 
     def _instrument(self, where: Where, parties: tuple[Party, ...]) -> Instrument:
@@ -162,6 +165,7 @@ class ModelBuilder:
             title=self._localized((*where, "title")),
             name=self._localized((*where, "name")),
             signature=self._image((*where, "signature"), "signature") if "signature" in fields else None,
+            signature_alt=self._alt(where, "signature"),
             name_position=tuple(fields.get("name_position", {}).items()),
             printed=self._optional((*where, "printed")),
             on_behalf_of=principal,
@@ -179,7 +183,24 @@ class ModelBuilder:
                 for number in range(len(fields.get("signatories", [])))
             ),
             seal=self._image((*where, "seal"), "seal") if "seal" in fields else None,
+            seal_alt=self._alt(where, "seal"),
         )
+
+    def _alt(self, where: Where, kind: str) -> LocalizedText:
+        """The text alternatives of the `kind` image at `where`, and a note of the languages without one."""
+        fields = self._get(where)
+        alt = self._optional((*where, f"{kind}_alt"))
+        missing = tuple(lang for lang in self.languages if alt.get(lang) is None)
+        if kind in fields and missing:
+            self.unlabelled.append(
+                ImageWithoutAlt(
+                    f"{kind} image {quoted(str(fields[kind]))}",
+                    f"{kind}_alt",
+                    self.tree.locate((*where, kind)),
+                    missing,
+                )
+            )
+        return alt
 
     def _image(self, where: Where, kind: str) -> Path | None:
         name = str(self._get(where))

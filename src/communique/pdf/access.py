@@ -44,6 +44,14 @@ def replace_object(writer: pypdf.PdfWriter, reference: IndirectObject, item: Pdf
     writer._replace_object(reference, item)
 
 
+def info_dictionary(writer: pypdf.PdfWriter) -> DictionaryObject:
+    """The writer's own document information dictionary (pypdf's `metadata` gives a copy with strings
+    only; PDF/X needs the name /Trapped in it)."""
+    if writer._info is None:
+        writer.metadata = {}
+    return dictionary(writer._info)
+
+
 def set_file_id(writer: pypdf.PdfWriter, identifier: ArrayObject) -> None:
     """The file identifier (/ID) `writer` writes (pypdf's own would be random)."""
     writer._ID = identifier

@@ -34,8 +34,10 @@ MEDIA_TYPES = {
     ".ttf": "font/ttf",
 }
 REBUILD_PREFIX = "rebuild: "
-# Added after the layout's stylesheets in archival builds: PDF/A forbids image interpolation.
-ARCHIVAL_CSS = "img { image-rendering: crisp-edges }"
+WITHHELD_PREFIX = "fonts not carried (licence): "
+"""Before the rebuild command in the data file's description: the project fonts an archival copy names
+(path and SHA-256) instead of carrying, their licence not allowing it (`redistributable` unset)."""
+FONT_SUFFIXES = frozenset({".otf", ".ttf", ".otc", ".ttc", ".woff", ".woff2"})
 
 
 def archival_sources(
@@ -45,34 +47,59 @@ def archival_sources(
     options: tuple[str, ...],
     project_files: tuple[Path, ...] = (),
     project_root: Path | None = None,
+    redistributable: frozenset[Path] = frozenset(),
 ) -> Archival:
     """The data (`text`, as read from `source`), every image it references and, for a build in a
     project, the project's files the build read (communique.toml, its layouts, stylesheets, assets and
-    fonts), so that the copy can be rebuilt from what it carries alone. Names are relative to the
-    project's folder, or to the data file's folder outside a project."""
+    the fonts in `redistributable`), so that the copy can be rebuilt from what it carries alone. Other
+    font files are named with their SHA-256 in the data file's description, not carried: the PDF embeds
+    only the glyphs it draws, as font licences allow. Names are relative to the project's folder, or to
+    the data file's folder outside a project."""
     folder = source.resolve().parent
     root = (
         project_root.resolve() if project_root and folder.is_relative_to(project_root.resolve()) else folder
     )
     name = source.resolve().relative_to(root).as_posix()
-    rebuild = " ".join(["communique build", name, *options])
-    description = f"communique source data; {REBUILD_PREFIX}{rebuild}"
-    files = [EmbeddedSource(name, text.encode("utf-8"), MEDIA_TYPES[".yaml"], description)]
+    files = []
     for image in communique.images():
         files.append(_embedded(image, root, "image used by the source data"))
     taken = {source.resolve(), *communique.images()}
-    for path in project_files:
-        if root != folder and path.resolve().is_relative_to(root) and path.resolve() not in taken:
-            files.append(_embedded(path.resolve(), root, "project file the build read"))
-            taken.add(path.resolve())
-    return Archival(tuple(files))
+    withheld = []
+    for path in (item.resolve() for item in project_files):
+        if root == folder or not path.is_relative_to(root) or path in taken:
+            continue
+        taken.add(path)
+        if path.suffix.lower() in FONT_SUFFIXES and path not in redistributable:
+            digest = hashlib.sha256(_read_source(path)).hexdigest()
+            withheld.append(f"{path.relative_to(root).as_posix()} sha256:{digest}")
+        else:
+            files.append(_embedded(path, root, "project file the build read"))
+    rebuild = " ".join(["communique build", name, *options])
+    fonts = f"{WITHHELD_PREFIX}{', '.join(withheld)}; " if withheld else ""
+    description = f"communique source data; {fonts}{REBUILD_PREFIX}{rebuild}"
+    data = EmbeddedSource(name, text.encode("utf-8"), MEDIA_TYPES[".yaml"], description)
+    return Archival((data, *files))
+
+
+def withheld_fonts(sources: Sequence[EmbeddedSource]) -> tuple[str, ...]:
+    """The font files (path and SHA-256) the copy names instead of carrying them."""
+    description = sources[0].description if sources else ""
+    start = description.find(WITHHELD_PREFIX)
+    if start < 0:
+        return ()
+    listed = description[start + len(WITHHELD_PREFIX) : description.rfind("; " + REBUILD_PREFIX)]
+    return tuple(item for item in listed.split(", ") if item)
+
+
+def _read_source(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise DataError(f"cannot read {path}: {error.strerror}", hint="check the file exists") from error
 
 
 def _embedded(path: Path, folder: Path, description: str) -> EmbeddedSource:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise DataError(f"cannot read {path}: {error.strerror}", hint="check the file exists") from error
+    data = _read_source(path)
     name = path.relative_to(folder).as_posix()
     return EmbeddedSource(
         name, data, MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"), description
@@ -87,7 +114,7 @@ MAX_NAME_CHARS = 1024
 # The flags an archival copy may record for its rebuild, and whether each takes a value (`--flag=value`):
 # every build option, as BuildOptions declares it.
 RECORDED_FLAGS = recordable_flags()
-_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+/-]{0,63}")
 _ALTERED = "the PDF was not made by communique, or was altered"
 
 
@@ -381,7 +408,7 @@ def recorded_options(sources: Sequence[EmbeddedSource]) -> tuple[str, ...] | Non
     """The build options the data file's description records (None if it records no command): each a
     flag of RECORDED_FLAGS, alone or as `--flag=value` with a plain value; ArchiveError for anything else."""
     description = sources[0].description
-    index = description.find(REBUILD_PREFIX)
+    index = description.rfind(REBUILD_PREFIX)  # last: the command ends the description
     if index < 0:
         return None
     recorded = description[index + len(REBUILD_PREFIX) :]

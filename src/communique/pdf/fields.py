@@ -115,7 +115,9 @@ def _tag(
     kids = root["/K"].get_object()
     document = kids[0].get_object() if isinstance(kids, ArrayObject) else kids
     parent_tree = root["/ParentTree"].get_object()
-    key = int(root.get("/ParentTreeNextKey", 0))
+    # WeasyPrint numbers its pages' entries 0, 1, … and writes no /ParentTreeNextKey: take the next free key.
+    used = [int(number) for number in parent_tree["/Nums"][::2]]
+    key = max(int(root.get("/ParentTreeNextKey", 0)), max(used, default=-1) + 1)
     element = DictionaryObject(
         {
             NameObject("/Type"): NameObject("/StructElem"),

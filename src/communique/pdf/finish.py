@@ -35,6 +35,8 @@ from communique.pdf.clusters import fold_clusters
 from communique.pdf.fields import add_signature_fields, first_spaces, signing_parties
 from communique.pdf.fonts import compact_fonts, content_streams, descendant, glyph_characters
 from communique.pdf.seal import seal_id
+from communique.pdf.structure import tidy_structure
+from communique.standards import PRINTING_CONDITION, Standard, srgb_profile
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ def finish(
     document: TypesetDocument,
     clock: datetime.datetime,
     metadata: Metadata,
+    standard: Standard,
     archival: Archival | None = None,
     compact: bool = True,
     signature_fields: bool = False,
@@ -96,7 +99,11 @@ def finish(
         "/ModDate": _pdf_date(clock),
     }
     writer.metadata = info
-    xmp = _xmp(document, info, clock, archival, keywords, metadata.publisher)
+    if standard.x4:
+        access.info_dictionary(writer)[NameObject("/Trapped")] = NameObject("/False")
+        _name_printing_condition(writer)
+        _colour_managed_rgb(writer)
+    xmp = _xmp(document, info, clock, standard, keywords, metadata.publisher)
     # A new, uncompressed stream: any tool can find the XMP, and PDF/A validators ask for it.
     stream = DecodedStreamObject()
     stream.set_data(xmp)
@@ -124,6 +131,7 @@ def finish(
                 start, end - 1, style=PageLabelStyle.DECIMAL, prefix=f"{lang.upper()}-", start=1
             )
     undone = _signature_fields(writer, rendered, document) if signature_fields else []
+    undone += tidy_structure(writer)
     undone += fold_clusters(writer, rendered.clusters)
     undone += compact_fonts(writer, compact)
     _well_formed_streams(writer)
@@ -253,12 +261,12 @@ def _xmp(
     document: TypesetDocument,
     info: dict[str, str],
     clock: datetime.datetime,
-    archival: Archival | None,
+    standard: Standard,
     keywords: tuple[str, ...],
     publisher: str | None,
 ) -> bytes:
     """An XMP packet carrying exactly the Info entries (PDF/A sync rules) plus per-language titles,
-    and for an archival copy its PDF/A identification."""
+    and the identification of each standard the copy declares."""
     subjects = list(document.subjects())
     subject_words = "".join(f"<rdf:li>{escape(word)}</rdf:li>" for word in keywords)
     published = (
@@ -268,15 +276,8 @@ def _xmp(
     )
     languages = "".join(f"<rdf:li>{escape(lang)}</rdf:li>" for lang in document.communique.languages)
     when = _xmp_date(clock)
-    identification = (
-        f"""
-  <rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">
-   <pdfaid:part>{archival.part}</pdfaid:part>
-   <pdfaid:conformance>{archival.conformance}</pdfaid:conformance>
-  </rdf:Description>"""
-        if archival
-        else ""
-    )
+    identification = _identification(standard)
+    trapped = "\n   <pdf:Trapped>False</pdf:Trapped>" if standard.x4 else ""
     packet = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
@@ -293,7 +294,7 @@ def _xmp(
    <dc:language><rdf:Bag>{languages}</rdf:Bag></dc:language>
    <dc:date><rdf:Seq><rdf:li>{document.communique.date.isoformat()}</rdf:li></rdf:Seq></dc:date>
    <pdf:Keywords>{escape(info["/Keywords"])}</pdf:Keywords>
-   <pdf:Producer>{escape(info["/Producer"])}</pdf:Producer>
+   <pdf:Producer>{escape(info["/Producer"])}</pdf:Producer>{trapped}
    <xmp:CreatorTool>{escape(info["/Creator"])}</xmp:CreatorTool>
    <xmp:CreateDate>{when}</xmp:CreateDate>
    <xmp:ModifyDate>{when}</xmp:ModifyDate>
@@ -303,3 +304,88 @@ def _xmp(
 </x:xmpmeta>
 <?xpacket end="w"?>"""
     return packet.encode("utf-8")
+
+
+PDFUA_EXTENSION = """
+  <rdf:Description rdf:about=""
+    xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
+    xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"
+    xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+   <pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+    <pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+    <pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
+    <pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+    <pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">
+     <pdfaProperty:name>part</pdfaProperty:name>
+     <pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+     <pdfaProperty:category>internal</pdfaProperty:category>
+     <pdfaProperty:description>Part of ISO 14289 followed</pdfaProperty:description>
+    </rdf:li></rdf:Seq></pdfaSchema:property>
+   </rdf:li></rdf:Bag></pdfaExtension:schemas>
+  </rdf:Description>"""
+"""PDF/A allows only predefined XMP schemas unless the file describes the others (ISO 19005-2 6.6.2.3.3):
+an archival copy that also declares PDF/UA-1 describes its pdfuaid schema."""
+
+
+def _identification(standard: Standard) -> str:
+    """The XMP descriptions declaring `standard`: pdfaid (with the 2020 revision for PDF/A-4), pdfuaid
+    (described for PDF/A), pdfxid."""
+    parts = []
+    if standard.pdfa_part:
+        revision = "\n   <pdfaid:rev>2020</pdfaid:rev>" if standard.pdfa_part == 4 else ""
+        parts.append(
+            f"""
+  <rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">
+   <pdfaid:part>{standard.pdfa_part}</pdfaid:part>
+   <pdfaid:conformance>{standard.pdfa_conformance}</pdfaid:conformance>{revision}
+  </rdf:Description>"""
+        )
+    if standard.ua:
+        parts.append(
+            """
+  <rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">
+   <pdfuaid:part>1</pdfuaid:part>
+  </rdf:Description>"""
+        )
+        parts.append(PDFUA_EXTENSION if standard.pdfa_part else "")
+    if standard.x4:
+        parts.append(
+            """
+  <rdf:Description rdf:about="" xmlns:pdfxid="http://www.npes.org/pdfx/ns/id/">
+   <pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>
+  </rdf:Description>"""
+        )
+    return "".join(parts)
+
+
+def _name_printing_condition(writer: pypdf.PdfWriter) -> None:
+    """Name the PDF/X output intent's printing condition as the registry knows it (WeasyPrint names it
+    after the CSS profile, 'device-cmyk')."""
+    intents = writer.root_object.get("/OutputIntents")
+    if not intents:
+        raise FinishError(
+            "the PDF/X-4 copy has no output intent: WeasyPrint did not take the CMYK profile",
+            hint="report this as a bug; a print shop would reject the file",
+        )
+    for item in intents:
+        intent = access.dictionary(item)
+        intent[NameObject("/OutputConditionIdentifier")] = TextStringObject(PRINTING_CONDITION)
+        intent[NameObject("/OutputCondition")] = TextStringObject(
+            "Offset printing, ISO 12647-2:2004/Amd 1, coated paper (FOGRA39)"
+        )
+        intent[NameObject("/RegistryName")] = TextStringObject("http://www.color.org")
+        intent[NameObject("/Info")] = TextStringObject(f"{PRINTING_CONDITION} (ISO 12647-2 coated offset)")
+
+
+def _colour_managed_rgb(writer: pypdf.PdfWriter) -> None:
+    """Give every page an sRGB DefaultRGB: WeasyPrint draws text, rules and images in DeviceRGB, which a
+    PDF/X-4 copy with a CMYK output intent may use only as a colour-managed (ICC-based) space."""
+    profile = DecodedStreamObject()
+    profile.set_data(srgb_profile())
+    profile[NameObject("/N")] = NumberObject(3)
+    space = ArrayObject([NameObject("/ICCBased"), access.add_object(writer, profile)])
+    for page in writer.pages:
+        resources = access.dictionary(page["/Resources"])
+        if "/ColorSpace" not in resources:
+            resources[NameObject("/ColorSpace")] = DictionaryObject()
+        access.dictionary(resources["/ColorSpace"])[NameObject("/DefaultRGB")] = space

@@ -180,10 +180,22 @@ def used_in_forms(pages: list[pypdf.PageObject], fonts: Collection[int]) -> bool
                 continue
             seen.add(id(form))
             inner = form.get("/Resources")
-            if set(fonts_of(inner.get_object() if inner is not None else None).values()) & set(fonts):
+            names = fonts_of(inner.get_object() if inner is not None else None)
+            mine = {name for name, font in names.items() if font in set(fonts)}
+            if mine and _selects_font(form, mine):
                 return True
             pending.append(inner)
     return False
+
+
+_FONT_SELECTION = re.compile(rb"/([^\s/\[\]<>()%]+)\s+[-+\d.]+\s+Tf")
+
+
+def _selects_font(form: StreamObject, names: set[str]) -> bool:
+    """Whether the form's content selects one of the fonts `names` (WeasyPrint's crop marks and bleed
+    share the page's resources, fonts included, but draw no text)."""
+    selected = {"/" + match.group(1).decode("latin-1") for match in _FONT_SELECTION.finditer(form.get_data())}
+    return bool(selected & names)
 
 
 _TOKEN = re.compile(rb"/([^\s/\[\]<>()%]+)\s+[-+\d.]+\s+Tf|<([0-9A-Fa-f]*)>(-[\d.]+)?|(?<!\S)([qQ])(?!\S)")

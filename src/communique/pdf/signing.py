@@ -12,6 +12,7 @@ pyhanko-certvalidator do all of it.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import tempfile
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -161,11 +162,19 @@ def _add_validation_data(data: bytes, field_name: str, context: Any) -> bytes:
 
 
 def _add_document_timestamp(data: bytes, timestamper: Any) -> bytes:
-    """B-LTA: a document timestamp over everything so far, validation data included."""
+    """B-LTA: a document timestamp over everything so far, validation data included. Its invisible widget
+    is printable (PDF/A) and outside the page (PDF/UA-1 exempts it from tagging), pyHanko's way to meet
+    both; the field is named after the build's content, not a random id."""
+    from pyhanko.sign.fields import InvisSigSettings
     from pyhanko.sign.signers import PdfTimeStamper
 
     writer = _archival_writer_class()(BytesIO(data), strict=False)
-    return bytes(PdfTimeStamper(timestamper).timestamp_pdf(writer, "sha256", output=BytesIO()).getvalue())
+    stamper = PdfTimeStamper(
+        timestamper,
+        field_name=f"Timestamp-{hashlib.sha256(data).hexdigest()[:16]}",
+        invis_settings=InvisSigSettings(set_print_flag=True, box_out_of_bounds=True),
+    )
+    return bytes(stamper.timestamp_pdf(writer, "sha256", output=BytesIO()).getvalue())
 
 
 def _archival_writer_class() -> Any:

@@ -100,6 +100,8 @@ class VerifyReport:
     declared: str | None
     """The PDF/A flavour the file declares in its XMP, e.g. '3A', or None."""
     results: tuple[ValidatorResult, ...]
+    standards: tuple[str, ...] = ()
+    """Every standard the file declares in its XMP, e.g. ('PDF/A-3A', 'PDF/UA-1')."""
     integrity: ValidatorResult | None = None
     """communique's own checks (rules communique:*): any change since the build."""
     signed: SignedCopy | None = None
@@ -107,17 +109,19 @@ class VerifyReport:
 
     @property
     def passed(self) -> bool:
-        """Declared PDF/A, accepted by every validator, unchanged since the build, and every signature
-        intact, followed only by allowed changes, and trusted where trust roots were given."""
+        """A declared standard (PDF/A, PDF/UA, PDF/X), accepted by every validator of each, unchanged
+        since the build, and every signature intact, followed only by allowed changes, and trusted where
+        trust roots were given."""
         checks = (*self.results, *([self.integrity] if self.integrity else []))
         signed = self.signed is None or self.signed.passed
-        return self.declared is not None and all(result.passed for result in checks) and signed
+        return bool(self.standards) and all(result.passed for result in checks) and signed
 
     def as_json(self) -> dict[str, object]:
         """The report as plain data."""
         return {
             "path": str(self.path),
             "declared": f"PDF/A-{self.declared}" if self.declared else None,
+            "standards": list(self.standards),
             "passed": self.passed,
             "validators": [_result_json(result) for result in self.results],
             "integrity": _result_json(self.integrity) if self.integrity else None,
@@ -147,23 +151,28 @@ def verify(path: Path, rebuild: bool = False, trust: tuple[Path, ...] = ()) -> V
     oversized = _oversized_streams(data)
     if oversized:  # the validators would decode them whole: gigabytes from a small file
         limits = ValidatorResult(DECODE_LIMITS, False, oversized)
-        return VerifyReport(path, None, (limits,), ValidatorResult(INTEGRITY, False, oversized))
-    declared = _declared(reader)
-    flavour = declared or "3B"
+        return VerifyReport(path, None, (limits,), (), ValidatorResult(INTEGRITY, False, oversized))
+    properties = _properties(reader)
+    declared = declared_flavour(properties)
+    standards = declared_standards(properties)
     ends = revision_ends(data)  # read once: whether, and where, signatures were appended
     if len(ends) <= 1:
-        results = (_page(data, flavour), _pikepdf(path, flavour), _qpdf(path))
+        results = _validators(data, path, standards, properties)
         findings = integrity_findings(reader) + (rebuild_check(path) if rebuild else ())
         name = INTEGRITY + (", rebuilt from its sources" if rebuild else "")
-        return VerifyReport(path, declared, results, ValidatorResult(name, not findings, findings))
+        return VerifyReport(path, declared, results, standards, ValidatorResult(name, not findings, findings))
     built = data[: ends[0]]
     try:
         signed = check_signed_copy(data, trust)
     except SignatureCheckError as error:
         unreadable = Finding("communique:signatures", error.message)
-        results = (_page(data, flavour), _pikepdf(path, flavour), _qpdf(path))
-        return VerifyReport(path, declared, results, ValidatorResult(INTEGRITY_SIGNED, False, (unreadable,)))
-    results = (_signed_ranges(_page(data, flavour), data, signed, ends), _pikepdf(path, flavour), _qpdf(path))
+        results = _validators(data, path, standards, properties)
+        failed = ValidatorResult(INTEGRITY_SIGNED, False, (unreadable,))
+        return VerifyReport(path, declared, results, standards, failed)
+    results = tuple(
+        _signed_ranges(result, data, signed, ends)
+        for result in _validators(data, path, standards, properties)
+    )
     built_reader = open_pdf(built, "the built revision")
     findings = (
         integrity_findings(built_reader)
@@ -181,7 +190,9 @@ def verify(path: Path, rebuild: bool = False, trust: tuple[Path, ...] = ()) -> V
     findings += tuple(Finding("communique:signatures", problem) for problem in signed.problems)
     findings += rebuild_check(path, built) if rebuild else ()
     name = INTEGRITY_SIGNED + (", rebuilt from its sources" if rebuild else "")
-    return VerifyReport(path, declared, results, ValidatorResult(name, not findings, findings), signed)
+    return VerifyReport(
+        path, declared, results, standards, ValidatorResult(name, not findings, findings), signed
+    )
 
 
 def _metadata_since_built(reader: PdfReader, before: PdfReader) -> tuple[Finding, ...]:
@@ -340,22 +351,82 @@ def declared_flavour(properties: dict[str, str]) -> str | None:
     return (part + properties.get(f"{_PDFA_ID}conformance", "").strip()).upper() if part else None
 
 
-def _declared(reader: PdfReader) -> str | None:
-    """The flavour the file declares; None where its XMP cannot be read (it declares nothing readable)."""
+_PDFUA_ID = "{http://www.aiim.org/pdfua/ns/id/}"
+_PDFX_ID = "{http://www.npes.org/pdfx/ns/id/}"
+_TRAPPED = "{http://ns.adobe.com/pdf/1.3/}Trapped"
+
+
+def declared_standards(properties: dict[str, str]) -> tuple[str, ...]:
+    """Every standard the XMP properties declare: 'PDF/A-3A', 'PDF/UA-1', 'PDF/X-4'."""
+    found = []
+    if flavour := declared_flavour(properties):
+        found.append(f"PDF/A-{flavour}")
+    if ua := properties.get(f"{_PDFUA_ID}part", "").strip():
+        found.append(f"PDF/UA-{ua}")
+    if pdfx := properties.get(f"{_PDFX_ID}GTS_PDFXVersion", "").strip():
+        found.append(pdfx)
+    return tuple(found)
+
+
+def _properties(reader: PdfReader) -> dict[str, str]:
+    """The XMP's properties; none where its XMP cannot be read (it declares nothing readable)."""
     from communique.pdf.archival import ArchiveError
 
     try:
         packet = xmp_packet(reader)
-        return declared_flavour(xmp_properties(packet)) if packet is not None else None
+        return xmp_properties(packet) if packet is not None else {}
     except (ArchiveError, ValueError):
-        return None
+        return {}
 
 
-def _page(data: bytes, flavour: str) -> ValidatorResult:
+def _validators(
+    data: bytes, path: Path, standards: tuple[str, ...], properties: dict[str, str]
+) -> tuple[ValidatorResult, ...]:
+    """Each declared standard checked by every validator available for it, then qpdf."""
+    results = []
+    for standard in standards:
+        if standard in ("PDF/A-1A", "PDF/A-1B") or standard[:7] in ("PDF/A-2", "PDF/A-3"):
+            flavour = standard.removeprefix("PDF/A-")
+            results += [_page(data, flavour.lower(), standard), _pikepdf(path, flavour)]
+        elif standard == "PDF/UA-1":
+            results.append(_page(data, "ua1", standard))
+        elif standard == "PDF/X-4":
+            results.append(_pdfx(path, properties))
+        else:
+            unchecked = Finding(
+                "communique:unchecked",
+                f"no validator here checks {standard} (page-validation reads PDF/A-1 to 3 and PDF/UA-1, "
+                "pikepdf PDF/A-1b to 3b; communique checks PDF/X-4)",
+            )
+            results.append(ValidatorResult(f"{standard}: no validator", False, (unchecked,)))
+    if not standards:
+        nothing = Finding(
+            "communique:declared", "the file declares no PDF/A, PDF/UA or PDF/X part in its XMP"
+        )
+        results.append(ValidatorResult("declared standards", False, (nothing,)))
+    return (*results, _qpdf(path))
+
+
+def _pdfx(path: Path, properties: dict[str, str]) -> ValidatorResult:
+    import pikepdf
+
+    from communique.pdf.pdfx import pdfx4_problems
+
+    name = "communique PDF/X-4 checks (output intent, boxes, trapping, colour spaces, fonts)"
+    try:
+        with pikepdf.open(path) as pdf:
+            problems = pdfx4_problems(pdf, properties.get(_TRAPPED))
+    except (pikepdf.PdfError, ValueError, TypeError, AttributeError) as error:
+        return ValidatorResult(name, False, (_stopped("pdfx", error),))
+    findings = tuple(Finding(problem.rule, problem.message) for problem in problems)
+    return ValidatorResult(name, not findings, findings)
+
+
+def _page(data: bytes, profile: str, standard: str) -> ValidatorResult:
     import page
 
-    profile = flavour.lower()
-    name = f"page-validation {page.__version__} (PDF/A-{profile})"
+    shown = standard if standard.startswith("PDF/UA") else f"PDF/A-{profile.removeprefix('pdf/a-')}"
+    name = f"page-validation {page.__version__} ({shown})"
     try:
         report = page.validate_pdf_bytes(data, profile=profile)
     except page.PageError as error:
@@ -371,6 +442,12 @@ def _stopped(validator: str, error: Exception) -> Finding:
     return Finding(
         f"{validator}:stopped", f"the validator stopped on this file: {type(error).__name__}: {error}"
     )
+
+
+_EXTENSION_SCHEMA = re.compile(
+    r"XMP (namespace (pdfaExtension|pdfaSchema|pdfaProperty)=|property (pdfuaid:part|pdfaExtension:schemas) )"
+)
+"""pikepdf's findings on the XMP extension schema an archival copy declaring PDF/UA-1 must carry."""
 
 
 def _pikepdf(path: Path, flavour: str) -> ValidatorResult:
@@ -390,6 +467,13 @@ def _pikepdf(path: Path, flavour: str) -> ValidatorResult:
             notes.append(
                 f"{finding.rule} (conformance must be B) not applicable: pikepdf checks level b only; the "
                 f"file declares level {level.group(1).lower()}, which page-validation checks in full"
+            )
+            continue
+        if _EXTENSION_SCHEMA.search(finding.message):
+            notes.append(
+                f"{finding.rule} not applicable: {finding.message}; pikepdf allows only predefined XMP "
+                "schemas and does not read extension schemas (ISO 19005 6.6.2.3.3), which page-validation "
+                "checks in full"
             )
             continue
         if finding.kind == "unsupported":  # a feature pikepdf's rules do not cover, not a violation
@@ -435,10 +519,8 @@ def _qpdf(path: Path) -> ValidatorResult:
 def format_report(report: VerifyReport) -> str:
     """The report for people: the verdict, then each validator with its findings (anything a terminal
     would act on escaped)."""
-    declared = f"PDF/A-{report.declared}" if report.declared else "no PDF/A identification in its XMP"
+    declared = ", ".join(report.standards) or "no PDF/A, PDF/UA or PDF/X identification in its XMP"
     lines = [f"{report.path}: {'valid' if report.passed else 'NOT valid'} ({declared})"]
-    if report.declared is None:
-        lines.append("  [pdfaid] the file does not declare PDF/A (checked as PDF/A-3b)")
     for result in report.results:
         lines.append(f"  {'pass' if result.passed else 'FAIL'}  {result.validator}")
         lines += [f"        [{finding.rule}] {finding.message}" for finding in result.findings]
@@ -610,7 +692,7 @@ def rebuild_check(pdf_path: Path, built: bytes | None = None) -> tuple[Finding, 
     """Rebuild the archival PDF from the sources it carries, with the options it records and its own build
     clock (SOURCE_DATE_EPOCH from its CreationDate), in a fresh process and a temporary folder; a
     'communique:rebuild' finding unless the result is the same bytes. Slow: a whole build."""
-    from communique.pdf.archival import extract_sources, recorded_options, source_files
+    from communique.pdf.archival import extract_sources, recorded_options, source_files, withheld_fonts
     from communique.pdf.seal import compute_seal, open_pdf
 
     rule = "communique:rebuild"
@@ -623,6 +705,15 @@ def rebuild_check(pdf_path: Path, built: bytes | None = None) -> tuple[Finding, 
         return (Finding(rule, f"cannot rebuild: {error.message}"),)
     if options is None:
         return (Finding(rule, "cannot rebuild: the data file's description records no rebuild command"),)
+    if withheld := withheld_fonts(sources):
+        return (
+            Finding(
+                rule,
+                "cannot rebuild from what the copy carries: it names the project fonts "
+                f"{', '.join(withheld)} instead of carrying them (their licence may not allow passing "
+                "them on; mark a font `redistributable = true` in communique.toml to carry it)",
+            ),
+        )
     command = shlex.join(["communique", "build", sources[0].name, *options])
     with tempfile.TemporaryDirectory(prefix="communique-rebuild-") as temporary:
         folder = Path(temporary)
