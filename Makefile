@@ -16,7 +16,7 @@ build: $(READY)
 	  $(BIN)/communique build $(LANGUAGE_SEEDS) --out build/languages/$$layout/ --layout $$layout --strict || exit 1; \
 	done
 	$(BIN)/communique build $(LANGUAGE_SEEDS) --out build/languages/archival/ --archival --strict
-	$(BIN)/communique verify build/archival/*.pdf build/languages/archival/*.pdf
+	$(BIN)/communique verify build/*.pdf build/archival/*.pdf build/languages/*/*.pdf
 
 test: $(READY)
 	$(BIN)/python -m pytest

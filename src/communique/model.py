@@ -280,6 +280,12 @@ READ_BY_COLUMN = "/CommuniqueReadByColumn"
 into one section per column."""
 
 
+STRUCTURE_ROLE = "/CommuniqueStructure"
+"""The key the tags hook puts on the structure element of an HTML element with `data-structure` (value:
+its words, then the element's identity, so that fragments of one element on several pages are known),
+and pdf/structure.py takes away when it builds lists (L, LI, Lbl, LBody) from them."""
+
+
 @dataclass(frozen=True)
 class Archival:
     """What an archival copy carries: its sources (what it declares is its `Standard`)."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from communique.engine.hooks import Patch
 from communique.engine.undone import ENGINE_CHANGED, report
-from communique.model import READ_BY_COLUMN
+from communique.model import READ_BY_COLUMN, STRUCTURE_ROLE
 
 
 def patches() -> list[Patch]:
@@ -36,14 +36,18 @@ def _with_languages(original: Any) -> Any:
             lang = None
         try:
             by_column = _read_by_column(box)
+            role = _structure_role(box)
         except ENGINE_CHANGED as error:
-            report("structure order", "a table is read row by row", error)
-            by_column = None
+            report("structure order", "a table is read row by row and lists as paragraphs", error)
+            by_column = role = None
         for element in original(box, *args):
             if lang and "Lang" not in element:
                 element["Lang"] = pydyf.String(lang)
             if by_column is not None and element.get("S") == "/Table":
                 element[READ_BY_COLUMN.removeprefix("/")] = pydyf.String(by_column)
+            if role is not None and element.get("S") in ("/P", "/Span"):
+                element[STRUCTURE_ROLE.removeprefix("/")] = pydyf.String(role)
+                role = None  # the element itself, not what an anonymous box inside it makes
             yield element
 
     return build
@@ -54,6 +58,13 @@ def _read_by_column(box: Any) -> str | None:
     if box.element is None or box.element.get("data-read-by-column") is None:
         return None
     return str(box.element.get("id") or f"table-{id(box.element)}")
+
+
+def _structure_role(box: Any) -> str | None:
+    """`data-structure` of the HTML element a box was made from, with the element's identity."""
+    if box.element is None or box.element.get("data-structure") is None:
+        return None
+    return f"{box.element.get('data-structure')} {id(box.element)}"
 
 
 def _element_lang(box: Any) -> str | None:

@@ -81,3 +81,11 @@ def dictionary(value: object) -> DictionaryObject:
     if not isinstance(value, DictionaryObject):
         raise TypeError(f"a dictionary was expected, not {type(value).__name__}")
     return value
+
+
+def array(value: object) -> ArrayObject:
+    """`value` (or what it refers to) as an array; TypeError when it is none."""
+    value = value.get_object() if isinstance(value, IndirectObject) else value
+    if not isinstance(value, ArrayObject):
+        raise TypeError(f"an array was expected, not {type(value).__name__}")
+    return value

@@ -66,7 +66,7 @@ def archival_sources(
     taken = {source.resolve(), *communique.images()}
     withheld = []
     for path in (item.resolve() for item in project_files):
-        if root == folder or not path.is_relative_to(root) or path in taken:
+        if project_root is None or not path.is_relative_to(root) or path in taken:
             continue
         taken.add(path)
         if path.suffix.lower() in FONT_SUFFIXES and path not in redistributable:

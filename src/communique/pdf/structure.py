@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pypdf
 from pypdf.generic import (
@@ -24,7 +25,7 @@ from pypdf.generic import (
     PdfObject,
 )
 
-from communique.model import READ_BY_COLUMN
+from communique.model import READ_BY_COLUMN, STRUCTURE_ROLE
 from communique.pdf import access
 from communique.pdf.fonts import content_streams
 
@@ -38,6 +39,7 @@ def tidy_structure(writer: pypdf.PdfWriter) -> list[str]:
     if root is None:
         return ["structure: the PDF has no structure tree; it is not tagged"]
     undone = _read_by_column(writer, access.dictionary(root))
+    undone += _lists(writer, access.dictionary(root))
     undone += _margin_content_as_artifacts(writer, access.dictionary(root))
     return undone
 
@@ -178,19 +180,27 @@ def _replace_with_sections(
                 NameObject("/Type"): NameObject("/StructElem"),
                 NameObject("/S"): NameObject("/Sect"),
                 NameObject("/P"): parent_ref,
-                NameObject("/K"): ArrayObject(cells),
             }
         )
         first = access.dictionary(cells[0])
         if "/Lang" in first:
             section[NameObject("/Lang")] = first["/Lang"]
         reference = access.add_object(writer, section)
+        held: list[PdfObject] = []
         for cell in cells:
             value = access.dictionary(cell)
-            value[NameObject("/S")] = NameObject("/Div")
+            inner = _kids(value)
+            if all(isinstance(kid, IndirectObject) for kid in inner):  # the cell dissolves into its blocks
+                for kid in inner:
+                    access.dictionary(kid)[NameObject("/P")] = reference
+                held.extend(inner)
+                continue
+            value[NameObject("/S")] = NameObject("/Div")  # content of its own: the cell stays, as a Div
             value[NameObject("/P")] = reference
             if "/A" in value:
                 del value[NameObject("/A")]
+            held.append(cell)
+        section[NameObject("/K")] = ArrayObject(held)
         sections.append(reference)
     fragment_numbers = {reference.idnum for reference, _ in fragments}
     kids: list[PdfObject] = []
@@ -201,3 +211,108 @@ def _replace_with_sections(
         else:
             kids.append(kid)
     parent[NameObject("/K")] = ArrayObject(kids)
+
+
+_NUMBERING = {
+    "bullet": "/Disc",
+    "decimal": "/Decimal",
+    "parenthesized": "/Decimal",
+    "alpha": "/LowerAlpha",
+    "letter": "/LowerAlpha",
+}
+"""How each list style numbers its items, as the /List attribute's ListNumbering says it."""
+
+
+def _lists(writer: pypdf.PdfWriter, root: DictionaryObject) -> list[str]:
+    """Runs of sibling list items (paragraphs marked LI, their labels Lbl, further paragraphs LBody)
+    become an /L of /LI, each an /Lbl and an /LBody; fragments of one item on several pages join it.
+    Nothing is left undone: an item that cannot be grouped stays the paragraph it was."""
+    marked: dict[int, tuple[str, str, str]] = {}
+    parents: dict[int, IndirectObject] = {}
+    for reference, element in list(_elements(root)):
+        if STRUCTURE_ROLE in element:
+            role, *rest = str(element[STRUCTURE_ROLE]).split()
+            del element[NameObject(STRUCTURE_ROLE)]
+            style, identity = (rest[0], rest[-1]) if len(rest) == 2 else ("", rest[-1] if rest else "")
+            marked[reference.idnum] = (role, style, identity)
+            parent = element.raw_get("/P") if "/P" in element else None
+            if role in ("LI", "LBody") and isinstance(parent, IndirectObject):
+                parents[parent.idnum] = parent
+    for parent in parents.values():
+        _group_items(writer, parent, marked)
+    return []
+
+
+@dataclass
+class _OpenList:
+    """The list being filled while walking a parent's kids."""
+
+    reference: IndirectObject
+    element: DictionaryObject
+    style: str
+    lang: object
+
+
+def _group_items(
+    writer: pypdf.PdfWriter, parent_ref: IndirectObject, marked: dict[int, tuple[str, str, str]]
+) -> None:
+    """Replace `parent`'s runs of marked list items by lists: a new list where the style or the
+    language changes or anything else comes between; fragments of an item join its body."""
+    parent = access.dictionary(parent_ref)
+    kids: list[PdfObject] = []
+    bodies: dict[str, tuple[IndirectObject, DictionaryObject]] = {}  # an item's identity -> its LBody
+    open_list: _OpenList | None = None
+    for kid in _kids(parent):
+        role, style, identity = (
+            marked.get(kid.idnum, ("", "", "")) if isinstance(kid, IndirectObject) else ("",) * 3
+        )
+        if role not in ("LI", "LBody"):
+            kids.append(kid)
+            open_list = None
+            continue
+        value = access.dictionary(kid)
+        lang = value.get("/Lang")
+        fresh = role == "LI" and identity not in bodies
+        if open_list is None or (fresh and (style, lang) != (open_list.style, open_list.lang)):
+            reference, element = _element(writer, "/L", parent_ref)
+            open_list = _OpenList(reference, element, style, lang)
+            element[NameObject("/A")] = DictionaryObject(
+                {
+                    NameObject("/O"): NameObject("/List"),
+                    NameObject("/ListNumbering"): NameObject(_NUMBERING.get(style, "/None")),
+                }
+            )
+            kids.append(reference)
+        found = bodies.get(identity) if role == "LI" else next(reversed(bodies.values()), None)
+        if found is None:  # a new item: an LI holding its label (below) and its body
+            item_ref, item = _element(writer, "/LI", open_list.reference)
+            access.array(open_list.element["/K"]).append(item_ref)
+            body_ref, body = _element(writer, "/LBody", item_ref)
+            access.array(item["/K"]).append(body_ref)
+            bodies[identity] = (body_ref, body)
+            inner = _kids(value)
+            label = inner[0] if inner and isinstance(inner[0], IndirectObject) else None
+            if label is not None and marked.get(label.idnum, ("",))[0] == "Lbl":
+                access.dictionary(label)[NameObject("/S")] = NameObject("/Lbl")
+                access.dictionary(label)[NameObject("/P")] = item_ref
+                access.array(item["/K"]).insert(0, label)
+                value[NameObject("/K")] = ArrayObject(inner[1:])
+        body_ref, body = bodies[identity] if role == "LI" else found or bodies[identity]
+        value[NameObject("/P")] = body_ref
+        access.array(body["/K"]).append(kid)
+    parent[NameObject("/K")] = ArrayObject(kids)
+
+
+def _element(
+    writer: pypdf.PdfWriter, kind: str, parent: IndirectObject
+) -> tuple[IndirectObject, DictionaryObject]:
+    """A new structure element of type `kind` under `parent`, with no kids yet."""
+    element = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/StructElem"),
+            NameObject("/S"): NameObject(kind),
+            NameObject("/P"): parent,
+            NameObject("/K"): ArrayObject(),
+        }
+    )
+    return access.add_object(writer, element), element
