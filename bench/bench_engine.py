@@ -2,7 +2,8 @@
 
 For each document, in one process and alternating: the whole build (typeset, compose, render with
 communique's hooks, finish) with a reused render session, and bare WeasyPrint rendering the HTML that
-build composed, with the same parsed stylesheets and fonts and no hooks (the floor). Then the cold
+build composed, with the same parsed stylesheets and fonts, writing the same kind of PDF (tagged
+PDF/UA-1, as every copy is now) and no hooks (the floor). Then the cold
 start: `communique build` in a new process against `import weasyprint` plus a warm build.
 
 Usage: .venv/bin/python bench/bench_engine.py [--runs N] [DATA ...]
@@ -50,6 +51,9 @@ def warm(source: Path, runs: int) -> tuple[list[float], list[float], int]:
     from communique.typeset import typeset
 
     context = BuildContext(Project.discover(source))
+    # the PDF the build writes: tagged PDF/UA-1 since copies declare standards; untagged before
+    standard = getattr(context, "standard", None)
+    variant = standard.engine_variant if standard is not None else None
     session = RenderSession()
     communique = load(source)
     layout = chosen_layout(context, communique)
@@ -66,14 +70,14 @@ def warm(source: Path, runs: int) -> tuple[list[float], list[float], int]:
             if run:
                 full.append(time.perf_counter() - start)
             fetcher = RestrictedFetcher(html.readable_roots)
-            stylesheets, _ = session.stylesheets(
+            stylesheets = session.stylesheets(
                 fetcher, fonts.face_css(communique.languages), html.stylesheets, page_rules
-            )
+            )[0]
             start = time.perf_counter()
             document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
                 stylesheets=stylesheets, font_config=session.font_config
             )
-            document.write_pdf()
+            document.write_pdf(pdf_variant=variant, pdf_tags=variant is not None)
             if run:
                 bare.append(time.perf_counter() - start)
     return full, bare, pages

@@ -20,7 +20,7 @@ from communique.engine import clusters, hooks, hyphenation, justify, renderer, t
 from communique.errors import EngineError, FinishError, RenderError
 from communique.loader import load
 from communique.model import BuildResult, Cluster
-from communique.pdf import finish, fonts
+from communique.pdf import finish, fonts, structure
 from communique.typeset import typeset
 
 THAI = ROOT / "seeds" / "languages" / "th-en.yaml"
@@ -122,6 +122,8 @@ HOOKS = {
     "hyphenation": (hyphenation, "_ends_hyphenated_line", SEED),
     "cluster recording": (clusters, "_record", THAI),
     "structure languages": (tags, "_element_lang", SEED),
+    "structure order": (tags, "_read_by_column", SEED),
+    "structure": (tags, "_foldable_spans", SEED),
     "page check": (renderer, "overflowing_text", SEED),
 }
 WARNING_SUBJECT = {"line drawing": "line adjustment"}
@@ -190,6 +192,28 @@ def test_structure_languages_run_in_a_build(build_seed: Callable[..., BuildResul
     assert {"ja", "en-US"} <= languages
 
 
+def test_text_runs_fold_into_their_elements_in_a_build(seed_pdf: Path) -> None:
+    """WeasyPrint's one-id spans are folded: paragraphs hold their marked-content ids themselves, and
+    the parent tree points at them."""
+    with pikepdf.open(seed_pdf) as pdf:
+        elements = _elements(pdf.Root.StructTreeRoot)
+        paragraphs = [element for element in elements if element.S == "/P"]
+        assert paragraphs and all(any(isinstance(kid, int) for kid in p.K) for p in paragraphs)
+        single = [e for e in elements if e.S == "/Span" and len(e.K) == 1 and isinstance(e.K[0], int)]
+        assert not [e for e in single if set(e.keys()) <= {"/Type", "/S", "/K", "/Pg", "/P"}]
+        pages = _pairs(pdf.Root.StructTreeRoot.ParentTree.Nums)
+        owners = {tuple(owner.objgen) for _, page in pages for owner in page if owner is not None}
+        assert {tuple(p.objgen) for p in paragraphs} <= owners
+
+
+def _pairs(numbers: Any) -> list[tuple[int, Any]]:
+    return [
+        (int(numbers[i]), numbers[i + 1])
+        for i in range(0, len(numbers), 2)
+        if isinstance(numbers[i + 1], pikepdf.Array)
+    ]
+
+
 def _elements(node: Any) -> list[Any]:
     found = []
     kids = node.get("/K")
@@ -221,8 +245,9 @@ def _cut_fails(*_args: Any) -> bytes:
             lambda patch: patch.setattr(finish, "fold_clusters", _one_cluster_too_many(finish.fold_clusters)),
         ),
         ("font compaction", SEED, lambda patch: patch.setattr(fonts, "_cut", _cut_fails)),
+        ("structure", SEED, lambda patch: patch.setattr(structure, "_as_artifacts", lambda *_args: False)),
     ],
-    ids=["cluster folding", "font compaction"],
+    ids=["cluster folding", "font compaction", "structure"],
 )
 def test_a_rewrite_that_cannot_do_its_job_warns_and_fails_under_strict(
     build_seed: Callable[..., BuildResult],
