@@ -14,7 +14,7 @@ import pikepdf
 import pytest
 from conftest import LAYOUT_NAMES, ROOT, SEED, run_cli, seed_text, write_data
 from PIL import Image
-from structure_text import tagged_text
+from structure_text import tagged_text, tree_problems
 from test_layouts import with_images
 from test_project import office_font_project
 
@@ -163,12 +163,11 @@ def test_pdf_a_4f_is_written_and_verify_says_no_validator_here_checks_it(
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (
-            ["--standard", "pdf/a-2b", "--archival"],
-            "--archival carries the source data in the PDF, which pdf/a-2b",
-        ),
+        (["--standard", "pdf/a-2b", "--archival"], "carries its source data, which pdf/a-2b cannot hold"),
         (["--standard", "pdf/ua-1", "--archival"], "which pdf/ua-1 cannot hold"),
-        (["--standard", "pdf/a-3a+x-4"], "PDF/X-4 print-shop copies and PDF/A archival copies"),
+        (["--standard", "pdf/a-3a+x-4"], "PDF/X-4 copy (the press's CMYK output intent) and the PDF/A copy"),
+        (["--standard", "pdf/a-4f"], "only archival copies carry their sources"),
+        (["--standard", "pdf/x-4", "--signature-fields"], "a PDF/X-4 copy may hold no form fields"),
         (["--standard", "pdf/a-4f+ua-1"], "PDF/A-4 is PDF 2.0, and PDF/UA-1"),
         (["--standard", "pdf/a-2b+a-3b"], "names 2 PDF/A levels"),
         (["--standard", "pdf/a-5"], "unknown standard 'pdf/a-5'"),
@@ -221,6 +220,14 @@ def test_a_print_shop_copy_has_the_press_output_intent_and_trim_and_bleed(
     broken = verify(tmp_path / "no-default-rgb.pdf")
     assert not broken.passed
     assert any(f.rule == "pdfx:colour" for result in broken.results for f in result.findings)
+    with pikepdf.open(pdf) as opened:  # a link over the page: not what a press copy may hold
+        link = pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[100, 100, 200, 120]
+        )
+        opened.pages[0].Annots = opened.make_indirect(pikepdf.Array([opened.make_indirect(link)]))
+        opened.save(tmp_path / "annotated.pdf")
+    annotated = verify(tmp_path / "annotated.pdf")
+    assert any(f.rule == "pdfx:annotations" for result in annotated.results for f in result.findings)
 
 
 def test_images_need_text_alternatives_per_language_in_accessible_copies(tmp_path: Path) -> None:
@@ -238,6 +245,10 @@ def test_images_need_text_alternatives_per_language_in_accessible_copies(tmp_pat
     assert f"{data}:{seal_line}:11: {missing}" in result.stderr
     assert f"{data}:{signature_line}:20: signature image 'koike.png' has no text alternative" in result.stderr
     assert "seal_alt: {ja: ..., en: ...}" in result.stderr
+    checked = run_cli("validate", str(data))  # as the default (PDF/UA-1) build would say
+    assert checked.returncode == 2 and f"{data}:{seal_line}:11: {missing}" in checked.stderr
+    images = run_cli("build", str(data), "--out", str(tmp_path / "png"), "--format", "png", "--pages", "1")
+    assert images.returncode == 0, images.stderr  # page images for review carry no alternatives
     # a copy that declares neither PDF/UA nor PDF/A level a builds, the block's lines standing in
     plain = run_cli("build", str(data), "--out", str(tmp_path / "x4"), "--standard", "pdf/x-4")
     assert plain.returncode == 0, plain.stderr
@@ -357,7 +368,77 @@ def test_titles_articles_lists_have_their_structure_types(
     assert "/H2" in [kind for kind, _, _ in structure(headed)]  # its headings
     lists = [(kids, numbering) for kind, kids, numbering in elements if kind == "/L"]
     items = [kids for kind, kids, _ in elements if kind == "/LI"]
-    assert lists and all(numbering == "/LowerAlpha" for _, numbering in lists)
-    assert all(set(kids) == {"/LI"} for kids, _ in lists)
-    assert len(items) == 2 * 5 and all(kids == ["/Lbl", "/LBody"] for kids in items), items
-    assert verify(pdf).passed
+    # one list of five items (ア イ ウ / (a) (b) (c)) per language; interleaved: one list, each item in both
+    assert [len(kids) for kids, _ in lists] == ([5] if layout == "interleaved" else [5, 5])
+    numberings = ["/None"] if layout == "interleaved" else ["/None", "/LowerAlpha"]  # katakana: none
+    assert [numbering for _, numbering in lists] == numberings
+    assert all(kids == ["/Lbl", "/LBody"] for kids in items), items
+    assert verify(pdf).passed and not tree_problems(pdf)
+
+
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
+def test_the_structure_tree_is_whole_in_every_layout(print_copies: dict[str, Path], layout: str) -> None:
+    """Every element's /P is a reference to the element that lists it, none is listed twice, every id of
+    marked content is in the tree (or an artifact), the parent tree names each id's holder."""
+    assert tree_problems(print_copies[layout]) == []
+
+
+def test_a_project_table_read_by_column_inside_a_wrapper_is_read_once(tmp_path: Path) -> None:
+    """A project layout's own table in a wrapping element, over several pages: each column is read once,
+    whole, and nothing twice (WeasyPrint makes one wrapper element per page)."""
+    layout = tmp_path / "layouts" / "wrapped"
+    layout.mkdir(parents=True)
+    (layout / "document.html.j2").write_text(
+        '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>t</title></head><body>'
+        '<div class="wrap"><table data-read-by-column id="t">'
+        "{% for row in document.instruments[0].block_rows() %}<tr>"
+        '{% for version, block in row %}<td lang="{{ version.tag }}">'
+        "<p>{{ block.paragraphs[0].text }}</p></td>"
+        "{% endfor %}</tr>{% endfor %}</table></div></body></html>"
+    )
+    (tmp_path / CONFIG_NAME).write_text("")
+    text = seed_text()
+    body = text[text.index("body:\n") + len("body:\n") : text.index("signature_order:")]
+    longer = text.replace("body:\n", "body:\n" + body * 6, 1).replace("layout: sequential", "layout: wrapped")
+    data = write_data(tmp_path, longer)
+    result = run_cli("build", str(data), "--out", str(tmp_path / "out"), "--strict", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    pdf = tmp_path / "out" / "doc.pdf"
+    assert len(pikepdf.open(pdf).pages) >= 3
+    assert tree_problems(pdf) == []
+    read = versions_as_read(pdf)
+    assert [lang for lang, _ in read] == ["ja", "en"]
+    order = tagged_text(pdf).order
+    assert len(order) == len(set(order))  # no text read twice
+
+
+def test_an_alternative_without_its_image_is_a_located_error(tmp_path: Path) -> None:
+    text = seed_text().replace("  - key: tokyo\n", "  - key: tokyo\n    seal_alt: {ja: 印, en: Seal}\n", 1)
+    data = write_data(tmp_path, text)
+    line = text.splitlines().index("    seal_alt: {ja: 印, en: Seal}") + 1
+    result = run_cli("validate", str(data))
+    assert result.returncode == 2
+    assert f"{data}:{line}:5: seal_alt describes a seal image, but there is no 'seal'" in result.stderr
+
+
+def test_the_standard_in_communique_toml_takes_any_case_and_errors_are_located(tmp_path: Path) -> None:
+    data = write_data(tmp_path, seed_text())
+    (tmp_path / CONFIG_NAME).write_text('[build]\nstandard = "PDF/A-2B"\n')
+    result = run_cli("build", str(data), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert verify(tmp_path / "out" / "doc.pdf").standards == ("PDF/A-2B",)
+    (tmp_path / CONFIG_NAME).write_text('[build]\nstandard = "pdf/a-9z"\n')
+    wrong = run_cli("build", str(data), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert wrong.returncode == 2
+    assert f"{tmp_path / CONFIG_NAME}:2:1: unknown standard 'pdf/a-9z'" in wrong.stderr
+
+
+def test_extract_says_which_project_fonts_the_rebuild_needs(tmp_path: Path) -> None:
+    data = office_font_project(tmp_path, declared=True)
+    built = run_cli("build", str(data), "--archival", "--out", str(tmp_path / "a"), cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    result = run_cli("extract", str(tmp_path / "a" / "doc.pdf"), "--out", str(tmp_path / "x"))
+    assert result.returncode == 0 and "rebuild with:" in result.stdout
+    assert "names project fonts it does not carry (their licence): fonts/OfficeSerif-Regular.ttf sha256:" in (
+        result.stderr
+    )

@@ -49,7 +49,7 @@ def build_source(
     out_dir = Path(out) if out is not None else chosen.output_dir
     text = None if path is not None else mapping_text(source) if isinstance(source, Mapping) else str(source)
     if request is not None:
-        made = make_pdf(read_text(path) if path is not None else str(text), path, context)
+        made = make_pdf(read_text(path) if path is not None else str(text), path, context, images_only=True)
         return images_of(made, out_dir, request)
     if path is not None:
         return build(path, out_dir, context)

@@ -416,6 +416,7 @@ def _validate(args: argparse.Namespace) -> int:
     from communique.layouts import chosen_layout
     from communique.loader import load
     from communique.project import BuildContext
+    from communique.standards import check_alternatives
 
     files = _data_files(args.paths)
     project = _project(args, files)
@@ -426,6 +427,7 @@ def _validate(args: argparse.Namespace) -> int:
         communique = load(path)
         chosen_layout(context, communique)
         check_coverage(communique, fonts)
+        check_alternatives(communique, context.standard)  # as the project's builds declare
         print(f"ok {path}")
 
     return _each(files, one)
@@ -690,9 +692,10 @@ def _parser() -> argparse.ArgumentParser:
     verify = command(
         "verify",
         _verify,
-        "check PDF/A conformance with every validator available",
-        "Check PDFs against the PDF/A flavour they declare with page-validation, pikepdf.pdfa "
-        "and qpdf --check; every finding is shown with its rule. Exit 1 if any file is not valid.",
+        "check the standards a PDF declares with every validator available",
+        "Check PDFs against every standard they declare (PDF/A with page-validation and pikepdf.pdfa, "
+        "PDF/UA-1 with page-validation, PDF/X-4 with communique's own checks) and qpdf --check; every "
+        "finding is shown with its rule. Exit 1 if any file is not valid.",
     )
     verify.add_argument("pdfs", nargs="+", metavar="PDF", help="PDF files")
     verify.add_argument("--json", action="store_true", help="print JSON for machines")

@@ -286,6 +286,12 @@ its words, then the element's identity, so that fragments of one element on seve
 and pdf/structure.py takes away when it builds lists (L, LI, Lbl, LBody) from them."""
 
 
+HTML_ELEMENT = "/CommuniqueElement"
+"""The key the tags hook puts on every structure element made from an HTML element (value: the element's
+identity in that render): WeasyPrint makes one structure element per page an element appears on, and
+pdf/structure.py joins the fragments, then takes the key away."""
+
+
 @dataclass(frozen=True)
 class Archival:
     """What an archival copy carries: its sources (what it declares is its `Standard`)."""

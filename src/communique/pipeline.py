@@ -10,7 +10,7 @@ from pathlib import Path
 from communique import __version__
 from communique.compose import compose
 from communique.engine.renderer import RenderSession, render
-from communique.errors import DataError, ErrorList, FinishError, RenderError
+from communique.errors import FinishError, RenderError
 from communique.fonts import check_coverage, project_fonts
 from communique.layouts import chosen_layout
 from communique.loader import INLINE_LABEL, load_text, read_text
@@ -20,7 +20,7 @@ from communique.pdf.archival import archival_sources
 from communique.pdf.finish import Metadata, finish
 from communique.preview.images import ImageRequest, chosen_pages, page_images, write_page_images
 from communique.project import DEFAULT_LAYOUT, DEFAULT_PAPER, BuildContext
-from communique.standards import Standard, standard_css
+from communique.standards import check_alternatives, standard_css
 from communique.typeset import typeset
 from communique.write import output_path, write_atomic
 
@@ -66,7 +66,9 @@ def build_images(
     session: RenderSession | None = None,
 ) -> BuildResult:
     """Build one data file as page images (`<stem>-<page>.png|svg`) in `out_dir`, not as a PDF."""
-    return images_of(make_pdf(read_text(source), source, context, session), out_dir, request)
+    return images_of(
+        make_pdf(read_text(source), source, context, session, images_only=True), out_dir, request
+    )
 
 
 def images_of(made: MadePdf, out_dir: Path, request: ImageRequest) -> BuildResult:
@@ -106,9 +108,14 @@ class MadePdf:
 
 
 def make_pdf(
-    text: str, source: Path | None, context: BuildContext, session: RenderSession | None = None
+    text: str,
+    source: Path | None,
+    context: BuildContext,
+    session: RenderSession | None = None,
+    images_only: bool = False,
 ) -> MadePdf:
-    """Every stage but writing: the data `text` (read from `source`, or given directly) as a finished PDF."""
+    """Every stage but writing: the data `text` (read from `source`, or given directly) as a finished PDF;
+    `images_only` when only its page images are wanted."""
     project, options = context.project, context.options
     label = str(source) if source else INLINE_LABEL
     folder = source.parent if source else project.root
@@ -121,7 +128,8 @@ def make_pdf(
     paper = context.paper_for(communique.paper)
     html = compose(document, project, layout, project.readable_roots(source))
     declared = context.standard
-    _check_alternatives(communique, declared)
+    if not images_only:  # page images for review carry no text alternatives
+        check_alternatives(communique, declared)
     page_rules = page_css(paper, options.print_marks) + standard_css(declared)
     font_css = fonts.face_css(communique.languages)
     rendered = render(
@@ -174,22 +182,6 @@ def make_pdf(
         (*rendered.warnings, *lost, *finished.warnings),
         tuple(dict.fromkeys(inputs)),
         html.absent,
-    )
-
-
-def _check_alternatives(communique: Communique, declared: Standard) -> None:
-    """Every image of the data has a text alternative in every language, where `declared` needs one."""
-    if not declared.needs_alt_text or not communique.images_without_alt:
-        return
-    raise ErrorList(
-        DataError(
-            f"{image.description} has no text alternative in {', '.join(image.missing)}, which "
-            f"{declared.name} needs for every image",
-            image.location,
-            f"add {image.alt_key} beside it with what the image shows in each language, e.g. "
-            f"{image.alt_key}: {{{', '.join(f'{lang}: ...' for lang in image.missing)}}}",
-        )
-        for image in communique.images_without_alt
     )
 
 

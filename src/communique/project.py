@@ -20,7 +20,7 @@ from typing import Any
 from communique.errors import DataError, ErrorList, UsageError
 from communique.model import SourceLocation, Where
 from communique.options import CONFIG_KEYS, LAYOUT_NAME, PAPER_NAMES, BuildOptions, config_schema, paper_size
-from communique.standards import Standard, for_copy
+from communique.standards import Standard, for_copy, standard
 from communique.text_rules import REFUSED_HINT, refused_strings
 
 CONFIG_NAME = "communique.toml"
@@ -454,6 +454,11 @@ def _read_config(path: Path, stamp: tuple[int, int]) -> ProjectConfig:
         options.setdefault("signature_fields", signing["fields"])
     if "paper" in options:
         options["paper"] = paper_size(options["paper"])
+    if "standard" in options:
+        try:
+            options["standard"] = standard(options["standard"])
+        except UsageError as error:
+            raise DataError(error.message, locate(("build", "standard")), error.hint) from error
     document = raw.get("defaults", {})
     metadata = raw.get("metadata", {})
     return ProjectConfig(
@@ -547,12 +552,12 @@ class BuildContext:
 
     def __post_init__(self) -> None:
         """A standard the copies cannot declare is a usage error before any build."""
-        for_copy(self.options.standard, self.options.archival)
+        for_copy(self.options.standard, self.options.archival, self.options.signature_fields)
 
     @property
     def standard(self) -> Standard:
         """What the copies declare: the `standard` option, else the default for print or archival copies."""
-        return for_copy(self.options.standard, self.options.archival)
+        return for_copy(self.options.standard, self.options.archival, self.options.signature_fields)
 
     def layout_for(self, requested: str | None) -> str:
         """The layout to use: the option, else the data file's, else the project's default."""

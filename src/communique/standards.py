@@ -12,15 +12,17 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from communique.errors import UsageError
+from communique.errors import DataError, ErrorList, UsageError
+from communique.model import Communique
 
 PDFA_LEVELS = ("2a", "2b", "2u", "3a", "3b", "3u", "4f")
 """The PDF/A parts and levels communique writes: 2 and 3 (PDF 1.7) at any level, 4f (PDF 2.0, files)."""
 NAMES = (*(f"pdf/a-{level}" for level in PDFA_LEVELS), "pdf/ua-1", "pdf/x-4")
 PRINT_DEFAULT = "pdf/ua-1"
 ARCHIVAL_DEFAULT = "pdf/a-3a+ua-1"
-STANDARD_PATTERN = r"^(pdf/)?(a-[234][abuf]|ua-1|x-4)(\+(pdf/)?(a-[234][abuf]|ua-1|x-4)){0,2}$"
-"""What communique.toml's `standard` may hold; `standard()` says which of these combine."""
+STANDARD_PATTERN = r"^[A-Za-z0-9/+-]{1,40}$"
+"""What communique.toml's `standard` may look like; `standard()` says which names exist and combine (a
+located error at the key)."""
 PRINTING_CONDITION = "FOGRA39"
 """The characterized printing condition of the bundled CMYK profile (ISO 12647-2 coated offset)."""
 CMYK_PROFILE = "FOGRA39L-coated.icc"
@@ -103,11 +105,11 @@ def parsed(text: str) -> Standard:
     level = pdfa[0] if pdfa else None
     if level and x4:
         raise UsageError(
-            f"{text.strip()!r}: communique writes PDF/X-4 print-shop copies and PDF/A archival copies "
-            "as separate files (one output intent: the press's CMYK or the screen's sRGB)",
+            f"{text.strip()!r}: communique writes the print shop's PDF/X-4 copy (the press's CMYK output "
+            "intent) and the PDF/A copy (sRGB, carrying its sources) as separate files",
             hint="build the print-shop copy with --standard pdf/x-4 and the archival copy on its own",
         )
-    if level == "4f" and ua:
+    if level == "4f" and ua:  # checked before the archival rule below: the clearer reason
         raise UsageError(
             f"{text.strip()!r}: PDF/A-4 is PDF 2.0, and PDF/UA-1 is a PDF 1.7 standard",
             hint="use pdf/a-3a+ua-1 for an accessible archival copy, or pdf/a-4f alone",
@@ -115,16 +117,29 @@ def parsed(text: str) -> Standard:
     return Standard(level, ua, x4)
 
 
-def for_copy(given: str | None, archival: bool) -> Standard:
+def for_copy(given: str | None, archival: bool, signature_fields: bool = False) -> Standard:
     """The standard a copy declares: `given` (canonical, from `standard`) or the default for print or
     archival copies. UsageError where an archival copy (which carries its sources) would declare a
     standard that cannot hold files."""
     chosen = parsed(given or (ARCHIVAL_DEFAULT if archival else PRINT_DEFAULT))
     if archival and not chosen.carries_files:
         raise UsageError(
-            f"--archival carries the source data in the PDF, which {chosen.name} cannot hold",
+            f"an archival copy (--archival, or archival = true) carries its source data, which "
+            f"{chosen.name} cannot hold",
             hint="use pdf/a-3a+ua-1 (the default), pdf/a-3b, pdf/a-3u or pdf/a-4f for an archival copy, "
             f"or build {chosen.name} without --archival",
+        )
+    if chosen.pdfa == "4f" and not archival:
+        raise UsageError(
+            "PDF/A-4f is the PDF/A-4 level of files that carry embedded files, and only archival copies "
+            "carry their sources",
+            hint="build it with --archival, or choose pdf/a-2b, pdf/a-2u or pdf/a-3b for a copy without "
+            "sources",
+        )
+    if chosen.x4 and signature_fields:
+        raise UsageError(
+            "a PDF/X-4 copy may hold no form fields on its pages, and signature fields are form fields",
+            hint="sign the archival copy (--archival --signature-fields); send the print shop pdf/x-4 alone",
         )
     return chosen
 
@@ -135,10 +150,27 @@ def srgb_profile() -> bytes:
 
 
 def standard_css(chosen: Standard) -> str:
-    """CSS added after the layout's stylesheets for `chosen`: PDF/A forbids image interpolation, and a
-    PDF/X-4 copy's output intent is the bundled CMYK profile."""
+    """CSS added after the layout's stylesheets for `chosen`: PDF/A forbids image interpolation; a PDF/X-4
+    copy's output intent is the bundled CMYK profile, and its black text is set in black ink only."""
     css = "img { image-rendering: crisp-edges }" if chosen.pdfa else ""
     if chosen.x4:
         profile = Path(str(resources.files("communique").joinpath("data", "icc", CMYK_PROFILE))).as_uri()
         css += f'\n@color-profile device-cmyk {{ src: url("{profile}"); components: c, m, y, k }}'
+        css += "\nhtml { color: device-cmyk(0 0 0 1) }"  # black text in black ink alone, not four inks
     return css
+
+
+def check_alternatives(communique: Communique, declared: Standard) -> None:
+    """Every image of the data has a text alternative in every language, where `declared` needs one."""
+    if not declared.needs_alt_text or not communique.images_without_alt:
+        return
+    raise ErrorList(
+        DataError(
+            f"{image.description} has no text alternative in {', '.join(image.missing)}, which "
+            f"{declared.name} needs for every image",
+            image.location,
+            f"add {image.alt_key} beside it with what the image shows in each language, e.g. "
+            f"{image.alt_key}: {{{', '.join(f'{lang}: ...' for lang in image.missing)}}}",
+        )
+        for image in communique.images_without_alt
+    )

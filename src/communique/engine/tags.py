@@ -14,7 +14,7 @@ from typing import Any
 
 from communique.engine.hooks import Patch
 from communique.engine.undone import ENGINE_CHANGED, report
-from communique.model import READ_BY_COLUMN, STRUCTURE_ROLE
+from communique.model import HTML_ELEMENT, READ_BY_COLUMN, STRUCTURE_ROLE
 
 
 def patches() -> list[Patch]:
@@ -29,7 +29,7 @@ def patches() -> list[Patch]:
     ]
 
 
-_PLAIN_SPAN_KEYS = frozenset({"Type", "S", "K", "Pg", "P"})
+_PLAIN_SPAN_KEYS = frozenset({"Type", "S", "K", "Pg", "P", HTML_ELEMENT.removeprefix("/")})
 _MOST_NESTED_SPANS = 8
 """Passes of folding; each leaves a whole tree, so stopping early only leaves some spans."""
 
@@ -115,20 +115,32 @@ def _with_languages(original: Any) -> Any:
         try:
             by_column = _read_by_column(box)
             role = _structure_role(box)
+            identity = _identity(box)
         except ENGINE_CHANGED as error:
-            report("structure order", "a table is read row by row and lists as paragraphs", error)
-            by_column = role = None
+            report(
+                "structure order",
+                "a table is read row by row, lists as paragraphs, an element split by pages as parts",
+                error,
+            )
+            by_column = role = identity = None
         for element in original(box, *args):
+            if identity is not None and HTML_ELEMENT.removeprefix("/") not in element:
+                element[HTML_ELEMENT.removeprefix("/")] = pydyf.String(identity)
             if lang and "Lang" not in element:
                 element["Lang"] = pydyf.String(lang)
             if by_column is not None and element.get("S") == "/Table":
                 element[READ_BY_COLUMN.removeprefix("/")] = pydyf.String(by_column)
-            if role is not None and element.get("S") in ("/P", "/Span"):
+            if role is not None and element.get("S") in ("/P", "/Span", "/Div"):
                 element[STRUCTURE_ROLE.removeprefix("/")] = pydyf.String(role)
                 role = None  # the element itself, not what an anonymous box inside it makes
             yield element
 
     return build
+
+
+def _identity(box: Any) -> str | None:
+    """The identity of the HTML element a box was made from, the same for its boxes on every page."""
+    return str(id(box.element)) if box.element is not None else None
 
 
 def _read_by_column(box: Any) -> str | None:

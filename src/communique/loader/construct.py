@@ -190,6 +190,14 @@ class ModelBuilder:
         """The text alternatives of the `kind` image at `where`, and a note of the languages without one."""
         fields = self._get(where)
         alt = self._optional((*where, f"{kind}_alt"))
+        if f"{kind}_alt" in fields and kind not in fields:
+            self.problems.append(
+                DataError(
+                    f"{kind}_alt describes a {kind} image, but there is no '{kind}'",
+                    self.tree.locate((*where, f"{kind}_alt"), key=True),
+                    f"add the {kind} image, or remove {kind}_alt",
+                )
+            )
         missing = tuple(lang for lang in self.languages if alt.get(lang) is None)
         if kind in fields and missing:
             self.unlabelled.append(

@@ -388,6 +388,11 @@ def plan_extraction(pdf: bytes, origin: str, out_dir: Path) -> Extraction:
     except ArchiveError as error:
         command = None
         warnings.append(f"no rebuild command shown: {error.message}")
+    if command is not None and (withheld := withheld_fonts(sources)):
+        warnings.append(
+            f"the copy names project fonts it does not carry (their licence): {', '.join(withheld)}; put "
+            "each file with that SHA-256 in place before running the rebuild command"
+        )
     return Extraction(tuple(zip(targets, sources, strict=True)), command, tuple(warnings))
 
 

@@ -46,7 +46,7 @@ def signing_parties(document: TypesetDocument) -> dict[str, str]:
 
 
 def add_signature_fields(
-    writer: pypdf.PdfWriter, spaces: tuple[SignatureSpace, ...], labels: dict[str, str]
+    writer: pypdf.PdfWriter, spaces: tuple[SignatureSpace, ...], labels: dict[str, str], lang: str = ""
 ) -> None:
     """An empty signature field over each space (see the module's docstring)."""
     fields = ArrayObject()
@@ -91,7 +91,7 @@ def add_signature_fields(
         else:
             annotations.get_object().append(reference)
         page[NameObject("/Tabs")] = NameObject("/S")
-        _tag(writer, widget, reference, page, labels.get(space.party, space.party))
+        _tag(writer, widget, reference, page, labels.get(space.party, space.party), lang)
         fields.append(reference)
     if fields:
         # SignaturesExist (the file has signature fields) and AppendOnly (save it by incremental update
@@ -105,7 +105,7 @@ def add_signature_fields(
 
 
 def _tag(
-    writer: pypdf.PdfWriter, widget: DictionaryObject, reference: object, page: object, label: str
+    writer: pypdf.PdfWriter, widget: DictionaryObject, reference: object, page: object, label: str, lang: str
 ) -> None:
     """In a tagged PDF, a /Form element holding the widget, appended to the document element."""
     root = writer.root_object.get("/StructTreeRoot")
@@ -123,7 +123,7 @@ def _tag(
             NameObject("/Type"): NameObject("/StructElem"),
             NameObject("/S"): NameObject("/Form"),
             NameObject("/P"): document.indirect_reference,
-            NameObject("/Alt"): TextStringObject(f"Signature: {label}"),
+            NameObject("/Alt"): TextStringObject(label),  # the signatory, in `lang`; /Form says what it is
             NameObject("/K"): DictionaryObject(
                 {
                     NameObject("/Type"): NameObject("/OBJR"),
@@ -133,6 +133,8 @@ def _tag(
             ),
         }
     )
+    if lang:
+        element[NameObject("/Lang")] = TextStringObject(lang)
     element_reference = access.add_object(writer, element)
     document_kids = document["/K"]
     if not isinstance(document_kids, ArrayObject):

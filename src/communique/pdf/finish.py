@@ -8,6 +8,7 @@ import functools
 import hashlib
 import itertools
 import re
+import uuid
 import zlib
 from dataclasses import dataclass
 from io import BytesIO
@@ -147,7 +148,7 @@ def _signature_fields(writer: pypdf.PdfWriter, rendered: RenderedPdf, document: 
     """Add the fields; a warning for each signing party the layout left no signature space for."""
     parties = signing_parties(document)
     spaces = first_spaces(rendered.signature_spaces)
-    add_signature_fields(writer, spaces, parties)
+    add_signature_fields(writer, spaces, parties, document.versions[0].lang)
     placed = {space.party for space in spaces}
     missing = [party for party in parties if party not in placed]
     undone = [
@@ -276,7 +277,7 @@ def _xmp(
     )
     languages = "".join(f"<rdf:li>{escape(lang)}</rdf:li>" for lang in document.communique.languages)
     when = _xmp_date(clock)
-    identification = _identification(standard)
+    identification = _identification(standard, document.communique.id)
     trapped = "\n   <pdf:Trapped>False</pdf:Trapped>" if standard.x4 else ""
     packet = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
@@ -327,9 +328,10 @@ PDFUA_EXTENSION = """
 an archival copy that also declares PDF/UA-1 describes its pdfuaid schema."""
 
 
-def _identification(standard: Standard) -> str:
+def _identification(standard: Standard, identifier: str) -> str:
     """The XMP descriptions declaring `standard`: pdfaid (with the 2020 revision for PDF/A-4), pdfuaid
-    (described for PDF/A), pdfxid."""
+    (described for PDF/A), pdfxid with the document's identification PDF/X asks for (xmpMM, from the
+    document's `identifier`: the same for every build of it)."""
     parts = []
     if standard.pdfa_part:
         revision = "\n   <pdfaid:rev>2020</pdfaid:rev>" if standard.pdfa_part == 4 else ""
@@ -350,9 +352,14 @@ def _identification(standard: Standard) -> str:
         parts.append(PDFUA_EXTENSION if standard.pdfa_part else "")
     if standard.x4:
         parts.append(
-            """
+            f"""
   <rdf:Description rdf:about="" xmlns:pdfxid="http://www.npes.org/pdfx/ns/id/">
    <pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>
+  </rdf:Description>
+  <rdf:Description rdf:about="" xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/">
+   <xmpMM:DocumentID>uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f"communique:{identifier}")}</xmpMM:DocumentID>
+   <xmpMM:VersionID>1</xmpMM:VersionID>
+   <xmpMM:RenditionClass>default</xmpMM:RenditionClass>
   </rdf:Description>"""
         )
     return "".join(parts)

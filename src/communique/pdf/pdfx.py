@@ -25,12 +25,17 @@ class Problem:
     message: str
 
 
-def pdfx4_problems(pdf: pikepdf.Pdf, trapped_xmp: str | None) -> list[Problem]:
-    """What keeps `pdf` from PDF/X-4; `trapped_xmp` is the XMP's pdf:Trapped (None when absent)."""
-    problems = _version(pdf) + _output_intent(pdf) + _trapped(pdf, trapped_xmp)
-    problems += _security(pdf)
+_XMP_MM = "{http://ns.adobe.com/xap/1.0/mm/}"
+_TRAPPED = "{http://ns.adobe.com/pdf/1.3/}Trapped"
+_MARKS = ("/TrapNet", "/PrinterMark")
+
+
+def pdfx4_problems(pdf: pikepdf.Pdf, xmp: dict[str, str]) -> list[Problem]:
+    """What keeps `pdf` from PDF/X-4; `xmp` holds its XMP properties by Clark name."""
+    problems = _version(pdf) + _output_intent(pdf) + _trapped(pdf, xmp.get(_TRAPPED))
+    problems += _security(pdf) + _identification(xmp)
     for number, page in enumerate(pdf.pages, start=1):
-        problems += _boxes(page, number) + _colour(page, number)
+        problems += _boxes(page, number) + _colour(page, number) + _annotations(page, number)
     problems += _fonts(pdf)
     return problems
 
@@ -79,6 +84,19 @@ def _trapped(pdf: pikepdf.Pdf, trapped_xmp: str | None) -> list[Problem]:
     if trapped_xmp != trapped[1:]:
         return [Problem("pdfx:trapped", f"XMP pdf:Trapped ({trapped_xmp}) differs from Info /Trapped")]
     return []
+
+
+def _identification(xmp: dict[str, str]) -> list[Problem]:
+    missing = [name for name in ("DocumentID", "VersionID", "RenditionClass") if not xmp.get(_XMP_MM + name)]
+    return [Problem("pdfx:metadata", f"the XMP has no xmpMM:{name}") for name in missing]
+
+
+def _annotations(page: pikepdf.Page, number: int) -> list[Problem]:
+    """Only trap networks and printer's marks may be annotations on a PDF/X page (no form fields,
+    links or comments over what is printed)."""
+    kinds = {str(item.get("/Subtype")) for item in page.obj.get("/Annots", pikepdf.Array())}
+    other = sorted(kinds - set(_MARKS))
+    return [Problem("pdfx:annotations", f"page {number} has {', '.join(other)} annotations")] if other else []
 
 
 def _security(pdf: pikepdf.Pdf) -> list[Problem]:

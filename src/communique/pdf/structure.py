@@ -1,5 +1,6 @@
-"""The structure tree as a reader needs it, from WeasyPrint's: running headers, footers and page numbers as
-artifacts, and tables of versions side by side read one version after the other.
+"""The structure tree as a reader needs it, from WeasyPrint's: one element per HTML element (not one per
+page it appears on), running headers, footers and page numbers as artifacts, tables of versions side by
+side read one version after the other, and lists as lists.
 
 WeasyPrint 70 gives the text of margin boxes (the footer, page numbers) structure elements that no
 element of the tree holds: a screen reader would meet content that is neither in the reading order nor
@@ -22,10 +23,11 @@ from pypdf.generic import (
     IndirectObject,
     NameObject,
     NullObject,
+    NumberObject,
     PdfObject,
 )
 
-from communique.model import READ_BY_COLUMN, STRUCTURE_ROLE
+from communique.model import HTML_ELEMENT, READ_BY_COLUMN, STRUCTURE_ROLE
 from communique.pdf import access
 from communique.pdf.fonts import content_streams
 
@@ -38,9 +40,12 @@ def tidy_structure(writer: pypdf.PdfWriter) -> list[str]:
     root = writer.root_object.get("/StructTreeRoot")
     if root is None:
         return ["structure: the PDF has no structure tree; it is not tagged"]
-    undone = _read_by_column(writer, access.dictionary(root))
-    undone += _lists(writer, access.dictionary(root))
-    undone += _margin_content_as_artifacts(writer, access.dictionary(root))
+    tree = access.dictionary(root)
+    _join_fragments(tree)
+    undone = _read_by_column(writer, tree)
+    undone += _lists(writer, tree)
+    undone += _margin_content_as_artifacts(writer, tree)
+    _free_unreachable(writer, tree)
     return undone
 
 
@@ -170,9 +175,8 @@ def _replace_with_sections(
     fragments: list[tuple[IndirectObject, DictionaryObject]],
     columns: list[list[IndirectObject]],
 ) -> None:
-    """The fragments taken out of their parent's kids, the column sections put where the first was."""
-    parent_ref = fragments[0][1]["/P"]
-    parent = access.dictionary(parent_ref)
+    """The fragments taken out of their parents' kids, the column sections put where the first was."""
+    parent_ref = fragments[0][1].raw_get("/P")
     sections = []
     for cells in columns:
         section = DictionaryObject(
@@ -203,14 +207,16 @@ def _replace_with_sections(
         section[NameObject("/K")] = ArrayObject(held)
         sections.append(reference)
     fragment_numbers = {reference.idnum for reference, _ in fragments}
-    kids: list[PdfObject] = []
-    for kid in _kids(parent):
-        if isinstance(kid, IndirectObject) and kid.idnum in fragment_numbers:
-            kids.extend(sections)
-            sections = []
-        else:
-            kids.append(kid)
-    parent[NameObject("/K")] = ArrayObject(kids)
+    for _, fragment in fragments:
+        parent = access.dictionary(fragment.raw_get("/P"))
+        kids: list[PdfObject] = []
+        for kid in _kids(parent):
+            if isinstance(kid, IndirectObject) and kid.idnum in fragment_numbers:
+                kids.extend(sections)
+                sections = []
+            else:
+                kids.append(kid)
+        parent[NameObject("/K")] = ArrayObject(kids)
 
 
 _NUMBERING = {
@@ -224,20 +230,22 @@ _NUMBERING = {
 
 
 def _lists(writer: pypdf.PdfWriter, root: DictionaryObject) -> list[str]:
-    """Runs of sibling list items (paragraphs marked LI, their labels Lbl, further paragraphs LBody)
-    become an /L of /LI, each an /Lbl and an /LBody; fragments of one item on several pages join it.
-    Nothing is left undone: an item that cannot be grouped stays the paragraph it was."""
-    marked: dict[int, tuple[str, str, str]] = {}
-    parents: dict[int, IndirectObject] = {}
-    for reference, element in list(_elements(root)):
+    """Runs of sibling list items become an /L of /LI, each an /Lbl (the item's marker) and an /LBody.
+    An item is an element marked LI (a paragraph; in a layout that sets an item's versions together, the
+    element holding them, its paragraphs marked too); a paragraph marked LBody continues the item before.
+    Nothing is left undone: what cannot be grouped stays as it was."""
+    marked: dict[int, tuple[str, str]] = {}
+    for reference, element in _elements(root):
         if STRUCTURE_ROLE in element:
             role, *rest = str(element[STRUCTURE_ROLE]).split()
-            del element[NameObject(STRUCTURE_ROLE)]
-            style, identity = (rest[0], rest[-1]) if len(rest) == 2 else ("", rest[-1] if rest else "")
-            marked[reference.idnum] = (role, style, identity)
-            parent = element.raw_get("/P") if "/P" in element else None
-            if role in ("LI", "LBody") and isinstance(parent, IndirectObject):
-                parents[parent.idnum] = parent
+            marked[reference.idnum] = (role, rest[0] if len(rest) == 2 else "")
+    parents: dict[int, IndirectObject] = {}
+    for reference, element in _elements(root):
+        parent = element.raw_get("/P") if "/P" in element else None
+        is_item = marked.get(reference.idnum, ("",))[0] in ("LI", "LBody")
+        # an item's own paragraphs go with it, not into a list of their own
+        if is_item and isinstance(parent, IndirectObject) and marked.get(parent.idnum, ("",))[0] != "LI":
+            parents[parent.idnum] = parent
     for parent in parents.values():
         _group_items(writer, parent, marked)
     return []
@@ -245,62 +253,99 @@ def _lists(writer: pypdf.PdfWriter, root: DictionaryObject) -> list[str]:
 
 @dataclass
 class _OpenList:
-    """The list being filled while walking a parent's kids."""
+    """The list being filled while walking a parent's kids, and its last item's body."""
 
     reference: IndirectObject
     element: DictionaryObject
     style: str
     lang: object
+    body: IndirectObject | None = None
 
 
 def _group_items(
-    writer: pypdf.PdfWriter, parent_ref: IndirectObject, marked: dict[int, tuple[str, str, str]]
+    writer: pypdf.PdfWriter, parent_ref: IndirectObject, marked: dict[int, tuple[str, str]]
 ) -> None:
-    """Replace `parent`'s runs of marked list items by lists: a new list where the style or the
-    language changes or anything else comes between; fragments of an item join its body."""
+    """Replace `parent`'s runs of list items by lists: a new list where the style or the language changes
+    or anything else comes between."""
     parent = access.dictionary(parent_ref)
     kids: list[PdfObject] = []
-    bodies: dict[str, tuple[IndirectObject, DictionaryObject]] = {}  # an item's identity -> its LBody
     open_list: _OpenList | None = None
     for kid in _kids(parent):
-        role, style, identity = (
-            marked.get(kid.idnum, ("", "", "")) if isinstance(kid, IndirectObject) else ("",) * 3
-        )
-        if role not in ("LI", "LBody"):
+        role, style = marked.get(kid.idnum, ("", "")) if isinstance(kid, IndirectObject) else ("", "")
+        if not isinstance(kid, IndirectObject) or role not in ("LI", "LBody"):
             kids.append(kid)
             open_list = None
             continue
         value = access.dictionary(kid)
-        lang = value.get("/Lang")
-        fresh = role == "LI" and identity not in bodies
-        if open_list is None or (fresh and (style, lang) != (open_list.style, open_list.lang)):
+        lang = _language(value)
+        if open_list is None or (role == "LI" and (style, lang) != (open_list.style, open_list.lang)):
             reference, element = _element(writer, "/L", parent_ref)
-            open_list = _OpenList(reference, element, style, lang)
             element[NameObject("/A")] = DictionaryObject(
                 {
                     NameObject("/O"): NameObject("/List"),
-                    NameObject("/ListNumbering"): NameObject(_NUMBERING.get(style, "/None")),
+                    NameObject("/ListNumbering"): NameObject(_numbering(style, lang)),
                 }
             )
+            open_list = _OpenList(reference, element, style, lang)
             kids.append(reference)
-        found = bodies.get(identity) if role == "LI" else next(reversed(bodies.values()), None)
-        if found is None:  # a new item: an LI holding its label (below) and its body
-            item_ref, item = _element(writer, "/LI", open_list.reference)
-            access.array(open_list.element["/K"]).append(item_ref)
-            body_ref, body = _element(writer, "/LBody", item_ref)
-            access.array(item["/K"]).append(body_ref)
-            bodies[identity] = (body_ref, body)
-            inner = _kids(value)
-            label = inner[0] if inner and isinstance(inner[0], IndirectObject) else None
-            if label is not None and marked.get(label.idnum, ("",))[0] == "Lbl":
-                access.dictionary(label)[NameObject("/S")] = NameObject("/Lbl")
-                access.dictionary(label)[NameObject("/P")] = item_ref
-                access.array(item["/K"]).insert(0, label)
-                value[NameObject("/K")] = ArrayObject(inner[1:])
-        body_ref, body = bodies[identity] if role == "LI" else found or bodies[identity]
-        value[NameObject("/P")] = body_ref
-        access.array(body["/K"]).append(kid)
+        if role == "LBody" and open_list.body is not None:  # a further paragraph of the item before
+            value[NameObject("/P")] = open_list.body
+            access.array(access.dictionary(open_list.body)["/K"]).append(kid)
+            continue
+        inner = [item for item in _kids(value) if isinstance(item, IndirectObject)]
+        paragraphs = [item for item in inner if marked.get(item.idnum, ("",))[0] in ("LI", "LBody")] or [kid]
+        open_list.body = _item(writer, open_list, paragraphs, marked)
     parent[NameObject("/K")] = ArrayObject(kids)
+
+
+def _item(
+    writer: pypdf.PdfWriter,
+    open_list: _OpenList,
+    paragraphs: list[IndirectObject],
+    marked: dict[int, tuple[str, str]],
+) -> IndirectObject:
+    """An /LI in `open_list` holding the first paragraph's marker as its /Lbl and the paragraphs in its
+    /LBody; the body's reference."""
+    item_ref, item = _element(writer, "/LI", open_list.reference)
+    access.array(open_list.element["/K"]).append(item_ref)
+    body_ref, body = _element(writer, "/LBody", item_ref)
+    first = access.dictionary(paragraphs[0])
+    inner = _kids(first)
+    label = inner[0] if inner and isinstance(inner[0], IndirectObject) else None
+    if label is not None and marked.get(label.idnum, ("",))[0] == "Lbl":
+        access.dictionary(label)[NameObject("/S")] = NameObject("/Lbl")
+        access.dictionary(label)[NameObject("/P")] = item_ref
+        access.array(item["/K"]).append(label)
+        first[NameObject("/K")] = ArrayObject(inner[1:])
+    access.array(item["/K"]).append(body_ref)
+    for paragraph in paragraphs:
+        access.dictionary(paragraph)[NameObject("/P")] = body_ref
+    body[NameObject("/K")] = ArrayObject(paragraphs)
+    return body_ref
+
+
+def _language(element: DictionaryObject) -> object:
+    """The /Lang in force for `element`: its own, or its nearest ancestor's."""
+    for _ in range(_DEEPEST):
+        if "/Lang" in element or "/P" not in element:
+            break
+        parent = element["/P"]
+        if not isinstance(parent, DictionaryObject) or parent.get("/Type") == "/StructTreeRoot":
+            break
+        element = parent
+    return element.get("/Lang")
+
+
+_DEEPEST = 256
+"""Most ancestors `_language` climbs (deeper than any layout makes; a loop ends there)."""
+
+
+def _numbering(style: str, lang: object) -> str:
+    """The /ListNumbering of a list's style; lettered lists in Japanese (ア イ ウ) and Chinese or
+    Korean markers are none of PDF's numberings."""
+    if style in ("alpha", "letter") and str(lang or "").split("-")[0] in ("ja", "zh", "ko"):
+        return "/None"
+    return _NUMBERING.get(style, "/None")
 
 
 def _element(
@@ -316,3 +361,98 @@ def _element(
         }
     )
     return access.add_object(writer, element), element
+
+
+def _join_fragments(root: DictionaryObject) -> None:
+    """Sibling elements made from one HTML element on several pages become one element, where the first
+    part was: its kids in order, marked content of the later pages as marked-content references naming
+    their page, the parent tree pointing at the element that remains (a table row broken by a page: each
+    cell's parts join, not the row's cells four across). Top down, so that the parts of a section's
+    paragraph meet once the section is whole."""
+    survivors: dict[int, IndirectObject] = {}  # an absorbed element's number -> the element it joined
+    pending = [kid for kid in _kids(root) if isinstance(kid, IndirectObject)]
+    while pending:
+        reference = pending.pop()
+        element = access.dictionary(reference)
+        kept: list[PdfObject] = []
+        first: dict[str, IndirectObject] = {}  # identity -> the first part of that element among the kids
+        for kid in _kids(element):
+            identity = _identity(kid) if isinstance(kid, IndirectObject) else None
+            if isinstance(kid, IndirectObject) and identity is not None:
+                if identity in first:
+                    _absorb(first[identity], kid)
+                    survivors[kid.idnum] = first[identity]
+                    continue
+                first[identity] = kid
+            kept.append(kid)
+        if len(kept) != len(_kids(element)):
+            element[NameObject("/K")] = ArrayObject(kept)
+        pending += [kid for kid in kept if isinstance(kid, IndirectObject) and _is_element(kid)]
+    for container, index in _owner_slots(root):
+        owner = container[index]
+        if isinstance(owner, IndirectObject) and owner.idnum in survivors:
+            container[index] = survivors[owner.idnum]
+
+
+def _identity(reference: IndirectObject) -> str | None:
+    value = reference.get_object()
+    return str(value[HTML_ELEMENT]) if isinstance(value, DictionaryObject) and HTML_ELEMENT in value else None
+
+
+def _is_element(reference: IndirectObject) -> bool:
+    value = reference.get_object()
+    return isinstance(value, DictionaryObject) and "/MCID" not in value and "/Obj" not in value
+
+
+def _absorb(survivor: IndirectObject, absorbed: IndirectObject) -> None:
+    """`absorbed`'s kids appended to `survivor`'s; an id of marked content on another page becomes a
+    marked-content reference to that page."""
+    into, taken = access.dictionary(survivor), access.dictionary(absorbed)
+    kids = _kids(into)
+    page = taken.raw_get("/Pg") if "/Pg" in taken else None
+    moved = page is not None and page != (into.raw_get("/Pg") if "/Pg" in into else None)
+    for kid in _kids(taken):
+        if isinstance(kid, NumberObject) and moved:
+            kid = DictionaryObject(
+                {NameObject("/Type"): NameObject("/MCR"), NameObject("/Pg"): page, NameObject("/MCID"): kid}
+            )
+        elif isinstance(kid, IndirectObject) and _is_element(kid):
+            access.dictionary(kid)[NameObject("/P")] = survivor
+        kids.append(kid)
+    into[NameObject("/K")] = ArrayObject(kids)
+
+
+def _owner_slots(root: DictionaryObject) -> list[tuple[ArrayObject, int]]:
+    """Every place the parent tree names an owner: (array, index) for each marked content id of each page
+    and for each annotation."""
+    numbers = access.dictionary(root.get("/ParentTree", DictionaryObject())).get("/Nums")
+    if numbers is None:
+        return []
+    numbers = access.array(numbers)
+    slots: list[tuple[ArrayObject, int]] = []
+    for index in range(1, len(numbers), 2):
+        value = numbers[index].get_object()
+        if isinstance(value, ArrayObject):
+            slots += [(value, position) for position in range(len(value))]
+        else:
+            slots.append((numbers, index))
+    return slots
+
+
+def _free_unreachable(writer: pypdf.PdfWriter, root: DictionaryObject) -> None:
+    """Structure elements no longer in the tree (tables turned into sections, fragments joined, margin
+    boxes made artifacts) are emptied to null, so that nothing reading every object meets them, and the
+    marker keys are taken off the rest."""
+    reachable = {reference.idnum for reference, _ in _elements(root)}
+    for _, element in _elements(root):
+        for key in (HTML_ELEMENT, READ_BY_COLUMN, STRUCTURE_ROLE):
+            if key in element:
+                del element[NameObject(key)]
+    for item in list(access.objects(writer)):
+        if (
+            isinstance(item, DictionaryObject)
+            and item.get("/Type") == "/StructElem"
+            and item.indirect_reference is not None
+            and item.indirect_reference.idnum not in reachable
+        ):
+            access.replace_object(writer, item.indirect_reference, NullObject())

@@ -353,7 +353,6 @@ def declared_flavour(properties: dict[str, str]) -> str | None:
 
 _PDFUA_ID = "{http://www.aiim.org/pdfua/ns/id/}"
 _PDFX_ID = "{http://www.npes.org/pdfx/ns/id/}"
-_TRAPPED = "{http://ns.adobe.com/pdf/1.3/}Trapped"
 
 
 def declared_standards(properties: dict[str, str]) -> tuple[str, ...]:
@@ -412,10 +411,10 @@ def _pdfx(path: Path, properties: dict[str, str]) -> ValidatorResult:
 
     from communique.pdf.pdfx import pdfx4_problems
 
-    name = "communique PDF/X-4 checks (output intent, boxes, trapping, colour spaces, fonts)"
+    name = "communique PDF/X-4 checks (output intent, boxes, trapping, XMP, annotations, colour, fonts)"
     try:
         with pikepdf.open(path) as pdf:
-            problems = pdfx4_problems(pdf, properties.get(_TRAPPED))
+            problems = pdfx4_problems(pdf, properties)
     except (pikepdf.PdfError, ValueError, TypeError, AttributeError) as error:
         return ValidatorResult(name, False, (_stopped("pdfx", error),))
     findings = tuple(Finding(problem.rule, problem.message) for problem in problems)
