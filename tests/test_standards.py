@@ -442,3 +442,36 @@ def test_extract_says_which_project_fonts_the_rebuild_needs(tmp_path: Path) -> N
     assert "names project fonts it does not carry (their licence): fonts/OfficeSerif-Regular.ttf sha256:" in (
         result.stderr
     )
+
+
+def test_an_archival_copy_with_images_rebuilds_byte_for_byte_elsewhere(tmp_path: Path) -> None:
+    """Images are named after their bytes, not their folder (WeasyPrint uses an MD5 of the path): the
+    copy rebuilt from its extracted sources in another folder is the same file."""
+    (tmp_path / "sig").mkdir()
+    Image.new("RGB", (400, 120), "white").save(tmp_path / "sig" / "koike.png")
+    (tmp_path / "seal.png").write_bytes((tmp_path / "sig" / "koike.png").read_bytes())
+    data = with_images(tmp_path, "sig/koike.png", "seal.png", alt=True)
+    built = run_cli("build", str(data), "--archival", "--strict", "--out", str(tmp_path / "out"))
+    assert built.returncode == 0, built.stderr
+    rebuilt = run_cli("verify", "--rebuild", str(tmp_path / "out" / "doc.pdf"))
+    assert rebuilt.returncode == 0, rebuilt.stdout
+    with pikepdf.open(tmp_path / "out" / "doc.pdf") as pdf:  # one image for two files of the same bytes
+        images = {name for page in pdf.pages for name in page.Resources.get("/XObject", pikepdf.Dictionary())}
+    assert len([name for name in images if name.startswith("/i")]) == 1, images
+
+
+def test_an_image_name_that_cannot_be_set_warns(
+    tmp_path: Path, build_seed: Callable[..., BuildResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from communique.engine import image_names
+    from communique.errors import RenderError
+
+    def broken(*_args: object) -> None:
+        raise AttributeError("'RasterImage' object has no attribute 'renamed'")
+
+    Image.new("RGB", (400, 120), "white").save(tmp_path / "koike.png")
+    data = with_images(tmp_path, "koike.png", alt=True)
+    monkeypatch.setattr(image_names, "_name", broken)
+    assert any(warning.startswith("image names: ") for warning in build_seed(data).warnings)
+    with pytest.raises(RenderError, match="image names: "):
+        build_seed(data, strict=True)

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from communique.engine import clusters, hooks, hyphenation, justify, pages, tags, undone
+from communique.engine import clusters, hooks, hyphenation, image_names, justify, pages, tags, undone
 from communique.engine.libraries import ldconfig_library_lookup
 from communique.engine.overflow import overflowing_text
 from communique.engine.places import signature_spaces
@@ -304,6 +304,7 @@ def _patches() -> list[hooks.Patch]:
         *clusters.patches(),
         *tags.patches(),
         *pages.patches(),
+        *image_names.patches(),
     ]
 
 

@@ -52,6 +52,11 @@ def info_dictionary(writer: pypdf.PdfWriter) -> DictionaryObject:
     return dictionary(writer._info)
 
 
+def free_object(writer: pypdf.PdfWriter, reference: IndirectObject) -> None:
+    """Leave `reference`'s object out of the file (a free entry of the cross-reference table)."""
+    writer._objects[reference.idnum - 1] = None
+
+
 def set_file_id(writer: pypdf.PdfWriter, identifier: ArrayObject) -> None:
     """The file identifier (/ID) `writer` writes (pypdf's own would be random)."""
     writer._ID = identifier

@@ -441,9 +441,17 @@ def _owner_slots(root: DictionaryObject) -> list[tuple[ArrayObject, int]]:
 
 def _free_unreachable(writer: pypdf.PdfWriter, root: DictionaryObject) -> None:
     """Structure elements no longer in the tree (tables turned into sections, fragments joined, margin
-    boxes made artifacts) are emptied to null, so that nothing reading every object meets them, and the
-    marker keys are taken off the rest."""
+    boxes made artifacts) are left out of the file, so that nothing reading every object meets them, and
+    the marker keys are taken off the rest."""
     reachable = {reference.idnum for reference, _ in _elements(root)}
+    for container, index in _owner_slots(root):  # an owner of marked content outside the tree stays,
+        owner = container[index]  # with what it refers to (margin content left as WeasyPrint tagged it)
+        for _ in range(_DEEPEST):
+            if not isinstance(owner, IndirectObject) or owner.idnum in reachable:
+                break
+            reachable.add(owner.idnum)
+            value = owner.get_object()
+            owner = value.raw_get("/P") if isinstance(value, DictionaryObject) and "/P" in value else None
     for _, element in _elements(root):
         for key in (HTML_ELEMENT, READ_BY_COLUMN, STRUCTURE_ROLE):
             if key in element:
@@ -455,4 +463,4 @@ def _free_unreachable(writer: pypdf.PdfWriter, root: DictionaryObject) -> None:
             and item.indirect_reference is not None
             and item.indirect_reference.idnum not in reachable
         ):
-            access.replace_object(writer, item.indirect_reference, NullObject())
+            access.free_object(writer, item.indirect_reference)
