@@ -75,8 +75,8 @@ class TaggedText:
         return [(lang, text) for lang, text in joined if text.strip()]
 
 
-def tagged_text(path: Path) -> TaggedText:
-    """Read `path` as a screen reader would."""
+def _marked_text(path: Path) -> _MarkedText:
+    """Every page of `path` read by pdfminer.six, its text kept by marked-content id."""
     resources = PDFResourceManager()
     device = _MarkedText(resources)
     interpreter = PDFPageInterpreter(resources, device)
@@ -84,6 +84,12 @@ def tagged_text(path: Path) -> TaggedText:
         for number, page in enumerate(PDFPage.get_pages(handle)):
             device.page = number
             interpreter.process_page(page)
+    return device
+
+
+def tagged_text(path: Path) -> TaggedText:
+    """Read `path` as a screen reader would."""
+    device = _marked_text(path)
     runs: list[tuple[str, str]] = []
     reached: list[tuple[int, int]] = []
     with pikepdf.open(path) as pdf:
@@ -156,13 +162,7 @@ def tree_problems(path: Path) -> list[str]:
                 for mcid, owner in enumerate(owners):
                     if owner is not None and holders.get((key, mcid)) != owner.objgen:
                         problems.append(f"page {key + 1} id {mcid}: the parent tree names {owner.objgen}")
-    resources = PDFResourceManager()
-    device = _MarkedText(resources)
-    interpreter = PDFPageInterpreter(resources, device)
-    with path.open("rb") as handle:
-        for number, page in enumerate(PDFPage.get_pages(handle)):
-            device.page = number
-            interpreter.process_page(page)
+    device = _marked_text(path)
     problems += [
         f"page {page + 1} id {mcid}: not in the tree"
         for page, mcid in device.by_mcid
