@@ -166,7 +166,7 @@ def test_pdf_a_4f_is_written_and_verify_says_no_validator_here_checks_it(
         (["--standard", "pdf/a-2b", "--archival"], "carries its source data, which pdf/a-2b cannot hold"),
         (["--standard", "pdf/ua-1", "--archival"], "which pdf/ua-1 cannot hold"),
         (["--standard", "pdf/a-3a+x-4"], "PDF/X-4 copy (the press's CMYK output intent) and the PDF/A copy"),
-        (["--standard", "pdf/a-4f"], "only archival copies carry their sources"),
+        (["--standard", "pdf/a-4f"], "only archival copies (--archival, or archival = true) carry"),
         (["--standard", "pdf/x-4", "--signature-fields"], "a PDF/X-4 copy may hold no form fields"),
         (["--standard", "pdf/a-4f+ua-1"], "PDF/A-4 is PDF 2.0, and PDF/UA-1"),
         (["--standard", "pdf/a-2b+a-3b"], "names 2 PDF/A levels"),
@@ -215,7 +215,8 @@ def test_a_print_shop_copy_has_the_press_output_intent_and_trim_and_bleed(
             trim, bleed = [float(v) for v in page.TrimBox], [float(v) for v in page.BleedBox]
             assert bleed[0] == pytest.approx(trim[0] - 8.5, abs=0.1)  # 3 mm of bleed
             assert "/DefaultRGB" in page.Resources.ColorSpace
-        del opened.pages[0].Resources.ColorSpace["/DefaultRGB"]
+        del opened.pages[0].Resources.ColorSpace["/DefaultRGB"]  # and a red mark drawn in RGB
+        opened.pages[0].contents_add(pikepdf.Stream(opened, b"1 0 0 rg 0 0 10 10 re f"))
         opened.save(tmp_path / "no-default-rgb.pdf")
     broken = verify(tmp_path / "no-default-rgb.pdf")
     assert not broken.passed
@@ -475,3 +476,99 @@ def test_an_image_name_that_cannot_be_set_warns(
     assert any(warning.startswith("image names: ") for warning in build_seed(data).warnings)
     with pytest.raises(RenderError, match="image names: "):
         build_seed(data, strict=True)
+
+
+def test_parts_on_one_page_keep_their_order_and_repeated_headers_stay_apart(tmp_path: Path) -> None:
+    """Only an element continued on a later page is joined: ::before/::after and the anonymous boxes of
+    mixed content are read where they stand, and a table header repeated on each page is not one header
+    read three times."""
+    layout = tmp_path / "layouts" / "mixed"
+    layout.mkdir(parents=True)
+    (layout / "document.html.j2").write_text(
+        '{% extends "builtin/sequential/document.html.j2" %}\n'
+        '{% block letterhead %}<div class="mix">Alpha<p>Beta</p>Gamma</div>{% endblock %}\n'
+    )
+    (layout / "style.css").write_text(
+        'p.closing::before { content: "OPEN-" } p.closing::after { content: "-SHUT" }\n'
+    )
+    (tmp_path / CONFIG_NAME).write_text("")
+    text = seed_text().replace("layout: sequential", "layout: mixed") + "closing: {ja: 締結, en: Signed}\n"
+    data = write_data(tmp_path, text)
+    result = run_cli("build", str(data), "--out", str(tmp_path / "out"), "--strict", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    read = "".join(text for _, text in tagged_text(tmp_path / "out" / "doc.pdf").by_language())
+    assert "AlphaBetaGamma" in flat(read)
+    assert "OPEN締結SHUT" in flat(read) and "OPENSignedSHUT" in flat(read)
+    assert tree_problems(tmp_path / "out" / "doc.pdf") == []
+
+
+def test_a_press_copy_sets_greys_in_black_ink_and_refuses_links(tmp_path: Path) -> None:
+    import re as regex
+
+    result = run_cli(
+        "build",
+        str(ROOT / "seeds" / "translation-pending.yaml"),
+        "--standard",
+        "pdf/x-4",
+        "--out",
+        str(tmp_path / "x"),
+        "--strict",
+    )
+    assert result.returncode == 0, result.stderr
+    with pikepdf.open(tmp_path / "x" / "translation-pending.pdf") as pdf:
+        content = b"".join(page.Contents.read_bytes() for page in pdf.pages)
+    assert not regex.search(rb"(?<!\S)(\d*\.?\d+) \1 \1 (rg|RG)(?!\S)", content)  # no grey in four inks
+    assert b"0 0 0 0.866667 k" in content  # the page numbers' #222, in black ink
+
+    layout = tmp_path / "layouts" / "linked"
+    layout.mkdir(parents=True)
+    (layout / "document.html.j2").write_text(
+        '{% extends "builtin/sequential/document.html.j2" %}\n'
+        '{% block letterhead %}<p><a href="https://example.org/">example.org</a></p>{% endblock %}\n'
+    )
+    (tmp_path / CONFIG_NAME).write_text("")
+    data = write_data(tmp_path, seed_text().replace("layout: sequential", "layout: linked"))
+    plain = run_cli("build", str(data), "--standard", "pdf/x-4", "--out", str(tmp_path / "l"), cwd=tmp_path)
+    assert plain.returncode == 0 and "PDF/X-4: page 1 has /Link annotations" in plain.stderr
+    strict = run_cli(
+        "build", str(data), "--standard", "pdf/x-4", "--strict", "--out", str(tmp_path / "s"), cwd=tmp_path
+    )
+    assert strict.returncode == 1 and not (tmp_path / "s" / "doc.pdf").exists()
+
+
+def test_an_inline_image_in_a_layout_builds_strict(tmp_path: Path) -> None:
+    """A `data:` image is named by its content already: nothing to warn about."""
+    import base64
+    import io
+
+    png = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(png, "PNG")
+    source = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    layout = tmp_path / "layouts" / "inline"
+    layout.mkdir(parents=True)
+    (layout / "document.html.j2").write_text(
+        '{% extends "builtin/sequential/document.html.j2" %}\n'
+        f'{{% block letterhead %}}<img src="{source}" alt="{{{{ version.authors[0] }}}}">{{% endblock %}}\n'
+    )
+    (tmp_path / CONFIG_NAME).write_text("")
+    data = write_data(tmp_path, seed_text().replace("layout: sequential", "layout: inline"))
+    result = run_cli("build", str(data), "--out", str(tmp_path / "out"), "--strict", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_lettered_lists_number_as_letters_but_japanese_kana(
+    build_seed: Callable[..., BuildResult], tmp_path: Path
+) -> None:
+    text = (ROOT / "seeds" / "declaration-and-mou.yaml").read_text(encoding="utf-8")
+    data = write_data(tmp_path, text.replace("- list: alpha", "- list: letter"))  # a. b. c. in both
+    numberings = [numbering for kind, _, numbering in structure(build_seed(data).output) if kind == "/L"]
+    assert numberings == ["/LowerAlpha", "/LowerAlpha"]
+
+
+def test_a_standard_from_the_config_that_a_copy_cannot_hold_is_located(tmp_path: Path) -> None:
+    data = write_data(tmp_path, seed_text())
+    (tmp_path / CONFIG_NAME).write_text('[build]\nstandard = " pdf/a-4f "\n')
+    result = run_cli("build", str(data), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"{tmp_path / CONFIG_NAME}:2:1: PDF/A-4f is the PDF/A-4 level" in result.stderr
+    assert "(--archival, or archival = true)" in result.stderr

@@ -476,7 +476,7 @@ def _read_config(path: Path, stamp: tuple[int, int]) -> ProjectConfig:
         timestamp_url=signing.get("timestamp_url"),
         locations=tuple(
             (".".join(map(str, where)), locate(where))
-            for where in [("build", "layout"), ("defaults", "layout")]
+            for where in [("build", "layout"), ("build", "standard"), ("defaults", "layout")]
             + [("font_order", lang) for lang in raw.get("font_order", {})]
             if _has(raw, where)
         ),
@@ -551,8 +551,18 @@ class BuildContext:
     """Build time for the PDF dates (reproducible builds); None uses the communique's date."""
 
     def __post_init__(self) -> None:
-        """A standard the copies cannot declare is a usage error before any build."""
-        for_copy(self.options.standard, self.options.archival, self.options.signature_fields)
+        """A standard the copies cannot declare is a usage error before any build (located at
+        communique.toml's `standard` when that is where it comes from)."""
+        try:
+            for_copy(self.options.standard, self.options.archival, self.options.signature_fields)
+        except UsageError as error:
+            config = self.project.config
+            where = (
+                config.location("build.standard")
+                if config.options.standard == self.options.standard
+                else None
+            )
+            raise UsageError(error.message, where, error.hint) from error
 
     @property
     def standard(self) -> Standard:

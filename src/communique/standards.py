@@ -20,7 +20,7 @@ PDFA_LEVELS = ("2a", "2b", "2u", "3a", "3b", "3u", "4f")
 NAMES = (*(f"pdf/a-{level}" for level in PDFA_LEVELS), "pdf/ua-1", "pdf/x-4")
 PRINT_DEFAULT = "pdf/ua-1"
 ARCHIVAL_DEFAULT = "pdf/a-3a+ua-1"
-STANDARD_PATTERN = r"^[A-Za-z0-9/+-]{1,40}$"
+STANDARD_PATTERN = r"^[A-Za-z0-9/+ -]{1,40}$"
 """What communique.toml's `standard` may look like; `standard()` says which names exist and combine (a
 located error at the key)."""
 PRINTING_CONDITION = "FOGRA39"
@@ -132,14 +132,15 @@ def for_copy(given: str | None, archival: bool, signature_fields: bool = False) 
     if chosen.pdfa == "4f" and not archival:
         raise UsageError(
             "PDF/A-4f is the PDF/A-4 level of files that carry embedded files, and only archival copies "
-            "carry their sources",
+            "(--archival, or archival = true) carry their sources",
             hint="build it with --archival, or choose pdf/a-2b, pdf/a-2u or pdf/a-3b for a copy without "
             "sources",
         )
     if chosen.x4 and signature_fields:
         raise UsageError(
             "a PDF/X-4 copy may hold no form fields on its pages, and signature fields are form fields",
-            hint="sign the archival copy (--archival --signature-fields); send the print shop pdf/x-4 alone",
+            hint="sign the archival copy (--archival --signature-fields); build the print shop's pdf/x-4 "
+            "with --no-signature-fields (or fields = false under [signing] in communique.toml)",
         )
     return chosen
 

@@ -47,10 +47,8 @@ def _named_by_content(original: Any) -> Any:
 
 def _name(image: Any, url: str) -> None:
     """Set a raster image's id (which names its XObject) from its file's bytes; other images (SVG, drawn
-    as vectors; none for a failed load) carry no such name."""
-    if image is None or not hasattr(image, "id"):
-        return
+    as vectors; none for a failed load) carry no such name, and a `data:` URL is its content."""
     parts = urlsplit(url)
-    if parts.scheme != "file":
-        raise ValueError(f"not a local file: {parts.scheme}")
+    if image is None or not hasattr(image, "id") or parts.scheme != "file":
+        return  # a data: URL names the image by its content already
     image.id = hashlib.sha256(Path(unquote(parts.path)).read_bytes()).hexdigest()[:32]

@@ -75,7 +75,7 @@ def add_signature_fields(
                 NameObject("/Subtype"): NameObject("/Widget"),
                 NameObject("/FT"): NameObject("/Sig"),
                 NameObject("/T"): TextStringObject(space.party),
-                NameObject("/TU"): TextStringObject(f"Signature: {labels.get(space.party, space.party)}"),
+                NameObject("/TU"): TextStringObject(labels.get(space.party, space.party)),
                 NameObject("/F"): NumberObject(PRINT_FLAG),
                 NameObject("/Rect"): ArrayObject([FloatObject(value) for value in space.rect]),
                 NameObject("/P"): page.indirect_reference,

@@ -100,10 +100,13 @@ def finish(
         "/ModDate": _pdf_date(clock),
     }
     writer.metadata = info
+    press: list[str] = []
     if standard.x4:
         access.info_dictionary(writer)[NameObject("/Trapped")] = NameObject("/False")
         _name_printing_condition(writer)
         _colour_managed_rgb(writer)
+        _greys_in_black_ink(writer)
+        press = _annotations_on_press_pages(writer)
     xmp = _xmp(document, info, clock, standard, keywords, metadata.publisher)
     # A new, uncompressed stream: any tool can find the XMP, and PDF/A validators ask for it.
     stream = DecodedStreamObject()
@@ -131,7 +134,7 @@ def finish(
             writer.set_page_label(
                 start, end - 1, style=PageLabelStyle.DECIMAL, prefix=f"{lang.upper()}-", start=1
             )
-    undone = _signature_fields(writer, rendered, document) if signature_fields else []
+    undone = press + (_signature_fields(writer, rendered, document) if signature_fields else [])
     undone += tidy_structure(writer)
     undone += fold_clusters(writer, rendered.clusters)
     undone += compact_fonts(writer, compact)
@@ -396,3 +399,45 @@ def _colour_managed_rgb(writer: pypdf.PdfWriter) -> None:
         if "/ColorSpace" not in resources:
             resources[NameObject("/ColorSpace")] = DictionaryObject()
         access.dictionary(resources["/ColorSpace"])[NameObject("/DefaultRGB")] = space
+
+
+_GREY = re.compile(rb"(?<!\S)(\d*\.?\d+) \1 \1 (rg|RG)(?!\S)")
+
+
+def _greys_in_black_ink(writer: pypdf.PdfWriter) -> None:
+    """Greys and black that WeasyPrint draws in RGB (rules, page numbers, notices) set in black ink alone,
+    as a press expects (in RGB they would separate into four inks): r = g = b becomes K = 1 - r."""
+
+    def black_ink(match: re.Match[bytes]) -> bytes:
+        level = 1 - float(match.group(1))
+        operator = b"k" if match.group(2) == b"rg" else b"K"
+        return b"0 0 0 " + f"{level:.6g}".encode() + b" " + operator
+
+    streams = [stream for page in writer.pages for stream in content_streams(page)]
+    for page in writer.pages:
+        forms = access.dictionary(page["/Resources"]).get("/XObject", DictionaryObject())
+        streams += [
+            form.get_object()
+            for form in forms.get_object().values()
+            if form.get_object().get("/Subtype") == "/Form"
+        ]
+    for stream in {id(stream): stream for stream in streams}.values():
+        before = stream.get_data()
+        after = _GREY.sub(black_ink, before)
+        if after != before:
+            stream.set_data(after)
+
+
+def _annotations_on_press_pages(writer: pypdf.PdfWriter) -> list[str]:
+    """What a PDF/X-4 copy may not hold: annotations other than trap networks and printer's marks (a
+    project layout's links); said as a warning, so that --strict refuses the copy."""
+    found = []
+    for number, page in enumerate(writer.pages, start=1):
+        kinds = {str(access.dictionary(item).get("/Subtype")) for item in page.get("/Annots", ArrayObject())}
+        other = sorted(kinds - {"/TrapNet", "/PrinterMark"})
+        if other:
+            found.append(
+                f"PDF/X-4: page {number} has {', '.join(other)} annotations, which a press copy may not hold "
+                "(remove the links from the layout for the print shop's copy)"
+            )
+    return found

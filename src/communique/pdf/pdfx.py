@@ -143,21 +143,24 @@ def _boxes(page: pikepdf.Page, number: int) -> list[Problem]:
 def _colour(page: pikepdf.Page, number: int) -> list[Problem]:
     """DeviceRGB (rg/RG operators, /DeviceRGB images) only where a DefaultRGB colour-manages it: in the
     page's content and in every form or image it draws, with the resources each uses."""
-    pending: list[tuple[pikepdf.Object, pikepdf.Object]] = [
-        (page.obj, page.obj.get("/Resources", pikepdf.Dictionary()))
+    contents = page.obj.get("/Contents")
+    page_streams = (
+        list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+    )
+    # (what draws, the resources it draws with): the page's content streams, then each form's own
+    pending: list[tuple[list[pikepdf.Object], pikepdf.Object]] = [
+        (page_streams, page.obj.get("/Resources", pikepdf.Dictionary()))
     ]
     seen: set[tuple[int, int]] = set()
     while pending:
-        owner, resources = pending.pop()
+        streams, resources = pending.pop()
         managed = "/DefaultRGB" in resources.get("/ColorSpace", {})
-        contents = owner.get("/Contents") if owner is page.obj else owner
-        streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
         for item in resources.get("/XObject", {}).values():
             if item.objgen in seen:
                 continue
             seen.add(item.objgen)
             if item.get("/Subtype") == "/Form":
-                pending.append((item, item.get("/Resources", resources)))
+                pending.append(([item], item.get("/Resources", resources)))
             elif item.get("/ColorSpace") == "/DeviceRGB" and not managed:
                 return [Problem("pdfx:colour", f"page {number} draws a DeviceRGB image without DefaultRGB")]
         if not managed and any(

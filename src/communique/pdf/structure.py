@@ -41,7 +41,12 @@ def tidy_structure(writer: pypdf.PdfWriter) -> list[str]:
     if root is None:
         return ["structure: the PDF has no structure tree; it is not tagged"]
     tree = access.dictionary(root)
-    _join_fragments(tree)
+    pages = {
+        page.indirect_reference.idnum: index
+        for index, page in enumerate(writer.pages)
+        if page.indirect_reference is not None
+    }
+    _join_fragments(tree, pages)
     undone = _read_by_column(writer, tree)
     undone += _lists(writer, tree)
     undone += _margin_content_as_artifacts(writer, tree)
@@ -341,9 +346,9 @@ _DEEPEST = 256
 
 
 def _numbering(style: str, lang: object) -> str:
-    """The /ListNumbering of a list's style; lettered lists in Japanese (ア イ ウ) and Chinese or
-    Korean markers are none of PDF's numberings."""
-    if style in ("alpha", "letter") and str(lang or "").split("-")[0] in ("ja", "zh", "ko"):
+    """The /ListNumbering of a list's style in its language: lettered lists are a b c except in Japanese
+    (ア イ ウ) and Korean (가 나 다), which are none of PDF's numberings (conventions.item_marker)."""
+    if style == "alpha" and str(lang or "").split("-")[0] in ("ja", "ko"):
         return "/None"
     return _NUMBERING.get(style, "/None")
 
@@ -363,27 +368,31 @@ def _element(
     return access.add_object(writer, element), element
 
 
-def _join_fragments(root: DictionaryObject) -> None:
+def _join_fragments(root: DictionaryObject, pages: dict[int, int]) -> None:
     """Sibling elements made from one HTML element on several pages become one element, where the first
     part was: its kids in order, marked content of the later pages as marked-content references naming
     their page, the parent tree pointing at the element that remains (a table row broken by a page: each
-    cell's parts join, not the row's cells four across). Top down, so that the parts of a section's
-    paragraph meet once the section is whole."""
+    cell's parts join, not the row's cells four across). Parts on the same page (::before, anonymous
+    boxes) stay apart, and so do table headers repeated on each page. Top down, so that the parts of a
+    section's paragraph meet once the section is whole."""
     survivors: dict[int, IndirectObject] = {}  # an absorbed element's number -> the element it joined
     pending = [kid for kid in _kids(root) if isinstance(kid, IndirectObject)]
     while pending:
         reference = pending.pop()
         element = access.dictionary(reference)
         kept: list[PdfObject] = []
-        first: dict[str, IndirectObject] = {}  # identity -> the first part of that element among the kids
+        first: dict[str, tuple[IndirectObject, int]] = {}  # identity -> the element's first part, its page
         for kid in _kids(element):
             identity = _identity(kid) if isinstance(kid, IndirectObject) else None
             if isinstance(kid, IndirectObject) and identity is not None:
-                if identity in first:
-                    _absorb(first[identity], kid)
-                    survivors[kid.idnum] = first[identity]
+                page = _page_index(kid, pages)
+                survivor = first.get(identity)
+                if survivor is not None and page > survivor[1]:  # the element continued on a later page
+                    _absorb(survivor[0], kid)
+                    survivors[kid.idnum] = survivor[0]
+                    first[identity] = (survivor[0], page)
                     continue
-                first[identity] = kid
+                first.setdefault(identity, (kid, page))
             kept.append(kid)
         if len(kept) != len(_kids(element)):
             element[NameObject("/K")] = ArrayObject(kept)
@@ -395,8 +404,22 @@ def _join_fragments(root: DictionaryObject) -> None:
 
 
 def _identity(reference: IndirectObject) -> str | None:
+    """The HTML element a structure element was made from; None for repeated table headers and footers
+    (a repeat on each page, not a continuation) and for elements made from no HTML element."""
     value = reference.get_object()
-    return str(value[HTML_ELEMENT]) if isinstance(value, DictionaryObject) and HTML_ELEMENT in value else None
+    if not isinstance(value, DictionaryObject) or HTML_ELEMENT not in value or value.get("/S") in _REPEATED:
+        return None
+    return str(value[HTML_ELEMENT])
+
+
+_REPEATED = ("/THead", "/TFoot")
+
+
+def _page_index(reference: IndirectObject, pages: dict[int, int]) -> int:
+    """The index of the element's page (`pages`: page object number -> index); -1 without a page."""
+    value = access.dictionary(reference)
+    page = value.raw_get("/Pg") if "/Pg" in value else None
+    return pages.get(page.idnum, -1) if isinstance(page, IndirectObject) else -1
 
 
 def _is_element(reference: IndirectObject) -> bool:
