@@ -282,8 +282,8 @@ into one section per column."""
 
 STRUCTURE_ROLE = "/CommuniqueStructure"
 """The key the tags hook puts on the structure element of an HTML element with `data-structure` (value:
-its words, then the element's identity, so that fragments of one element on several pages are known),
-and pdf/structure.py takes away when it builds lists (L, LI, Lbl, LBody) from them."""
+its words: the role, then the list's style), and pdf/structure.py takes away when it builds lists (L, LI,
+Lbl, LBody) from them."""
 
 
 HTML_ELEMENT = "/CommuniqueElement"

@@ -151,10 +151,10 @@ def _read_by_column(box: Any) -> str | None:
 
 
 def _structure_role(box: Any) -> str | None:
-    """`data-structure` of the HTML element a box was made from, with the element's identity."""
+    """`data-structure` of the HTML element a box was made from ('LI alpha', 'Lbl')."""
     if box.element is None or box.element.get("data-structure") is None:
         return None
-    return f"{box.element.get('data-structure')} {id(box.element)}"
+    return str(box.element.get("data-structure"))
 
 
 def _element_lang(box: Any) -> str | None:

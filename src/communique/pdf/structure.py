@@ -243,7 +243,7 @@ def _lists(writer: pypdf.PdfWriter, root: DictionaryObject) -> list[str]:
     for reference, element in _elements(root):
         if STRUCTURE_ROLE in element:
             role, *rest = str(element[STRUCTURE_ROLE]).split()
-            marked[reference.idnum] = (role, rest[0] if len(rest) == 2 else "")
+            marked[reference.idnum] = (role, rest[0] if rest else "")
     parents: dict[int, IndirectObject] = {}
     for reference, element in _elements(root):
         parent = element.raw_get("/P") if "/P" in element else None
