@@ -104,7 +104,7 @@ def test_page_numbers_are_artifacts_not_content(print_copies: dict[str, Path], l
     text = tagged_text(print_copies[layout])
     assert flat(text.artifacts).startswith("1/2") and "2/2" in flat(text.artifacts)
     assert text.untagged == ""  # nothing drawn with a structure element outside the tree
-    assert "1/2" not in "".join(part for _, part in text.runs)
+    assert "1/2" not in flat("".join(part for _, part in text.runs))
 
 
 STANDARDS = [
@@ -191,10 +191,10 @@ def test_the_standard_comes_from_the_project_and_from_python(tmp_path: Path) -> 
     assert verify(tmp_path / "out" / "doc.pdf").standards == ("PDF/A-2U",)
     built = communique.build(data, out=tmp_path / "api", standard="pdf/x-4")
     assert verify(built.output).standards == ("PDF/X-4",)
-    wrong = run_cli(
+    upper = run_cli(
         "build", str(data), "--out", str(tmp_path / "x"), "--standard", "PDF/A-3A+UA-1", cwd=tmp_path
     )
-    assert wrong.returncode == 0, wrong.stderr  # any case on the command line
+    assert upper.returncode == 0, upper.stderr  # any case on the command line
 
 
 def test_a_print_shop_copy_has_the_press_output_intent_and_trim_and_bleed(

@@ -23,6 +23,8 @@ ARCHIVAL_DEFAULT = "pdf/a-3a+ua-1"
 STANDARD_PATTERN = r"^[A-Za-z0-9/+ -]{1,40}$"
 """What communique.toml's `standard` may look like; `standard()` says which names exist and combine (a
 located error at the key)."""
+PRESS_ANNOTATIONS = frozenset({"/TrapNet", "/PrinterMark"})
+"""The only annotations a PDF/X page may hold (finish warns of others, verify fails them)."""
 PRINTING_CONDITION = "FOGRA39"
 """The characterized printing condition of the bundled CMYK profile (ISO 12647-2 coated offset)."""
 CMYK_PROFILE = "FOGRA39L-coated.icc"

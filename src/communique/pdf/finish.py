@@ -37,7 +37,7 @@ from communique.pdf.fields import add_signature_fields, first_spaces, signing_pa
 from communique.pdf.fonts import compact_fonts, content_streams, descendant, glyph_characters
 from communique.pdf.seal import seal_id
 from communique.pdf.structure import tidy_structure
-from communique.standards import PRINTING_CONDITION, Standard, srgb_profile
+from communique.standards import PRESS_ANNOTATIONS, PRINTING_CONDITION, Standard, srgb_profile
 
 
 @dataclass(frozen=True)
@@ -434,7 +434,7 @@ def _annotations_on_press_pages(writer: pypdf.PdfWriter) -> list[str]:
     found = []
     for number, page in enumerate(writer.pages, start=1):
         kinds = {str(access.dictionary(item).get("/Subtype")) for item in page.get("/Annots", ArrayObject())}
-        other = sorted(kinds - {"/TrapNet", "/PrinterMark"})
+        other = sorted(kinds - PRESS_ANNOTATIONS)
         if other:
             found.append(
                 f"PDF/X-4: page {number} has {', '.join(other)} annotations, which a press copy may not hold "

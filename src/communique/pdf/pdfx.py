@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import pikepdf
 
+from communique.standards import PRESS_ANNOTATIONS
+
 _RGB_OPERATOR = re.compile(rb"(?<!\S)[-+\d.]+\s+[-+\d.]+\s+[-+\d.]+\s+(?:rg|RG)(?!\S)|/DeviceRGB\b")
 _ICC_CLASSES = {b"prtr"}
 _ICC_SPACES = {b"CMYK": 4, b"GRAY": 1, b"RGB ": 3}
@@ -27,7 +29,6 @@ class Problem:
 
 _XMP_MM = "{http://ns.adobe.com/xap/1.0/mm/}"
 _TRAPPED = "{http://ns.adobe.com/pdf/1.3/}Trapped"
-_MARKS = ("/TrapNet", "/PrinterMark")
 
 
 def pdfx4_problems(pdf: pikepdf.Pdf, xmp: dict[str, str]) -> list[Problem]:
@@ -95,7 +96,7 @@ def _annotations(page: pikepdf.Page, number: int) -> list[Problem]:
     """Only trap networks and printer's marks may be annotations on a PDF/X page (no form fields,
     links or comments over what is printed)."""
     kinds = {str(item.get("/Subtype")) for item in page.obj.get("/Annots", pikepdf.Array())}
-    other = sorted(kinds - set(_MARKS))
+    other = sorted(kinds - PRESS_ANNOTATIONS)
     return [Problem("pdfx:annotations", f"page {number} has {', '.join(other)} annotations")] if other else []
 
 

@@ -35,8 +35,9 @@ _CONTAINERS = ("/THead", "/TBody", "/TFoot")
 
 
 def tidy_structure(writer: pypdf.PdfWriter) -> list[str]:
-    """Margin content made artifacts and marked tables read by column; what could not be done, as warnings
-    (the PDF is then as WeasyPrint tagged it)."""
+    """Page fragments joined, marked tables read by column, lists made lists, margin content made
+    artifacts, elements left out of the tree left out of the file; what could not be done, as warnings
+    (that part is then as WeasyPrint tagged it)."""
     root = writer.root_object.get("/StructTreeRoot")
     if root is None:
         return ["structure: the PDF has no structure tree; it is not tagged"]
@@ -184,17 +185,10 @@ def _replace_with_sections(
     parent_ref = fragments[0][1].raw_get("/P")
     sections = []
     for cells in columns:
-        section = DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/StructElem"),
-                NameObject("/S"): NameObject("/Sect"),
-                NameObject("/P"): parent_ref,
-            }
-        )
+        reference, section = _element(writer, "/Sect", parent_ref)
         first = access.dictionary(cells[0])
         if "/Lang" in first:
             section[NameObject("/Lang")] = first["/Lang"]
-        reference = access.add_object(writer, section)
         held: list[PdfObject] = []
         for cell in cells:
             value = access.dictionary(cell)
