@@ -569,6 +569,22 @@ class RenderedPdf:
     layouts' own <wbr> is drawn as U+200B too, so the pipeline warns only of those the data holds."""
     signature_spaces: tuple[SignatureSpace, ...] = ()
     """Each party's signature spaces, in page order (for signature fields)."""
+    text_lines: tuple[TextLine, ...] = ()
+    """Every line of text on the pages, in page order (for a draft's line numbers)."""
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A line of text as laid out, and the column of its language version that holds it."""
+
+    page: int
+    """Page index, from 0."""
+    version: str
+    """The `lang` of the nearest element that sets one: lines of one version share it."""
+    baseline: float
+    """Points from the page's lower edge."""
+    column: tuple[float, float]
+    """(left, right) in points of the box that set the language: the version's column or block."""
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,17 @@ def source_date_epoch(value: str | None) -> int | None:
     return int(value)
 
 
+DRAFT_LABEL_LIMIT = 80
+"""Characters of a draft label."""
+
+
+def draft_label(text: str) -> str:
+    """A draft label as given (`--draft LABEL`), spaces collapsed; UsageError when it cannot be drawn."""
+    from communique.pdf.draft import drawable_label
+
+    return drawable_label(text, DRAFT_LABEL_LIMIT)
+
+
 def paper_size(text: str) -> str:
     """A paper size name in any case ('a4', 'LETTER') -> its canonical spelling ('A4', 'Letter')."""
     for name in PAPER_SIZES_MM:
@@ -58,10 +69,18 @@ def _option(
     metavar: str | None = None,
     parse: Callable[[str], Any] | None = None,
     schema: dict[str, Any] | None = None,
+    bare: str | None = None,
 ) -> Any:
     """One option: its default, its help text (flag and config description), how a command-line value
-    is read, and the JSON Schema of its config value (a boolean unless given)."""
-    metadata = {"help": help, "metavar": metavar, "parse": parse, "schema": schema or {"type": "boolean"}}
+    is read, the JSON Schema of its config value (a boolean unless given), and for a flag whose value may
+    be left out, the value it then takes (`bare`)."""
+    metadata = {
+        "help": help,
+        "metavar": metavar,
+        "parse": parse,
+        "schema": schema or {"type": "boolean"},
+        "bare": bare,
+    }
     return field(default=default, metadata=metadata)
 
 
@@ -101,6 +120,15 @@ class BuildOptions:
         "key, for `communique sign`",
     )
     strict: bool = _option(False, "treat every rendering warning as an error")
+    draft: str | None = _option(
+        None,
+        "make a draft copy: a diagonal DRAFT under the text, LABEL (default 'Draft') and the date at the "
+        "foot of every page, each version's lines numbered in the margin; never archival or signed",
+        metavar="LABEL",
+        parse=draft_label,
+        schema={"type": "string", "maxLength": DRAFT_LABEL_LIMIT},
+        bare="Draft",
+    )
     compact_fonts: bool = _option(
         True,
         "cut embedded CJK fonts down to the glyphs drawn and fold wide gaps into them (the seed: 98 KiB -> "
@@ -182,10 +210,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             )
         else:
             parse = item.metadata["parse"]
+            bare = item.metadata["bare"]
             parser.add_argument(
                 _flag(item.name),
                 dest=item.name,
                 default=None,
+                **({"nargs": "?", "const": bare} if bare is not None else {}),
                 metavar=item.metadata["metavar"],
                 type=argparse_type(parse) if parse else str,
                 help=item.metadata["help"],

@@ -17,6 +17,7 @@ from communique.loader import INLINE_LABEL, load_text, read_text
 from communique.model import BuildResult, Communique, RenderedPdf
 from communique.paper import page_css
 from communique.pdf.archival import archival_sources
+from communique.pdf.draft import Draft
 from communique.pdf.finish import Metadata, finish
 from communique.preview.images import ImageRequest, chosen_pages, page_images, write_page_images
 from communique.project import DEFAULT_LAYOUT, DEFAULT_PAPER, BuildContext
@@ -141,6 +142,7 @@ def make_pdf(
         declared.engine_variant,
         session,
         options.signature_fields,
+        find_text_lines=options.draft is not None,
     )
     lost = _lost_from_the_text_layer(rendered, communique, options.strict)
     read = (*project.config_files(), *html.templates, *html.stylesheets, *rendered.files_read)
@@ -168,6 +170,7 @@ def make_pdf(
         archival,
         options.compact_fonts,
         options.signature_fields,
+        Draft(options.draft, clock.date().isoformat()) if options.draft is not None else None,
     )
     if finished.warnings and options.strict:
         raise FinishError(

@@ -564,6 +564,15 @@ class BuildContext:
             )
             raise UsageError(error.message, where, error.hint) from error
 
+        if self.options.draft is not None and (self.options.archival or self.options.signature_fields):
+            what = "an archival copy (--archival)" if self.options.archival else "signature fields"
+            raise UsageError(
+                f"a draft copy (--draft) cannot have {what}: a draft is never the signed or archived "
+                "instrument",
+                hint="build the draft without --archival and --signature-fields, and the final copy "
+                "without --draft",
+            )
+
     @property
     def standard(self) -> Standard:
         """What the copies declare: the `standard` option, else the default for print or archival copies."""

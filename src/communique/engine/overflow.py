@@ -71,7 +71,7 @@ def overflows(document: Any) -> list[Overflow]:
         page_box = page._page_box
         area = _Bounds(*_content_edges(page_box), page_box.content_box_y(), _bottom(page_box))
         lines: list[Overflow] = []
-        for child in map(_unwrapped, page_box.children):
+        for child in map(unwrapped, page_box.children):
             lines.extend(_lines(number, child, area, area, vertical=not isinstance(child, boxes.MarginBox)))
         beyond = [line for line in lines if not line.horizontal]
         if len(beyond) > 1:
@@ -116,7 +116,7 @@ def _bottom(box: Any) -> float:
     return float(box.content_box_y() + box.height)
 
 
-def _unwrapped(box: Any) -> Any:
+def unwrapped(box: Any) -> Any:
     """The box itself where WeasyPrint left a placeholder for an absolutely positioned box."""
     return box if isinstance(box, _boxes().Box) else box._box
 
@@ -140,13 +140,13 @@ def _lines(number: int, box: Any, bounds: _Bounds, page: _Bounds, vertical: bool
         if finding:
             yield finding
     if isinstance(box, boxes.ParentBox):
-        for child in map(_unwrapped, box.all_children()):
+        for child in map(unwrapped, box.all_children()):
             yield from _lines(number, child, bounds, page, vertical)
 
 
 def _line_overflow(number: int, line: Any, bounds: _Bounds, page: _Bounds, vertical: bool) -> Overflow | None:
     """How far the text on `line` runs over (text in an inline-block is checked with the block's lines)."""
-    pieces = list(_texts(line))
+    pieces = list(visible_texts(line))
     first = None
     horizontal = outside = 0.0
     # Vertically the line box counts, not its text boxes: a face with tall ascenders (Naskh, Thai with
@@ -170,13 +170,13 @@ def _line_overflow(number: int, line: Any, bounds: _Bounds, page: _Bounds, verti
     return Overflow(number, text, round(horizontal, 1), round(outside, 1))
 
 
-def _texts(box: Any) -> Iterator[Any]:
+def visible_texts(box: Any) -> Iterator[Any]:
     """The text boxes with visible text on a line, in order, through inline boxes (spans) but not into
     atomic inline boxes (inline-blocks: their own lines are checked against them)."""
     boxes = _boxes()
-    for child in map(_unwrapped, box.children):
+    for child in map(unwrapped, box.children):
         if isinstance(child, boxes.TextBox):
             if child.text.strip():
                 yield child
         elif isinstance(child, boxes.InlineBox):
-            yield from _texts(child)
+            yield from visible_texts(child)

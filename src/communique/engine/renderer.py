@@ -15,10 +15,11 @@ from urllib.request import url2pathname
 
 from communique.engine import clusters, hooks, hyphenation, image_names, justify, pages, tags, undone
 from communique.engine.libraries import ldconfig_library_lookup
+from communique.engine.lines import text_lines
 from communique.engine.overflow import overflowing_text
 from communique.engine.places import signature_spaces
 from communique.errors import TEMPORARY_SPACE_HINT, RenderError
-from communique.model import HtmlDocument, RenderedPdf, SignatureSpace
+from communique.model import HtmlDocument, RenderedPdf, SignatureSpace, TextLine
 
 with warnings.catch_warnings(), ldconfig_library_lookup():
     # WeasyPrint warns at import when HarfBuzz-subset is missing; render() reports that itself.
@@ -200,9 +201,11 @@ def render(
     pdf_variant: str | None = None,
     session: RenderSession | None = None,
     find_signature_spaces: bool = False,
+    find_text_lines: bool = False,
 ) -> RenderedPdf:
     """Lay out and draw `html`; fail on any fetch outside the allowed folders or any font fallback.
-    With `find_signature_spaces`, also say where each party's signature space is (for signature fields).
+    With `find_signature_spaces`, also say where each party's signature space is (for signature fields);
+    with `find_text_lines`, where each line of text is (for a draft's line numbers).
 
     `font_css` comes before the layout's stylesheets, `page_css` (paper size, marks) after them.
     `pdf_variant` is a WeasyPrint variant such as 'pdf/a-3a' (with an sRGB OutputIntent); every PDF is tagged.
@@ -222,6 +225,7 @@ def render(
                 stylesheets=stylesheets, font_config=session.font_config, color_profiles=profiles
             )
             overflowing = _overflowing(document)
+            lines = _text_lines(document) if find_text_lines else ()
             with clusters.recording() as drawn:
                 data = document.write_pdf(pdf_variant=pdf_variant, pdf_tags=True)
     except RefusedURLError as error:
@@ -274,6 +278,7 @@ def render(
         tuple(drawn.clusters),
         frozenset(drawn.invisible),
         _signature_spaces(document) if find_signature_spaces else (),
+        lines,
     )
 
 
@@ -293,6 +298,16 @@ def _signature_spaces(document: Any) -> tuple[SignatureSpace, ...]:
         return signature_spaces(document)
     except undone.ENGINE_CHANGED as error:
         undone.report("signature places", "the signature spaces were not found", error)
+        return ()
+
+
+def _text_lines(document: Any) -> tuple[TextLine, ...]:
+    """Every line of text, or none with a warning when the laid-out pages cannot be read (a draft then
+    has no line numbers, and says so)."""
+    try:
+        return text_lines(document)
+    except undone.ENGINE_CHANGED as error:
+        undone.report("line numbers", "the draft's lines are not numbered", error)
         return ()
 
 

@@ -33,6 +33,7 @@ from communique.errors import FinishError
 from communique.model import Archival, EmbeddedSource, RenderedPdf, TypesetDocument
 from communique.pdf import access
 from communique.pdf.clusters import fold_clusters
+from communique.pdf.draft import DRAFT_KEY, Draft, draft_title, mark_draft
 from communique.pdf.fields import add_signature_fields, first_spaces, signing_parties
 from communique.pdf.fonts import compact_fonts, content_streams, descendant, glyph_characters
 from communique.pdf.seal import seal_id
@@ -70,11 +71,13 @@ def finish(
     archival: Archival | None = None,
     compact: bool = True,
     signature_fields: bool = False,
+    draft: Draft | None = None,
 ) -> FinishedPdf:
     """Add what WeasyPrint cannot write: synced metadata, page labels, viewer preferences, a content ID;
     for an archival copy also the PDF/A identification and the source files as associated files; with
     `compact`, embedded CFF fonts cut down to the glyphs drawn (fonts); with `signature_fields`, an empty
-    signature field over each signing party's signature space. What a rewrite had to leave undone comes
+    signature field over each signing party's signature space; with `draft`, the marks of a draft copy
+    (its title then says it is one). What a rewrite had to leave undone comes
     back as warnings with the PDF."""
     try:
         reader = pypdf.PdfReader(BytesIO(rendered.data))
@@ -90,7 +93,7 @@ def finish(
     titles = document.titles()
     keywords = tuple(dict.fromkeys((*document.communique.keywords, *metadata.keywords)))
     info = {
-        "/Title": titles[0][1],
+        "/Title": draft_title(titles[0][1], draft) if draft else titles[0][1],
         "/Author": metadata.author or "; ".join(first.authors),
         "/Subject": document.subjects()[0][1],
         "/Keywords": ", ".join(keywords),
@@ -138,6 +141,9 @@ def finish(
     undone += tidy_structure(writer)
     undone += fold_clusters(writer, rendered.clusters)
     undone += compact_fonts(writer, compact)
+    if draft:
+        undone += mark_draft(writer, rendered.text_lines, draft)
+        access.info_dictionary(writer)[NameObject(DRAFT_KEY)] = TextStringObject(draft.label)
     _well_formed_streams(writer)
     # The ID is the seal `verify` recomputes (seal.py): the first names the content (pages, sources,
     # structure), the second the metadata (dates included). Last, so that it seals every change above.

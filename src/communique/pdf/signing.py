@@ -202,12 +202,20 @@ def _writer(data: bytes, origin: str) -> Any:
     """An incremental writer on `data`, which must be a communique archival copy as built (or signed)."""
     from pyhanko.pdf_utils.misc import PdfError
 
+    from communique.pdf.draft import draft_label_of
     from communique.pdf.verify import built_revision_findings
 
     try:
         writer = _archival_writer_class()(BytesIO(data), strict=False)
     except (PdfError, ValueError, OSError) as error:
         raise SigningError(f"{origin} is not a PDF pyHanko can read: {error}", hint="give a PDF") from error
+    label = draft_label_of(data)
+    if label is not None:
+        raise SigningError(
+            f"{origin} is a draft copy ({label}): a draft is never signed",
+            hint="build the instrument without --draft, as an archival copy with --signature-fields, and "
+            "sign that",
+        )
     problems = built_revision_findings(data)
     if problems:
         raise SigningError(

@@ -1,0 +1,52 @@
+"""Where each line of text was laid out, read from WeasyPrint's boxes, so that a draft copy can number
+the lines of each version in the margin beside them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from communique.engine.overflow import PT_PER_PX, unwrapped, visible_texts
+from communique.model import TextLine
+
+
+def text_lines(document: Any) -> tuple[TextLine, ...]:
+    """Every line holding visible text in the page areas of a laid-out document (page-margin boxes, the
+    running footer, are left out), in page and then layout order."""
+    from weasyprint.formatting_structure import boxes
+
+    found: list[TextLine] = []
+    for index, page in enumerate(document.pages):
+        page_box = page._page_box
+        height = float(page_box.margin_height())
+        for child in map(unwrapped, page_box.children):
+            if isinstance(child, boxes.MarginBox):
+                continue
+            for version, column, line in _lines(child, "", (0.0, 0.0), boxes):
+                baseline = float(line.position_y + line.baseline)
+                found.append(
+                    TextLine(
+                        index,
+                        version,
+                        round((height - baseline) * PT_PER_PX, 2),
+                        (round(column[0] * PT_PER_PX, 2), round(column[1] * PT_PER_PX, 2)),
+                    )
+                )
+    return tuple(found)
+
+
+def _lines(
+    box: Any, version: str, column: tuple[float, float], boxes: Any
+) -> Iterator[tuple[str, tuple[float, float], Any]]:
+    """(version, column, line box) for each line under `box` with visible text; a block-level box whose
+    element sets `lang` starts a version's column."""
+    element = getattr(box, "element", None)
+    lang = element.get("lang") if element is not None and box.element_tag != "html" else None
+    if lang and isinstance(box, boxes.BlockContainerBox):
+        left = float(box.content_box_x())
+        version, column = lang, (left, left + float(box.width))
+    if isinstance(box, boxes.LineBox) and any(True for _ in visible_texts(box)):
+        yield version, column, box
+    if isinstance(box, boxes.ParentBox):
+        for child in map(unwrapped, box.all_children()):
+            yield from _lines(child, version, column, boxes)

@@ -1,0 +1,281 @@
+"""A draft copy's marks, drawn over the finished pages: a diagonal DRAFT under the text, the draft's label
+and date at the foot of every page, and each version's lines numbered in the margin beside them.
+
+Every mark is an artifact (marked content outside the structure tree) and is drawn as outlines, not as
+text: a reader copying from a draft gets the text of the instrument, never a line number or the stamp.
+The outlines come from the bundled fonts through fontTools' pens.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from io import BytesIO
+from pathlib import Path
+
+import pypdf
+from fontTools.pens.basePen import BasePen
+from fontTools.ttLib import TTFont
+from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject
+
+from communique.errors import UsageError
+from communique.model import TextLine
+from communique.pdf import access
+
+STAMP = "DRAFT"
+DRAFT_KEY = "/CommuniqueDraft"
+"""The document information entry a draft copy carries (its label): `sign` refuses such a file."""
+STAMP_GREY = 0.86
+"""The stamp's shade under the text: light enough to read every character over it."""
+NUMBER_SIZE = 7.0
+NUMBER_GREY = 0.35
+NUMBER_GAP = 8.0
+"""Points between a line number and its column."""
+LABEL_SIZE = 8.0
+SAME_LINE = 1.5
+"""Points within which two baselines of one version are one line (signature blocks side by side)."""
+FACES = ("NotoSerif-Regular.ttf", "NotoSerifCJKjp-Regular-JIS.otf")
+"""The faces marks are drawn in, in order of preference: Latin, Greek and Cyrillic, then Japanese and
+most Chinese characters (a label needing shaping, Arabic or Thai, is refused: see `drawable_label`)."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a draft copy says it is: its label ('Draft 3') and the date it was made."""
+
+    label: str
+    date: str
+
+
+def drawable_label(text: str, limit: int) -> str:
+    """`text` with its spaces collapsed ('Draft' if none is left), or UsageError when it is longer than
+    `limit` characters or has a character no face of FACES has."""
+    label = " ".join(text.split())
+    if not label:
+        return "Draft"
+    if label.lower().endswith((".yaml", ".yml")):
+        raise UsageError(
+            f"the draft label {label!r} looks like a data file",
+            hint="give the data files first (communique build FILE --draft), or write --draft=LABEL",
+        )
+    if len(label) > limit:
+        raise UsageError(f"the draft label is {len(label)} characters long", hint=f"at most {limit}")
+    missing = sorted({char for char in label if _face_for(char) is None})
+    if missing:
+        shown = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in missing[:5])
+        raise UsageError(
+            f"the draft label has characters the draft marks cannot draw: {shown}",
+            hint="write the label in Latin, Greek, Cyrillic or Japanese/Chinese characters",
+        )
+    return label
+
+
+def draft_title(title: str, draft: Draft) -> str:
+    """The PDF's title for a draft copy: what a reader's window and a screen reader announce first."""
+    return f"{STAMP} ({draft.label}, {draft.date}): {title}"
+
+
+def draft_label_of(data: bytes) -> str | None:
+    """The label of a draft copy (its document information's DRAFT_KEY), None for any other PDF."""
+    try:
+        info = pypdf.PdfReader(BytesIO(data)).metadata
+    except (PdfReadError, ValueError, OSError):
+        return None  # not a PDF pypdf reads: the caller says what is wrong with it
+    value = info.get(DRAFT_KEY) if info else None
+    return str(value) if value is not None else None
+
+
+def mark_draft(writer: pypdf.PdfWriter, lines: Iterable[TextLine], draft: Draft) -> list[str]:
+    """Draw the draft marks on every page of `writer`; what could not be drawn comes back as warnings."""
+    by_page: dict[int, list[TextLine]] = {}
+    for line in lines:
+        by_page.setdefault(line.page, []).append(line)
+    footer = f"{draft.label} · {draft.date}"
+    undone = [] if by_page else ["draft: no line of text was found on the pages; no line is numbered"]
+    for index, page in enumerate(writer.pages):
+        left, bottom, right, top = (float(value) for value in page.trimbox)
+        on_page = by_page.get(index, [])
+        body = [line for line in on_page if line.version]
+        under = _artifact(_stamp(left, bottom, right, top), "/Watermark")
+        text_left = min((line.column[0] for line in body), default=left + (right - left) * 0.12)
+        foot = _footer_baseline(on_page, bottom)
+        over = _artifact(_words(footer, text_left, foot, LABEL_SIZE, NUMBER_GREY), "/Footer")
+        over += _artifact(_numbers(body, left, right), "/Layout")
+        _wrap_contents(writer, page, under, over)
+    return undone
+
+
+def _footer_baseline(lines: list[TextLine], bottom: float) -> float:
+    """The baseline of the page's running footer (the page number), else a third of the way up the margin."""
+    margin = [line.baseline for line in lines if not line.version]
+    return min(margin) if margin else bottom + 24.0
+
+
+def _numbers(lines: list[TextLine], page_left: float, page_right: float) -> bytes:
+    """Each version's lines numbered from 1 on this page, beside its column: left of a column in the
+    page's left half, right of one in its right half; two versions sharing the same side of the page (one
+    block after the other) put the second's numbers in the other margin."""
+    versions: dict[str, list[TextLine]] = {}
+    for line in lines:
+        versions.setdefault(line.version, []).append(line)
+    middle = (page_left + page_right) / 2
+    taken: set[str] = set()
+    drawn = b""
+    for own in versions.values():
+        spans_middle = any(line.column[0] < middle < line.column[1] for line in own)
+        right_half = all(line.column[0] >= middle for line in own)
+        side = "right" if right_half and not spans_middle else "left"
+        if side in taken:
+            side = "left" if side == "right" else "right"
+        taken.add(side)
+        for number, baseline in enumerate(_baselines(own), 1):
+            text = str(number)
+            if side == "left":
+                edge = min(line.column[0] for line in own) - NUMBER_GAP
+                x = edge - _width(text, NUMBER_SIZE)
+            else:
+                x = max(line.column[1] for line in own) + NUMBER_GAP
+            drawn += _words(text, x, baseline, NUMBER_SIZE, NUMBER_GREY)
+    return drawn
+
+
+def _baselines(lines: list[TextLine]) -> list[float]:
+    """The distinct baselines of `lines`, top first: lines side by side within SAME_LINE are one."""
+    found: list[float] = []
+    for baseline in sorted((line.baseline for line in lines), reverse=True):
+        if not found or found[-1] - baseline > SAME_LINE:
+            found.append(baseline)
+    return found
+
+
+def _stamp(left: float, bottom: float, right: float, top: float) -> bytes:
+    """STAMP across the page's diagonal, centred, as wide as 70 % of the diagonal."""
+    width, height = right - left, top - bottom
+    angle = math.atan2(height, width)
+    size = 0.7 * math.hypot(width, height) / (_width(STAMP, 1.0) or 1.0)
+    cos, sin = math.cos(angle), math.sin(angle)
+    text_width = _width(STAMP, size)
+    cap = 0.35 * size  # half a capital's height: the letters' middle on the diagonal
+    x = left + width / 2 - cos * text_width / 2 + sin * cap
+    y = bottom + height / 2 - sin * text_width / 2 - cos * cap
+    return (
+        f"q {cos:.5f} {sin:.5f} {-sin:.5f} {cos:.5f} {x:.2f} {y:.2f} cm ".encode()
+        + _words(STAMP, 0.0, 0.0, size, STAMP_GREY)
+        + b"Q\n"
+    )
+
+
+def _words(text: str, x: float, baseline: float, size: float, grey: float) -> bytes:
+    """`text` drawn as filled outlines from (x, baseline), `size` points, in `grey` (DeviceGray)."""
+    out = [f"q {grey:.2f} g\n".encode()]
+    for char in text:
+        face = _face_for(char)
+        if face is None:
+            continue
+        outline = _outline(face, char)
+        scale = size / face.units_per_em
+        if outline.path:
+            out.append(f"q {scale:.6f} 0 0 {scale:.6f} {x:.2f} {baseline:.2f} cm\n".encode())
+            out.append(outline.path + b"f\nQ\n")
+        x += outline.advance * scale
+    out.append(b"Q\n")
+    return b"".join(out)
+
+
+def _width(text: str, size: float) -> float:
+    total = 0.0
+    for char in text:
+        face = _face_for(char)
+        if face is not None:
+            total += _outline(face, char).advance * size / face.units_per_em
+    return total
+
+
+def _artifact(content: bytes, subtype: str) -> bytes:
+    """`content` as an artifact of pagination (a watermark, footer) or layout (line numbers)."""
+    if not content:
+        return b""
+    kind = "/Layout" if subtype == "/Layout" else f"/Pagination /Subtype {subtype}"
+    return f"/Artifact <</Type {kind}>> BDC\n".encode() + content + b"EMC\n"
+
+
+def _wrap_contents(writer: pypdf.PdfWriter, page: pypdf.PageObject, under: bytes, over: bytes) -> None:
+    """The page's contents between `under` and `over`, the page's own drawing in a saved graphics state
+    so that nothing it leaves set reaches the marks."""
+    existing = page.raw_get("/Contents")
+    own = list(existing) if isinstance(existing, ArrayObject) else [existing]
+    before = access.add_object(writer, _stream(under + b"q\n"))
+    after = access.add_object(writer, _stream(b"Q\n" + over))
+    page[NameObject("/Contents")] = ArrayObject([before, *own, after])
+
+
+def _stream(data: bytes) -> DecodedStreamObject:
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream
+
+
+@dataclass(frozen=True)
+class _Outline:
+    path: bytes
+    """PDF path operators in font units (empty for a space)."""
+    advance: int
+
+
+@dataclass(frozen=True, eq=False)
+class _Face:
+    font: TTFont
+    units_per_em: int
+    cmap: dict[int, str]
+
+
+@cache
+def _loaded(name: str) -> _Face:
+    path = Path(str(resources.files("communique").joinpath("data", "fonts", name)))
+    font = TTFont(path, lazy=True)
+    return _Face(font, int(font["head"].unitsPerEm), dict(font.getBestCmap()))
+
+
+def _face_for(char: str) -> _Face | None:
+    """The first of FACES that has `char` (Japanese and Chinese only when no Latin face has it)."""
+    for name in FACES:
+        face = _loaded(name)
+        if ord(char) in face.cmap:
+            return face
+    return None
+
+
+@cache
+def _outline(face: _Face, char: str) -> _Outline:
+    name = face.cmap[ord(char)]
+    glyphs = face.font.getGlyphSet()
+    pen = _PdfPathPen(glyphs)
+    glyphs[name].draw(pen)
+    return _Outline(b"".join(pen.operators), int(face.font["hmtx"][name][0]))
+
+
+class _PdfPathPen(BasePen):  # type: ignore[misc]
+    """fontTools pen writing a glyph's outline as PDF path operators (quadratic curves made cubic)."""
+
+    def __init__(self, glyph_set: object):
+        super().__init__(glyph_set)
+        self.operators: list[bytes] = []
+
+    def _moveTo(self, point: tuple[float, float]) -> None:  # noqa: N802 (the names fontTools calls)
+        self.operators.append(f"{point[0]:.1f} {point[1]:.1f} m\n".encode())
+
+    def _lineTo(self, point: tuple[float, float]) -> None:  # noqa: N802 (the names fontTools calls)
+        self.operators.append(f"{point[0]:.1f} {point[1]:.1f} l\n".encode())
+
+    def _curveToOne(  # noqa: N802
+        self, first: tuple[float, float], second: tuple[float, float], end: tuple[float, float]
+    ) -> None:
+        numbers = (*first, *second, *end)
+        self.operators.append((" ".join(f"{value:.1f}" for value in numbers) + " c\n").encode())
+
+    def _closePath(self) -> None:  # noqa: N802 (the names fontTools calls)
+        self.operators.append(b"h\n")
