@@ -19,7 +19,7 @@ from communique.options import OPTION_FIELDS, BuildOptions, from_arguments, opti
 from communique.pdf.archival import REBUILD_PREFIX, recorded_options
 from communique.project import CONFIG_NAME, BuildContext, Project, read_config
 
-SAMPLE_VALUES = {"layout": "parallel", "paper": "B5", "standard": "pdf/a-3b+ua-1"}
+SAMPLE_VALUES = {"layout": "parallel", "paper": "B5", "standard": "pdf/a-3b+ua-1", "draft": "Draft-2"}
 
 
 def sample(name: str) -> object:

@@ -672,3 +672,26 @@ def test_validation_data_that_cannot_be_fetched_fails_the_signing(unsigned: Path
     assert done.returncode == 1
     assert "could not sign" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out.pdf").exists()
+
+
+def test_a_draft_copy_is_never_signed(authority: Authority, tmp_path: Path) -> None:
+    built = run_cli("build", str(SEED), "--out", str(tmp_path), "--draft", "Draft 5")
+    assert built.returncode == 0, built.stderr
+    draft = tmp_path / f"{SEED.stem}.pdf"
+    out = tmp_path / "signed.pdf"
+    done = run_cli(
+        "sign",
+        str(draft),
+        "--out",
+        str(out),
+        "--field",
+        "tokyo",
+        "--p12",
+        str(authority.pki.p12("tokyo")),
+        "--passphrase-env",
+        "P12_PASS",
+        env={"P12_PASS": PASSPHRASE},
+    )
+    assert done.returncode == 1, done.stderr
+    assert "is a draft copy (Draft 5): a draft is never signed" in done.stderr
+    assert not out.exists()

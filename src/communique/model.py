@@ -188,6 +188,23 @@ class Instrument:
 
 
 @dataclass(frozen=True)
+class Acceptance:
+    """A difference between versions the data says is intended (`accept:`), with its reason."""
+
+    kind: str
+    """The kind of finding accepted: 'number', 'url', 'email', 'name', 'script', 'untranslated' or
+    'alignment'."""
+    where: str
+    """The block or field, as the check names it: 'body 3', 'body 4 item 2', 'instrument 2 title'."""
+    value: str
+    """What differs, as the finding gives it: '2024', 'https://example.org', 'Koike Yuriko'."""
+    reason: str
+    """Why the difference is intended (the entry's `because`)."""
+    location: SourceLocation
+    """Where the entry is written."""
+
+
+@dataclass(frozen=True)
 class Communique:
     """A data file as read, validated: one instrument, or several signed together."""
 
@@ -220,6 +237,8 @@ class Communique:
     """Images lacking a text alternative in some language: an error for accessible and PDF/A level a
     copies (pipeline), as only the build knows what it declares."""
     """Article labels the data gives per language ('{n} artikla')."""
+    accepted: tuple[Acceptance, ...] = ()
+    """Differences between versions the translation check is to accept (`accept:`), in file order."""
 
     def texts(self) -> tuple[LocalizedText, ...]:
         """Every single-text field of the document (body blocks aside), in reading order."""

@@ -16,6 +16,10 @@ MAX_BLOCKS = 5_000
 process, laying out 60,000 before the page limit could be checked)."""
 MAX_INSTRUMENTS = 50
 """Longest single text (a paragraph, a title) in characters; real paragraphs stay under 5,000."""
+ACCEPTABLE_FINDINGS = ("number", "url", "email", "name", "script", "untranslated", "alignment")
+"""The kinds of translation-check finding an `accept` entry may accept (communique.check)."""
+CHECKED_PLACE = r"^(instrument [1-9][0-9]* )?(title|subject|closing|body [1-9][0-9]*( item [1-9][0-9]*)?)$"
+"""How the translation check names a block or field: 'body 3', 'body 4 item 2', 'instrument 2 title'."""
 
 
 def _by_language(values: str, **keywords: Any) -> dict[str, Any]:
@@ -202,6 +206,13 @@ SCHEMA: dict[str, Any] = {
             "description": "Per language, the label of an article with {n} for its number ('{n} artikla'). "
             "Built in: ja/zh-Hans 第{n}条, zh-Hant 第{n}條, ko 제{n}조, en/fr Article {n}, de Artikel {n}.",
         },
+        "accept": {
+            "type": "array",
+            "items": {"$ref": "#/$defs/acceptance"},
+            "description": "Differences between the versions that the translation check is to accept, "
+            "each with the reason (`{kind: number, where: body 3, value: '2024', because: ...}`); an "
+            "entry that matches no finding is itself reported, so that none outlives its reason.",
+        },
         "instruments": {
             "type": "array",
             "minItems": 1,
@@ -285,6 +296,36 @@ SCHEMA: dict[str, Any] = {
             },
         },
         "localized": _by_language("text", minProperties=1),
+        "acceptance": {
+            "type": "object",
+            "required": ["kind", "where", "value", "because"],
+            "additionalProperties": False,
+            "properties": {
+                "kind": {
+                    "enum": list(ACCEPTABLE_FINDINGS),
+                    "description": "The kind of finding accepted: 'number', 'url', 'email', 'name', "
+                    "'script', 'untranslated' or 'alignment'.",
+                },
+                "where": {
+                    "type": "string",
+                    "pattern": CHECKED_PLACE,
+                    "description": "The block or field as the check names it: 'body 3' (the third "
+                    "entry of `body`), 'body 4 item 2', 'title', 'subject', 'closing'; with "
+                    "`instruments`, 'instrument 2 body 3'.",
+                },
+                "value": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "What differs, as the finding gives it: '2024' (quoted: a number is "
+                    "written as text), 'https://example.org', 'Koike Yuriko'.",
+                },
+                "because": {
+                    "$ref": "#/$defs/text",
+                    "description": "Why the difference is intended, e.g. 'the English version states "
+                    "the year of the original agreement'.",
+                },
+            },
+        },
         "closing": {
             "type": ["object", "string"],
             "pattern": "^none$",

@@ -11,6 +11,7 @@ from communique.errors import DataError, quoted
 from communique.images import image_problem
 from communique.loader.yaml_tree import YamlTree
 from communique.model import (
+    Acceptance,
     Block,
     Communique,
     ImageWithoutAlt,
@@ -66,6 +67,19 @@ class ModelBuilder:
             pending=self._optional(("pending",)),
             article_format=self._optional(("article_format",)),
             images_without_alt=tuple(self.unlabelled),
+            accepted=tuple(self._acceptance(index) for index in range(len(fields.get("accept", [])))),
+        )
+
+    def _acceptance(self, index: int) -> Acceptance:
+        """The `accept` entry `index`: a difference between versions the check is to accept."""
+        where: Where = ("accept", index)
+        fields = self._get(where)
+        return Acceptance(
+            kind=fields["kind"],
+            where=fields["where"],
+            value=fields["value"],
+            reason=fields["because"],
+            location=self.tree.locate(where),
         )
 
     def _instrument(self, where: Where, parties: tuple[Party, ...]) -> Instrument:

@@ -1,0 +1,223 @@
+"""Draft copies (`--draft`): a DRAFT stamp under the text, the label at every page's foot, lines numbered
+per page and per version in the margin; none of it in the text layer or the structure tree."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+from conftest import LAYOUT_NAMES, SEED, Composed, run_cli
+from pdftools import page_images, page_texts
+from PIL import Image
+from structure_text import tagged_text
+
+from communique.engine import renderer
+from communique.errors import RenderError
+from communique.model import BuildResult
+
+Box = tuple[int, int, int, int]
+LABEL = "Draft 3 — 2025-05-02"
+EPOCH = 1_746_144_000  # 2025-05-02
+DPI = 100
+NUMBERS_DPI = 200
+MARK = 170
+"""Darker than this (0-255) and white in the plain copy: a line number or the footer label."""
+
+
+@pytest.fixture(scope="module")
+def drafts(build_seed: Callable[..., BuildResult]) -> dict[str, Path]:
+    """The seed as a draft copy in each layout."""
+    return {
+        layout: build_seed(SEED, EPOCH, layout=layout, draft=LABEL, strict=True).output
+        for layout in LAYOUT_NAMES
+    }
+
+
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
+def test_draft_marks_are_not_text_nor_structure(
+    drafts: dict[str, Path], composed: Composed, layout: str
+) -> None:
+    draft, plain = drafts[layout], composed(SEED, layout)
+    assert page_texts(draft) == page_texts(plain)
+    assert "DRAFT" not in "".join(page_texts(draft))
+    drafted, original = tagged_text(draft), tagged_text(plain)
+    assert drafted.runs == original.runs
+    assert drafted.untagged == ""
+    metadata = pypdf.PdfReader(draft).metadata
+    assert metadata is not None
+    assert metadata.title is not None and metadata.title.startswith(f"DRAFT ({LABEL}, 2025-05-02): ")
+    assert metadata["/CommuniqueDraft"] == LABEL
+
+
+def _differences(draft: Path, plain: Path) -> list[tuple[Image.Image, Image.Image]]:
+    return list(zip(page_images(draft, DPI), page_images(plain, DPI), strict=True))
+
+
+def test_the_stamp_lies_under_the_text_across_every_page(drafts: dict[str, Path], composed: Composed) -> None:
+    for layout in LAYOUT_NAMES:
+        for drafted, plain in _differences(drafts[layout], composed(SEED, layout)):
+            grey, dark = drafted.convert("L"), plain.convert("L")
+            width, height = grey.size
+            stamp = [
+                (index % width, index // width)
+                for index, (new, old) in enumerate(zip(grey.tobytes(), dark.tobytes(), strict=True))
+                if old == 255 and 200 <= new <= 235
+            ]
+            assert len(stamp) > width * height * 0.04, (layout, len(stamp))
+            middle_x = sum(x for x, _ in stamp) / len(stamp)
+            middle_y = sum(y for _, y in stamp) / len(stamp)
+            assert abs(middle_x - width / 2) < width * 0.05 and abs(middle_y - height / 2) < height * 0.05
+            # across the page's rising diagonal: more of it lower left and upper right than the other corners
+            rising = sum(1 for x, y in stamp if (x < width / 2) == (y > height / 2))
+            assert rising > len(stamp) * 0.7
+            # the text stays black over it: nothing the plain copy draws dark is lighter in the draft
+            assert all(
+                new <= old + 8 for new, old in zip(grey.tobytes(), dark.tobytes(), strict=True) if old < 128
+            )
+
+
+def _marks(drafted: Image.Image, plain: Image.Image, left: float, right: float) -> list[Box]:
+    """Dark marks the draft adds (numbers, the footer label) between `left` and `right` (fractions of the
+    page's width), as ink boxes (left, top, right, bottom): one per run of rows holding such ink."""
+    grey, dark = drafted.convert("L").tobytes(), plain.convert("L").tobytes()
+    width, height = drafted.size
+    columns = range(int(width * left), int(width * right))
+
+    def added(x: int, y: int) -> bool:
+        return grey[y * width + x] < MARK and dark[y * width + x] > 200
+
+    rows = [y for y in range(height) if any(added(x, y) for x in columns)]
+    boxes: list[Box] = []
+    start = None
+    for index, y in enumerate(rows):
+        start = y if start is None else start
+        if index + 1 == len(rows) or rows[index + 1] > y + 2:
+            xs = [x for x in columns for row in range(start, y + 1) if added(x, row)]
+            boxes.append((min(xs), start, max(xs), y))
+            start = None
+    return boxes
+
+
+def _ink(image: Image.Image, box: Box) -> int:
+    left, top, right, bottom = box
+    crop = image.convert("L").crop((left, top, right + 1, bottom + 1))
+    return sum(1 for value in crop.tobytes() if value < MARK)
+
+
+def test_lines_are_numbered_per_page_and_per_version(drafts: dict[str, Path], composed: Composed) -> None:
+    pages = list(
+        zip(
+            page_images(drafts["sequential"], NUMBERS_DPI),
+            page_images(composed(SEED, "sequential"), NUMBERS_DPI),
+            strict=True,
+        )
+    )
+    # sequential: the Japanese version on page 1, the English on page 2, numbered in the left margin
+    body = [[box for box in _marks(*pair, 0.0, 0.14) if box[3] < pair[0].size[1] * 0.93] for pair in pages]
+    assert len(body[0]) >= 15 and len(body[1]) >= 15, body
+    one = _ink(pages[0][0], body[0][0])
+    assert abs(_ink(pages[1][0], body[1][0]) - one) <= one * 0.25, "page 2 starts again at 1"
+    width = [box[2] - box[0] for box in body[0]]
+    assert all(width[9] > single * 1.6 for single in width[:9]), width  # 1…9, then 10
+    assert all(abs(box[2] - body[0][0][2]) <= 3 for box in body[0]), "numbers end flush at the margin"
+    # numbered lines are the lines of text: one mark a line, on its baseline's level
+    for marks in body:
+        assert all(later[1] - earlier[3] > 4 for earlier, later in itertools.pairwise(marks))
+    # each page has the footer label at its foot, left
+    for drafted, plain in pages:
+        foot = [box for box in _marks(drafted, plain, 0.0, 0.45) if box[1] > drafted.size[1] * 0.93]
+        assert len(foot) == 1 and foot[0][2] - foot[0][0] > 150, foot
+
+
+@pytest.mark.parametrize("layout", ["parallel", "interleaved"])
+def test_two_versions_on_a_page_number_their_lines_on_either_side(
+    drafts: dict[str, Path], composed: Composed, layout: str
+) -> None:
+    drafted, plain = (page_images(pdf, NUMBERS_DPI)[0] for pdf in (drafts[layout], composed(SEED, layout)))
+    height = drafted.size[1]
+    left = [box for box in _marks(drafted, plain, 0.0, 0.14) if box[3] < height * 0.93]
+    right = [box for box in _marks(drafted, plain, 0.86, 1.0) if box[3] < height * 0.93]
+    assert len(left) >= 8 and len(right) >= 8, (len(left), len(right))
+    inside = [box for box in _marks(drafted, plain, 0.16, 0.84) if box[3] < height * 0.93]
+    assert not inside, "numbers stand in the margins only"
+    one = _ink(drafted, left[0])
+    assert abs(_ink(drafted, right[0]) - one) <= one * 0.25, "both versions start at 1"
+
+
+def test_a_draft_is_reproducible(build_seed: Callable[..., BuildResult], drafts: dict[str, Path]) -> None:
+    again = build_seed(SEED, EPOCH, layout="sequential", draft=LABEL, strict=True).output
+    assert again.read_bytes() == drafts["sequential"].read_bytes()
+
+
+def test_a_draft_cannot_be_archival_nor_hold_signature_fields(tmp_path: Path) -> None:
+    for flags, message in (
+        (["--archival"], "cannot have an archival copy"),
+        (["--signature-fields"], "cannot have signature fields"),
+    ):
+        done = run_cli("build", str(SEED), "--out", str(tmp_path), "--draft", *flags)
+        assert done.returncode == 2, done.stderr
+        assert message in done.stderr and "Traceback" not in done.stderr
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ("مسودة", "cannot draw: 'ة' (U+0629)"),
+        ("x" * 81, "81 characters long"),
+        ("data/x.yaml", "looks like a data file"),
+    ],
+)
+def test_a_draft_label_that_cannot_be_drawn_is_refused(tmp_path: Path, label: str, message: str) -> None:
+    done = run_cli("build", str(SEED), "--out", str(tmp_path), f"--draft={label}")
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_japanese_label_is_drawn(build_seed: Callable[..., BuildResult], composed: Composed) -> None:
+    result = build_seed(SEED, layout="sequential", draft="第3次案", strict=True)
+    drafted, plain = _differences(result.output, composed(SEED, "sequential"))[0]
+    foot = [box for box in _marks(drafted, plain, 0.0, 0.45) if box[1] > drafted.size[1] * 0.93]
+    assert len(foot) == 1 and foot[0][2] - foot[0][0] > 40, foot
+
+
+def _broken(*_args: Any, **_kwargs: Any) -> Any:
+    raise AttributeError("'LineBox' object has no attribute 'renamed_in_a_later_release'")
+
+
+def test_lines_that_cannot_be_read_leave_the_draft_unnumbered_and_say_so(
+    build_seed: Callable[..., BuildResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(renderer, "text_lines", _broken)
+    result = build_seed(SEED, draft=LABEL)
+    assert any(warning.startswith("line numbers: ") for warning in result.warnings), result.warnings
+    with pytest.raises(RenderError, match="line numbers: "):
+        build_seed(SEED, draft=LABEL, strict=True)
+
+
+def test_a_draft_built_in_a_batch_and_from_the_project_config(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("a.yaml", "b.yaml"):
+        (data / name).write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "communique.toml").write_text('[build]\ndraft = "Draft 2"\n', encoding="utf-8")
+    done = run_cli("build", str(data), "--out", str(tmp_path / "out"), "--jobs", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for name in ("a.pdf", "b.pdf"):
+        metadata = pypdf.PdfReader(tmp_path / "out" / name).metadata
+        assert metadata is not None and metadata["/CommuniqueDraft"] == "Draft 2"
+
+
+def test_pdftotext_never_copies_a_line_number(drafts: dict[str, Path]) -> None:
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(drafts["parallel"]), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    first = text.splitlines()[0].strip()
+    assert not first[:1].isdigit(), first
+    assert "DRAFT" not in text and LABEL not in text
