@@ -11,12 +11,13 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from communique import __version__
 from communique.errors import CommuniqueError, ErrorList, UsageError, path_error, read_input
-from communique.options import add_arguments, argparse_type, from_arguments, source_date_epoch
+from communique.options import add_arguments, argparse_type, from_arguments, paper_size, source_date_epoch
 from communique.project import Project
 from communique.text_rules import printable, printable_lines
 
@@ -433,6 +434,50 @@ def _validate(args: argparse.Namespace) -> int:
     return _each(files, one)
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from communique.pipeline import make_redline
+    from communique.project import BuildContext
+    from communique.write import write_atomic
+
+    old, new = Path(args.old), Path(args.new)
+    project = _project(args, [new])
+    if args.layout is not None:
+        _check_layout(project, args.layout)
+    options = project.config.options.overridden(
+        {"layout": args.layout, "paper": args.paper, "strict": args.strict or None}
+    )
+    options = replace(options, archival=False, signature_fields=False, standard=None)
+    context = BuildContext(project, options, _source_date_epoch())
+    comparison, made = make_redline(old, new, context)
+    target = Path(args.out) if args.out else project.output_dir / f"{new.stem}-redline.pdf"
+    write_atomic(target, made.data)
+    for warning in made.warnings:
+        _say(f"warning: {warning}", sys.stderr)
+    if args.json:
+        print(json.dumps(comparison.as_dict(), ensure_ascii=False, indent=1))
+        return EXIT_OK
+    counts = ", ".join(
+        f"{lang}: "
+        + ", ".join(f"{number} {kind}" for kind, number in comparison.counts(lang).items() if number)
+        for lang in comparison.new.languages
+        if any(comparison.counts(lang).values())
+    )
+    summary = (
+        "no changes"
+        if comparison.unchanged
+        else (counts or "no block changed")
+        + (
+            f"; {len(comparison.fields)} other field{'s' if len(comparison.fields) != 1 else ''} changed"
+            if comparison.fields
+            else ""
+        )
+    )
+    print(
+        f"compared {printable(str(old))} -> {printable(str(new))}: {summary}; wrote {printable(str(target))}"
+    )
+    return EXIT_OK
+
+
 def _inspect(args: argparse.Namespace) -> int:
     from communique.pdf.inspect import format_report, inspect_pdf
 
@@ -780,6 +825,30 @@ def _parser() -> argparse.ArgumentParser:
         in_project=True,
     )
     validate.add_argument("paths", nargs="+", metavar="PATH", help="data files, or folders of .yaml files")
+
+    compare = command(
+        "compare",
+        _compare,
+        "a redline between two drafts of a data file",
+        "Compare two drafts of a data file and write a redline PDF: the new draft in its layout, as a "
+        "draft copy, each version's inserted text underlined and deleted text struck through (words; "
+        "BudouX phrases in Japanese and Chinese; graphemes in Thai), moved blocks double-underlined, "
+        "after a summary page. Dates come from SOURCE_DATE_EPOCH when set, else from the new draft.",
+        in_project=True,
+    )
+    compare.add_argument("old", metavar="OLD", help="the earlier draft (a data file)")
+    compare.add_argument("new", metavar="NEW", help="the later draft (a data file)")
+    compare.add_argument(
+        "--out",
+        metavar="PDF",
+        help="the redline's path (default: <project's build/>/<NEW's stem>-redline.pdf)",
+    )
+    compare.add_argument(
+        "--json", action="store_true", help="print every change, located in both files, as JSON"
+    )
+    compare.add_argument("--layout", metavar="NAME", help="layout to use instead of the new draft's")
+    compare.add_argument("--paper", metavar="SIZE", type=argparse_type(paper_size), help="paper size")
+    compare.add_argument("--strict", action="store_true", help="treat every rendering warning as an error")
 
     inspect = command(
         "inspect",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -311,6 +312,11 @@ identity in that render): WeasyPrint makes one structure element per page an ele
 pdf/structure.py joins the fragments, then takes the key away."""
 
 
+CHANGE_CLASSES = {"cq-ins": "inserted", "cq-del": "deleted", "cq-moved": "moved"}
+"""A redline's classes of changed text, and what the tags hook has a screen reader say of each (the
+structure element of such a span gets /Alt: 'inserted: …', 'deleted: …', 'moved: …')."""
+
+
 @dataclass(frozen=True)
 class Archival:
     """What an archival copy carries: its sources (what it declares is its `Standard`)."""
@@ -546,6 +552,16 @@ class TypesetDocument:
     def signatory_rows(self) -> tuple[tuple[tuple[Version, SignatureBlock], ...], ...]:
         """The first instrument's signature rows (layouts written for one instrument)."""
         return self.instruments[0].signatory_rows()
+
+
+@dataclass(frozen=True)
+class Revision:
+    """What a redline changes in a build of the new draft: the typeset text it shows, HTML put first in
+    the body (the summary page) and CSS after the layout's (how changes look)."""
+
+    revised: Callable[[TypesetDocument], TypesetDocument]
+    preface: str
+    css: str
 
 
 @dataclass(frozen=True)

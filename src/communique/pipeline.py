@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime
+import re
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from communique import __version__
+from communique.compare import REDLINE_CSS, Comparison, compare, redline, summary_html
 from communique.compose import compose
 from communique.engine.renderer import RenderSession, render
 from communique.errors import FinishError, RenderError
 from communique.fonts import check_coverage, project_fonts
 from communique.layouts import chosen_layout
 from communique.loader import INLINE_LABEL, load_text, read_text
-from communique.model import BuildResult, Communique, RenderedPdf
+from communique.model import BuildResult, Communique, RenderedPdf, Revision
 from communique.paper import page_css
 from communique.pdf.archival import archival_sources
 from communique.pdf.draft import Draft
@@ -24,6 +26,8 @@ from communique.project import DEFAULT_LAYOUT, DEFAULT_PAPER, BuildContext
 from communique.standards import check_alternatives, standard_css
 from communique.typeset import typeset
 from communique.write import output_path, write_atomic
+
+_BODY = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 
 
 def build_clock(date: datetime.date, source_date_epoch: int | None) -> datetime.datetime:
@@ -114,9 +118,10 @@ def make_pdf(
     context: BuildContext,
     session: RenderSession | None = None,
     images_only: bool = False,
+    revision: Revision | None = None,
 ) -> MadePdf:
     """Every stage but writing: the data `text` (read from `source`, or given directly) as a finished PDF;
-    `images_only` when only its page images are wanted."""
+    `images_only` when only its page images are wanted; `revision` for a redline."""
     project, options = context.project, context.options
     label = str(source) if source else INLINE_LABEL
     folder = source.parent if source else project.root
@@ -125,13 +130,20 @@ def make_pdf(
     fonts = project_fonts(project)
     check_coverage(communique, fonts)
     document = typeset(communique)
+    if revision:
+        document = revision.revised(document)
     layout = chosen_layout(context, communique)
     paper = context.paper_for(communique.paper)
     html = compose(document, project, layout, project.readable_roots(source))
+    if revision:
+        html = replace(
+            html, html=_BODY.sub(lambda body: body.group(0) + revision.preface, html.html, count=1)
+        )
     declared = context.standard
     if not images_only:  # page images for review carry no text alternatives
         check_alternatives(communique, declared)
     page_rules = page_css(paper, options.print_marks) + standard_css(declared)
+    page_rules += revision.css if revision else ""
     font_css = fonts.face_css(communique.languages)
     rendered = render(
         html,
@@ -204,3 +216,21 @@ def _lost_from_the_text_layer(rendered: RenderedPdf, communique: Communique, str
             "; ".join(lost), hint="remove the character, or build without --strict to accept it"
         )
     return lost
+
+
+def make_redline(old: Path, new: Path, context: BuildContext) -> tuple[Comparison, MadePdf]:
+    """What changed from the data file `old` to `new`, and the redline PDF that shows it: the new draft in
+    its layout, as a draft copy labelled 'Redline', with a summary page first."""
+    project = context.project
+    before = load_text(read_text(old), str(old), old, old.parent)
+    text = read_text(new)
+    comparison = compare(before, load_text(text, str(new), new, new.parent))
+    old_document = typeset(before)
+    revision = Revision(
+        lambda document: redline(comparison, old_document, document),
+        summary_html(comparison, old.name, new.name),
+        REDLINE_CSS,
+    )
+    options = replace(context.options, draft=context.options.draft or "Redline")
+    made = make_pdf(text, new, replace(context, project=project, options=options), revision=revision)
+    return comparison, made

@@ -60,7 +60,8 @@ def typeset(communique: Communique) -> TypesetDocument:
 
 
 @cache
-def _phrase_parser(lang: str) -> budoux.Parser | None:
+def phrase_parser(lang: str) -> budoux.Parser | None:
+    """BudouX's phrase parser for Japanese and Chinese (simplified or traditional); None for others."""
     if table_key(lang) == "zh-Hant":
         return budoux.load_default_traditional_chinese_parser()
     loaders = {"ja": budoux.load_default_japanese_parser, "zh": budoux.load_default_simplified_chinese_parser}
@@ -86,7 +87,7 @@ def rich_text(
     runs = _kept_together(runs, [match.span() for match in addresses], URL)
     points = [point for match in addresses for point in _url_breaks(match)]
     runs = _breakable_at(runs, points + (_quote_breaks(text) if primary(lang) in UNSPACED else []))
-    parser = _phrase_parser(lang) if phrased else None
+    parser = phrase_parser(lang) if phrased else None
     if parser is None:
         return RichText(text, (keep_spaces(tuple(runs), lang),))
     phrases = _apart_from_line_breaks(_split_at(tuple(runs), parser.parse(text)))

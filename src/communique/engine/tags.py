@@ -14,7 +14,7 @@ from typing import Any
 
 from communique.engine.hooks import Patch
 from communique.engine.undone import ENGINE_CHANGED, report
-from communique.model import HTML_ELEMENT, READ_BY_COLUMN, STRUCTURE_ROLE
+from communique.model import CHANGE_CLASSES, HTML_ELEMENT, READ_BY_COLUMN, STRUCTURE_ROLE
 
 
 def patches() -> list[Patch]:
@@ -123,7 +123,14 @@ def _with_languages(original: Any) -> Any:
                 error,
             )
             by_column = role = identity = None
+        try:
+            change = _change(box)
+        except ENGINE_CHANGED as error:
+            report("structure changes", "a redline's insertions and deletions are not told apart", error)
+            change = None
         for element in original(box, *args):
+            if change is not None and element.get("S") == "/Span" and "Alt" not in element:
+                element["Alt"] = pydyf.String(change)
             if identity is not None and HTML_ELEMENT.removeprefix("/") not in element:
                 element[HTML_ELEMENT.removeprefix("/")] = pydyf.String(identity)
             if lang and "Lang" not in element:
@@ -136,6 +143,25 @@ def _with_languages(original: Any) -> Any:
             yield element
 
     return build
+
+
+def _change(box: Any) -> str | None:
+    """What a screen reader says of a redline's changed text ('inserted: …', 'deleted: …'), where the
+    box's HTML element is such a span: the whole change at its first line, nothing at its others."""
+    if box.element is None:
+        return None
+    classes = (box.element.get("class") or "").split()
+    kind = next((CHANGE_CLASSES[name] for name in classes if name in CHANGE_CLASSES), None)
+    if kind is None:
+        return None
+    if box.element.get(_TOLD) is not None:  # the span's later lines: said once, with its first
+        return ""
+    box.element.set(_TOLD, "")
+    return f"{kind}: {''.join(box.element.itertext())}"
+
+
+_TOLD = "data-communique-told"
+"""Set on a changed span's HTML element once its first structure element has its /Alt."""
 
 
 def _identity(box: Any) -> str | None:
