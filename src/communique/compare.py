@@ -128,12 +128,12 @@ class Comparison:
         return counts
 
     def one_sided(self) -> tuple[tuple[BlockChange, tuple[str, ...]], ...]:
-        """Changed blocks whose text changed in some versions but not in others (a translation not
-        carried over), with the languages left unchanged."""
+        """Changed (or moved and changed) blocks whose text changed in some versions but not in others
+        (a translation not carried over), with the languages left unchanged."""
         shared = [lang for lang in self.new.languages if lang in self.old.languages]
         found = []
         for change in self.blocks:
-            if change.kind != "changed":
+            if change.kind not in ("changed", "moved"):
                 continue
             unchanged = tuple(
                 lang
@@ -357,7 +357,7 @@ def _aligned(old: tuple[Block, ...], new: tuple[Block, ...]) -> tuple[Row, ...]:
         for old_index in range(left, right):
             likeness, best = max(
                 (
-                    (_likeness(old_keys[old_index], new_keys[new_index]), new_index)
+                    (_likeness(old[old_index], new[new_index]), new_index)
                     for new_index in free
                     if old[old_index].kind == new[new_index].kind
                 ),
@@ -383,7 +383,7 @@ def _aligned(old: tuple[Block, ...], new: tuple[Block, ...]) -> tuple[Row, ...]:
                 if other is not None
                 and other[2] == "inserted"
                 and other[1] is not None
-                and _likeness(old_keys[old_index], new_keys[other[1]]) >= MOVED_ALIKE
+                and _likeness(old[old_index], new[other[1]]) >= MOVED_ALIKE
             ),
             None,
         )
@@ -394,9 +394,21 @@ def _aligned(old: tuple[Block, ...], new: tuple[Block, ...]) -> tuple[Row, ...]:
     return tuple(row for row in rows if row is not None)
 
 
-def _likeness(left: str, right: str) -> float:
-    matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
-    return matcher.ratio() if matcher.quick_ratio() >= SIMILAR else 0.0
+def _likeness(old: Block, new: Block) -> float:
+    """How alike two blocks are: the mean over their languages of difflib's ratio, so that a version left
+    as it was weighs as much as a longer one rewritten."""
+    before, after = _block_texts(old), _block_texts(new)
+    languages = list(dict.fromkeys([*before, *after]))
+    ratios = []
+    for lang in languages:
+        matcher = difflib.SequenceMatcher(None, before.get(lang, ""), after.get(lang, ""), autojunk=False)
+        ratios.append(matcher.ratio() if matcher.quick_ratio() >= SIMILAR / 2 else 0.0)
+    return sum(ratios) / len(ratios) if ratios else 1.0
+
+
+def _block_texts(block: Block) -> dict[str, str]:
+    joined = {lang: " ".join(text.value for text in paragraphs) for lang, paragraphs in block.texts}
+    return {lang: " ".join(text.split()) for lang, text in joined.items()}
 
 
 def _block_pieces(
@@ -613,7 +625,8 @@ def _with_spans(rich: RichText, spans: list[tuple[int, int, str]]) -> RichText:
                 change = next((c for a, b, c in spans if a <= left and right <= b), "")
                 # a change is one span: no unbreakable group (a date, a name) may cross its edge
                 kept = [part for part in run.style.split() if not (change and part == "keep")]
-                style = " ".join([*kept, change] if change else kept)
+                marked = change and not any(part in (INSERTED, DELETED, MOVED) for part in kept)
+                style = " ".join([*kept, change] if marked else kept)
                 runs.append(Run(run.text[left - start : right - start], style))
             position = end
         phrases.append(tuple(runs))

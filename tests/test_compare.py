@@ -1,0 +1,213 @@
+"""`communique compare OLD NEW`: what changed between two drafts, per version, as a redline PDF and JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import SEED, run_cli
+from pdftools import Glyph, page_glyphs, page_images, page_texts
+
+from communique.compare import DELETED, INSERTED, compare, pieces, tokens
+from communique.loader import load
+
+EPOCH = "1746144000"
+NEW_PARAGRAPH_JA = "両都市は、二年後に再び会談することで合意した。"
+NEW_PARAGRAPH_EN = "The two cities agreed to meet again in two years."
+
+
+def _second_draft(text: str) -> str:
+    """The seed as a negotiator's next draft: a date changed in both versions, a word in one version only,
+    a block inserted, the last two blocks swapped, an office retitled."""
+    text = text.replace("2023年8月21日、東京都知事", "2023年8月22日、東京都知事")
+    text = text.replace("on August 21, 2023, at", "on August 22, 2023, at")
+    text = text.replace("interaction among high school students", "exchanges among high school students")
+    text = text.replace(
+        "      efforts aimed at solving challenges common to both cities.\n",
+        "      efforts aimed at solving challenges common to both cities.\n"
+        f"  - ja: >-\n      {NEW_PARAGRAPH_JA}\n    en: >-\n      {NEW_PARAGRAPH_EN}\n",
+    )
+    body, rest = text.split("\n# The closing lines", 1)
+    blocks = body.split("\n  - ja: >-\n")
+    blocks[-2], blocks[-1] = blocks[-1].rstrip("\n") + "\n", blocks[-2].rstrip("\n")
+    text = "\n  - ja: >-\n".join(blocks) + "\n\n# The closing lines" + rest
+    return text.replace("en: Mayor of Helsinki", "en: Mayor of the City of Helsinki")
+
+
+@pytest.fixture(scope="module")
+def drafts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("drafts")
+    old, new = folder / "x-v1.yaml", folder / "x-v2.yaml"
+    seed = SEED.read_text(encoding="utf-8")
+    old.write_text(seed, encoding="utf-8")
+    new.write_text(_second_draft(seed), encoding="utf-8")
+    return old, new
+
+
+@pytest.fixture(scope="module")
+def redline(drafts: tuple[Path, Path]) -> Path:
+    old, new = drafts
+    out = new.parent / "out" / "x-redline.pdf"
+    done = run_cli("compare", str(old), str(new), "--out", str(out), env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert done.returncode == 0, done.stderr
+    assert "ja: 1 changed, 1 inserted, 1 moved" in done.stdout, done.stdout
+    assert "en: 1 changed, 1 inserted, 1 moved" in done.stdout
+    return out
+
+
+def test_units_of_change_follow_the_script() -> None:
+    assert tokens("Signed in Helsinki.", "en") == ["Signed", " ", "in", " ", "Helsinki", "."]
+    assert tokens("東京都知事によるヘルシンキ市訪問", "ja") == [
+        "東京都知事に",
+        "よる",
+        "ヘルシンキ市訪問",
+    ]  # BudouX
+    assert tokens("การประชุม", "th") == ["ก", "า", "ร", "ป", "ร", "ะ", "ชุ", "ม"]
+    changed = pieces("strengthen our ties", "deepen our ties", "en")
+    assert [(piece.text, piece.change) for piece in changed] == [
+        ("strengthen", DELETED),
+        ("deepen", INSERTED),
+        (" our ties", ""),
+    ]
+
+
+def test_blocks_align_across_insertions_moves_and_splits(drafts: tuple[Path, Path], tmp_path: Path) -> None:
+    old, new = drafts
+    comparison = compare(load(old), load(new))
+    kinds = [(change.kind, change.old_index, change.new_index) for change in comparison.blocks]
+    # the swap of the last two blocks is one block moved (and changed in English on the way)
+    assert kinds == [("changed", 1, 1), ("inserted", None, 2), ("moved", 4, 6)], kinds
+    assert comparison.blocks[2].languages == ("en",)
+    # a block split in two: one changed block and one inserted, never a deleted and two inserted
+    seed = SEED.read_text(encoding="utf-8")
+    first = "the city of Helsinki, a meeting was held\n      between Tokyo Governor"
+    split = seed.replace(
+        first, "the city of Helsinki, a meeting was held.\n  - ja: 追加。\n    en: Between Tokyo Governor"
+    )
+    (tmp_path / "split.yaml").write_text(split, encoding="utf-8")
+    kinds = [
+        (change.kind, change.old_index, change.new_index)
+        for change in compare(load(SEED), load(tmp_path / "split.yaml")).blocks
+    ]
+    assert (
+        kinds[0][0] == "changed"
+        and ("inserted", None, 2) in kinds
+        and not any(k[0] == "deleted" for k in kinds)
+    ), kinds
+
+
+def test_the_redline_shows_each_change_in_its_version(redline: Path) -> None:
+    pages = page_texts(redline)
+    assert len(pages) == 3
+    assert pages[0].startswith("Redline: x-v1.yaml → x-v2.yaml")
+    assert (
+        "signatory 'helsinki-1' office (en): Mayor of Helsinki → Mayor of the City of Helsinki"
+        in " ".join(pages[0].split())
+    )
+    japanese, english = ("".join(page.split()) for page in pages[1:])
+    assert NEW_PARAGRAPH_JA in japanese
+    assert "".join(NEW_PARAGRAPH_EN.split()) in english
+    # deleted text stays readable where it stood, before what replaced it
+    assert "interactionexchanges" in english
+    assert "21" in english and "22" in english
+
+
+def _tagged_changes(pdf: Path) -> list[str]:
+    with pikepdf.open(pdf) as document:
+        return [
+            str(item.Alt)
+            for item in document.objects
+            if isinstance(item, pikepdf.Dictionary) and item.get("/Type") == "/StructElem" and "/Alt" in item
+        ]
+
+
+def test_a_screen_reader_hears_insertions_and_deletions(redline: Path) -> None:
+    said = _tagged_changes(redline)
+    assert f"inserted: {NEW_PARAGRAPH_JA}" in said
+    assert f"inserted: {NEW_PARAGRAPH_EN}" in said
+    assert "deleted: interaction" in said and "inserted: exchanges" in said
+    assert said.count("deleted: interaction") == 1, "a change is said once, even across lines"
+    assert any(item.startswith("moved: ") for item in said)
+    done = run_cli("verify", str(redline))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _ink_under(image: object, glyphs: list[Glyph], height: float, dpi: int, offset: float) -> float:
+    """The share of pixels on a row `offset` × font size below (negative: above) the glyphs' baseline,
+    from the first glyph's left to the last's right, that are not white."""
+    from PIL import Image
+
+    assert isinstance(image, Image.Image)
+    grey = image.convert("L")
+    scale = dpi / 72
+    size = glyphs[0].size
+    y = round((height - glyphs[0].y + offset * size) * scale)
+    left, right = round(glyphs[0].left * scale), round(glyphs[-1].right * scale)
+    row = [grey.getpixel((x, y)) for x in range(left, right)]
+    return sum(1 for value in row if value < 200) / len(row)
+
+
+def test_changes_show_in_black_and_white(redline: Path) -> None:
+    """Underline and strike-through, not colour alone: a greyscale print shows them."""
+    dpi = 200
+    glyphs = page_glyphs(redline)[2]
+    image = page_images(redline, dpi)[2]
+    height = image.size[1] * 72 / dpi
+    text = "".join(glyph.char for glyph in glyphs)
+    start = text.index("interactionexchanges")
+    deleted, inserted = glyphs[start : start + 11], glyphs[start + 11 : start + 20]
+    struck = max(_ink_under(image, deleted, height, dpi, offset) for offset in (-0.25, -0.28, -0.3, -0.33))
+    assert struck > 0.9, struck
+    underline = max(_ink_under(image, inserted, height, dpi, offset) for offset in (0.08, 0.1, 0.12, 0.15))
+    assert underline > 0.9, underline
+    plain = text.index("among")
+    assert _ink_under(image, glyphs[plain : plain + 5], height, dpi, 0.1) < 0.3
+
+
+def test_json_locates_every_change_in_both_files(drafts: tuple[Path, Path], tmp_path: Path) -> None:
+    old, new = drafts
+    done = run_cli("compare", str(old), str(new), "--out", str(tmp_path / "r.pdf"), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["versions"]["en"] == {"changed": 1, "inserted": 1, "deleted": 0, "moved": 1}
+    first = report["blocks"][0]
+    assert first["kind"] == "changed" and first["changed"] == ["ja", "en"]
+    assert first["old"]["line"] == 60 and first["new"]["line"] == 60
+    assert first["versions"]["en"] == {"inserted": ["22"], "deleted": ["21"]}
+    inserted = report["blocks"][1]
+    assert inserted["kind"] == "inserted" and inserted["old"] is None and inserted["new"]["line"] > 60
+    one_sided = report["changed_in_one_version_only"]
+    assert [(item["changed"], item["unchanged"]) for item in one_sided] == [(["en"], ["ja"])]
+    assert {"field": "signatory 'helsinki-1' office", "lang": "en"}.items() <= report["fields"][0].items()
+    assert (tmp_path / "r.pdf").exists()
+
+
+def test_a_redline_is_reproducible(drafts: tuple[Path, Path], redline: Path, tmp_path: Path) -> None:
+    old, new = drafts
+    again = tmp_path / "again.pdf"
+    done = run_cli("compare", str(old), str(new), "--out", str(again), env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert done.returncode == 0
+    assert again.read_bytes() == redline.read_bytes()
+
+
+def test_the_same_draft_twice_has_no_change(tmp_path: Path) -> None:
+    done = run_cli("compare", str(SEED), str(SEED), "--out", str(tmp_path / "same.pdf"))
+    assert done.returncode == 0 and "no changes" in done.stdout
+    assert "The drafts are the same." in page_texts(tmp_path / "same.pdf")[0]
+
+
+def test_a_bad_draft_is_a_located_error_and_writes_nothing(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        SEED.read_text(encoding="utf-8").replace("date: 2023-08-21", "date: 2023-13-41"), encoding="utf-8"
+    )
+    out = tmp_path / "r.pdf"
+    done = run_cli("compare", str(SEED), str(broken), "--out", str(out))
+    assert done.returncode == run_cli("validate", str(broken)).returncode == 2
+    assert f"{broken}:6:7:" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
+    missing = run_cli("compare", str(tmp_path / "nothing.yaml"), str(SEED), "--out", str(out))
+    assert missing.returncode != 0 and "nothing.yaml" in missing.stderr and "Traceback" not in missing.stderr
+    assert not out.exists()
