@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import SEED, run_cli
+from conftest import ROOT, SEED, run_cli
 from pdftools import Glyph, page_glyphs, page_images, page_texts
 
 from communique.compare import DELETED, INSERTED, compare, pieces, tokens
@@ -211,3 +213,16 @@ def test_a_bad_draft_is_a_located_error_and_writes_nothing(tmp_path: Path) -> No
     missing = run_cli("compare", str(tmp_path / "nothing.yaml"), str(SEED), "--out", str(out))
     assert missing.returncode != 0 and "nothing.yaml" in missing.stderr and "Traceback" not in missing.stderr
     assert not out.exists()
+
+
+def test_the_readme_pictures_are_made_by_communique_from_the_committed_drafts(tmp_path: Path) -> None:
+    done = subprocess.run(
+        ["sh", "scripts/make-pictures.sh", sys.executable, str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    for name in ("draft-page.png", "redline-summary.png", "redline-page.png"):
+        assert (tmp_path / name).read_bytes() == (ROOT / "docs" / "pictures" / name).read_bytes(), name
+        assert f"docs/pictures/{name}" in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -435,7 +435,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from communique.pipeline import make_redline
+    from communique.pipeline import images_of, make_redline
+    from communique.preview.images import DEFAULT_DPI, ImageRequest
     from communique.project import BuildContext
     from communique.write import write_atomic
 
@@ -448,9 +449,20 @@ def _compare(args: argparse.Namespace) -> int:
     )
     options = replace(options, archival=False, signature_fields=False, standard=None)
     context = BuildContext(project, options, _source_date_epoch())
+    if args.format == "pdf" and (args.pages is not None or args.dpi is not None):
+        raise UsageError(
+            f"{'--pages' if args.pages is not None else '--dpi'} is for page images",
+            hint="add --format png (or svg) to write the redline's page images",
+        )
     comparison, made = make_redline(old, new, context)
-    target = Path(args.out) if args.out else project.output_dir / f"{new.stem}-redline.pdf"
-    write_atomic(target, made.data)
+    if args.format != "pdf":
+        named = replace(made, source=new.with_name(f"{new.stem}-redline{new.suffix}"))
+        request = ImageRequest(args.format, args.pages, args.dpi or DEFAULT_DPI)
+        written = images_of(named, Path(args.out) if args.out else project.output_dir, request)
+        target = written.images[0]
+    else:
+        target = Path(args.out) if args.out else project.output_dir / f"{new.stem}-redline.pdf"
+        write_atomic(target, made.data)
     for warning in made.warnings:
         _say(f"warning: {warning}", sys.stderr)
     if args.json:
@@ -612,8 +624,32 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _image_arguments(parser: argparse.ArgumentParser, stem: str) -> None:
+    """--format, --pages and --dpi: page images instead of the PDF."""
     from communique.preview.images import DEFAULT_DPI, dpi_value, page_selection
+
+    parser.add_argument(
+        "--format",
+        choices=["pdf", "png", "svg"],
+        default="pdf",
+        help=f"write page images {stem}-<page>.png|svg instead of the PDF (default: pdf)",
+    )
+    parser.add_argument(
+        "--pages",
+        type=argparse_type(page_selection),
+        metavar="LIST",
+        help="pages to draw: 1-2, 1,3 or 4- (default: all)",
+    )
+    parser.add_argument(
+        "--dpi",
+        type=argparse_type(dpi_value),
+        metavar="N",
+        help=f"resolution of PNG images (default: {DEFAULT_DPI})",
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    from communique.preview.images import dpi_value
 
     parser = _Parser(prog="communique", description="Publish official bilingual communiques as PDFs.")
     parser.add_argument("--verbose", action="store_true", help="show tracebacks for unexpected errors")
@@ -673,24 +709,7 @@ def _parser() -> argparse.ArgumentParser:
         "--shard", metavar="I/N", help="build only shard I of N (stable as documents are added)"
     )
     build.add_argument("--report", choices=["json"], help="print a machine-readable report on stdout")
-    build.add_argument(
-        "--format",
-        choices=["pdf", "png", "svg"],
-        default="pdf",
-        help="write page images <stem>-<page>.png|svg instead of the PDF (default: pdf)",
-    )
-    build.add_argument(
-        "--pages",
-        type=argparse_type(page_selection),
-        metavar="LIST",
-        help="pages to draw: 1-2, 1,3 or 4- (default: all)",
-    )
-    build.add_argument(
-        "--dpi",
-        type=argparse_type(dpi_value),
-        metavar="N",
-        help=f"resolution of PNG images (default: {DEFAULT_DPI})",
-    )
+    _image_arguments(build, "<stem>")
     build.add_argument("--quiet", action="store_true", help="print only warnings and failures")
 
     watch = command(
@@ -841,7 +860,8 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--out",
         metavar="PDF",
-        help="the redline's path (default: <project's build/>/<NEW's stem>-redline.pdf)",
+        help="the redline's path (default: <project's build/>/<NEW's stem>-redline.pdf); with --format, "
+        "the folder of its page images",
     )
     compare.add_argument(
         "--json", action="store_true", help="print every change, located in both files, as JSON"
@@ -849,6 +869,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--layout", metavar="NAME", help="layout to use instead of the new draft's")
     compare.add_argument("--paper", metavar="SIZE", type=argparse_type(paper_size), help="paper size")
     compare.add_argument("--strict", action="store_true", help="treat every rendering warning as an error")
+    _image_arguments(compare, "<NEW's stem>-redline")
 
     inspect = command(
         "inspect",
