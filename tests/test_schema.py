@@ -43,6 +43,7 @@ FULL: dict[str, Any] = {
     "title": {"en": "Title", "fi": "Otsikko"},
     "subject": {"en": "Subject", "fi": "Aihe"},
     "keywords": ["one", "two"],
+    "accept": [{"kind": "number", "where": "body 1", "value": "1", "because": "the reason it differs"}],
     "japanese_era": False,
     "buddhist_era": True,
     "parties": [

@@ -434,6 +434,40 @@ def _validate(args: argparse.Namespace) -> int:
     return _each(files, one)
 
 
+def _check(args: argparse.Namespace) -> int:
+    from communique.check import REPORT_FORMAT, check
+    from communique.loader import load
+
+    files = _data_files(args.paths)
+    reports: list[dict[str, object]] = []
+    found = 0
+
+    def one(path: Path) -> None:
+        nonlocal found
+        findings = check(load(path))
+        found += len(findings)
+        if args.report == "json":
+            reports.append({"file": str(path), "findings": [finding.as_dict() for finding in findings]})
+            return
+        for finding in findings:
+            print(printable(str(finding)))
+            for lang, text in finding.texts:
+                print(f"    {lang}: {printable(text)}")
+        if not findings:
+            print(f"ok {printable(str(path))}")
+
+    worst = _each(files, one)
+    if args.report == "json":
+        print(json.dumps({"format": REPORT_FORMAT, "files": reports}, ensure_ascii=False, indent=1))
+    elif found:
+        print(
+            f"{found} finding{'s' if found != 1 else ''}; correct the version, or accept a real difference "
+            "in the data (accept: kind, where, value and because)",
+            file=sys.stderr,
+        )
+    return worst if worst != EXIT_OK else (EXIT_FAILED if found else EXIT_OK)
+
+
 def _compare(args: argparse.Namespace) -> int:
     from communique.pipeline import images_of, make_redline
     from communique.preview.images import DEFAULT_DPI, ImageRequest
@@ -844,6 +878,18 @@ def _parser() -> argparse.ArgumentParser:
         in_project=True,
     )
     validate.add_argument("paths", nargs="+", metavar="PATH", help="data files, or folders of .yaml files")
+
+    check = command(
+        "check",
+        _check,
+        "check that the language versions say the same thing",
+        "Look for what translators miss: numbers, amounts, dates, times, article numbers, web and e-mail "
+        "addresses and signatories' names in one version and not another; a version in the wrong "
+        "script; a block left untranslated; alignment groups that do not line up. Exit 0 when clean, 1 "
+        "with findings, 2 for a data error. A real difference is accepted in the data (accept:).",
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH", help="data files, or folders of .yaml files")
+    check.add_argument("--report", choices=["json"], help="print the findings as JSON on stdout")
 
     compare = command(
         "compare",

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from communique import __version__
+from communique.check import check
 from communique.compare import REDLINE_CSS, Comparison, compare, redline, summary_html
 from communique.compose import compose
 from communique.engine.renderer import RenderSession, render
-from communique.errors import FinishError, RenderError
+from communique.errors import DataError, ErrorList, FinishError, RenderError
 from communique.fonts import check_coverage, project_fonts
 from communique.layouts import chosen_layout
 from communique.loader import INLINE_LABEL, load_text, read_text
@@ -127,6 +129,7 @@ def make_pdf(
     folder = source.parent if source else project.root
     communique = load_text(text, label, source or folder / INLINE_LABEL, folder)
     source = source or folder / f"{communique.id}.yaml"
+    differences = translation_findings(communique, options.strict)
     fonts = project_fonts(project)
     check_coverage(communique, fonts)
     document = typeset(communique)
@@ -194,10 +197,30 @@ def make_pdf(
         source,
         finished.data,
         rendered.page_count,
-        (*rendered.warnings, *lost, *finished.warnings),
+        (*differences, *rendered.warnings, *lost, *finished.warnings),
         tuple(dict.fromkeys(inputs)),
         html.absent,
     )
+
+
+def translation_findings(communique: Communique, strict: bool) -> tuple[str, ...]:
+    """The translation check's findings as warnings; under `strict`, an error listing them all."""
+    findings = check(communique)
+    if findings and strict:
+        raise ErrorList(
+            DataError(
+                f"translation check: {finding.message} ({finding.where})",
+                finding.location,
+                "correct the version, or accept a real difference in the data: accept: [{kind: "
+                f"{finding.kind}, where: {finding.where}, value: {_quoted(finding.value)}, because: ...}}]",
+            )
+            for finding in findings
+        )
+    return tuple(f"translation check: {finding}" for finding in findings)
+
+
+def _quoted(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _lost_from_the_text_layer(rendered: RenderedPdf, communique: Communique, strict: bool) -> tuple[str, ...]:

@@ -56,6 +56,13 @@ def check_document(tree: YamlTree) -> list[DataError]:
                 tree.locate(where),
                 f"every text needs one entry per language: {', '.join(languages)}",
             )
+        if where[:1] == ("accept",) and where[-1:] == ("where",) and error.validator == "pattern":
+            return DataError(
+                f"{describe(where)} {str(error.instance)!r} names no block or field",
+                tree.locate(where),
+                "name it as the check does: 'body 3', 'body 4 item 2', 'title', 'subject', 'closing' "
+                "('instrument 2 body 3' where the file has `instruments`)",
+            )
         if where[-1:] == ("closing",) and error.validator in ("pattern", "type"):
             return DataError(
                 "the closing must be closing lines per language, or `none`",

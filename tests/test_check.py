@@ -1,0 +1,396 @@
+"""The translation check: every mistake planted in tests/data/check/ is found where it was planted, and
+nothing else; the same numbers written the ways each language writes them are no finding; the seeds are
+clean; `accept` entries hide their finding, are reported when they hide none, and are checked like every
+other key of the data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from communique.check import Finding, check
+from communique.errors import ErrorList
+from communique.loader import load_text
+from communique.model import Communique
+
+CORPUS = ROOT / "tests" / "data" / "check"
+SEEDS = sorted((ROOT / "seeds").glob("*.yaml")) + sorted((ROOT / "seeds" / "languages").glob("*.yaml"))
+
+PLANTED = [
+    # (file, kind, where, value, line): in the order check() gives them, the file's order
+    ("ja-en.yaml", "number", "body 2", "2023", 55),  # a wrong year...
+    ("ja-en.yaml", "number", "body 2", "2024", 56),
+    ("ja-en.yaml", "number", "body 3", "1500000", 58),  # 150万 became 1.2 million
+    ("ja-en.yaml", "number", "body 3", "1200000", 60),
+    ("ja-en.yaml", "number", "body 4", "30%", 63),  # a dropped percentage, ３０％
+    ("ja-en.yaml", "number", "body 5", "3", 66),  # 第3条 became Article 4
+    ("ja-en.yaml", "number", "body 5", "4", 67),
+    ("ja-en.yaml", "url", "body 6", "https://www.city.example.jp/kouryu/", 69),
+    ("ja-en.yaml", "url", "body 6", "https://www.city.example.jp/koryu/", 70),
+    ("ja-en.yaml", "email", "body 7", "kouryu@city.example.jp", 72),
+    ("ja-en.yaml", "email", "body 7", "koryu@city.example.jp", 73),
+    ("ja-en.yaml", "name", "body 8", "Koike Yuriko", 75),  # a dropped signatory name
+    ("ja-en.yaml", "script", "body 9", "協力する", 79),  # Japanese typed into `en`
+    ("ja-en.yaml", "script", "body 10", "The two cities will promote exchanges b…", 81),  # English in `ja`
+    ("ja-en.yaml", "alignment", "body 11", "ja 2, en 3", 85),
+    # body 12's 1998 is accepted: not reported
+    ("ja-en.yaml", "accept", "body 2", "2022", 101),  # a stale acceptance, at the entry
+    ("zh-en.yaml", "number", "instrument 1 body 2", "200000000", 59),  # 2亿 became 20 million
+    ("zh-en.yaml", "number", "instrument 1 body 2", "20000000", 60),
+    ("zh-en.yaml", "number", "instrument 1 body 3", "10:00", 62),  # 上午10点 became 11 a.m.
+    ("zh-en.yaml", "number", "instrument 1 body 3", "11:00", 63),
+    ("zh-en.yaml", "number", "instrument 2 body 2", "5", 76),  # 第五条 became Article 6
+    ("zh-en.yaml", "number", "instrument 2 body 2", "6", 77),
+    ("zh-en.yaml", "name", "instrument 2 body 3", "Zhou Wentao", 79),
+    ("ko-en.yaml", "number", "body 2", "30000000", 54),  # 3천만 became 3 million
+    ("ko-en.yaml", "number", "body 2", "3000000", 55),
+    ("ko-en.yaml", "number", "body 3", "5", 57),  # 제5조 became Article 6
+    ("ko-en.yaml", "number", "body 3", "6", 58),
+    ("ko-en.yaml", "number", "body 4", "20%", 60),  # a dropped percentage
+    ("ko-en.yaml", "name", "body 5", "피오나 매컬리스터", 64),
+    ("ko-en.yaml", "number", "body 6 item 2", "4", 70),  # 연 4회 became three times a year
+    ("fr-ja-en.yaml", "number", "body 2", "12500", 69),  # 12 500 euros became 1万2000 in Japanese
+    ("fr-ja-en.yaml", "number", "body 2", "12000", 70),
+    ("fr-ja-en.yaml", "number", "body 3", "4.5%", 73),  # 4,5 % became 5.4%
+    ("fr-ja-en.yaml", "number", "body 3", "5.4%", 74),
+    ("fr-ja-en.yaml", "untranslated", "body 4", "Nous confions aux comités de jumelage l…", 77),
+    ("fr-ja-en.yaml", "number", "body 5", "5", 81),  # mai became 6月
+    ("fr-ja-en.yaml", "number", "body 5", "6", 82),
+    ("ar-en.yaml", "number", "body 2", "30%", 57),  # ٣٠٪ became 35%
+    ("ar-en.yaml", "number", "body 2", "35%", 58),
+    ("ar-en.yaml", "number", "body 3", "10%", 61),  # a dropped percentage, in the Arabic
+    ("ar-en.yaml", "name", "body 4", "سعيد بن ناصر الكلباني", 64),
+    ("ar-en.yaml", "url", "body 5", "https://www.aljuruf.example.om/twinning", 66),
+    ("ar-en.yaml", "url", "body 5", "https://www.aljuruf.example.om/twining", 67),
+    ("th-en.yaml", "number", "body 2", "2024", 42),  # พ.ศ. 2567 is 2024, not 2023
+    ("th-en.yaml", "number", "body 2", "2023", 43),
+]
+SEED_FINDINGS: dict[str, list[tuple[str, str, str, int]]] = {}
+"""Findings a seed is known to have (none: joint-statement-unsigned's English heading named no
+anniversary until the check found it; it now reads 'Thirtieth Anniversary Program')."""
+
+
+def loaded(path: Path, text: str | None = None) -> Communique:
+    """The data file as the pipeline loads it (pipeline.make_pdf), errors named by the file's name."""
+    return load_text(path.read_text() if text is None else text, path.name, path, path.parent)
+
+
+def summary(findings: tuple[Finding, ...]) -> list[tuple[str, str, str, int]]:
+    return [(finding.kind, finding.where, finding.value, finding.location.line) for finding in findings]
+
+
+@pytest.mark.parametrize("name", sorted({row[0] for row in PLANTED}))
+def test_every_planted_mistake_is_found_at_its_line_and_nothing_else(name: str) -> None:
+    findings = check(loaded(CORPUS / name))
+    assert summary(findings) == [row[1:] for row in PLANTED if row[0] == name]
+    assert all(finding.location.path == name for finding in findings)
+
+
+def test_the_corpus_plants_enough_mistakes_of_every_kind() -> None:
+    mistakes = {(name, where, kind) for name, kind, where, _, _ in PLANTED} | {
+        ("ja-en.yaml", "body 12", "accept")
+    }
+    assert len(mistakes) >= 24
+    kinds = {kind for _, _, kind in mistakes}
+    assert kinds == {"number", "url", "email", "name", "script", "untranslated", "alignment", "accept"}
+    assert sorted(path.name for path in CORPUS.glob("*.yaml")) == sorted({row[0] for row in PLANTED})
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda path: path.name)
+def test_the_seeds_are_clean(seed: Path) -> None:
+    assert summary(check(loaded(seed))) == SEED_FINDINGS.get(seed.name, [])
+
+
+def test_a_finding_points_at_the_thing_itself_and_says_which_versions() -> None:
+    findings = {(f.where, f.value): f for f in check(loaded(CORPUS / "ja-en.yaml"))}
+    percentage = findings[("body 4", "30%")]
+    assert str(percentage) == "ja-en.yaml:63:30: ３０％ (30%) is in ja but not in en (body 4)"
+    assert percentage.texts == (
+        ("ja", "両都市は、2030年までに相互の訪問者数を３０％増やすことを目指す。"),
+        ("en", "The two cities aim to increase the number of visitors between them by 2030."),
+    )
+    name = findings[("body 8", "Koike Yuriko")]
+    assert name.message == "Koike Yuriko is not in en, though ja names 小池百合子"
+    assert (name.location.line, name.location.column) == (75, 15)
+    assert json.loads(json.dumps(name.as_dict())) == {
+        "kind": "name",
+        "file": "ja-en.yaml",
+        "line": 75,
+        "column": 15,
+        "where": "body 8",
+        "value": "Koike Yuriko",
+        "message": "Koike Yuriko is not in en, though ja names 小池百合子",
+        "texts": {
+            "ja": "東京都知事 小池百合子は、ヘルシンキ市の歓迎に謝意を表した。",
+            "en": "The Governor of Tokyo thanked the City of Helsinki for its welcome.",
+        },
+    }
+    stale = findings[("body 2", "2022")]
+    assert stale.message == "accepts nothing: there is no number finding of '2022' in body 2"
+    several = next(f for f in check(loaded(CORPUS / "fr-ja-en.yaml")) if f.value == "12500")
+    assert several.message == "12\u202f500 is in fr and en but not in ja"
+    assert all(len(text) <= 120 for f in findings.values() for _, text in f.texts)
+
+
+def test_the_check_is_deterministic_and_in_file_order() -> None:
+    communique = loaded(CORPUS / "zh-en.yaml")
+    first = check(communique)
+    assert first == check(communique) == check(loaded(CORPUS / "zh-en.yaml"))
+    assert [f.location for f in first] == sorted(f.location for f in first)
+
+
+def test_an_acceptance_hides_its_finding_and_is_kept_with_its_reason() -> None:
+    communique = loaded(CORPUS / "ja-en.yaml")
+    accepted = communique.accepted[0]
+    assert (accepted.kind, accepted.where, accepted.value) == ("number", "body 12", "1998")
+    assert accepted.reason.startswith("the English version states the year")
+    assert (accepted.location.line, accepted.location.column) == (96, 5)
+    text = (CORPUS / "ja-en.yaml").read_text()
+    unaccepted = check(loaded(CORPUS / "ja-en.yaml", text.replace('value: "1998"', 'value: "1999"')))
+    assert ("number", "body 12", "1998", 93) in summary(unaccepted)
+    assert ("accept", "body 12", "1999", 96) in summary(unaccepted)
+
+
+def quoted(text: str) -> str:
+    """`text` as a YAML double-quoted string."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def document(first: str, first_text: str, second: str, second_text: str) -> str:
+    """A data file of one block in two languages."""
+    return f"""\
+id: pair
+date: 2024-01-02
+languages: [{first}, {second}]
+title: {{{first}: T, {second}: T}}
+parties:
+  - key: a
+    name: {{{first}: A, {second}: A}}
+    country: {{{first}: A, {second}: A}}
+body:
+  - {first}: {quoted(first_text)}
+    {second}: {quoted(second_text)}
+"""
+
+
+def differences(first: str, first_text: str, second: str, second_text: str) -> list[tuple[str, str]]:
+    text = document(first, first_text, second, second_text)
+    return [(f.kind, f.value) for f in check(load_text(text, "pair.yaml", Path("pair.yaml"), Path.cwd()))]
+
+
+SAME = [
+    # thousands separators and decimal marks as each language writes them
+    ("en", "1,000 visitors", "de", "1.000 Besucher"),
+    ("de-CH", "1'000 Besucher", "en", "1,000 visitors"),
+    ("fr", "1 000 visiteurs", "en", "1,000 visitors"),
+    ("fr", "1\u00a0000 visiteurs", "ja", "1,000人の訪問者"),
+    ("fr", "une hausse de 3,5 %", "en", "an increase of 3.5 per cent"),
+    ("de", "ein Anstieg um 3,5 Prozent", "en", "an increase of 3.5%"),
+    ("ja", "３．５％の増加", "en", "an increase of 3.5 percent"),
+    # CJK multipliers
+    ("ja", "１００万人の訪問者", "en", "1 million visitors"),
+    ("zh-Hans", "投资1亿元", "en", "an investment of 100 million yuan"),
+    ("zh-Hant", "投資2億5000萬元", "en", "an investment of 250,000,000 yuan"),
+    ("ko", "방문객 100만 명", "en", "1,000,000 visitors"),
+    ("ko", "기금 1억 원", "en", "a fund of 100 million won"),
+    # years and dates: CLDR month names, Japanese eras, the Buddhist era, other digits
+    ("ja", "令和元年5月1日", "en", "May 1, 2019"),
+    ("ja", "平成27年10月14日", "en", "14 October 2015"),
+    ("ja", "昭和64年1月7日", "en", "January 7, 1989"),
+    ("ja", "二〇二三年十一月八日", "en", "November 8, 2023"),
+    ("en", "on the 21st of August 2023", "fr", "le 21 août 2023"),
+    ("ru", "3 июля 2024 года", "en", "3 July 2024"),
+    ("th", "ปี พ.ศ. ๒๕๖๖", "en", "in 2023"),
+    ("th", "20 สิงหาคม 2567", "en", "20 August 2024"),
+    ("ar", "عام ٢٠٢٣", "en", "in 2023"),
+    ("ar", "عام ۲۰۲۳", "en", "in 2023"),
+    # times of day
+    ("ja", "午後2時に開会する", "en", "opens at 14:00"),
+    ("ja", "14時30分", "en", "2:30 p.m."),
+    ("ko", "오후 2시", "en", "2 pm"),
+    ("fr", "à 14 h 30", "en", "at 2.30 pm"),
+    ("zh-Hans", "下午2点", "en", "2 p.m."),
+    # article numbers
+    ("ja", "第3条に定める", "en", "set out in Article 3"),
+    ("ja", "第三条に定める", "en", "set out in Article 3"),
+    ("ko", "제3조에 따라", "en", "under Article 3"),
+    ("zh-Hant", "依第三條規定", "en", "under Article 3"),
+    ("ja", "第1章 総則", "en", "Chapter I General Provisions"),
+    ("en", "as set out in Annex C", "ja", "附属書Cに定めるとおり"),
+    # numbers in words answer for digits; kanji numerals and ordinal words state no number
+    ("ja", "両市は一層協力する", "en", "The two cities will cooperate more closely"),
+    ("en", "the first meeting", "ja", "会議"),
+    ("en", "twenty-five members", "ja", "25人の委員"),
+    ("en", "in duplicate", "ja", "本書2通"),
+    ("en", "Two Thousand and Six", "ja", "2006年"),
+    ("ja", "24時間対応する", "en", "available at any hour"),
+    ("fr", "en deux exemplaires", "ja", "本書2通"),
+    ("ru", "в двух экземплярах", "ja", "本書2通"),
+    ("zh-Hans", "有效期五年", "en", "valid for five years"),
+    # addresses: their digits are no numbers; trailing punctuation is not part of them
+    ("ja", "https://example.jp/2024/（詳細）", "en", "https://example.jp/2024/."),
+    ("ja", "info2024@example.jp まで", "en", "write to info2024@example.jp."),
+]
+
+
+@pytest.mark.parametrize(("first", "first_text", "second", "second_text"), SAME)
+def test_the_same_numbers_written_differently_are_no_finding(
+    first: str, first_text: str, second: str, second_text: str
+) -> None:
+    assert differences(first, first_text, second, second_text) == []
+
+
+DIFFERENT = [
+    ("en", "1,000 visitors", "de", "1,000 Besucher", [("number", "1000"), ("number", "1")]),
+    ("ja", "令和6年", "en", "in 2023", [("number", "2024"), ("number", "2023")]),
+    ("en", "at 2 p.m.", "ja", "午前2時", [("number", "14:00"), ("number", "2:00")]),
+    ("en", "25% of the budget", "fr", "25 du budget", [("number", "25%")]),
+    ("en", "Article 3", "ja", "第三十条", [("number", "3"), ("number", "30")]),
+    ("en", "the 2 cities", "ko", "모든 도시", [("number", "2")]),
+    ("de-CH", "1'000 Besucher", "en", "1,500 visitors", [("number", "1000"), ("number", "1500")]),
+    ("ja", "１００万人", "en", "10 million people", [("number", "1000000"), ("number", "10000000")]),
+]
+
+
+@pytest.mark.parametrize(("first", "first_text", "second", "second_text", "expected"), DIFFERENT)
+def test_different_numbers_are_found(
+    first: str, first_text: str, second: str, second_text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert differences(first, first_text, second, second_text) == expected
+
+
+BAD_ACCEPT = """\
+accept:
+  - kind: number
+    where: body 1
+    value: "2024"
+  - kind: numbr
+    where: paragraph 3
+    value: 2024
+    because: ""
+  - kind: name
+    where: body 1
+    value: x
+    reason: y
+    because: the names differ
+"""
+
+
+def test_bad_accept_entries_are_located_like_every_other_key() -> None:
+    text = document("ja", "2024年", "en", "in 2024") + BAD_ACCEPT
+    with pytest.raises(ErrorList) as caught:
+        load_text(text, "bad.yaml", Path("bad.yaml"), Path.cwd())
+    problems = [(p.location.line, p.location.column, p.message) for p in caught.value.problems if p.location]
+    assert problems == [
+        (13, 5, "the accept item 1 has no 'because'"),
+        (16, 11, "the accept item 2 'kind' cannot be 'numbr'"),
+        (17, 12, "the accept item 2 'where' 'paragraph 3' names no block or field"),
+        (18, 12, "the accept item 2 'value' must be a string, not an integer"),
+        (19, 14, "the accept item 2 'because' is empty"),
+        (23, 5, "unknown key 'reason' in the accept item 3"),
+    ]
+
+
+def named(
+    first: str, first_name: str, first_text: str, second: str, second_name: str, second_text: str
+) -> str:
+    """A data file whose one signatory is named in the two languages, with one block."""
+    names = f"{first}: {quoted(first_name)}, {second}: {quoted(second_name)}"
+    return f"""\
+id: names
+date: 2024-01-02
+languages: [{first}, {second}]
+title: {{{first}: T, {second}: T}}
+parties:
+  - key: a
+    name: {{{first}: A, {second}: A}}
+    country: {{{first}: A, {second}: A}}
+    signatories:
+      - title: {{{first}: M, {second}: M}}
+        name: {{{names}}}
+body:
+  - {first}: {quoted(first_text)}
+    {second}: {quoted(second_text)}
+"""
+
+
+NAMES = [
+    # spaces (U+3000 too) and line breaks in names written in Chinese characters do not matter
+    ("ja", "森山\u3000武", "鶴見野市長森山武は", "en", "Takeshi Moriyama", "Mayor Takeshi Moriyama", []),
+    ("ja", "小池百合子", "知事 小池 百合子は", "en", "Koike Yuriko", "Governor Yuriko\nKoike", []),
+    # a Korean name with its particle, a Russian one declined, an Arabic one with its conjunction
+    ("ko", "윤재혁", "윤재혁은 감사를 표하였다", "en", "Yoon Jae-hyuk", "Yoon Jae-hyuk thanked", []),
+    (
+        "ru",
+        "Андрей Лебедев",
+        "визит Андрея Лебедева",
+        "ja",
+        "アンドレイ・レベジェフ",
+        "アンドレイ・レベジェフの訪問",
+        [],
+    ),
+    ("ar", "سعيد الكلباني", "وسعيد الكلباني", "en", "Said Al Kalbani", "and Said Al Kalbani", []),
+    # a name is a whole word: Ann is not in Annual
+    ("en", "Ann", "the Annual Meeting", "ja", "アン", "年次総会", []),
+    ("en", "Ann", "Ann opened the Annual Meeting", "ja", "アン", "年次総会", [("name", "アン")]),
+]
+
+
+@pytest.mark.parametrize(
+    ("first", "first_name", "first_text", "second", "second_name", "second_text", "expected"), NAMES
+)
+def test_names_are_found_however_each_language_writes_them(
+    first: str,
+    first_name: str,
+    first_text: str,
+    second: str,
+    second_name: str,
+    second_text: str,
+    expected: list[tuple[str, str]],
+) -> None:
+    text = named(first, first_name, first_text, second, second_name, second_text)
+    found = check(load_text(text, "names.yaml", Path("names.yaml"), Path.cwd()))
+    assert [(f.kind, f.value) for f in found] == expected
+
+
+# --- The command and the build -------------------------------------------------------------------------
+
+
+def test_check_command_exit_codes_and_report(tmp_path: Path) -> None:
+    from conftest import SEED, run_cli
+
+    clean = run_cli("check", str(SEED))
+    assert clean.returncode == 0 and f"ok {SEED}" in clean.stdout
+    found = run_cli("check", str(CORPUS / "ko-en.yaml"))
+    assert found.returncode == 1, found.stderr
+    lines = [line for line in found.stdout.splitlines() if not line.startswith("    ")]
+    assert lines and all(line.startswith(f"{CORPUS / 'ko-en.yaml'}:") for line in lines)
+    assert "    ko: " in found.stdout and "    en-AU: " in found.stdout  # both versions shown
+    report = run_cli("check", str(CORPUS / "ko-en.yaml"), str(SEED), "--report", "json")
+    assert report.returncode == 1
+    files = json.loads(report.stdout)["files"]
+    assert [len(item["findings"]) for item in files] == [len(lines), 0]
+    assert {"kind", "file", "line", "column", "where", "value", "message", "texts"} <= set(
+        files[0]["findings"][0]
+    )
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: x\n", encoding="utf-8")
+    assert run_cli("check", str(broken)).returncode == 2
+
+
+def test_build_warns_of_findings_and_fails_on_them_under_strict(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    data = CORPUS / "th-en.yaml"
+    warned = run_cli("build", str(data), "--out", str(tmp_path / "a"))
+    assert warned.returncode == 0, warned.stderr
+    assert "warning: " in warned.stderr and "translation check: " in warned.stderr
+    assert (tmp_path / "a" / "th-en.pdf").exists()
+    strict = run_cli("build", str(data), "--out", str(tmp_path / "b"), "--strict")
+    assert strict.returncode == 2
+    first = next(line for line in strict.stderr.splitlines() if "translation check:" in line)
+    assert first.startswith(f"{data}:") and "accept: [{kind: number, where: body" in first
+    assert not (tmp_path / "b").exists() or not list((tmp_path / "b").glob("*.pdf"))
