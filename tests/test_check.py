@@ -159,8 +159,18 @@ def quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def document(first: str, first_text: str, second: str, second_text: str) -> str:
-    """A data file of one block in two languages."""
+def document(
+    first: str, first_text: str, second: str, second_text: str, names: tuple[str, str] | None = None
+) -> str:
+    """A data file of one block in two languages; with `names`, its one signatory is named in them."""
+    signatory = (
+        f"""
+    signatories:
+      - title: {{{first}: M, {second}: M}}
+        name: {{{first}: {quoted(names[0])}, {second}: {quoted(names[1])}}}"""
+        if names
+        else ""
+    )
     return f"""\
 id: pair
 date: 2024-01-02
@@ -169,7 +179,7 @@ title: {{{first}: T, {second}: T}}
 parties:
   - key: a
     name: {{{first}: A, {second}: A}}
-    country: {{{first}: A, {second}: A}}
+    country: {{{first}: A, {second}: A}}{signatory}
 body:
   - {first}: {quoted(first_text)}
     {second}: {quoted(second_text)}
@@ -298,23 +308,7 @@ def named(
     first: str, first_name: str, first_text: str, second: str, second_name: str, second_text: str
 ) -> str:
     """A data file whose one signatory is named in the two languages, with one block."""
-    names = f"{first}: {quoted(first_name)}, {second}: {quoted(second_name)}"
-    return f"""\
-id: names
-date: 2024-01-02
-languages: [{first}, {second}]
-title: {{{first}: T, {second}: T}}
-parties:
-  - key: a
-    name: {{{first}: A, {second}: A}}
-    country: {{{first}: A, {second}: A}}
-    signatories:
-      - title: {{{first}: M, {second}: M}}
-        name: {{{names}}}
-body:
-  - {first}: {quoted(first_text)}
-    {second}: {quoted(second_text)}
-"""
+    return document(first, first_text, second, second_text, (first_name, second_name))
 
 
 NAMES = [

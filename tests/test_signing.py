@@ -679,19 +679,8 @@ def test_a_draft_copy_is_never_signed(authority: Authority, tmp_path: Path) -> N
     assert built.returncode == 0, built.stderr
     draft = tmp_path / f"{SEED.stem}.pdf"
     out = tmp_path / "signed.pdf"
-    done = run_cli(
-        "sign",
-        str(draft),
-        "--out",
-        str(out),
-        "--field",
-        "tokyo",
-        "--p12",
-        str(authority.pki.p12("tokyo")),
-        "--passphrase-env",
-        "P12_PASS",
-        env={"P12_PASS": PASSPHRASE},
-    )
+    p12 = str(authority.pki.p12("tokyo"))
+    done = _sign(draft, out, "tokyo", "--p12", p12, "--passphrase-env", "P12_PASS")
     assert done.returncode == 1, done.stderr
     assert "is a draft copy (Draft 5): a draft is never signed" in done.stderr
     assert not out.exists()
