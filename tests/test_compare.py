@@ -226,3 +226,14 @@ def test_the_readme_pictures_are_made_by_communique_from_the_committed_drafts(tm
     for name in ("draft-page.png", "redline-summary.png", "redline-page.png"):
         assert (tmp_path / name).read_bytes() == (ROOT / "docs" / "pictures" / name).read_bytes(), name
         assert f"docs/pictures/{name}" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_from_python(drafts: tuple[Path, Path], tmp_path: Path) -> None:
+    import communique
+
+    old, new = drafts
+    (tmp_path / "communique.toml").write_text("[build]\narchival = true\nsignature_fields = true\n")
+    comparison = communique.redline(old, new, tmp_path / "r.pdf", project=tmp_path)
+    assert comparison.as_dict()["versions"]["ja"]["inserted"] == 1
+    assert page_texts(tmp_path / "r.pdf")[0].startswith("Redline: x-v1.yaml → x-v2.yaml")
+    assert [finding.kind for finding in communique.translation_check(new)] == []

@@ -276,9 +276,10 @@ def test_the_readme_python_example_runs(tmp_path: Path, capsys: pytest.CaptureFi
     finally:
         os.chdir(here)
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == "example.pdf 2" and printed[1] == "('ja', 'en')"
-    assert printed[2].startswith("<data>:7:7: invalid date '2026-05-32'")
-    for name in ("build/example.pdf", "out/example.pdf", "from-text/kawasemi-port-alder-2026.pdf"):
+    assert printed[0] == "example.pdf 2" and printed[1:4] == ["()", "True", "('ja', 'en')"]
+    assert printed[4].startswith("<data>:7:7: invalid date '2026-05-32'")
+    names = ("build/example.pdf", "out/example.pdf", "from-text/kawasemi-port-alder-2026.pdf")
+    for name in (*names, "drafts/example.pdf", "out/r.pdf"):
         assert (tmp_path / name).is_file(), name
     assert (tmp_path / "from-mapping" / "kawasemi-port-alder-2026.pdf").is_file()
     assert not (tmp_path / "out" / "kawasemi-port-alder-2026.pdf").exists()  # the failed build wrote nothing

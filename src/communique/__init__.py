@@ -5,6 +5,9 @@
     >>> result.output, result.page_count
     >>> communique.build("data/example.yaml", "out/", archival=True, paper="Letter")
     >>> communique.build("data/example.yaml", format="png", pages="1-2", dpi=150).images
+    >>> communique.build("data/example.yaml", draft="Draft 3")     # a draft copy
+    >>> communique.redline("drafts/x-v2.yaml", "data/x.yaml", "build/x-redline.pdf").as_dict()
+    >>> [str(finding) for finding in communique.translation_check("data/x.yaml")]
 
 `build` takes a data file's path, YAML text or a mapping, and raises the project's error types
 (`DataError` with file:line:column, `LayoutError`, `FontError`, `RenderError`, ...), all `CommuniqueError`.
@@ -31,6 +34,8 @@ from communique.options import BuildOptions
 from communique.project import Project
 
 if TYPE_CHECKING:
+    from communique.check import Finding
+    from communique.compare import Comparison
     from communique.loader import load as load
     from communique.model import BuildResult
 
@@ -50,7 +55,9 @@ __all__ = [
     "__version__",
     "build",
     "load",
+    "redline",
     "sign",
+    "translation_check",
 ]
 
 
@@ -113,6 +120,32 @@ def sign(
         Path(pdf), field, _path(out), key, timestamp_url, level, tuple(Path(root) for root in trust)
     )
     return written
+
+
+def redline(
+    old: str | Path,
+    new: str | Path,
+    out: str | Path | None = None,
+    *,
+    project: Project | str | Path | None = None,
+    source_date_epoch: int | None = None,
+    **options: Any,
+) -> Comparison:
+    """Compare the drafts `old` and `new` (data files), write the redline PDF to `out` (default:
+    `<project's build/>/<new's stem>-redline.pdf`) and return the comparison (`as_dict()` for JSON).
+    `options` are build options (layout, paper, strict)."""
+    from communique.api import write_redline
+
+    return write_redline(Path(old), Path(new), _path(out), project, source_date_epoch, options)
+
+
+def translation_check(source: str | Path) -> tuple[Finding, ...]:
+    """The translation check's findings for a data file (none when its versions agree); raises
+    DataError for a file that does not load."""
+    from communique.check import check
+    from communique.loader import load
+
+    return check(load(Path(source)))
 
 
 def _path(value: str | Path | None) -> Path | None:

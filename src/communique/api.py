@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from communique.errors import UsageError
 from communique.loader import mapping_text, read_text
 from communique.model import BuildResult
+
+if TYPE_CHECKING:
+    from communique.compare import Comparison
 from communique.options import from_keywords, source_date_epoch
 from communique.project import BuildContext, Project
 
@@ -39,12 +42,7 @@ def build_source(
     for what, value in (("data file", path), ("out", out), ("project", project)):
         if isinstance(value, str | Path) and "\0" in str(value):
             raise UsageError(f"the {what} path holds a NUL character", hint="check the path")
-    if isinstance(project, Project):
-        chosen = project
-    elif project is not None:
-        chosen = Project.at(Path(project))
-    else:
-        chosen = Project.discover(path if path else Path.cwd())
+    chosen = _chosen_project(project, path)
     context = BuildContext(chosen, from_keywords(chosen.config.options, options), _epoch(source_date_epoch))
     out_dir = Path(out) if out is not None else chosen.output_dir
     text = None if path is not None else mapping_text(source) if isinstance(source, Mapping) else str(source)
@@ -54,6 +52,34 @@ def build_source(
     if path is not None:
         return build(path, out_dir, context)
     return build_text(str(text), None, out_dir, context)
+
+
+def write_redline(
+    old: Path,
+    new: Path,
+    out: Path | None,
+    project: Project | str | Path | None,
+    source_date_epoch: int | None,
+    options: Mapping[str, Any],
+) -> Comparison:
+    """`communique.redline`: compare the drafts, write the redline PDF, return the comparison."""
+    from communique.pipeline import make_redline
+    from communique.write import write_atomic
+
+    chosen = _chosen_project(project, new)
+    context = BuildContext(chosen, from_keywords(chosen.config.options, options), _epoch(source_date_epoch))
+    comparison, made = make_redline(old, new, context)
+    write_atomic(out or chosen.output_dir / f"{new.stem}-redline.pdf", made.data)
+    return comparison
+
+
+def _chosen_project(project: Project | str | Path | None, path: Path | None) -> Project:
+    """The project given (or its folder), else the data file's (else the current folder's)."""
+    if isinstance(project, Project):
+        return project
+    if project is not None:
+        return Project.at(Path(project))
+    return Project.discover(path if path else Path.cwd())
 
 
 def _epoch(given: int | None) -> int | None:

@@ -481,7 +481,6 @@ def _compare(args: argparse.Namespace) -> int:
     options = project.config.options.overridden(
         {"layout": args.layout, "paper": args.paper, "strict": args.strict or None}
     )
-    options = replace(options, archival=False, signature_fields=False, standard=None)
     context = BuildContext(project, options, _source_date_epoch())
     if args.format == "pdf" and (args.pages is not None or args.dpi is not None):
         raise UsageError(

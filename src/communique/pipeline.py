@@ -254,6 +254,13 @@ def make_redline(old: Path, new: Path, context: BuildContext) -> tuple[Compariso
         summary_html(comparison, old.name, new.name),
         REDLINE_CSS,
     )
-    options = replace(context.options, draft=context.options.draft or "Redline")
+    # A redline is a draft: never archival, signed or a press copy, whatever the project builds.
+    options = replace(
+        context.options,
+        draft=context.options.draft or "Redline",
+        archival=False,
+        signature_fields=False,
+        standard=None,
+    )
     made = make_pdf(text, new, replace(context, project=project, options=options), revision=revision)
     return comparison, made
