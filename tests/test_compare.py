@@ -237,3 +237,78 @@ def test_from_python(drafts: tuple[Path, Path], tmp_path: Path) -> None:
     assert comparison.as_dict()["versions"]["ja"]["inserted"] == 1
     assert page_texts(tmp_path / "r.pdf")[0].startswith("Redline: x-v1.yaml → x-v2.yaml")
     assert [finding.kind for finding in communique.translation_check(new)] == []
+
+
+PENDING = ROOT / "seeds" / "translation-pending.yaml"
+
+
+def test_a_deleted_block_a_version_never_had_keeps_the_versions_side_by_side(tmp_path: Path) -> None:
+    """translation-pending's last Japanese-only block (English pending): deleting it must not leave the
+    parallel layout's columns with different numbers of blocks."""
+    old = tmp_path / "old.yaml"
+    old.write_text(PENDING.read_text(encoding="utf-8"), encoding="utf-8")
+    data = load(old)
+    last = next(block for block in reversed(data.instruments[0].body) if block.of("en") is None)
+    lines = old.read_text(encoding="utf-8").splitlines(keepends=True)
+    end = next(
+        index
+        for index in range(last.location.line, len(lines))
+        if lines[index].startswith("  - ") or lines[index][:1].isalpha()
+    )
+    start = last.location.line - 1
+    while not lines[start].startswith("  - "):
+        start -= 1
+    new = tmp_path / "new.yaml"
+    new.write_text("".join(lines[:start] + lines[end:]), encoding="utf-8")
+    for layout in ("parallel", "interleaved"):
+        out = tmp_path / f"{layout}.pdf"
+        done = run_cli("compare", str(old), str(new), "--layout", layout, "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        assert "ja: 1 deleted" in done.stdout
+
+
+def test_a_paragraph_dropped_from_a_group_is_struck_whole(tmp_path: Path) -> None:
+    old = tmp_path / "old.yaml"
+    old.write_text(
+        SEED.read_text(encoding="utf-8")
+        .replace(
+            "      Helsinki City Hall. As the world",
+            "      Helsinki City Hall.\n    - The meeting lasted an hour.\n    - As the world",
+        )
+        .replace("    en: >-\n      On the occasion", "    en:\n    - >-\n      On the occasion"),
+        encoding="utf-8",
+    )
+    new = tmp_path / "new.yaml"
+    new.write_text(
+        old.read_text(encoding="utf-8").replace("    - The meeting lasted an hour.\n", ""), encoding="utf-8"
+    )
+    comparison = compare(load(old), load(new))
+    (change,) = comparison.blocks
+    english = dict(change.pieces)["en"]
+    assert [[(piece.text, piece.change) for piece in paragraph] for paragraph in english][1] == [
+        ("The meeting lasted an hour.", DELETED)
+    ]
+    assert not any(piece.change for paragraph in (english[0], english[2]) for piece in paragraph)
+
+
+def test_numbers_and_the_datas_own_spaces_stay_whole_in_a_redline(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    seed = SEED.read_text(encoding="utf-8").replace("東京都知事 小池百合子と", "東京都知事\u3000小池百合子と")
+    old.write_text(seed, encoding="utf-8")
+    new.write_text(seed.replace("2023年8月21日、東京都知事", "2023年8月22日、東京都知事"), encoding="utf-8")
+    (change,) = compare(load(old), load(new)).blocks
+    japanese = [(piece.text, piece.change) for piece in dict(change.pieces)["ja"][0] if piece.change]
+    assert japanese == [("2023年8月21日、", DELETED), ("2023年8月22日、", INSERTED)]
+    out = tmp_path / "r.pdf"
+    assert run_cli("compare", str(old), str(new), "--out", str(out)).returncode == 0
+    assert "東京都知事\u3000小池百合子" in "".join(page_texts(out)[1].split("\r\n"))
+
+
+def test_the_redline_is_never_written_over_a_draft(tmp_path: Path) -> None:
+    old = tmp_path / "old.yaml"
+    old.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    for out in (old, tmp_path / "other.yaml"):
+        done = run_cli("compare", str(old), str(SEED), "--out", str(out))
+        assert done.returncode == 2 and "would be written over" in done.stderr
+    assert old.read_text(encoding="utf-8") == SEED.read_text(encoding="utf-8")
+    assert not (tmp_path / "other.yaml").exists()

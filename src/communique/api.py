@@ -63,13 +63,15 @@ def write_redline(
     options: Mapping[str, Any],
 ) -> Comparison:
     """`communique.redline`: compare the drafts, write the redline PDF, return the comparison."""
+    from communique.compare import redline_path
     from communique.pipeline import make_redline
     from communique.write import write_atomic
 
     chosen = _chosen_project(project, new)
     context = BuildContext(chosen, from_keywords(chosen.config.options, options), _epoch(source_date_epoch))
+    target = redline_path(out, old, new, chosen.output_dir)
     comparison, made = make_redline(old, new, context)
-    write_atomic(out or chosen.output_dir / f"{new.stem}-redline.pdf", made.data)
+    write_atomic(target, made.data)
     return comparison
 
 

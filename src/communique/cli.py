@@ -469,6 +469,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from communique.compare import redline_path
     from communique.pipeline import images_of, make_redline
     from communique.preview.images import DEFAULT_DPI, ImageRequest
     from communique.project import BuildContext
@@ -487,6 +488,8 @@ def _compare(args: argparse.Namespace) -> int:
             f"{'--pages' if args.pages is not None else '--dpi'} is for page images",
             hint="add --format png (or svg) to write the redline's page images",
         )
+    if args.format == "pdf":  # refused before any work
+        redline_path(Path(args.out) if args.out else None, old, new, project.output_dir)
     comparison, made = make_redline(old, new, context)
     if args.format != "pdf":
         named = replace(made, source=new.with_name(f"{new.stem}-redline{new.suffix}"))
@@ -494,7 +497,7 @@ def _compare(args: argparse.Namespace) -> int:
         written = images_of(named, Path(args.out) if args.out else project.output_dir, request)
         target = written.images[0]
     else:
-        target = Path(args.out) if args.out else project.output_dir / f"{new.stem}-redline.pdf"
+        target = redline_path(Path(args.out) if args.out else None, old, new, project.output_dir)
         write_atomic(target, made.data)
     for warning in made.warnings:
         _say(f"warning: {warning}", sys.stderr)

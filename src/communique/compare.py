@@ -17,8 +17,10 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise, zip_longest
+from pathlib import Path
 
 from communique.conventions import primary
+from communique.errors import UsageError
 from communique.model import (
     Block,
     Communique,
@@ -36,6 +38,7 @@ from communique.model import (
     Version,
 )
 from communique.typeset import phrase_parser, rich_text
+from communique.whitespace import joined
 
 INSERTED, DELETED, MOVED = "cq-ins", "cq-del", "cq-moved"
 SIMILAR = 0.5
@@ -203,12 +206,24 @@ def compare(old: Communique, new: Communique) -> Comparison:
     return Comparison(old, new, tuple(blocks), tuple(_field_changes(old, new)), tuple(rows))
 
 
+def redline_path(out: Path | None, old: Path, new: Path, folder: Path) -> Path:
+    """Where the redline goes: `out`, else `<folder>/<new's stem>-redline.pdf`; UsageError where that
+    would replace a draft or any data file."""
+    target = out or folder / f"{new.stem}-redline.pdf"
+    if target.suffix.lower() in (".yaml", ".yml") or target.resolve() in (old.resolve(), new.resolve()):
+        raise UsageError(
+            f"the redline would be written over {target}",
+            hint="give --out a PDF path of its own, e.g. build/x-redline.pdf",
+        )
+    return target
+
+
 def tokens(text: str, lang: str) -> list[str]:
     """`text` in the units a change is shown in: words, spaces and punctuation in spaced scripts; BudouX
     phrases in Japanese and Chinese; graphemes in Thai, Lao, Khmer and Burmese."""
     parser = phrase_parser(lang)
     if parser is not None:
-        return [token for phrase in parser.parse(text) for token in _split_spaces(phrase)]
+        return _joined_words([token for phrase in parser.parse(text) for token in _split_spaces(phrase)])
     if primary(lang) in {"th", "lo", "km", "my"}:
         return list(_graphemes(text))
     return re.findall(r"\w+|\s+|[^\w\s]", text)
@@ -272,6 +287,17 @@ def summary_html(comparison: Comparison, old_name: str, new_name: str) -> str:
     ]
     if comparison.unchanged:
         parts.append("<p>The drafts are the same.</p>")
+    old_langs, new_langs = comparison.old.languages, comparison.new.languages
+    for verb, langs in (
+        ("added (every block is new)", [lang for lang in new_langs if lang not in old_langs]),
+        ("removed (its text is not shown here)", [lang for lang in old_langs if lang not in new_langs]),
+    ):
+        if langs:
+            parts.append(f"<p>Version{'s' if len(langs) > 1 else ''} {escape(', '.join(langs))} {verb}.</p>")
+    removed = comparison.old.instruments[len(comparison.new.instruments) :]
+    for number, instrument in enumerate(removed, len(comparison.new.instruments) + 1):
+        title = " / ".join(" ".join(text.value.split()) for _, text in instrument.title.entries)
+        parts.append(f"<p>Instrument {number} removed (not shown here): {escape(title)}.</p>")
     one_sided = comparison.one_sided()
     if one_sided:
         parts.append("<h2>Changed in one version only</h2><ul>")
@@ -312,6 +338,24 @@ def _block_name(change: BlockChange) -> str:
 
 def _differs(paragraphs: tuple[tuple[Piece, ...], ...]) -> bool:
     return any(piece.change for paragraph in paragraphs for piece in paragraph)
+
+
+def _joined_words(found: list[str]) -> list[str]:
+    """Phrases with a number or a Latin word that BudouX split between them joined again ('202' '3年'):
+    a change shows whole numbers and words."""
+    merged: list[str] = []
+    for token in found:
+        if (
+            merged
+            and merged[-1][-1:].isascii()
+            and merged[-1][-1:].isalnum()
+            and token[:1].isascii()
+            and token[:1].isalnum()
+        ):
+            merged[-1] += token
+        else:
+            merged.append(token)
+    return merged
 
 
 def _split_spaces(phrase: str) -> Iterator[str]:
@@ -395,10 +439,11 @@ def _aligned(old: tuple[Block, ...], new: tuple[Block, ...]) -> tuple[Row, ...]:
 
 
 def _likeness(old: Block, new: Block) -> float:
-    """How alike two blocks are: the mean over their languages of difflib's ratio, so that a version left
-    as it was weighs as much as a longer one rewritten."""
+    """How alike two blocks are: the mean over the languages both give of difflib's ratio, so that a
+    version left as it was weighs as much as a longer one rewritten."""
     before, after = _block_texts(old), _block_texts(new)
-    languages = list(dict.fromkeys([*before, *after]))
+    # languages both drafts give: a translation added since (or a version dropped) is no unlikeness
+    languages = [lang for lang in before if lang in after] or list(dict.fromkeys([*before, *after]))
     ratios = []
     for lang in languages:
         matcher = difflib.SequenceMatcher(None, before.get(lang, ""), after.get(lang, ""), autojunk=False)
@@ -414,18 +459,31 @@ def _block_texts(block: Block) -> dict[str, str]:
 def _block_pieces(
     old: Block | None, new: Block | None, languages: tuple[str, ...]
 ) -> tuple[tuple[str, tuple[tuple[Piece, ...], ...]], ...]:
+    """Per language, the block's paragraphs as pieces, old and new paragraphs paired as difflib aligns
+    them (a paragraph dropped from a group is deleted whole, not merged into the next). The text is as a
+    layout prints it (`joined`): the data's own spaces (U+3000, no-break spaces) are kept."""
     found = []
     for lang in languages:
-        before = [text.value for text in (old.of(lang) or ()) if old] if old else []
-        after = [text.value for text in (new.of(lang) or ()) if new] if new else []
+        before = [joined(text.value, lang) for text in (old.of(lang) or ())] if old else []
+        after = [joined(text.value, lang) for text in (new.of(lang) or ())] if new else []
         if not before and not after:
             continue
-        paragraphs = tuple(
-            pieces(" ".join((left or "").split()), " ".join((right or "").split()), lang)
-            for left, right in zip_longest(before, after)
-        )
-        found.append((lang, paragraphs))
+        paired = _paired_paragraphs(before, after)
+        found.append((lang, tuple(pieces(left or "", right or "", lang) for left, right in paired)))
     return tuple(found)
+
+
+def _paired_paragraphs(before: list[str], after: list[str]) -> list[tuple[str | None, str | None]]:
+    """Old and new paragraphs of a block in the new order, each deleted one where it stood: the same
+    ones matched, replaced runs paired in order."""
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    pairs: list[tuple[str | None, str | None]] = []
+    for operation, left, right, start, end in matcher.get_opcodes():
+        if operation == "equal":
+            pairs += zip(before[left:right], after[start:end], strict=True)
+        else:
+            pairs += zip_longest(before[left:right], after[start:end])
+    return pairs
 
 
 def _field_changes(old: Communique, new: Communique) -> Iterator[FieldChange]:
@@ -438,7 +496,8 @@ def _field_changes(old: Communique, new: Communique) -> Iterator[FieldChange]:
             continue
         if len(old.instruments) > 1:
             yield from _texts_changed(f"instrument {number} title", before.title, after.title)
-        yield from _texts_changed("closing", before.closing, after.closing)
+        closing = f"instrument {number} closing" if len(new.instruments) > 1 else "closing"
+        yield from _texts_changed(closing, before.closing, after.closing)
         yield from _people_changed("witness", _witnesses(before), _witnesses(after))
     old_parties = {party.key: party for party in old.parties}
     new_parties = {party.key: party for party in new.parties}
@@ -537,9 +596,10 @@ def _marked_version(
 
 
 def _deleted_block(old: Version | None, index: int | None, lang: str) -> list[TypesetBlock]:
-    """The old draft's block `index` struck through ([] where the version has none to show)."""
+    """The old draft's block `index` struck through (an empty block where the version had no text, so
+    that every version keeps as many blocks as the others: layouts set them side by side)."""
     if old is None or index is None or index >= len(old.blocks) or old.blocks[index].pending:
-        return []
+        return [TypesetBlock("paragraph", ())]  # the version had no text here: an empty place in its row
     block = old.blocks[index]
     return [
         dataclasses.replace(
@@ -551,18 +611,21 @@ def _deleted_block(old: Version | None, index: int | None, lang: str) -> list[Ty
 
 
 def _marked_block(block: TypesetBlock, change: BlockChange, lang: str) -> TypesetBlock:
-    paragraphs = dict(change.pieces).get(lang, ())
+    """`block` with its paragraphs marked as `change` found them (paragraphs deleted from the block
+    struck through where they stood)."""
     if change.kind == "inserted":
         return dataclasses.replace(
             block,
             paragraphs=tuple(_all(paragraph, INSERTED) for paragraph in block.paragraphs),
             label=_all(block.label, INSERTED) if block.label else None,
         )
-    marked = []
-    for index, paragraph in enumerate(block.paragraphs):
-        found = paragraphs[index] if index < len(paragraphs) else ()
-        rich = _rich_from_pieces(found, lang) if found and _differs((found,)) else paragraph
+    marked, kept = [], iter(block.paragraphs)
+    for found in dict(change.pieces).get(lang, ()):
+        deleted = bool(found) and all(piece.change == DELETED for piece in found)
+        paragraph = None if deleted else next(kept, None)
+        rich = _rich_from_pieces(found, lang) if _differs((found,)) or paragraph is None else paragraph
         marked.append(_all(rich, MOVED) if change.kind == "moved" else rich)
+    marked += list(kept)
     return dataclasses.replace(block, paragraphs=tuple(marked))
 
 
@@ -623,14 +686,42 @@ def _with_spans(rich: RichText, spans: list[tuple[int, int, str]]) -> RichText:
             cuts = sorted({start, end, *(edge for a, b, _ in spans for edge in (a, b) if start < edge < end)})
             for left, right in pairwise(cuts):
                 change = next((c for a, b, c in spans if a <= left and right <= b), "")
-                # a change is one span: no unbreakable group (a date, a name) may cross its edge
-                kept = [part for part in run.style.split() if not (change and part == "keep")]
-                marked = change and not any(part in (INSERTED, DELETED, MOVED) for part in kept)
-                style = " ".join([*kept, change] if marked else kept)
-                runs.append(Run(run.text[left - start : right - start], style))
+                styles = run.style.split()
+                marked = change and not any(part in _CHANGES for part in styles)
+                runs.append(
+                    Run(
+                        run.text[left - start : right - start],
+                        " ".join([*styles, change] if marked else styles),
+                    )
+                )
             position = end
-        phrases.append(tuple(runs))
+        phrases.append(_kept_within_changes(runs))
     return dataclasses.replace(rich, phrases=tuple(phrases))
+
+
+_CHANGES = (INSERTED, DELETED, MOVED)
+
+
+def _kept_within_changes(runs: list[Run]) -> tuple[Run, ...]:
+    """`runs` with each unbreakable group (a date, a name: runs marked `keep`) left whole where it lies
+    within one change or none, and breakable where a change's edge falls inside it: a change is one
+    span, and spans nest."""
+    result = list(runs)
+    start = 0
+    while start < len(result):
+        if "keep" not in result[start].style.split():
+            start += 1
+            continue
+        end = start
+        while end < len(result) and "keep" in result[end].style.split():
+            end += 1
+        changes = {tuple(part for part in run.style.split() if part in _CHANGES) for run in result[start:end]}
+        if len(changes) > 1:
+            for index in range(start, end):
+                styles = [part for part in result[index].style.split() if part != "keep"]
+                result[index] = Run(result[index].text, " ".join(styles))
+        start = end
+    return tuple(result)
 
 
 def _cover(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
