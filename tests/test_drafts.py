@@ -221,3 +221,22 @@ def test_pdftotext_never_copies_a_line_number(drafts: dict[str, Path]) -> None:
     first = text.splitlines()[0].strip()
     assert not first[:1].isdigit(), first
     assert "DRAFT" not in text and LABEL not in text
+
+
+def test_a_project_draft_default_is_turned_off_by_no_draft(tmp_path: Path) -> None:
+    (tmp_path / "communique.toml").write_text('[build]\ndraft = "Draft 4"\n', encoding="utf-8")
+    data = tmp_path / "x.yaml"
+    data.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    final = run_cli("build", str(data), "--no-draft", "--archival", "--out", str(tmp_path / "out"))
+    assert final.returncode == 0, final.stderr
+    metadata = pypdf.PdfReader(tmp_path / "out" / "x.pdf").metadata
+    assert metadata is not None and "/CommuniqueDraft" not in metadata
+    refused = run_cli("build", str(data), "--archival", "--out", str(tmp_path / "again"))
+    assert refused.returncode == 2 and "cannot have an archival copy" in refused.stderr
+
+
+def test_invisible_characters_in_a_label_are_refused(tmp_path: Path) -> None:
+    for label in ("Draft\u200b3", "\u202eDraft"):
+        done = run_cli("build", str(SEED), "--out", str(tmp_path), f"--draft={label}")
+        assert done.returncode == 2 and "invisible or control characters" in done.stderr, done.stderr
+    assert not list(tmp_path.iterdir())

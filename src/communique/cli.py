@@ -444,7 +444,12 @@ def _check(args: argparse.Namespace) -> int:
 
     def one(path: Path) -> None:
         nonlocal found
-        findings = check(load(path))
+        try:
+            findings = check(load(path))
+        except CommuniqueError as error:  # reported by _each; the JSON report names it too
+            if args.report == "json":
+                reports.append({"file": str(path), "findings": [], "problems": error.as_json()})
+            raise
         found += len(findings)
         if args.report == "json":
             reports.append({"file": str(path), "findings": [finding.as_dict() for finding in findings]})

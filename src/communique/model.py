@@ -615,11 +615,15 @@ class TextLine:
     page: int
     """Page index, from 0."""
     version: str
-    """The `lang` of the nearest element that sets one: lines of one version share it."""
+    """The `lang` of the nearest element that sets one: lines of one version share it ('' for none)."""
     baseline: float
     """Points from the page's lower edge."""
     column: tuple[float, float]
     """(left, right) in points of the box that set the language: the version's column or block."""
+    area: tuple[float, float] = (0.0, 0.0)
+    """(left, right) in points of the page's text area."""
+    in_margin: bool = False
+    """A line of a page-margin box (the running footer, the page number): never numbered."""
 
 
 @dataclass(frozen=True)

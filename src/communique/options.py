@@ -123,7 +123,8 @@ class BuildOptions:
     draft: str | None = _option(
         None,
         "make a draft copy: a diagonal DRAFT under the text, LABEL (default 'Draft') and the date at the "
-        "foot of every page, each version's lines numbered in the margin; never archival or signed",
+        "foot of every page, each version's lines numbered in the margin; never archival or signed; '' "
+        "(--no-draft) for none",
         metavar="LABEL",
         parse=draft_label,
         schema={"type": "string", "maxLength": DRAFT_LABEL_LIMIT},
@@ -148,9 +149,8 @@ class BuildOptions:
             if value == item.default:
                 continue
             flag = _flag(item.name)
-            flags.append(
-                flag if value is True else f"--no-{flag[2:]}" if value is False else f"{flag}={value}"
-            )
+            off = value is False or (value == "" and item.metadata["bare"] is not None)
+            flags.append(flag if value is True else f"--no-{flag[2:]}" if off else f"{flag}={value}")
         return tuple(flags)
 
     def overridden(self, values: Mapping[str, Any]) -> BuildOptions:
@@ -194,6 +194,8 @@ def recordable_flags() -> dict[str, bool]:
             flags.update({flag: False, f"--no-{flag[2:]}": False})
         else:
             flags[flag] = True
+            if item.metadata["bare"] is not None:
+                flags[f"--no-{flag[2:]}"] = False
     return flags
 
 
@@ -211,6 +213,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         else:
             parse = item.metadata["parse"]
             bare = item.metadata["bare"]
+            if bare is not None:  # a value that may be left out, and a switch to turn it off
+                parser.add_argument(
+                    f"--no-{_flag(item.name)[2:]}",
+                    dest=item.name,
+                    action="store_const",
+                    const="",
+                    help=f"not {item.metadata['help'].split(':')[0]} (overrides communique.toml)",
+                )
             parser.add_argument(
                 _flag(item.name),
                 dest=item.name,

@@ -157,7 +157,7 @@ def make_pdf(
         declared.engine_variant,
         session,
         options.signature_fields,
-        find_text_lines=options.draft is not None,
+        find_text_lines=bool(options.draft),
     )
     lost = _lost_from_the_text_layer(rendered, communique, options.strict)
     read = (*project.config_files(), *html.templates, *html.stylesheets, *rendered.files_read)
@@ -185,7 +185,7 @@ def make_pdf(
         archival,
         options.compact_fonts,
         options.signature_fields,
-        Draft(options.draft, clock.date().isoformat()) if options.draft is not None else None,
+        Draft(options.draft, clock.date().isoformat()) if options.draft else None,
     )
     if finished.warnings and options.strict:
         raise FinishError(

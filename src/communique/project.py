@@ -564,7 +564,7 @@ class BuildContext:
             )
             raise UsageError(error.message, where, error.hint) from error
 
-        if self.options.draft is not None and (self.options.archival or self.options.signature_fields):
+        if self.options.draft and (self.options.archival or self.options.signature_fields):
             what = "an archival copy (--archival)" if self.options.archival else "signature fields"
             raise UsageError(
                 f"a draft copy (--draft) cannot have {what}: a draft is never the signed or archived "

@@ -11,17 +11,18 @@ from communique.model import TextLine
 
 
 def text_lines(document: Any) -> tuple[TextLine, ...]:
-    """Every line holding visible text in the page areas of a laid-out document (page-margin boxes, the
-    running footer, are left out), in page and then layout order."""
+    """Every line holding visible text on the pages of a laid-out document (those of page-margin boxes,
+    the running footer, marked as such), in page and then layout order."""
     from weasyprint.formatting_structure import boxes
 
     found: list[TextLine] = []
     for index, page in enumerate(document.pages):
         page_box = page._page_box
         height = float(page_box.margin_height())
+        left = float(page_box.content_box_x())
+        area = (round(left * PT_PER_PX, 2), round((left + float(page_box.width)) * PT_PER_PX, 2))
         for child in map(unwrapped, page_box.children):
-            if isinstance(child, boxes.MarginBox):
-                continue
+            in_margin = isinstance(child, boxes.MarginBox)
             for version, column, line in _lines(child, "", (0.0, 0.0), boxes):
                 baseline = float(line.position_y + line.baseline)
                 found.append(
@@ -30,6 +31,8 @@ def text_lines(document: Any) -> tuple[TextLine, ...]:
                         version,
                         round((height - baseline) * PT_PER_PX, 2),
                         (round(column[0] * PT_PER_PX, 2), round(column[1] * PT_PER_PX, 2)),
+                        area,
+                        in_margin,
                     )
                 )
     return tuple(found)

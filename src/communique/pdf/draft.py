@@ -9,6 +9,7 @@ The outlines come from the bundled fonts through fontTools' pens.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -20,7 +21,15 @@ import pypdf
 from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
 from pypdf.errors import PdfReadError
-from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    IndirectObject,
+    NameObject,
+    StreamObject,
+)
 
 from communique.errors import UsageError
 from communique.model import TextLine
@@ -36,6 +45,8 @@ NUMBER_GREY = 0.35
 NUMBER_GAP = 8.0
 """Points between a line number and its column."""
 LABEL_SIZE = 8.0
+SMALLEST_LABEL = 5.0
+"""Points: a long label is set smaller, down to this, to end before the page number."""
 SAME_LINE = 1.5
 """Points within which two baselines of one version are one line (signature blocks side by side)."""
 FACES = ("NotoSerif-Regular.ttf", "NotoSerifCJKjp-Regular-JIS.otf")
@@ -52,11 +63,11 @@ class Draft:
 
 
 def drawable_label(text: str, limit: int) -> str:
-    """`text` with its spaces collapsed ('Draft' if none is left), or UsageError when it is longer than
-    `limit` characters or has a character no face of FACES has."""
+    """`text` with its spaces collapsed ('' if none is left: no draft), or UsageError when it is longer
+    than `limit` characters or has an invisible character or one no face of FACES has."""
     label = " ".join(text.split())
     if not label:
-        return "Draft"
+        return ""  # no draft: what --no-draft gives, and draft = "" in communique.toml
     if label.lower().endswith((".yaml", ".yml")):
         raise UsageError(
             f"the draft label {label!r} looks like a data file",
@@ -64,6 +75,15 @@ def drawable_label(text: str, limit: int) -> str:
         )
     if len(label) > limit:
         raise UsageError(f"the draft label is {len(label)} characters long", hint=f"at most {limit}")
+    hidden = sorted(
+        {char for char in label if unicodedata.category(char)[0] == "C" or char in "\u2028\u2029"}
+    )
+    if hidden:
+        shown = ", ".join(f"U+{ord(char):04X} {unicodedata.name(char, '')}".strip() for char in hidden[:5])
+        raise UsageError(
+            f"the draft label has invisible or control characters: {shown}",
+            hint="write the label in visible characters only",
+        )
     missing = sorted({char for char in label if _face_for(char) is None})
     if missing:
         shown = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in missing[:5])
@@ -96,50 +116,67 @@ def mark_draft(writer: pypdf.PdfWriter, lines: Iterable[TextLine], draft: Draft)
         by_page.setdefault(line.page, []).append(line)
     footer = f"{draft.label} · {draft.date}"
     undone = [] if by_page else ["draft: no line of text was found on the pages; no line is numbered"]
+    stamps: dict[tuple[float, ...], IndirectObject] = {}
     for index, page in enumerate(writer.pages):
-        left, bottom, right, top = (float(value) for value in page.trimbox)
+        box = tuple(float(value) for value in page.trimbox)
+        left, bottom, right, top = box
         on_page = by_page.get(index, [])
-        body = [line for line in on_page if line.version]
-        under = _artifact(_stamp(left, bottom, right, top), "/Watermark")
-        text_left = min((line.column[0] for line in body), default=left + (right - left) * 0.12)
-        foot = _footer_baseline(on_page, bottom)
-        over = _artifact(_words(footer, text_left, foot, LABEL_SIZE, NUMBER_GREY), "/Footer")
+        body = [line for line in on_page if not line.in_margin]
+        if box not in stamps:  # one stamp for every page of a size
+            stamps[box] = access.add_object(writer, _stamp_form(left, bottom, right, top))
+        name = _use_stamp(page, stamps[box], len(stamps) - 1)
+        under = _artifact(f"q {name} Do Q\n".encode(), "/Watermark")
+        text_left = min((line.area[0] for line in on_page), default=left + (right - left) * 0.12)
+        over = _artifact(_footer(footer, text_left, (left + right) / 2, on_page, bottom), "/Footer")
         over += _artifact(_numbers(body, left, right), "/Layout")
         _wrap_contents(writer, page, under, over)
     return undone
 
 
-def _footer_baseline(lines: list[TextLine], bottom: float) -> float:
-    """The baseline of the page's running footer (the page number), else a third of the way up the margin."""
-    margin = [line.baseline for line in lines if not line.version]
-    return min(margin) if margin else bottom + 24.0
+def _footer(text: str, left: float, middle: float, lines: list[TextLine], bottom: float) -> bytes:
+    """`text` at the foot of the page from `left`, on the running footer's baseline (else 24 pt up),
+    set smaller where it would reach the page number in the middle (and cut short, with an ellipsis,
+    where even the smallest size would)."""
+    margin = [line.baseline for line in lines if line.in_margin]
+    baseline = min(margin) if margin else bottom + 24.0
+    room = middle - 36.0 - left
+    size = min(LABEL_SIZE, room / (_width(text, 1.0) or 1.0))
+    if size < SMALLEST_LABEL:
+        size = SMALLEST_LABEL
+        while text and _width(text + "…", size) > room:
+            text = text[:-1]
+        text += "…"
+    return _words(text, left, baseline, size, NUMBER_GREY)
 
 
 def _numbers(lines: list[TextLine], page_left: float, page_right: float) -> bytes:
-    """Each version's lines numbered from 1 on this page, beside its column: left of a column in the
-    page's left half, right of one in its right half; two versions sharing the same side of the page (one
-    block after the other) put the second's numbers in the other margin."""
+    """Each version's lines numbered from 1 on this page in the margin beside its column: left of a
+    column in the page's left half, right of one in its right half. Versions are placed most lines first;
+    one sharing a side already taken (one block after the other) goes to the other margin, and where
+    both are taken (three versions or more on a page), the numbers of a side shared carry their
+    language ('zh 3')."""
     versions: dict[str, list[TextLine]] = {}
     for line in lines:
         versions.setdefault(line.version, []).append(line)
     middle = (page_left + page_right) / 2
-    taken: set[str] = set()
-    drawn = b""
-    for own in versions.values():
-        spans_middle = any(line.column[0] < middle < line.column[1] for line in own)
+    sides: dict[str, list[str]] = {"left": [], "right": []}
+    for version, own in sorted(versions.items(), key=lambda item: -len(_baselines(item[1]))):
         right_half = all(line.column[0] >= middle for line in own)
-        side = "right" if right_half and not spans_middle else "left"
-        if side in taken:
-            side = "left" if side == "right" else "right"
-        taken.add(side)
-        for number, baseline in enumerate(_baselines(own), 1):
-            text = str(number)
-            if side == "left":
-                edge = min(line.column[0] for line in own) - NUMBER_GAP
-                x = edge - _width(text, NUMBER_SIZE)
-            else:
-                x = max(line.column[1] for line in own) + NUMBER_GAP
-            drawn += _words(text, x, baseline, NUMBER_SIZE, NUMBER_GREY)
+        side = "right" if right_half else "left"
+        other = "left" if side == "right" else "right"
+        sides[other if sides[side] and not sides[other] else side].append(version)
+    drawn = b""
+    for side, placed in sides.items():
+        for version in placed:
+            own = versions[version]
+            for number, baseline in enumerate(_baselines(own), 1):
+                text = f"{version} {number}" if len(placed) > 1 and version else str(number)
+                if side == "left":
+                    edge = min(min(line.column[0] for line in own), own[0].area[0]) - NUMBER_GAP
+                    x = edge - _width(text, NUMBER_SIZE)
+                else:
+                    x = max(max(line.column[1] for line in own), own[0].area[1]) + NUMBER_GAP
+                drawn += _words(text, x, baseline, NUMBER_SIZE, NUMBER_GREY)
     return drawn
 
 
@@ -152,8 +189,8 @@ def _baselines(lines: list[TextLine]) -> list[float]:
     return found
 
 
-def _stamp(left: float, bottom: float, right: float, top: float) -> bytes:
-    """STAMP across the page's diagonal, centred, as wide as 70 % of the diagonal."""
+def _stamp_form(left: float, bottom: float, right: float, top: float) -> StreamObject:
+    """A form XObject of STAMP across the page's diagonal, centred, as wide as 70 % of the diagonal."""
     width, height = right - left, top - bottom
     angle = math.atan2(height, width)
     size = 0.7 * math.hypot(width, height) / (_width(STAMP, 1.0) or 1.0)
@@ -162,11 +199,30 @@ def _stamp(left: float, bottom: float, right: float, top: float) -> bytes:
     cap = 0.35 * size  # half a capital's height: the letters' middle on the diagonal
     x = left + width / 2 - cos * text_width / 2 + sin * cap
     y = bottom + height / 2 - sin * text_width / 2 - cos * cap
-    return (
+    content = (
         f"q {cos:.5f} {sin:.5f} {-sin:.5f} {cos:.5f} {x:.2f} {y:.2f} cm ".encode()
         + _words(STAMP, 0.0, 0.0, size, STAMP_GREY)
         + b"Q\n"
     )
+    form = _stream(content)
+    form[NameObject("/Type")] = NameObject("/XObject")
+    form[NameObject("/Subtype")] = NameObject("/Form")
+    form[NameObject("/BBox")] = ArrayObject(FloatObject(value) for value in (left, bottom, right, top))
+    return form
+
+
+def _use_stamp(page: pypdf.PageObject, stamp: IndirectObject, number: int) -> str:
+    """The name under which `page` draws `stamp`, added to its resources (of its own: shared resource
+    dictionaries are copied first, so that no other page gains a name it does not use)."""
+    resources = page.get("/Resources")
+    own = DictionaryObject(resources.get_object()) if resources is not None else DictionaryObject()
+    forms = own.get("/XObject")
+    forms = DictionaryObject(forms.get_object()) if forms is not None else DictionaryObject()
+    name = f"/CommuniqueDraft{number}"
+    forms[NameObject(name)] = stamp
+    own[NameObject("/XObject")] = forms
+    page[NameObject("/Resources")] = own
+    return name
 
 
 def _words(text: str, x: float, baseline: float, size: float, grey: float) -> bytes:
@@ -213,10 +269,11 @@ def _wrap_contents(writer: pypdf.PdfWriter, page: pypdf.PageObject, under: bytes
     page[NameObject("/Contents")] = ArrayObject([before, *own, after])
 
 
-def _stream(data: bytes) -> DecodedStreamObject:
+def _stream(data: bytes) -> StreamObject:
+    """A Flate-compressed stream of `data` (the outlines of a page's marks: tens of kilobytes as text)."""
     stream = DecodedStreamObject()
     stream.set_data(data)
-    return stream
+    return stream.flate_encode(level=9)
 
 
 @dataclass(frozen=True)
