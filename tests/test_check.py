@@ -223,6 +223,19 @@ SAME = [
     ("ko", "오후 2시", "en", "2 pm"),
     ("fr", "à 14 h 30", "en", "at 2.30 pm"),
     ("zh-Hans", "下午2点", "en", "2 p.m."),
+    # times named by words, with their hour or without
+    ("ja", "正午に開会する", "en", "opens at 12 noon"),
+    ("ja", "12時に開会する", "en", "opens at noon"),
+    ("ja", "午前0時に発効する", "en", "enters into force at midnight"),
+    ("ja", "12時に開会する", "fr", "ouverture à midi"),
+    ("ja", "午前0時に発効する", "fr", "entre en vigueur à minuit"),
+    # a range with the half of the day written once, after its second time or before its first
+    ("ja", "14時から16時まで", "en", "from 2 to 4 p.m."),
+    ("ja", "10時30分から11時30分まで", "en", "10.30-11.30 a.m."),
+    ("ja", "午前11時から午後1時まで", "en", "from 11 to 1 p.m."),
+    ("ja", "午後2時から4時まで", "en", "from 14:00 to 16:00"),
+    ("ko", "오후 2시부터 4시까지", "en", "between 2 and 4 pm"),
+    ("zh-Hans", "下午2点到4点", "en", "2-4 p.m."),
     # article numbers
     ("ja", "第3条に定める", "en", "set out in Article 3"),
     ("ja", "第三条に定める", "en", "set out in Article 3"),
@@ -240,6 +253,27 @@ SAME = [
     ("fr", "en deux exemplaires", "ja", "本書2通"),
     ("ru", "в двух экземплярах", "ja", "本書2通"),
     ("zh-Hans", "有效期五年", "en", "valid for five years"),
+    # fractions with 分の, 分之, 분의 and in words; multiples; centuries in Roman numerals
+    ("ja", "費用の4分の1を負担する", "en", "bears one quarter of the costs"),
+    ("ja", "費用の2分の1", "en", "half of the costs"),
+    ("ja", "3分の1以上", "en", "at least a third"),
+    ("ja", "3分の2以上の多数", "en", "a two-thirds majority"),
+    ("zh-Hans", "4分之1", "en", "a quarter"),
+    ("ko", "4분의 1", "en", "one quarter"),
+    ("ja", "2分の1", "fr", "la moitié"),
+    ("ja", "4分の3", "fr", "trois quarts"),
+    ("ja", "3分の1", "fr", "un tiers"),
+    ("ja", "2分の1", "en", "1/2"),
+    ("zh-Hans", "增长百分之二十", "en", "an increase of 20%"),
+    ("ja", "1.5倍", "en", "one and a half times"),
+    ("ja", "1.5倍", "fr", "une fois et demie"),
+    ("ja", "2倍になった", "en", "has doubled"),
+    ("ja", "3倍に増やす", "en", "to triple"),
+    ("ja", "24時間 年中無休", "en", "open 24/7"),
+    ("ja", "24時間365日", "en", "open 24/7"),
+    ("fr", "au XXe siècle", "ja", "20世紀に"),
+    ("fr", "au XXIe siècle", "en", "in the 21st century"),
+    ("fr", "les XIXe et XXe siècles", "ja", "19世紀と20世紀"),
     # addresses: their digits are no numbers; trailing punctuation is not part of them
     ("ja", "https://example.jp/2024/（詳細）", "en", "https://example.jp/2024/."),
     ("ja", "info2024@example.jp まで", "en", "write to info2024@example.jp."),
@@ -262,6 +296,9 @@ DIFFERENT = [
     ("en", "the 2 cities", "ko", "모든 도시", [("number", "2")]),
     ("de-CH", "1'000 Besucher", "en", "1,500 visitors", [("number", "1000"), ("number", "1500")]),
     ("ja", "１００万人", "en", "10 million people", [("number", "1000000"), ("number", "10000000")]),
+    ("ja", "4分の1", "en", "one third", [("number", "1/4")]),
+    ("ja", "午後2時から4時", "en", "from 2 to 5 p.m.", [("number", "16:00"), ("number", "17:00")]),
+    ("fr", "au XXe siècle", "ja", "21世紀に", [("number", "20"), ("number", "21")]),
 ]
 
 
@@ -302,6 +339,29 @@ def test_bad_accept_entries_are_located_like_every_other_key() -> None:
         (19, 14, "the accept item 2 'because' is empty"),
         (23, 5, "unknown key 'reason' in the accept item 3"),
     ]
+
+
+NO_PLACE = [
+    # (where, hint): written as the check names blocks, but naming none of the file's
+    ("body 99", "the body has 12 entries: 'body 1' to 'body 12'"),
+    ("body 11 item 2", "'body 11' is not a list: name it 'body 11'"),
+    ("instrument 2 body 2", "the file has one instrument: name the block without 'instrument N'"),
+    ("subject", "there is no subject"),
+    ("Body 8", "name it as the check does"),  # not written as a place: the schema's finding, the same
+]
+
+
+@pytest.mark.parametrize(("where", "hint"), NO_PLACE)
+def test_an_accept_entry_naming_no_block_is_a_located_data_error(where: str, hint: str) -> None:
+    text = (CORPUS / "ja-en.yaml").read_text().replace("where: body 2\n", f"where: {where}\n")
+    with pytest.raises(ErrorList) as caught:
+        loaded(CORPUS / "ja-en.yaml", text)
+    assert caught.value.exit_code == 2
+    [problem] = caught.value.problems
+    assert problem.location is not None
+    assert (problem.location.line, problem.location.column) == (102, 12)
+    assert problem.message == f"the accept item 2 'where' {where!r} names no block or field"
+    assert problem.hint is not None and problem.hint.startswith(hint)
 
 
 def named(
@@ -373,6 +433,11 @@ def test_check_command_exit_codes_and_report(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("id: x\n", encoding="utf-8")
     assert run_cli("check", str(broken)).returncode == 2
+    both = run_cli("check", str(SEED), str(broken), "--report", "json")
+    assert both.returncode == 2
+    reported = json.loads(both.stdout)["files"]
+    assert [item["file"] for item in reported] == [str(SEED), str(broken)]
+    assert reported[1]["problems"] and reported[1]["problems"][0]["file"] == str(broken)
 
 
 def test_build_warns_of_findings_and_fails_on_them_under_strict(tmp_path: Path) -> None:

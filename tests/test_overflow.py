@@ -28,7 +28,7 @@ def long_title(folder: Path) -> Path:
     text = seed_text()
     assert "    Joint Communique\n" in text
     text = text.replace("    Joint Communique\n", f"    Joint Communique {TOKEN}\n")
-    accepted = f'accept:\n  - {{kind: url, where: title, value: "{TOKEN}", because: the test\'s own address}}\n'
+    accepted = f'accept:\n  - {{kind: url, where: title, value: "{TOKEN}", because: a test address}}\n'
     return write_data(folder, text + accepted)
 
 

@@ -324,14 +324,18 @@ def _read(value: str, paragraph: int, lang: str, reading: _Reading) -> None:
     scan.take(_BUDDHIST_YEAR, _buddhist_year)
     if primary(lang) == "th":
         _read_thai_years(scan)
-    for pattern in _TIMES:
-        scan.take(pattern, _time)
+    _read_times(scan)
     _read_percentages(scan, lang)
+    _read_fractions(scan)
     scan.take(_CJK_AMOUNT, _cjk_amount)
     _read_scaled(scan, lang)
     _read_months(scan, lang)
     scan.take(_ROMAN_AFTER_WORD, _roman_number)
+    if "siècle" in scan.text or "millénaire" in scan.text:
+        scan.take(_CENTURY, _roman_number)
     scan.take(_KANJI_IN_CONTEXT, _kanji_in_context)
+    if "/" in scan.text:
+        _read_slashes(scan)
     for match in _DIGITS.finditer(scan.text):
         for number, start, end in _numbers(match.group(0), lang):
             scan.state(number, match.start() + start, match.start() + end)
@@ -434,18 +438,25 @@ def _read_thai_years(scan: _Scan) -> None:
 
 
 _HOUR = r"(?P<hour>\d{1,2})"
-_TIMES = (
+_AFTERNOON = ("午後", "下午", "오후")
+_HALF_DAY_TIME = re.compile(
     # 午後2時30分, 下午2点, 오후 2시: 12-hour, with the half of the day
-    re.compile(
-        r"(?P<half_day>午前|午後|上午|下午|오전|오후)\s*"
-        + _HOUR
-        + r"\s*(?:時|时|点|點|시)\s*(?:(?P<minutes>\d{1,2})\s*(?:分|분)|(?P<half>半|반))?"
-    ),
+    r"(?P<half_day>午前|午後|上午|下午|오전|오후)\s*"
+    + _HOUR
+    + r"\s*(?:時|时|点|點|시)\s*(?:(?P<minutes>\d{1,2})\s*(?:分|분)|(?P<half>半|반))?"
+)
+_CLOCK_TIME = re.compile(
+    # 2 p.m., 2:30 pm, 10.30 a.m.; 12 noon, 12.00 midday, 12 midnight
+    _HOUR
+    + r"(?:[:.](?P<minutes>\d{2}))?\s*(?:(?P<meridiem>[ap])\.?\s?m\b\.?|(?P<named>noon|midday|midnight)\b)",
+    re.IGNORECASE,
+)
+_TIMES = (
+    _HALF_DAY_TIME,
     # 14時, 14時30分, 14시; not 2時間, 2시간 (hours of time, not a time of day)
     re.compile(_HOUR + r"\s*(?:時|时)(?!間|间)\s*(?:(?P<minutes>\d{1,2})\s*分|(?P<half>半))?"),
     re.compile(_HOUR + r"시(?!간)(?:\s*(?P<minutes>\d{1,2})\s*분|(?P<half>반))?"),
-    # 2 p.m., 2:30 pm, 10.30 a.m.
-    re.compile(_HOUR + r"(?:[:.](?P<minutes>\d{2}))?\s*(?P<meridiem>[ap])\.?\s?m\b\.?", re.IGNORECASE),
+    _CLOCK_TIME,
     # 14:00, 14 h, 14h30, 14 heures
     re.compile(
         r"(?<![\d:.,])"
@@ -453,15 +464,85 @@ _TIMES = (
         + r"(?::(?P<minutes>\d{2})|\s?h(?:eures?)?(?![^\W\d_])\s?(?P<after_h>\d{2})?)(?![\d:])"
     ),
 )
+_RANGE_TO = r"\s*(?:から|より|부터|에서|至|到|[-~～〜－–—])\s*"
+_RANGE_END = re.compile(
+    # 午後2時から4時: the second time of a range the half of the day is written once for
+    _RANGE_TO
+    + r"(?P<time>"
+    + _HOUR
+    + r"\s*(?:時|时|点|點|시)(?!間|间|간)(?:\s*(?P<minutes>\d{1,2})\s*(?:分|분)|\s*(?P<half>半|반))?)"
+)
+_RANGE_START = re.compile(
+    # from 2 to 4 p.m.: the first time, searched for just before the second
+    r"(?<![\d:.,])(?P<time>" + _HOUR + r"(?:[:.](?P<minutes>\d{2}))?)"
+    r"(?:\s+(?:to|until|till|and)\s+|[-–])\Z",
+    re.IGNORECASE,
+)
+
+
+def _read_times(scan: _Scan) -> None:
+    """Times of day; where a range writes the half of the day once, its other time too."""
+    for pattern in _TIMES:
+        for match in pattern.finditer(scan.text):
+            value = _time(match) if _MASK not in match.group(0) else None
+            if value is None:
+                continue
+            scan.state(value, match.start(), match.end())
+            if pattern is _HALF_DAY_TIME:
+                _read_range_end(scan, match)
+            elif pattern is _CLOCK_TIME and match.group("meridiem"):
+                _read_range_start(scan, match)
+
+
+def _read_range_end(scan: _Scan, match: re.Match[str]) -> None:
+    """午後2時から4時: the second time is in the first's half of the day (in the other where it is
+    earlier: 午前11時から1時 ends at 13:00)."""
+    other = _RANGE_END.match(scan.text, match.end())
+    if other is not None and _MASK not in other.group(0):
+        afternoon = (match.group("half_day") in _AFTERNOON) == (_twelve(other) >= _twelve(match))
+        value = _clock(int(other.group("hour")), _minutes(other), afternoon)
+        if value is not None:
+            scan.state(value, other.start("time"), other.end())
+
+
+def _read_range_start(scan: _Scan, match: re.Match[str]) -> None:
+    """'from 2 to 4 p.m.': the first time is in the second's half of the day (in the other where it is
+    later: 'from 11 to 1 p.m.' starts at 11:00)."""
+    other = _RANGE_START.search(scan.text, max(0, match.start() - 24), match.start())
+    if other is not None and _MASK not in other.group(0):
+        afternoon = (match.group("meridiem") in "pP") == (_twelve(other) <= _twelve(match))
+        value = _clock(int(other.group("hour")), _minutes(other), afternoon)
+        if value is not None:
+            scan.state(value, other.start(), other.end("time"))
+
+
+def _twelve(match: re.Match[str]) -> tuple[int, int]:
+    """(hour on the 12-hour clock, minutes) of a time: what orders the two times of a range."""
+    return int(match.group("hour")) % 12, _minutes(match)
 
 
 def _time(match: re.Match[str]) -> str | None:
-    """A time of day as 'H:MM' on the 24-hour clock: '14:00' for 午後2時, 2 p.m. and 14 h."""
+    """A time of day as 'H:MM' on the 24-hour clock: '14:00' for 午後2時, 2 p.m. and 14 h; '0:00' for
+    12 midnight."""
     parts = match.groupdict()
     meridiem = (parts.get("meridiem") or "").lower()
-    afternoon = parts.get("half_day") in ("午後", "下午", "오후") or meridiem == "p"
+    afternoon = parts.get("half_day") in _AFTERNOON or meridiem == "p"
     hour = int(parts["hour"])
-    minutes = 30 if parts.get("half") else int(parts.get("minutes") or parts.get("after_h") or 0)
+    if parts.get("named"):
+        if hour != 12:
+            return None
+        hour = 0 if parts["named"].lower() == "midnight" else 12
+    return _clock(hour, _minutes(match), afternoon)
+
+
+def _minutes(match: re.Match[str]) -> int:
+    """The minutes of a time: '30' in 14時30分, 半 (half past), none (0)."""
+    parts = match.groupdict()
+    return 30 if parts.get("half") else int(parts.get("minutes") or parts.get("after_h") or 0)
+
+
+def _clock(hour: int, minutes: int, afternoon: bool) -> str | None:
+    """'H:MM' on the 24-hour clock; None for no time of day."""
     if afternoon and hour < 12:
         hour += 12
     if hour > 24 or minutes > 59:
@@ -492,6 +573,42 @@ def _read_percentages(scan: _Scan, lang: str) -> None:
         value = _text_of(Decimal(match.group(1)))
         scan.reading.answers.add(value)
         scan.state(f"{value}%", match.start(), match.end())
+
+
+_FRACTION = re.compile(
+    # 4分の1, 三分之二, 3분의 1: the denominator first; 百分之二十 and 千分之五 are 20% and 5‰
+    r"(\d+|[〇零一二三四五六七八九十百千]+)\s*(?:分\s*[の之]|분\s*의)\s*(\d+|[〇零一二三四五六七八九十百千]+)"
+)
+
+
+def _read_fractions(scan: _Scan) -> None:
+    """A fraction written with 分の, 分之 or 분의 states 'N/D' (4分の1 -> '1/4'), answered by 'one
+    quarter' or 'un quart'; its two numbers only answer."""
+    if "分" not in scan.text and "분" not in scan.text:
+        return
+    for match in _FRACTION.finditer(scan.text):
+        whole, part = _cjk_value(match.group(1)), _cjk_value(match.group(2))
+        if _MASK in match.group(0) or not whole or part is None:
+            continue
+        scan.reading.answers |= {_text_of(whole), _text_of(part)}
+        if match.group(1) in ("百", "千") and "之" in match.group(0):
+            value = f"{_text_of(part)}{'%' if whole == 100 else '‰'}"
+        else:
+            value = f"{_text_of(part)}/{_text_of(whole)}"
+        scan.state(value, match.start(), match.end())
+
+
+_SLASHED = re.compile(r"(?<![\d/])(\d{1,3})/(\d{1,3})(?![\d/])")
+_ROUND_THE_CLOCK = re.compile(r"(?<![\d/])24\s?/\s?7(?![\d/])")
+
+
+def _read_slashes(scan: _Scan) -> None:
+    """'24/7' states 24 (hours) and answers 7 and 365 (days): 24時間年中無休; '1/4' answers '1/4'."""
+    for match in _ROUND_THE_CLOCK.finditer(scan.text):
+        scan.reading.answers |= {"7", "365"}
+        scan.state("24", match.start(), match.end())
+    for match in _SLASHED.finditer(scan.text):
+        scan.reading.answers.add(f"{int(match.group(1))}/{int(match.group(2))}")
 
 
 _KANJI_DIGITS = {
@@ -651,8 +768,16 @@ _ROMAN_AFTER_WORD = re.compile(
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
 
 
+_CENTURY = re.compile(
+    # XXe siècle, XXIᵉ siècle, XIXème siècle, les XIXe et XXe siècles
+    r"\b([IVX]+)(?:ᵉʳ|ᵉ|ème|eme|er|e)"
+    r"(?=(?:\s*(?:,|et|ou|au|[-–])\s*[IVX]+(?:ᵉʳ|ᵉ|ème|eme|er|e))*\s+(?:siècles?|millénaires?)\b)"
+)
+
+
 def _roman_number(match: re.Match[str]) -> str | None:
-    """Chapter IV -> '4'; None for letters that are no Roman numeral as written ('IIII', 'VX')."""
+    """Chapter IV -> '4', XXIe siècle -> '21'; None for letters that are no Roman numeral as written
+    ('IIII', 'VX')."""
     letters = match.group(1)
     values = [_ROMAN_VALUES[letter] for letter in letters]
     total = sum(
@@ -694,9 +819,10 @@ _ENGLISH_ORDINALS = _numbered(
 _ENGLISH_SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
 _ENGLISH_OTHERS = {
     **dict.fromkeys(("once", "single"), 1),
-    **dict.fromkeys(("twice", "double", "duplicate", "both"), 2),
-    **dict.fromkeys(("thrice", "triplicate"), 3),
-    "quadruplicate": 4,
+    **dict.fromkeys(("twice", "double", "doubled", "doubling", "duplicate", "both", "twofold"), 2),
+    **dict.fromkeys(("thrice", "triple", "tripled", "tripling", "triplicate", "threefold"), 3),
+    **dict.fromkeys(("quadruple", "quadrupled", "quadruplicate", "fourfold"), 4),
+    "tenfold": 10,
     "dozen": 12,
     "hundredth": 100,
 }
@@ -709,7 +835,9 @@ _WORDS: dict[str, dict[str, int]] = {
     | _numbered(
         "premier deuxième troisième quatrième cinquième sixième septième huitième neuvième dixième", 1
     )
-    | {"une": 1, "première": 1, "second": 2, "seconde": 2, "double": 2, "cent": 100, "mille": 1000}
+    | {"une": 1, "première": 1, "second": 2, "seconde": 2, "cent": 100, "mille": 1000}
+    | _each("double doubler doublé doublée", 2)
+    | _each("triple tripler triplé triplée", 3)
     | {"vingtième": 20, "trentième": 30},
     "de": _numbered("null eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf")
     | _numbered("zwanzig dreißig vierzig fünfzig", 20, 10)
@@ -770,18 +898,44 @@ _PHRASES = {
 _CHINESE_WORDS = dict.fromkeys(("両", "两", "兩", "双", "雙"), 2) | dict.fromkeys(
     ("首届", "首屆", "首次", "首个", "首個"), 1
 )
+_TIME_WORDS = {
+    # times of day named by a word answer for the time: 'noon' for 12時, 'midnight' for 午前0時
+    "en": {"noon": ("12:00",), "midday": ("12:00",), "midnight": ("0:00", "24:00")},
+    "fr": {"midi": ("12:00",), "minuit": ("0:00", "24:00")},
+}
+_CJK_TIME_WORDS = {
+    **dict.fromkeys(("正午", "정오"), ("12:00",)),
+    **dict.fromkeys(("零時", "零时", "零点", "零點", "午夜", "자정"), ("0:00", "24:00")),
+}
+_CJK_ANSWERS = _CJK_TIME_WORDS | dict.fromkeys(("年中無休", "全年无休", "全年無休", "연중무휴"), ("7", "365"))
+"""Times of day named by a word; open every day of the week, of the year."""
+_CJK_NAMED = re.compile("|".join(_CJK_ANSWERS))
+_DENOMINATORS = {
+    "en": _each("half halves", 2)
+    | _each("third thirds", 3)
+    | _each("quarter quarters fourth fourths", 4)
+    | {word: value for word, value in _ENGLISH_ORDINALS.items() if value > 4}
+    | {f"{word}s": value for word, value in _ENGLISH_ORDINALS.items() if value > 4},
+    "fr": _each("moitié demi demie", 2) | _each("tiers", 3) | _each("quart quarts", 4),
+}
+"""The words that name fractions: 'two thirds', 'a quarter', 'trois quarts', 'la moitié'."""
+_COUNTS = {"en": _ENGLISH_UNITS | {"a": 1, "an": 1}, "fr": _WORDS["fr"]}
+"""The words that count the parts of a fraction: 'two' thirds, 'trois' quarts."""
+_AND = {"en": "and", "fr": "et"}
 _WORD = re.compile(r"[^\W\d_]+(?:[-’][^\W\d_]+)*")
 _KANJI_RUN = re.compile(rf"[{_KANJI_NUMERAL}万萬億亿两兩]+")
 
 
 def _words(text: str, lang: str) -> set[str]:
     """The numbers `text` may be read as giving in words: 'twenty-five', 'first', 'twice', 'in
-    duplicate', 'deux', 'двух', 'สอง', and kanji numerals anywhere (一層, 五年)."""
+    duplicate', 'deux', 'двух', 'สอง', and kanji numerals anywhere (一層, 五年); fractions ('two thirds')
+    and times of day ('noon', 正午) in words."""
     found: set[int | Decimal] = set()
     language = primary(lang)
     tokens = [token.lower() for token in _WORD.findall(text)]
+    words = " ".join(tokens).replace("-", " ").split() if language in _DENOMINATORS else []
     if language == "en":
-        found |= _english_numbers(tokens)
+        found |= _english_numbers(words)
     table = _WORDS.get(language, {})
     for token in tokens:
         if token in table:
@@ -797,16 +951,51 @@ def _words(text: str, lang: str) -> set[str]:
         value = _cjk_value(run)
         if value is not None:
             found.add(value)
-    return {_text_of(Decimal(value)) for value in found}
+    answers = {_text_of(Decimal(value)) for value in found}
+    if words:
+        present = set(words)
+        answers |= {
+            time for word in present & _TIME_WORDS[language].keys() for time in _TIME_WORDS[language][word]
+        }
+        if not present.isdisjoint(_DENOMINATORS[language]):
+            answers |= _fractions(words, language)
+    if not text.isascii():
+        answers |= {answer for word in _CJK_NAMED.findall(text) for answer in _CJK_ANSWERS[word]}
+    return answers
 
 
-def _english_numbers(tokens: list[str]) -> set[int | Decimal]:
+def _fractions(words: list[str], language: str) -> set[str]:
+    """Fractions in words, as 'N/D' and, where it ends, as a decimal: 'two thirds' -> '2/3', 'a quarter'
+    -> '1/4' and '0.25'; after a whole number and 'and' ('et'), the sum: 'one and a half' and 'une fois
+    et demie' -> '1.5'."""
+    found: set[str] = set()
+    counts = _COUNTS[language]
+    for index, word in enumerate(words):
+        denominator = _DENOMINATORS[language].get(word)
+        if denominator is None:
+            continue
+        numerator = counts.get(words[index - 1], 0) if index else 0
+        first = index - 1 if numerator else index  # the fraction's first word
+        numerator = numerator or 1
+        found.add(f"{numerator}/{denominator}")
+        value = Decimal(numerator) / denominator
+        if value * denominator != numerator:
+            continue  # no decimal ends: 1/3
+        found.add(_text_of(value))
+        if first >= 2 and words[first - 1] == _AND[language]:
+            whole = counts.get(words[first - 2]) or (counts.get(words[first - 3]) if first > 2 else None)
+            if whole:
+                found.add(_text_of(whole + value))
+    return found
+
+
+def _english_numbers(words: list[str]) -> set[int | Decimal]:
     """Numbers in English words, each word alone and together: 'two thousand and six' -> 2, 6, 2006;
     'twenty-first' -> 20, 21."""
     found: set[int | Decimal] = set()
     total = current = 0
     counting = False
-    for word in [part for token in tokens for part in token.split("-")]:
+    for word in words:
         if word in _ENGLISH_UNITS:
             current += _ENGLISH_UNITS[word]
             counting = True

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import datetime
 import difflib
+import re
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
@@ -103,6 +104,7 @@ def check_document(tree: YamlTree) -> list[DataError]:
             problems += _closing_problems(tree, where, languages)
         problems += _convention_problems(tree, languages)
         problems += _party_problems(tree)
+        problems += _accept_problems(tree)
     return _unique(problems)
 
 
@@ -286,6 +288,69 @@ def _convention_problems(tree: YamlTree, languages: tuple[str, ...]) -> list[Dat
                         )
                     )
     return problems
+
+
+_PLACE = re.compile(r"(?:instrument (\d+) )?(?:(title|subject|closing)|body (\d+)(?: item (\d+))?)")
+
+
+def _accept_problems(tree: YamlTree) -> list[DataError]:
+    """`accept` entries whose `where` names a block or field the file does not have ('body 99' of 26
+    blocks): the same mistake as a `where` not written as the check names blocks, which the schema finds."""
+    entries = tree.value.get("accept")
+    problems = []
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        place = entry.get("where") if isinstance(entry, dict) else None
+        why = _missing_place(tree.value, place) if isinstance(place, str) else None
+        if why is not None:
+            at: Where = ("accept", index, "where")
+            problems.append(
+                DataError(f"{describe(at)} {place!r} names no block or field", tree.locate(at), why)
+            )
+    return problems
+
+
+def _missing_place(document: dict[str, Any], place: str) -> str | None:
+    """Why `place` ('instrument 2 body 3') names no block or field of `document`; None where it
+    names a block or field (or is not written as a place: the schema's finding)."""
+    match = _PLACE.fullmatch(place)
+    each = [fields for _, fields in instruments(document)]
+    if match is None or not each:
+        return None
+    number, name, block, item = match.groups()
+    if number is not None:
+        if len(each) < 2:
+            return "the file has one instrument: name the block without 'instrument N'"
+        if int(number) > len(each):
+            return f"the file has {len(each)} instruments"
+        fields = each[int(number) - 1]
+    elif len(each) > 1 and name in ("title", "subject"):
+        fields = document  # the title and subject of the whole file
+    elif len(each) > 1:
+        return "the file has several instruments: name the instrument too, as in 'instrument 1 body 3'"
+    else:
+        fields = each[0]
+    if name is not None:
+        given = name == "title" or (name == "subject" and "subject" in fields)
+        given = given or (name == "closing" and isinstance(fields.get("closing"), dict))
+        word_for_word = " given word for word" if name == "closing" else ""
+        return None if given else f"there is no {name}{word_for_word}"
+    prefix = f"instrument {number} " if number else ""
+    body: list[Any] = fields["body"] if isinstance(fields.get("body"), list) else []
+    if int(block) > len(body):
+        whose = f"instrument {number}'s" if number else "the"
+        entries = f"{len(body)} entries: '{prefix}body 1' to '{prefix}body {len(body)}'"
+        return f"{whose} body has " + (entries if len(body) > 1 else f"one entry, '{prefix}body 1'")
+    entry = body[int(block) - 1]
+    items = entry.get("items") if isinstance(entry, dict) and "list" in entry else None
+    named = f"{prefix}body {block}"
+    if item is None:
+        if isinstance(items, list):
+            return f"'{named}' is a list: name one of its items, as in '{named} item 1'"
+        return None
+    if not isinstance(items, list):
+        return f"'{named}' is not a list: name it '{named}'"
+    count = f"{len(items)} items" if len(items) > 1 else "one item"
+    return None if int(item) <= len(items) else f"the list '{named}' has {count}"
 
 
 def _unique(problems: list[DataError]) -> list[DataError]:
