@@ -240,3 +240,16 @@ def test_invisible_characters_in_a_label_are_refused(tmp_path: Path) -> None:
         done = run_cli("build", str(SEED), "--out", str(tmp_path), f"--draft={label}")
         assert done.returncode == 2 and "invisible or control characters" in done.stderr, done.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_a_long_label_ends_before_the_page_number(
+    build_seed: Callable[..., BuildResult], composed: Composed
+) -> None:
+    label = "第三次草案" * 16  # 80 characters, far wider than the room beside the page number
+    result = build_seed(SEED, layout="sequential", draft=label, strict=True)
+    drafted, plain = (
+        page_images(pdf, NUMBERS_DPI)[0] for pdf in (result.output, composed(SEED, "sequential"))
+    )
+    width, height = drafted.size
+    foot = [box for box in _marks(drafted, plain, 0.0, 1.0) if box[1] > height * 0.93]
+    assert foot and max(box[2] for box in foot) < width / 2 - 36 * NUMBERS_DPI / 72 + 3, foot

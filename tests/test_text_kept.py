@@ -52,6 +52,9 @@ body:
     en: |
       A long paragraph
       wrapped in a literal block.
+accept:  # the versions differ on purpose: this data tests spaces, not translation
+  - {kind: number, where: body 1, value: "5%", because: the test's rate is in English only}
+  - {kind: name, where: body 1, value: "内 海 清", because: the English names the signatory alone}
 """
 
 

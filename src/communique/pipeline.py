@@ -8,10 +8,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from communique import __version__
 from communique.check import check
-from communique.compare import REDLINE_CSS, Comparison, compare, redline, summary_html
 from communique.compose import compose
 from communique.engine.renderer import RenderSession, render
 from communique.errors import DataError, ErrorList, FinishError, RenderError
@@ -28,6 +28,9 @@ from communique.project import DEFAULT_LAYOUT, DEFAULT_PAPER, BuildContext
 from communique.standards import check_alternatives, standard_css
 from communique.typeset import typeset
 from communique.write import output_path, write_atomic
+
+if TYPE_CHECKING:
+    from communique.compare import Comparison
 
 _BODY = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 
@@ -244,6 +247,8 @@ def _lost_from_the_text_layer(rendered: RenderedPdf, communique: Communique, str
 def make_redline(old: Path, new: Path, context: BuildContext) -> tuple[Comparison, MadePdf]:
     """What changed from the data file `old` to `new`, and the redline PDF that shows it: the new draft in
     its layout, as a draft copy labelled 'Redline', with a summary page first."""
+    from communique.compare import REDLINE_CSS, compare, redline, summary_html
+
     project = context.project
     before = load_text(read_text(old), str(old), old, old.parent)
     text = read_text(new)
