@@ -312,3 +312,19 @@ def test_the_redline_is_never_written_over_a_draft(tmp_path: Path) -> None:
         assert done.returncode == 2 and "would be written over" in done.stderr
     assert old.read_text(encoding="utf-8") == SEED.read_text(encoding="utf-8")
     assert not (tmp_path / "other.yaml").exists()
+
+
+def test_a_changed_date_is_located_in_both_files(tmp_path: Path) -> None:
+    new = tmp_path / "new.yaml"
+    new.write_text(
+        SEED.read_text(encoding="utf-8").replace("date: 2023-08-21", "date: 2023-08-22"), encoding="utf-8"
+    )
+    fields = compare(load(SEED), load(new)).as_dict()["fields"]
+    assert fields[0] == {
+        "field": "date",
+        "lang": None,
+        "old": "2023-08-21",
+        "new": "2023-08-22",
+        "old_at": {"file": str(SEED), "line": 6, "column": 7},
+        "new_at": {"file": str(new), "line": 6, "column": 7},
+    }

@@ -488,7 +488,7 @@ def _paired_paragraphs(before: list[str], after: list[str]) -> list[tuple[str | 
 
 def _field_changes(old: Communique, new: Communique) -> Iterator[FieldChange]:
     if old.date != new.date:
-        yield FieldChange("date", "", old.date.isoformat(), new.date.isoformat(), None, None)
+        yield FieldChange("date", "", old.date.isoformat(), new.date.isoformat(), old.date_at, new.date_at)
     yield from _texts_changed("place", old.place, new.place)
     yield from _texts_changed("title", old.title, new.title)
     for number, (before, after) in enumerate(zip_longest(old.instruments, new.instruments), 1):

@@ -234,6 +234,8 @@ class Communique:
     pending: LocalizedText = LocalizedText(())
     """Languages whose translation is pending, with the notice printed for each."""
     article_format: LocalizedText = LocalizedText(())
+    date_at: SourceLocation | None = None
+    """Where the data gives the date (None for a document made in Python without a file)."""
     images_without_alt: tuple[ImageWithoutAlt, ...] = ()
     """Images lacking a text alternative in some language: an error for accessible and PDF/A level a
     copies (pipeline), as only the build knows what it declares."""

@@ -52,6 +52,7 @@ class ModelBuilder:
             source=self.source,
             id=fields["id"],
             date=datetime.date.fromisoformat(fields["date"]),
+            date_at=self.tree.locate(("date",)),
             place=self._localized(("place",)) if "place" in fields else None,
             languages=self.languages,
             layout=fields.get("layout"),
