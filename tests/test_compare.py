@@ -328,3 +328,25 @@ def test_a_changed_date_is_located_in_both_files(tmp_path: Path) -> None:
         "old_at": {"file": str(SEED), "line": 6, "column": 7},
         "new_at": {"file": str(new), "line": 6, "column": 7},
     }
+
+
+def test_instruments_reordered_or_removed_are_paired_by_title(tmp_path: Path) -> None:
+    import yaml
+
+    source = ROOT / "seeds" / "declaration-and-mou.yaml"
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data["date"] = str(data["date"])
+    swapped, removed = tmp_path / "swapped.yaml", tmp_path / "removed.yaml"
+    data["instruments"].reverse()
+    swapped.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    data["instruments"] = data["instruments"][1:]
+    removed.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    reordered = compare(load(source), load(swapped))
+    assert reordered.instrument_pairs == (1, 0) and not reordered.blocks
+    assert reordered.summary() == "2 instruments reordered"
+    dropped = compare(load(source), load(removed))
+    assert dropped.instrument_pairs == (0,) and dropped.removed_instruments() == (1,)
+    assert dropped.summary() == "1 instrument removed" and not dropped.blocks
+    out = tmp_path / "r.pdf"
+    assert run_cli("compare", str(source), str(removed), "--out", str(out)).returncode == 0
+    assert "Instrument 2 of declaration-and-mou.yaml removed" in " ".join(page_texts(out)[0].split())

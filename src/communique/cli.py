@@ -509,22 +509,7 @@ def _compare(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(comparison.as_dict(), ensure_ascii=False, indent=1))
         return EXIT_OK
-    counts = ", ".join(
-        f"{lang}: "
-        + ", ".join(f"{number} {kind}" for kind, number in comparison.counts(lang).items() if number)
-        for lang in comparison.new.languages
-        if any(comparison.counts(lang).values())
-    )
-    summary = (
-        "no changes"
-        if comparison.unchanged
-        else (counts or "no block changed")
-        + (
-            f"; {len(comparison.fields)} other field{'s' if len(comparison.fields) != 1 else ''} changed"
-            if comparison.fields
-            else ""
-        )
-    )
+    summary = comparison.summary()
     print(
         f"compared {printable(str(old))} -> {printable(str(new))}: {summary}; wrote {printable(str(target))}"
     )

@@ -115,10 +115,40 @@ class Comparison:
     fields: tuple[FieldChange, ...]
     rows: tuple[tuple[Row, ...], ...] = ()
     """Per instrument, its blocks as aligned (`_aligned`)."""
+    instrument_pairs: tuple[int | None, ...] = ()
+    """Per instrument of the new draft, the index of the old draft's instrument it is a draft of."""
+
+    def removed_instruments(self) -> tuple[int, ...]:
+        """Indexes of the old draft's instruments the new one no longer has."""
+        return tuple(
+            index for index in range(len(self.old.instruments)) if index not in self.instrument_pairs
+        )
 
     @property
     def unchanged(self) -> bool:
-        return not self.blocks and not self.fields
+        """Whether the drafts say the same: no block, field or instrument differs."""
+        in_place = self.instrument_pairs == tuple(range(len(self.new.instruments)))
+        return not self.blocks and not self.fields and in_place and not self.removed_instruments()
+
+    def summary(self) -> str:
+        """One line of what changed: blocks per version, instruments, other fields."""
+        if self.unchanged:
+            return "no changes"
+        parts = [
+            f"{lang}: "
+            + ", ".join(f"{number} {kind}" for kind, number in self.counts(lang).items() if number)
+            for lang in self.new.languages
+            if any(self.counts(lang).values())
+        ]
+        removed = len(self.removed_instruments())
+        reordered = sum(
+            1 for index, paired in enumerate(self.instrument_pairs) if paired not in (None, index)
+        )
+        parts += [f"{removed} instrument{'s' if removed > 1 else ''} removed"] if removed else []
+        parts += [f"{reordered} instruments reordered"] if reordered else []
+        fields = len(self.fields)
+        parts += [f"{fields} other field{'s' if fields > 1 else ''} changed"] if fields else []
+        return "; ".join(parts)
 
     def counts(self, lang: str) -> dict[str, int]:
         """Blocks changed, inserted, deleted and moved in the `lang` version."""
@@ -156,6 +186,10 @@ class Comparison:
             "versions": {lang: self.counts(lang) for lang in self.new.languages},
             "languages_added": [lang for lang in self.new.languages if lang not in self.old.languages],
             "languages_removed": [lang for lang in self.old.languages if lang not in self.new.languages],
+            "instruments": {
+                "was": [None if paired is None else paired + 1 for paired in self.instrument_pairs],
+                "removed": [index + 1 for index in self.removed_instruments()],
+            },
             "blocks": [_block_dict(change) for change in self.blocks],
             "changed_in_one_version_only": [
                 {
@@ -183,8 +217,10 @@ def compare(old: Communique, new: Communique) -> Comparison:
     """Every difference between the drafts `old` and `new`."""
     blocks: list[BlockChange] = []
     rows: list[tuple[Row, ...]] = []
-    for number, (before, after) in enumerate(zip_longest(old.instruments, new.instruments), 1):
-        old_body, new_body = before.body if before else (), after.body if after else ()
+    pairs = _paired_instruments(old.instruments, new.instruments)
+    for number, (paired, after) in enumerate(zip(pairs, new.instruments, strict=True), 1):
+        before = None if paired is None else old.instruments[paired]
+        old_body, new_body = before.body if before else (), after.body
         aligned = _aligned(old_body, new_body)
         rows.append(aligned)
         for old_index, new_index, kind in aligned:
@@ -203,7 +239,36 @@ def compare(old: Communique, new: Communique) -> Comparison:
                     _block_pieces(old_block, new_block, new.languages),
                 )
             )
-    return Comparison(old, new, tuple(blocks), tuple(_field_changes(old, new)), tuple(rows))
+    fields = tuple(_field_changes(old, new, pairs))
+    return Comparison(old, new, tuple(blocks), fields, tuple(rows), pairs)
+
+
+def _paired_instruments(old: tuple[Instrument, ...], new: tuple[Instrument, ...]) -> tuple[int | None, ...]:
+    """Per new instrument, the old one it is a draft of (None for one added): the one in its place if its
+    title is alike, else the most alike title left (instruments reordered), else none."""
+    free = list(range(len(old)))
+    pairs: list[int | None] = []
+    for index, instrument in enumerate(new):
+        alike = [(_title_likeness(old[other], instrument), other) for other in free]
+        in_place = next((score for score, other in alike if other == index), 0.0)
+        score, best = (in_place, index) if in_place >= SIMILAR else max(alike, default=(0.0, -1))
+        if score >= SIMILAR or (len(old) == len(new) == 1):
+            pairs.append(best if best >= 0 else None)
+            if best >= 0:
+                free.remove(best)
+        else:
+            pairs.append(None)
+    return tuple(pairs)
+
+
+def _title_likeness(old: Instrument, new: Instrument) -> float:
+    before, after = dict(old.title.entries), dict(new.title.entries)
+    ratios = [
+        difflib.SequenceMatcher(None, before[lang].value, after[lang].value, autojunk=False).ratio()
+        for lang in before
+        if lang in after
+    ]
+    return sum(ratios) / len(ratios) if ratios else 0.0
 
 
 def redline_path(out: Path | None, old: Path, new: Path, folder: Path) -> Path:
@@ -251,7 +316,8 @@ def redline(comparison: Comparison, old: TypesetDocument, new: TypesetDocument) 
     through, where they stood."""
     instruments = []
     for index, instrument in enumerate(new.instruments):
-        before = old.instruments[index] if index < len(old.instruments) else None
+        paired = comparison.instrument_pairs[index] if index < len(comparison.instrument_pairs) else None
+        before = None if paired is None else old.instruments[paired]
         changes = {
             (change.old_index, change.new_index): change
             for change in comparison.blocks
@@ -294,10 +360,18 @@ def summary_html(comparison: Comparison, old_name: str, new_name: str) -> str:
     ):
         if langs:
             parts.append(f"<p>Version{'s' if len(langs) > 1 else ''} {escape(', '.join(langs))} {verb}.</p>")
-    removed = comparison.old.instruments[len(comparison.new.instruments) :]
-    for number, instrument in enumerate(removed, len(comparison.new.instruments) + 1):
+    for index in comparison.removed_instruments():
+        instrument = comparison.old.instruments[index]
         title = " / ".join(" ".join(text.value.split()) for _, text in instrument.title.entries)
-        parts.append(f"<p>Instrument {number} removed (not shown here): {escape(title)}.</p>")
+        parts.append(
+            f"<p>Instrument {index + 1} of {escape(old_name)} removed (not shown here): {escape(title)}.</p>"
+        )
+    reordered = [
+        (index + 1, paired + 1)
+        for index, paired in enumerate(comparison.instrument_pairs)
+        if paired is not None and paired != index
+    ]
+    parts += [f"<p>Instrument {now} was instrument {was}.</p>" for now, was in reordered]
     one_sided = comparison.one_sided()
     if one_sided:
         parts.append("<h2>Changed in one version only</h2><ul>")
@@ -486,14 +560,15 @@ def _paired_paragraphs(before: list[str], after: list[str]) -> list[tuple[str | 
     return pairs
 
 
-def _field_changes(old: Communique, new: Communique) -> Iterator[FieldChange]:
+def _field_changes(old: Communique, new: Communique, pairs: tuple[int | None, ...]) -> Iterator[FieldChange]:
     if old.date != new.date:
         yield FieldChange("date", "", old.date.isoformat(), new.date.isoformat(), old.date_at, new.date_at)
     yield from _texts_changed("place", old.place, new.place)
     yield from _texts_changed("title", old.title, new.title)
-    for number, (before, after) in enumerate(zip_longest(old.instruments, new.instruments), 1):
-        if before is None or after is None:
+    for number, (paired, after) in enumerate(zip(pairs, new.instruments, strict=True), 1):
+        if paired is None:
             continue
+        before = old.instruments[paired]
         if len(old.instruments) > 1:
             yield from _texts_changed(f"instrument {number} title", before.title, after.title)
         closing = f"instrument {number} closing" if len(new.instruments) > 1 else "closing"
