@@ -350,3 +350,52 @@ def test_instruments_reordered_or_removed_are_paired_by_title(tmp_path: Path) ->
     out = tmp_path / "r.pdf"
     assert run_cli("compare", str(source), str(removed), "--out", str(out)).returncode == 0
     assert "Instrument 2 of declaration-and-mou.yaml removed" in " ".join(page_texts(out)[0].split())
+
+
+def test_a_rewritten_phrase_reads_old_then_new_and_thai_numbers_stay_whole() -> None:
+    rewritten = pieces(
+        "The Council shall, as a rule, meet twice a year.", "The Council may set up working groups.", "en"
+    )
+    assert [(piece.text, piece.change) for piece in rewritten] == [
+        ("The Council ", ""),
+        ("shall, as a rule, meet twice a year", DELETED),
+        ("may set up working groups", INSERTED),
+        (".", ""),
+    ]
+    thai = pieces("พ.ศ. 2555", "พ.ศ. 2556", "th")
+    assert [(piece.text, piece.change) for piece in thai] == [
+        ("พ.ศ. ", ""),
+        ("2555", DELETED),
+        ("2556", INSERTED),
+    ]
+
+
+def test_deleted_text_is_always_shown_where_it_stood(tmp_path: Path) -> None:
+    """A translation withdrawn (the version pending again), a title line dropped, and a deleted block
+    among replaced ones: each struck through in its place."""
+    seed = SEED.read_text(encoding="utf-8")
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(seed, encoding="utf-8")
+    withdrawn = seed.replace(
+        "    en: >-\n      The two leaders confirmed that the cities would work together",
+        "    en_: >-\n      x",
+    )
+    assert withdrawn != seed
+    body, rest = withdrawn.split("    en_: >-\n", 1)
+    rest = rest.split("\n  - ja:", 1)[1]
+    new.write_text(
+        body.replace("    Of the City of Helsinki (Republic of Finland)\n", "")
+        + "\n  - ja:"
+        + rest
+        + "pending:\n  en: The English translation of this paragraph is under review.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "r.pdf"
+    done = run_cli("compare", str(old), str(new), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    english = " ".join(" ".join(page_texts(out)[2:]).split())
+    assert "Of the City of Helsinki (Republic of Finland)" in english  # the dropped title line, struck
+    assert "The two leaders confirmed that the cities would work together" in english
+    said = _tagged_changes(out)
+    assert "deleted: Of the City of Helsinki (Republic of Finland)" in said
+    assert any(item.startswith("deleted: The two leaders confirmed") for item in said)

@@ -173,7 +173,11 @@ class Comparison:
                 for lang in shared
                 if lang not in change.languages and change.new and change.new.of(lang) is not None
             )
-            if unchanged and change.languages:
+            # a translation filled in where it was pending changes no meaning: not a one-sided change
+            changed = tuple(
+                lang for lang in change.languages if change.old and change.old.of(lang) is not None
+            )
+            if unchanged and changed:
                 found.append((change, unchanged))
         return tuple(found)
 
@@ -290,7 +294,7 @@ def tokens(text: str, lang: str) -> list[str]:
     if parser is not None:
         return _joined_words([token for phrase in parser.parse(text) for token in _split_spaces(phrase)])
     if primary(lang) in {"th", "lo", "km", "my"}:
-        return list(_graphemes(text))
+        return _joined_words(list(_graphemes(text)))
     return re.findall(r"\w+|\s+|[^\w\s]", text)
 
 
@@ -308,7 +312,41 @@ def pieces(old: str, new: str, lang: str) -> tuple[Piece, ...]:
             found.append(Piece("".join(before[left:right]), DELETED))
         if end > start:
             found.append(Piece("".join(after[start:end]), INSERTED))
-    return tuple(piece for piece in found if piece.text)
+    return _coalesced([piece for piece in found if piece.text])
+
+
+def _coalesced(found: list[Piece]) -> tuple[Piece, ...]:
+    """`found` with each stretch of changes read whole: spaces and punctuation left standing between
+    changes (shall, → may, as → set, …) become part of both the deletion and the insertion, so that a
+    rewritten phrase shows the old words, then the new, never the two interleaved word by word."""
+    result: list[Piece] = []
+    index = 0
+    while index < len(found):
+        if not found[index].change:
+            result.append(found[index])
+            index += 1
+            continue
+        deleted, inserted = [], []
+        while index < len(found):
+            piece = found[index]
+            if piece.change == DELETED:
+                deleted.append(piece.text)
+            elif piece.change:
+                inserted.append(piece.text)
+            elif _filler(piece.text) and any(later.change for later in found[index + 1 : index + 2]):
+                deleted.append(piece.text)
+                inserted.append(piece.text)
+            else:
+                break
+            index += 1
+        result += [Piece("".join(deleted), DELETED)] if deleted else []
+        result += [Piece("".join(inserted), INSERTED)] if inserted else []
+    return tuple(result)
+
+
+def _filler(text: str) -> bool:
+    """Whether `text` is only spaces, punctuation or a short word (a, of, の) standing between changes."""
+    return not text.strip() or all(not char.isalnum() for char in text) or len(text.strip()) <= 2
 
 
 def redline(comparison: Comparison, old: TypesetDocument, new: TypesetDocument) -> TypesetDocument:
@@ -335,6 +373,7 @@ def redline(comparison: Comparison, old: TypesetDocument, new: TypesetDocument) 
 def summary_html(comparison: Comparison, old_name: str, new_name: str) -> str:
     """The redline's first page: what changed, per version, and what changed in one version only."""
     escape = html.escape
+    several = len(comparison.new.instruments) > 1
     rows = "".join(
         f"<tr><th scope='row'>{escape(lang)}</th>"
         + "".join(f"<td>{count}</td>" for count in comparison.counts(lang).values())
@@ -366,6 +405,8 @@ def summary_html(comparison: Comparison, old_name: str, new_name: str) -> str:
         parts.append(
             f"<p>Instrument {index + 1} of {escape(old_name)} removed (not shown here): {escape(title)}.</p>"
         )
+    added = [index + 1 for index, paired in enumerate(comparison.instrument_pairs) if paired is None]
+    parts += [f"<p>Instrument {number} added (every block is new).</p>" for number in added if several]
     reordered = [
         (index + 1, paired + 1)
         for index, paired in enumerate(comparison.instrument_pairs)
@@ -376,7 +417,7 @@ def summary_html(comparison: Comparison, old_name: str, new_name: str) -> str:
     if one_sided:
         parts.append("<h2>Changed in one version only</h2><ul>")
         parts += [
-            f"<li>{escape(_block_name(change))}: changed in {escape(', '.join(change.languages))}, "
+            f"<li>{escape(_block_name(change, several))}: changed in {escape(', '.join(change.languages))}, "
             f"not in {escape(', '.join(rest))}</li>"
             for change, rest in one_sided
         ]
@@ -384,7 +425,10 @@ def summary_html(comparison: Comparison, old_name: str, new_name: str) -> str:
     moved = [change for change in comparison.blocks if change.kind == "moved"]
     if moved:
         parts.append("<h2>Moved</h2><ul>")
-        parts += [f"<li>{escape(_block_name(change))}: was block {change.old_index}</li>" for change in moved]
+        parts += [
+            f"<li>{escape(_block_name(change, several))}: was block {change.old_index}</li>"
+            for change in moved
+        ]
         parts.append("</ul>")
     if comparison.fields:
         parts.append("<h2>Other changes</h2><ul>")
@@ -403,11 +447,12 @@ def _lang(lang: str) -> str:
     return f" lang='{html.escape(lang)}'" if lang else ""
 
 
-def _block_name(change: BlockChange) -> str:
+def _block_name(change: BlockChange, several: bool = False) -> str:
+    """'block 7 (line 167)', with 'instrument 2 ' before it in a file of several instruments."""
     index = change.new_index or change.old_index
     block = change.new or change.old
     where = f"line {block.location.line}" if block else ""
-    return f"block {index} ({where})"
+    return f"{f'instrument {change.instrument} ' if several else ''}block {index} ({where})"
 
 
 def _differs(paragraphs: tuple[tuple[Piece, ...], ...]) -> bool:
@@ -415,21 +460,20 @@ def _differs(paragraphs: tuple[tuple[Piece, ...], ...]) -> bool:
 
 
 def _joined_words(found: list[str]) -> list[str]:
-    """Phrases with a number or a Latin word that BudouX split between them joined again ('202' '3年'):
-    a change shows whole numbers and words."""
+    """Units with a number or a Latin word split between them joined again (BudouX's '202' '3年', Thai
+    graphemes '2' '5' '5' '5'): a change shows whole numbers and words."""
     merged: list[str] = []
     for token in found:
-        if (
-            merged
-            and merged[-1][-1:].isascii()
-            and merged[-1][-1:].isalnum()
-            and token[:1].isascii()
-            and token[:1].isalnum()
-        ):
+        if merged and _word_char(merged[-1][-1:]) and _word_char(token[:1]):
             merged[-1] += token
         else:
             merged.append(token)
     return merged
+
+
+def _word_char(char: str) -> bool:
+    """A digit of any script, or a Latin letter or digit."""
+    return char.isdigit() or (char.isascii() and char.isalnum())
 
 
 def _split_spaces(phrase: str) -> Iterator[str]:
@@ -470,26 +514,7 @@ def _aligned(old: tuple[Block, ...], new: tuple[Block, ...]) -> tuple[Row, ...]:
         if operation == "equal":
             rows += [(left + offset, start + offset, "same") for offset in range(end - start)]
             continue
-        free = list(range(start, end))
-        paired: dict[int, int] = {}
-        for old_index in range(left, right):
-            likeness, best = max(
-                (
-                    (_likeness(old[old_index], new[new_index]), new_index)
-                    for new_index in free
-                    if old[old_index].kind == new[new_index].kind
-                ),
-                default=(0.0, -1),
-            )
-            if likeness >= SIMILAR:
-                paired[best] = old_index
-                free.remove(best)
-            else:
-                rows.append((old_index, None, "deleted"))
-        rows += [
-            (paired[index], index, "changed") if index in paired else (None, index, "inserted")
-            for index in range(start, end)
-        ]
+        rows += _replaced(old, new, range(left, right), range(start, end))
     for position, row in enumerate(rows):  # a block deleted here and inserted there has moved
         if row is None or row[2] != "deleted" or row[0] is None:
             continue
@@ -510,6 +535,33 @@ def _aligned(old: tuple[Block, ...], new: tuple[Block, ...]) -> tuple[Row, ...]:
             rows[match] = (old_index, found[1] if found else None, "moved")
             rows[position] = None
     return tuple(row for row in rows if row is not None)
+
+
+def _replaced(
+    old: tuple[Block, ...], new: tuple[Block, ...], before: range, after: range
+) -> list[Row | None]:
+    """The rows of a run of old blocks replaced by a run of new ones: each old block paired with the most
+    alike new one of its kind after the last paired (so the new order holds), each deleted one where it
+    stood among them, each new one left over inserted where it stands."""
+    rows: list[Row | None] = []
+    following = after.start  # the first new block not yet placed
+    for old_index in before:
+        likeness, best = max(
+            (
+                (_likeness(old[old_index], new[new_index]), new_index)
+                for new_index in range(following, after.stop)
+                if old[old_index].kind == new[new_index].kind
+            ),
+            default=(0.0, -1),
+        )
+        if likeness < SIMILAR:
+            rows.append((old_index, None, "deleted"))
+            continue
+        rows += [(None, index, "inserted") for index in range(following, best)]
+        rows.append((old_index, best, "changed"))
+        following = best + 1
+    rows += [(None, index, "inserted") for index in range(following, after.stop)]
+    return rows
 
 
 def _likeness(old: Block, new: Block) -> float:
@@ -604,6 +656,7 @@ def _people_changed(
         )
         if was and now:
             yield from _texts_changed(f"{kind} '{key}' office", was.title, now.title)
+            yield from _texts_changed(f"{kind} '{key}' printed lines", was.printed, now.printed)
 
 
 def _texts_changed(field: str, old: LocalizedText | None, new: LocalizedText | None) -> Iterator[FieldChange]:
@@ -645,18 +698,16 @@ def _marked_version(
             continue
         block = version.blocks[new_index]
         change = changes.get((None if old_index is None else old_index + 1, new_index + 1))
-        blocks.append(
-            block if kind == "same" or change is None or block.pending else _marked_block(block, change, lang)
-        )
+        if kind == "same" or change is None:
+            blocks.append(block)
+        elif block.pending:  # a translation withdrawn: what it said, struck through, in the notice's place
+            withdrawn = _deleted_block(old, old_index, lang)
+            blocks += withdrawn if withdrawn[0].paragraphs else [block]
+        else:
+            blocks.append(_marked_block(block, change, lang))
     if old is None:
         return dataclasses.replace(version, blocks=tuple(blocks))
-    title_lines = tuple(
-        _merged_rich(before.text if before else "", after.text, lang, phrased=True)
-        if before is None or before.text != after.text
-        else after
-        for before, after in zip_longest(old.title_lines, version.title_lines)
-        if after is not None
-    )
+    title_lines = _marked_lines(old.title_lines, version.title_lines, lang)
     closing = version.closing
     if closing and old.closing and closing.text != old.closing.text:
         closing = _merged_rich(old.closing.text, closing.text, lang)
@@ -668,6 +719,33 @@ def _marked_version(
         signatures=_marked_signatures(version.signatures, old.signatures, lang),
         witnesses=_marked_signatures(version.witnesses, old.witnesses, lang),
     )
+
+
+def _marked_lines(
+    before: tuple[RichText, ...], after: tuple[RichText, ...], lang: str
+) -> tuple[RichText, ...]:
+    """A title's lines as they changed, aligned by difflib: a line dropped is struck where it stood."""
+    matcher = difflib.SequenceMatcher(
+        None, [line.text for line in before], [line.text for line in after], autojunk=False
+    )
+    lines: list[RichText] = []
+    for operation, left, right, start, end in matcher.get_opcodes():
+        if operation == "equal":
+            lines += after[start:end]
+        else:
+            lines += [
+                _marked_line(old, new, lang) for old, new in zip_longest(before[left:right], after[start:end])
+            ]
+    return tuple(lines)
+
+
+def _marked_line(before: RichText | None, after: RichText | None, lang: str) -> RichText:
+    """A title line as it changed: struck through where the new draft drops it."""
+    if after is None:
+        return _all(before, DELETED) if before else RichText("", ())
+    if before is not None and before.text == after.text:
+        return after
+    return _merged_rich(before.text if before else "", after.text, lang, phrased=True)
 
 
 def _deleted_block(old: Version | None, index: int | None, lang: str) -> list[TypesetBlock]:

@@ -262,7 +262,7 @@ def make_redline(old: Path, new: Path, context: BuildContext) -> tuple[Compariso
     # A redline is a draft: never archival, signed or a press copy, whatever the project builds.
     options = replace(
         context.options,
-        draft=context.options.draft or "Redline",
+        draft="Redline",  # whatever draft label the project builds with
         archival=False,
         signature_fields=False,
         standard=None,
