@@ -11,7 +11,7 @@ from typing import Any
 
 import pypdf
 import pytest
-from conftest import LAYOUT_NAMES, SEED, Composed, run_cli
+from conftest import LAYOUT_NAMES, ROOT, SEED, Composed, run_cli
 from pdftools import page_images, page_texts
 from PIL import Image
 from structure_text import tagged_text
@@ -25,6 +25,7 @@ LABEL = "Draft 3 — 2025-05-02"
 EPOCH = 1_746_144_000  # 2025-05-02
 DPI = 100
 NUMBERS_DPI = 200
+NUMBER_SIZE_PT = 7.0
 MARK = 170
 """Darker than this (0-255) and white in the plain copy: a line number or the footer label."""
 
@@ -253,3 +254,29 @@ def test_a_long_label_ends_before_the_page_number(
     width, height = drafted.size
     foot = [box for box in _marks(drafted, plain, 0.0, 1.0) if box[1] > height * 0.93]
     assert foot and max(box[2] for box in foot) < width / 2 - 36 * NUMBERS_DPI / 72 + 3, foot
+
+
+@pytest.mark.parametrize(
+    ("source", "layout"),
+    [("seeds/mou-proxy-signature.yaml", "sequential"), ("seeds/languages/four-languages.yaml", "parallel")],
+)
+def test_numbers_never_print_over_each_other(
+    build_seed: Callable[..., BuildResult], source: str, layout: str
+) -> None:
+    """Signature blocks side by side (baselines a few points apart) get one number a line; four columns
+    number the outer two in the margins and the middle two in their gutters."""
+    path = ROOT / source
+    drafted = build_seed(path, layout=layout, draft=LABEL).output
+    plain = build_seed(path, layout=layout).output
+    tallest = NUMBER_SIZE_PT * 1.35 * NUMBERS_DPI / 72
+    for page, (image, original) in enumerate(
+        zip(page_images(drafted, NUMBERS_DPI), page_images(plain, NUMBERS_DPI), strict=True), 1
+    ):
+        height = image.size[1]
+        for strip in ((0.0, 0.14), (0.86, 1.0), (0.14, 0.86)):
+            marks = [box for box in _marks(image, original, *strip) if box[3] < height * 0.93]
+            assert all(box[3] - box[1] <= tallest for box in marks), (page, strip, marks)
+    if layout == "parallel":
+        image, original = page_images(drafted, NUMBERS_DPI)[0], page_images(plain, NUMBERS_DPI)[0]
+        inside = [box for box in _marks(image, original, 0.14, 0.86) if box[3] < image.size[1] * 0.93]
+        assert len(inside) >= 10, "the middle columns are numbered in their gutters"

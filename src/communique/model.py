@@ -626,6 +626,8 @@ class TextLine:
     """(left, right) in points of the page's text area."""
     in_margin: bool = False
     """A line of a page-margin box (the running footer, the page number): never numbered."""
+    extent: tuple[float, float] = (0.0, 0.0)
+    """(left, right) in points of the text drawn on the line."""
 
 
 @dataclass(frozen=True)

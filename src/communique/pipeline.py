@@ -18,7 +18,7 @@ from communique.errors import DataError, ErrorList, FinishError, RenderError
 from communique.fonts import check_coverage, project_fonts
 from communique.layouts import chosen_layout
 from communique.loader import INLINE_LABEL, load_text, read_text
-from communique.model import BuildResult, Communique, RenderedPdf, Revision
+from communique.model import BuildResult, Communique, RenderedPdf, Revision, TypesetDocument
 from communique.paper import page_css
 from communique.pdf.archival import archival_sources
 from communique.pdf.draft import Draft
@@ -188,7 +188,7 @@ def make_pdf(
         archival,
         options.compact_fonts,
         options.signature_fields,
-        Draft(options.draft, clock.date().isoformat()) if options.draft else None,
+        _draft(options.draft, clock, document),
     )
     if finished.warnings and options.strict:
         raise FinishError(
@@ -220,6 +220,15 @@ def translation_findings(communique: Communique, strict: bool) -> tuple[str, ...
             for finding in findings
         )
     return tuple(f"translation check: {finding}" for finding in findings)
+
+
+def _draft(label: str | None, clock: datetime.datetime, document: TypesetDocument) -> Draft | None:
+    """What a draft copy says it is, and its versions in the document's order (tag as laid out, and the
+    data's language): the order fixes the margin each version's line numbers stand in."""
+    if not label:
+        return None
+    versions = tuple(dict.fromkeys((version.tag, version.lang) for version in document.versions))
+    return Draft(label, clock.date().isoformat(), versions)
 
 
 def _quoted(value: str) -> str:

@@ -25,6 +25,9 @@ def text_lines(document: Any) -> tuple[TextLine, ...]:
             in_margin = isinstance(child, boxes.MarginBox)
             for version, column, line in _lines(child, "", (0.0, 0.0), boxes):
                 baseline = float(line.position_y + line.baseline)
+                texts = list(visible_texts(line))
+                start = min(float(text.content_box_x()) for text in texts)
+                end = max(float(text.content_box_x() + text.width) for text in texts)
                 found.append(
                     TextLine(
                         index,
@@ -33,6 +36,7 @@ def text_lines(document: Any) -> tuple[TextLine, ...]:
                         (round(column[0] * PT_PER_PX, 2), round(column[1] * PT_PER_PX, 2)),
                         area,
                         in_margin,
+                        (round(start * PT_PER_PX, 2), round(end * PT_PER_PX, 2)),
                     )
                 )
     return tuple(found)

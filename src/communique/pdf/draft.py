@@ -44,11 +44,15 @@ NUMBER_SIZE = 7.0
 NUMBER_GREY = 0.35
 NUMBER_GAP = 8.0
 """Points between a line number and its column."""
+GUTTER_NUMBER_SIZE = 6.0
+GUTTER_GAP = 3.0
+"""Points between a number in a gutter (a middle column's) and its column."""
 LABEL_SIZE = 8.0
-SMALLEST_LABEL = 5.0
+SMALLEST_LABEL = 6.0
 """Points: a long label is set smaller, down to this, to end before the page number."""
-SAME_LINE = 1.5
-"""Points within which two baselines of one version are one line (signature blocks side by side)."""
+SAME_LINE = NUMBER_SIZE + 1.0
+"""Points within which two baselines of one version are one line (signature blocks side by side, whose
+lines differ by a few points): two numbers closer than their own size would print over each other."""
 FACES = ("NotoSerif-Regular.ttf", "NotoSerifCJKjp-Regular-JIS.otf")
 """The faces marks are drawn in, in order of preference: Latin, Greek and Cyrillic, then Japanese and
 most Chinese characters (a label needing shaping, Arabic or Thai, is refused: see `drawable_label`)."""
@@ -60,6 +64,8 @@ class Draft:
 
     label: str
     date: str
+    versions: tuple[tuple[str, str], ...] = ()
+    """(tag as laid out, the data's language) of each version, in the document's order."""
 
 
 def drawable_label(text: str, limit: int) -> str:
@@ -114,7 +120,6 @@ def mark_draft(writer: pypdf.PdfWriter, lines: Iterable[TextLine], draft: Draft)
     by_page: dict[int, list[TextLine]] = {}
     for line in lines:
         by_page.setdefault(line.page, []).append(line)
-    footer = f"{draft.label} · {draft.date}"
     undone = [] if by_page else ["draft: no line of text was found on the pages; no line is numbered"]
     stamps: dict[tuple[float, ...], IndirectObject] = {}
     for index, page in enumerate(writer.pages):
@@ -127,57 +132,108 @@ def mark_draft(writer: pypdf.PdfWriter, lines: Iterable[TextLine], draft: Draft)
         name = _use_stamp(page, stamps[box], len(stamps) - 1)
         under = _artifact(f"q {name} Do Q\n".encode(), "/Watermark")
         text_left = min((line.area[0] for line in on_page), default=left + (right - left) * 0.12)
-        over = _artifact(_footer(footer, text_left, (left + right) / 2, on_page, bottom), "/Footer")
-        over += _artifact(_numbers(body, left, right), "/Layout")
+        over = _artifact(_footer(draft, text_left, (left + right) / 2, on_page, bottom), "/Footer")
+        over += _artifact(_numbers(body, left, right, draft.versions), "/Layout")
         _wrap_contents(writer, page, under, over)
     return undone
 
 
-def _footer(text: str, left: float, middle: float, lines: list[TextLine], bottom: float) -> bytes:
-    """`text` at the foot of the page from `left`, on the running footer's baseline (else 24 pt up),
-    set smaller where it would reach the page number in the middle (and cut short, with an ellipsis,
-    where even the smallest size would)."""
-    margin = [line.baseline for line in lines if line.in_margin]
-    baseline = min(margin) if margin else bottom + 24.0
+def _footer(draft: Draft, left: float, middle: float, lines: list[TextLine], bottom: float) -> bytes:
+    """The label and date at the foot of the page from `left`, on the running footer's baseline (else 24 pt
+    up), or a line below it where the layout's own footer text stands there; set smaller where it would
+    reach the page number in the middle, and the label (never the date) cut short where even the
+    smallest size would."""
+    margin = [line for line in lines if line.in_margin]
+    baseline = min((line.baseline for line in margin), default=bottom + 24.0)
     room = middle - 36.0 - left
-    size = min(LABEL_SIZE, room / (_width(text, 1.0) or 1.0))
-    if size < SMALLEST_LABEL:
-        size = SMALLEST_LABEL
-        while text and _width(text + "…", size) > room:
-            text = text[:-1]
-        text += "…"
+    date = f" · {draft.date}"
+    text = draft.label + date
+    size = max(SMALLEST_LABEL, min(LABEL_SIZE, room / (_width(text, 1.0) or 1.0)))
+    label = draft.label
+    while label and _width(text, size) > room:
+        label = label[:-1]
+        text = label + "…" + date
+    reach = (left, left + _width(text, size))
+    if any(abs(line.baseline - baseline) < SAME_LINE and _overlap(line.extent, reach) for line in margin):
+        baseline -= size + 3.0
     return _words(text, left, baseline, size, NUMBER_GREY)
 
 
-def _numbers(lines: list[TextLine], page_left: float, page_right: float) -> bytes:
-    """Each version's lines numbered from 1 on this page in the margin beside its column: left of a
-    column in the page's left half, right of one in its right half. Versions are placed most lines first;
-    one sharing a side already taken (one block after the other) goes to the other margin, and where
-    both are taken (three versions or more on a page), the numbers of a side shared carry their
-    language ('zh 3')."""
+def _overlap(first: tuple[float, float], second: tuple[float, float]) -> bool:
+    return first[0] < second[1] and second[0] < first[1]
+
+
+def _numbers(
+    lines: list[TextLine], page_left: float, page_right: float, order: tuple[tuple[str, str], ...]
+) -> bytes:
+    """Each version's lines numbered from 1 on this page. Versions side by side (parallel columns): the
+    leftmost in the left margin, the rightmost in the right, any between in the gutter before its column,
+    smaller. Versions one after the other (interleaved blocks) take a margin each in the document's order,
+    so each keeps its margin from page to page; a margin shared by more carries their language ('zh 3')."""
     versions: dict[str, list[TextLine]] = {}
     for line in lines:
-        versions.setdefault(line.version, []).append(line)
+        versions.setdefault(_version_of(line.version, order), []).append(line)
+    rank = {tag: index for index, (tag, _) in enumerate(order)}
+    names = dict(order)
+    baselines = {version: _baselines(own) for version, own in versions.items()}
+    beside = [
+        version
+        for version in versions
+        if any(_share_lines(baselines[version], baselines[other]) for other in versions if other != version)
+    ]
+    drawn = b""
+    if beside:
+        leftmost = min(beside, key=lambda version: min(line.column[0] for line in versions[version]))
+        rightmost = max(beside, key=lambda version: max(line.column[1] for line in versions[version]))
+        for version in beside:
+            place = "left" if version == leftmost else "right" if version == rightmost else "gutter"
+            drawn += _numbered(versions[version], baselines[version], place, "")
     middle = (page_left + page_right) / 2
-    sides: dict[str, list[str]] = {"left": [], "right": []}
-    for version, own in sorted(versions.items(), key=lambda item: -len(_baselines(item[1]))):
-        right_half = all(line.column[0] >= middle for line in own)
-        side = "right" if right_half else "left"
+    # '' marks a margin the columns took: a version placed there too numbers with its language
+    sides: dict[str, list[str]] = {"left": [""], "right": [""]} if beside else {"left": [], "right": []}
+    for version in sorted(set(versions) - set(beside), key=lambda tag: (rank.get(tag, len(rank)), tag)):
+        own = versions[version]
+        side = "right" if all(line.column[0] >= middle for line in own) else "left"
         other = "left" if side == "right" else "right"
         sides[other if sides[side] and not sides[other] else side].append(version)
-    drawn = b""
     for side, placed in sides.items():
+        shared = len(placed) > 1
         for version in placed:
-            own = versions[version]
-            for number, baseline in enumerate(_baselines(own), 1):
-                text = f"{version} {number}" if len(placed) > 1 and version else str(number)
-                if side == "left":
-                    edge = min(min(line.column[0] for line in own), own[0].area[0]) - NUMBER_GAP
-                    x = edge - _width(text, NUMBER_SIZE)
-                else:
-                    x = max(max(line.column[1] for line in own), own[0].area[1]) + NUMBER_GAP
-                drawn += _words(text, x, baseline, NUMBER_SIZE, NUMBER_GREY)
+            if version:
+                prefix = names.get(version, version) if shared else ""
+                drawn += _numbered(versions[version], baselines[version], side, prefix)
     return drawn
+
+
+def _numbered(own: list[TextLine], baselines: list[float], place: str, prefix: str) -> bytes:
+    """The numbers of one version's lines: in the left or right margin (beyond its column and the text
+    area), or in the gutter just before its column (smaller)."""
+    drawn = b""
+    size = GUTTER_NUMBER_SIZE if place == "gutter" else NUMBER_SIZE
+    for number, baseline in enumerate(baselines, 1):
+        label = f"{prefix} {number}" if prefix else str(number)
+        if place == "right":
+            x = max(max(line.column[1] for line in own), own[0].area[1]) + NUMBER_GAP
+        elif place == "left":
+            x = min(min(line.column[0] for line in own), own[0].area[0]) - NUMBER_GAP - _width(label, size)
+        else:
+            x = min(line.column[0] for line in own) - GUTTER_GAP - _width(label, size)
+        drawn += _words(label, x, baseline, size, NUMBER_GREY)
+    return drawn
+
+
+def _version_of(tag: str, order: tuple[tuple[str, str], ...]) -> str:
+    """The version a line's `lang` belongs to: its own, or the version of the same language where a
+    layout's text names it differently (a letterhead's lang="en" in a document whose version is en-US)."""
+    if tag in dict(order) or not tag:
+        return tag
+    primary = tag.split("-")[0].lower()
+    return next((known for known, lang in order if lang.split("-")[0].lower() == primary), tag)
+
+
+def _share_lines(first: list[float], second: list[float]) -> bool:
+    """Whether two versions have lines at the same height (columns side by side)."""
+    return any(abs(one - other) < SAME_LINE for one in first for other in second)
 
 
 def _baselines(lines: list[TextLine]) -> list[float]:
