@@ -67,6 +67,9 @@ PLANTED = [
     ("ar-en.yaml", "url", "body 5", "https://www.aljuruf.example.om/twining", 67),
     ("th-en.yaml", "number", "body 2", "2024", 42),  # พ.ศ. 2567 is 2024, not 2023
     ("th-en.yaml", "number", "body 2", "2023", 43),
+    ("th-en.yaml", "number", "closing", "2023-08-20", 52),  # the Thai closing line is dated พ.ศ. 2566
+    ("th-en.yaml", "number", "closing", "2023", 52),
+    ("th-en.yaml", "number", "closing", "2024", 53),
 ]
 SEED_FINDINGS: dict[str, list[tuple[str, str, str, int]]] = {}
 """Findings a seed is known to have (none: joint-statement-unsigned's English heading named no
@@ -206,6 +209,17 @@ SAME = [
     ("zh-Hant", "投資2億5000萬元", "en", "an investment of 250,000,000 yuan"),
     ("ko", "방문객 100만 명", "en", "1,000,000 visitors"),
     ("ko", "기금 1억 원", "en", "a fund of 100 million won"),
+    ("ko", "사업비 1억 5천만 원", "en", "a budget of 150 million won"),  # spaced by 만 units
+    ("ko", "약 1만 2천 명", "en", "about 12,000 people"),
+    ("ko", "약 2만 5000명", "en", "about 25,000 people"),
+    ("ko", "1천 5백만 원", "en", "15 million won"),
+    ("ko", "각 5만 3만 명", "en", "50,000 and 30,000 people"),  # not descending: two amounts
+    # Arabic separators ٫ and ٬, and مليون, مليار, ألف after a number
+    ("ar", "بنسبة ١٢٫٥٪", "en", "by 12.5%"),
+    ("ar", "١٢٬٥٠٠ زائر", "en", "12,500 visitors"),
+    ("ar", "1.5 مليون ريال", "en", "1,500,000 rials"),
+    ("ar", "٢ مليار ريال", "en", "2 billion rials"),
+    ("ar", "12 ألف زائر", "en", "12,000 visitors"),
     # years and dates: CLDR month names, Japanese eras, the Buddhist era, other digits
     ("ja", "令和元年5月1日", "en", "May 1, 2019"),
     ("ja", "平成27年10月14日", "en", "14 October 2015"),
@@ -223,6 +237,11 @@ SAME = [
     ("ko", "오후 2시", "en", "2 pm"),
     ("fr", "à 14 h 30", "en", "at 2.30 pm"),
     ("zh-Hans", "下午2点", "en", "2 p.m."),
+    ("ar", "في الساعة 8 صباحًا", "en", "at 8 a.m."),
+    ("ar", "الساعة 3 مساءً", "en", "at 3 p.m."),
+    ("ar", "من الساعة 8 صباحًا حتى الساعة 2 ظهرًا", "en", "from 8 a.m. to 2 p.m."),
+    ("ar", "الساعة 10:30 مساءً", "en", "at 22:30"),
+    ("ar", "من 9 إلى 11 صباحاً", "en", "from 9 to 11 a.m."),
     # times named by words, with their hour or without
     ("ja", "正午に開会する", "en", "opens at 12 noon"),
     ("ja", "12時に開会する", "en", "opens at noon"),
@@ -243,6 +262,9 @@ SAME = [
     ("zh-Hant", "依第三條規定", "en", "under Article 3"),
     ("ja", "第1章 総則", "en", "Chapter I General Provisions"),
     ("en", "as set out in Annex C", "ja", "附属書Cに定めるとおり"),
+    ("ja", "第1号及び第3号", "en", "items (i) and (iii)"),  # lower-case Roman numerals in parentheses
+    ("ja", "第3号に掲げる", "en", "listed in item (iii)"),
+    ("ja", "（ⅱ）及び（ⅲ）", "en", "(ii) and (iii)"),
     # numbers in words answer for digits; kanji numerals and ordinal words state no number
     ("ja", "両市は一層協力する", "en", "The two cities will cooperate more closely"),
     ("en", "the first meeting", "ja", "会議"),
@@ -253,6 +275,11 @@ SAME = [
     ("fr", "en deux exemplaires", "ja", "本書2通"),
     ("ru", "в двух экземплярах", "ja", "本書2通"),
     ("zh-Hans", "有效期五年", "en", "valid for five years"),
+    # a 1 before 当たり, 인당, 당 is 'per' as a word gives it
+    ("ja", "1件当たり50万円", "en", "¥500,000 per project"),
+    ("ja", "1人1日当たり3,000円", "en", "3,000 yen per person per day"),
+    ("ko", "1인당 하루 5만 원", "en", "50,000 won per person per day"),
+    ("ko", "1가구당 1회", "en", "once per household"),
     # fractions with 分の, 分之, 분의 and in words; multiples; centuries in Roman numerals
     ("ja", "費用の4分の1を負担する", "en", "bears one quarter of the costs"),
     ("ja", "費用の2分の1", "en", "half of the costs"),
@@ -299,6 +326,15 @@ DIFFERENT = [
     ("ja", "4分の1", "en", "one third", [("number", "1/4")]),
     ("ja", "午後2時から4時", "en", "from 2 to 5 p.m.", [("number", "16:00"), ("number", "17:00")]),
     ("fr", "au XXe siècle", "ja", "21世紀に", [("number", "20"), ("number", "21")]),
+    ("ko", "1억 5천만 원", "en", "15 million won", [("number", "150000000"), ("number", "15000000")]),
+    ("ar", "بنسبة ١٢٫٥٪", "en", "by 15%", [("number", "12.5%"), ("number", "15%")]),
+    ("ar", "1.5 مليون", "en", "15 million", [("number", "1500000"), ("number", "15000000")]),
+    ("ar", "الساعة 10:30 صباحًا", "en", "at 10:30 p.m.", [("number", "10:30"), ("number", "22:30")]),
+    ("ja", "1日当たり3,000円", "en", "30,000 yen per day", [("number", "3000"), ("number", "30000")]),
+    ("ja", "2人当たり", "en", "per person", [("number", "2")]),
+    ("ko", "1차 당사국 회의", "en", "the meeting of the parties", [("number", "1")]),
+    ("en", "items (i) and (ii)", "ja", "第1号及び第3号", [("number", "2"), ("number", "3")]),
+    ("en", "letter (x) or (ixx)", "ja", "書簡", [("number", "10")]),
 ]
 
 
@@ -362,6 +398,60 @@ def test_an_accept_entry_naming_no_block_is_a_located_data_error(where: str, hin
     assert (problem.location.line, problem.location.column) == (102, 12)
     assert problem.message == f"the accept item 2 'where' {where!r} names no block or field"
     assert problem.hint is not None and problem.hint.startswith(hint)
+
+
+def closed(lang: str, closing: str, accept: str = "") -> list[Finding]:
+    """The findings of a data file dated 2024-01-02 whose one closing line, in `lang`, is `closing`."""
+    other = "ja" if lang == "en" else "en"
+    text = document(lang, "A", other, "A") + f"closing:\n  {lang}: {quoted(closing)}\n" + accept
+    return list(check(load_text(text, "closing.yaml", Path("closing.yaml"), Path.cwd())))
+
+
+CLOSINGS = [
+    # (lang, closing line, the date it states where it is not the document's, 2024-01-02)
+    ("en", "Signed at Tokyo on January 2, 2024.", None),
+    ("en", "Signed at Tokyo on January 3, 2024.", "2024-01-03"),
+    ("en", "Done at Tokyo on 2 January 2023, in duplicate.", "2023-01-02"),
+    ("en", "Done this second day of January, two thousand and twenty-four.", None),
+    ("en", "Done this second day of January, two thousand and twenty-three.", "2023-01-02"),
+    ("en", "Signed this 2nd day of January, Two Thousand and Twenty-Four.", None),
+    ("en", "Done in duplicate at Tokyo, in the Japanese and English languages.", None),
+    ("en", "Signed at Tokyo in 2 originals on 2 February 2024.", "2024-02-02"),
+    ("ja", "令和6年1月2日　東京にて", None),
+    ("ja", "令和六年一月二日", None),
+    ("ja", "令和5年1月2日　東京にて本書2通を作成した。", "2023-01-02"),
+    ("ja", "2024年1月12日", "2024-01-12"),
+    ("th", "ทำ ณ กรุงเทพมหานคร เมื่อวันที่ 2 มกราคม พ.ศ. 2567", None),
+    ("th", "๒ มกราคม ๒๕๖๗", None),
+    ("th", "2 มกราคม 2566", "2023-01-02"),
+    ("ko", "2024년 1월 2일 서울에서", None),
+    ("zh-Hans", "二〇二四年一月二日订于北京", None),
+    ("zh-Hans", "二〇二四年二月二日订于北京", "2024-02-02"),
+    ("fr", "Fait à Paris, le 2 janvier 2024, en deux exemplaires.", None),
+    ("fr", "Fait à Paris, le 1er janvier 2024.", "2024-01-01"),
+    ("ar", "حُررت في مسقط في ٢ يناير ٢٠٢٤م", None),
+    ("ar", "حُررت في مسقط في ٢ يناير ٢٠٢٥م", "2025-01-02"),
+]
+
+
+@pytest.mark.parametrize(("lang", "closing", "stated"), CLOSINGS)
+def test_a_closing_line_dated_otherwise_than_the_document_is_found(
+    lang: str, closing: str, stated: str | None
+) -> None:
+    found = closed(lang, closing)
+    assert [(f.kind, f.where, f.value) for f in found] == ([("number", "closing", stated)] if stated else [])
+
+
+def test_a_closing_date_finding_names_the_dates_and_can_be_accepted() -> None:
+    [finding] = closed("en", "Signed at Tokyo on January 3, 2024.")
+    assert str(finding) == (
+        "closing.yaml:13:27: the en closing line states January 3, 2024 (2024-01-03), "
+        "but the document is dated 2024-01-02 (closing)"
+    )
+    accept = (
+        "accept:\n  - {kind: number, where: closing, value: '2024-01-03', because: it was signed later}\n"
+    )
+    assert closed("en", "Signed at Tokyo on January 3, 2024.", accept) == []
 
 
 def named(

@@ -3,8 +3,9 @@
 Each body block and each instrument field (title, subject, closing lines given word for word) is compared
 across the versions it has (a language a block leaves out is pending there, and skipped): the numbers in
 it however each language writes them, web and e-mail addresses, the names of the people who sign; each
-version's script; text left untranslated; alignment groups split differently. The data accepts a finding
-with an `accept:` entry that says why; an entry that accepts nothing is itself a finding.
+version's script; text left untranslated; alignment groups split differently; closing lines dated
+otherwise than the document. The data accepts a finding with an `accept:` entry that says why; an entry
+that accepts nothing is itself a finding.
 
     >>> from communique.check import check
     >>> for finding in check(communique.load("data/example.yaml")):
@@ -14,6 +15,7 @@ with an `accept:` entry that says why; an entry that accepts nothing is itself a
 from __future__ import annotations
 
 import bisect
+import datetime
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -77,6 +79,8 @@ def check(communique: Communique) -> tuple[Finding, ...]:
     people = _people(communique)
     units = _units(communique)
     findings = [finding for unit in units for finding in _unit_findings(unit, people)]
+    closings = [unit for unit in units if unit.where.endswith("closing")]
+    findings += [finding for unit in closings for finding in _date_findings(unit, communique.date)]
     kept = _unaccepted(findings, communique, units)
     return tuple(sorted(kept, key=_file_order))
 
@@ -315,6 +319,11 @@ class _Scan:
         self.reading.mentions.append(_Mention(value, self.paragraph, start, surface))
         self.text = self.text[:start] + _MASK * len(surface) + self.text[start + len(surface) :]
 
+    def answer(self, value: str, start: int, end: int) -> None:
+        """What is written from `start` to `end` only answers `value`."""
+        self.reading.answers.add(value)
+        self.text = self.text[:start] + _MASK * (end - start) + self.text[end:]
+
 
 def _read(value: str, paragraph: int, lang: str, reading: _Reading) -> None:
     """Read one paragraph: the numbers it states (in `reading.mentions`), and those it may be read as
@@ -327,10 +336,16 @@ def _read(value: str, paragraph: int, lang: str, reading: _Reading) -> None:
     _read_times(scan)
     _read_percentages(scan, lang)
     _read_fractions(scan)
-    scan.take(_CJK_AMOUNT, _cjk_amount)
+    _read_cjk_amounts(scan)
+    if "1" in scan.text:
+        for match in _PER_ONE.finditer(scan.text):
+            if _MASK not in match.group(0):
+                scan.answer("1", match.start(), match.end())
     _read_scaled(scan, lang)
     _read_months(scan, lang)
     scan.take(_ROMAN_AFTER_WORD, _roman_number)
+    if "(" in scan.text:
+        scan.take(_ROMAN_ITEM, _roman_item)
     if "siècle" in scan.text or "millénaire" in scan.text:
         scan.take(_CENTURY, _roman_number)
     scan.take(_KANJI_IN_CONTEXT, _kanji_in_context)
@@ -344,7 +359,8 @@ def _read(value: str, paragraph: int, lang: str, reading: _Reading) -> None:
 
 def _folded(value: str) -> str:
     """`value` with full-width forms folded (NFKC), every space as ' ', every decimal digit (Thai,
-    Arabic-Indic, full-width) as ASCII and ' as ’: character for character, so indexes stay the same."""
+    Arabic-Indic, full-width) as ASCII, the Arabic decimal and thousands separators (٫ ٬) as '.' and ','
+    and ' as ’: character for character, so indexes stay the same."""
     return "".join(map(_folded_char, value))
 
 
@@ -358,7 +374,10 @@ def _folded_char(char: str) -> str:
         return folded if len(folded) == 1 else char
     if char.isspace():
         return " "
-    return "’" if char == "'" else char
+    return _FOLDED_MARKS.get(char, char)
+
+
+_FOLDED_MARKS = {"'": "’", "\u066b": ".", "\u066c": ","}
 
 
 _DIGITS = re.compile(r"\d+(?:[.,’ ]\d+)*")
@@ -451,12 +470,19 @@ _CLOCK_TIME = re.compile(
     + r"(?:[:.](?P<minutes>\d{2}))?\s*(?:(?P<meridiem>[ap])\.?\s?m\b\.?|(?P<named>noon|midday|midnight)\b)",
     re.IGNORECASE,
 )
+_ARABIC_TIME = re.compile(
+    # 8 صباحًا, 10:30 مساءً, 2 ظهرًا: with the part of the day (morning, noon, afternoon, evening, night)
+    _HOUR
+    + r"(?:[:.](?P<minutes>\d{2}))?\s*(?P<day_part>صباح|ظهر|عصر|مساء|ليل)[\u064b-\u0652]*ا?[\u064b-\u0652]*"
+    r"(?![^\W\d_])"
+)
 _TIMES = (
     _HALF_DAY_TIME,
     # 14時, 14時30分, 14시; not 2時間, 2시간 (hours of time, not a time of day)
     re.compile(_HOUR + r"\s*(?:時|时)(?!間|间)\s*(?:(?P<minutes>\d{1,2})\s*分|(?P<half>半))?"),
     re.compile(_HOUR + r"시(?!간)(?:\s*(?P<minutes>\d{1,2})\s*분|(?P<half>반))?"),
     _CLOCK_TIME,
+    _ARABIC_TIME,
     # 14:00, 14 h, 14h30, 14 heures
     re.compile(
         r"(?<![\d:.,])"
@@ -475,7 +501,7 @@ _RANGE_END = re.compile(
 _RANGE_START = re.compile(
     # from 2 to 4 p.m.: the first time, searched for just before the second
     r"(?<![\d:.,])(?P<time>" + _HOUR + r"(?:[:.](?P<minutes>\d{2}))?)"
-    r"(?:\s+(?:to|until|till|and)\s+|[-–])\Z",
+    r"(?:\s+(?:to|until|till|and|إلى|الى|حتى)\s+(?:الساعة\s+)?|[-–])\Z",
     re.IGNORECASE,
 )
 
@@ -491,7 +517,9 @@ def _read_times(scan: _Scan) -> None:
             if pattern is _HALF_DAY_TIME:
                 _read_range_end(scan, match)
             elif pattern is _CLOCK_TIME and match.group("meridiem"):
-                _read_range_start(scan, match)
+                _read_range_start(scan, match, match.group("meridiem") in "pP")
+            elif pattern is _ARABIC_TIME:
+                _read_range_start(scan, match, int(value.split(":")[0]) >= 12)
 
 
 def _read_range_end(scan: _Scan, match: re.Match[str]) -> None:
@@ -505,12 +533,12 @@ def _read_range_end(scan: _Scan, match: re.Match[str]) -> None:
             scan.state(value, other.start("time"), other.end())
 
 
-def _read_range_start(scan: _Scan, match: re.Match[str]) -> None:
-    """'from 2 to 4 p.m.': the first time is in the second's half of the day (in the other where it is
-    later: 'from 11 to 1 p.m.' starts at 11:00)."""
+def _read_range_start(scan: _Scan, match: re.Match[str], later_afternoon: bool) -> None:
+    """'from 2 to 4 p.m.', 'من 9 إلى 11 صباحًا': the first time is in the second's half of the day (in
+    the other where it is later: 'from 11 to 1 p.m.' starts at 11:00)."""
     other = _RANGE_START.search(scan.text, max(0, match.start() - 24), match.start())
     if other is not None and _MASK not in other.group(0):
-        afternoon = (match.group("meridiem") in "pP") == (_twelve(other) <= _twelve(match))
+        afternoon = later_afternoon == (_twelve(other) <= _twelve(match))
         value = _clock(int(other.group("hour")), _minutes(other), afternoon)
         if value is not None:
             scan.state(value, other.start(), other.end("time"))
@@ -528,11 +556,22 @@ def _time(match: re.Match[str]) -> str | None:
     meridiem = (parts.get("meridiem") or "").lower()
     afternoon = parts.get("half_day") in _AFTERNOON or meridiem == "p"
     hour = int(parts["hour"])
+    if parts.get("day_part"):
+        afternoon = _arabic_afternoon(parts["day_part"], hour)
+        hour = 0 if hour == 12 and parts["day_part"] == "ليل" else hour
     if parts.get("named"):
         if hour != 12:
             return None
         hour = 0 if parts["named"].lower() == "midnight" else 12
     return _clock(hour, _minutes(match), afternoon)
+
+
+def _arabic_afternoon(day_part: str, hour: int) -> bool:
+    """Whether the hour is after noon: always in the afternoon and evening (عصرًا, مساءً), never in the
+    morning (صباحًا); at noon (ظهرًا) from 1 to 5, at night (ليلًا) from 6 to 11."""
+    if day_part == "ظهر":
+        return hour < 6
+    return 6 <= hour < 12 if day_part == "ليل" else day_part in ("عصر", "مساء")
 
 
 def _minutes(match: re.Match[str]) -> int:
@@ -629,9 +668,16 @@ _SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "千": 1000, "백": 100, "천"
 _LARGE_UNITS = {"万": 10**4, "萬": 10**4, "만": 10**4, "億": 10**8, "亿": 10**8, "억": 10**8, "兆": 10**12}
 _AMOUNT_UNITS = "百千万萬億亿兆백천만억"
 _CJK_AMOUNT = re.compile(
-    # 100万, 1億2000万, 1万2000, 2천만; not 3千米 (3 km)
-    rf"\d+(?:[.,]\d+)*\s?[{_AMOUNT_UNITS}]+(?:\d+(?:[.,]\d+)*\s?[{_AMOUNT_UNITS}]+)*"
-    r"(?:(?<=[万萬億亿만억])\d+(?:,\d{3})*)?(?![米克瓦\d])"
+    # 100万, 1億2000万, 1万2000, 2천만, 1억 5천만, 2만 5000; not 3千米 (3 km), 1만 2025년
+    rf"\d+(?:[.,]\d+)*\s?[{_AMOUNT_UNITS}]+(?:\s?\d+(?:[.,]\d+)*\s?[{_AMOUNT_UNITS}]+)*"
+    r"(?:(?<=[万萬億亿만억])(?:\d+(?:,\d{3})*|\s\d+(?:,\d{3})*(?!\s?[年년月월日일])))?(?![米克瓦\d])"
+)
+_AMOUNT_PARTS = re.compile(r"\S+(?:\s(?!\d)\S*)*")
+"""The parts of an amount written with spaces (1억 5천만: 1억 and 5천만)."""
+_PER_ONE = re.compile(
+    # 1件当たり, 1人1日当たり, 1인당, 1가구당: 'per case', 'per person per day' (the 1 is no number)
+    r"(?<![\d.,第제])(?:1\s?[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3]{1,2}\s?)+(?:当たり|当り|あたり|당(?![가-힣]))"
+    r"|(?<![\d.,第제])1\s?(?:当たり|当り|あたり)"
 )
 _KANJI_NUMERAL = "〇零一二三四五六七八九十百千"
 _KANJI_IN_CONTEXT = re.compile(
@@ -663,10 +709,35 @@ def _cjk_value(written: str) -> Decimal | None:
     return total + section + (current or 0)
 
 
-def _cjk_amount(match: re.Match[str]) -> str | None:
-    """100万 -> '1000000'."""
-    value = _cjk_value(match.group(0))
-    return None if value is None else _text_of(value)
+def _read_cjk_amounts(scan: _Scan) -> None:
+    """100万, 1億2000万, 1억 5천만: amounts with CJK multipliers."""
+    for match in _CJK_AMOUNT.finditer(scan.text):
+        if _MASK not in match.group(0):
+            for start, end in _amounts(match):
+                value = _cjk_value(scan.text[start:end])
+                if value is not None:
+                    scan.state(_text_of(value), start, end)
+
+
+def _amounts(match: re.Match[str]) -> Iterator[tuple[int, int]]:
+    """(start, end) of each amount in a match of _CJK_AMOUNT: parts written with a space between them are
+    one amount where each begins with a smaller multiplier than the one before ends with (1억 5천만,
+    1천 5백만, 2만 5000; 5만 3만 are two)."""
+    start = end = match.start()
+    least: Decimal | int = 0  # the multiplier the amount so far ends with
+    for part in _AMOUNT_PARTS.finditer(match.group(0)):
+        written = part.group(0)
+        units = [_multiplier(char) for char in written if char in _AMOUNT_UNITS]
+        if least and (units[0] if units else _cjk_value(written) or least) >= least:
+            yield start, end
+            start = match.start() + part.start()
+        end = match.start() + part.end()
+        least = _multiplier(written[-1]) or 1
+    yield start, end
+
+
+def _multiplier(char: str) -> int:
+    return _LARGE_UNITS.get(char) or _SMALL_UNITS.get(char) or 0
 
 
 def _kanji_in_context(match: re.Match[str]) -> str | None:
@@ -681,6 +752,9 @@ _SCALE_WORDS = {
     **dict.fromkeys(("миллион", "миллиона", "миллионов"), 10**6),
     **dict.fromkeys(("billion", "milliard", "milliards", "milliarde", "milliarden", "млрд"), 10**9),
     **dict.fromkeys(("миллиард", "миллиарда", "миллиардов"), 10**9),
+    **dict.fromkeys(("ألف", "الف", "آلاف"), 10**3),
+    **dict.fromkeys(("مليون", "ملايين"), 10**6),
+    **dict.fromkeys(("مليار", "مليارات"), 10**9),
     "trillion": 10**12,
 }
 _SCALED = re.compile(r"(\d+(?:[.,]\d+)?)\s?([^\W\d_]+)")
@@ -775,16 +849,32 @@ _CENTURY = re.compile(
 )
 
 
+_ROMAN_ITEM = re.compile(r"\(([ivx]{1,5}|[\u2170-\u217b])\)")
+"""(i), (iii), (xx), (ⅲ): items numbered in lower-case Roman numerals."""
+
+
 def _roman_number(match: re.Match[str]) -> str | None:
-    """Chapter IV -> '4', XXIe siècle -> '21'; None for letters that are no Roman numeral as written
-    ('IIII', 'VX')."""
-    letters = match.group(1)
+    """Chapter IV -> '4', XXIe siècle -> '21'."""
+    return _roman_value(match.group(1))
+
+
+def _roman_value(letters: str) -> str | None:
+    """'XIV' -> '14'; None for letters that are no Roman numeral as written ('IIII', 'VX')."""
     values = [_ROMAN_VALUES[letter] for letter in letters]
     total = sum(
         -value if value < following else value
         for value, following in zip(values, [*values[1:], 0], strict=True)
     )
     return str(total) if total > 0 and roman(total) == letters else None
+
+
+def _roman_item(match: re.Match[str]) -> str | None:
+    """(iii) -> '3', up to (xx); (ⅲ) -> '3'."""
+    letters = match.group(1)
+    if "\u2170" <= letters <= "\u217b":
+        return str(ord(letters) - 0x216F)
+    value = _roman_value(letters.upper())
+    return value if value is not None and int(value) <= 20 else None
 
 
 def _without_addresses(value: str) -> str:
@@ -1050,6 +1140,129 @@ def _read_references(value: str, unit: _Unit, reading: _Reading) -> None:
     for match in _ALL_BEFORE.finditer(lowered):
         paragraphs = match.group(1) == "項" or match.group(2) == "paragraphs"
         reading.answers |= {str(number) for number in range(1, unit.clause if paragraphs else unit.item)}
+
+
+# --- The date of closing lines -----------------------------------------------------------------------
+
+
+def _date_findings(unit: _Unit, date: datetime.date) -> Iterator[Finding]:
+    """A closing line that states a date (or a year, or a day and month) other than the document's."""
+    for lang, texts in unit.versions:
+        for text in texts:
+            stated = _stated_date(text.value, lang)
+            if stated is None:
+                continue
+            parts, start, end = stated
+            wanted = (date.year, date.month, date.day)
+            if all(part in (None, want) for part, want in zip(parts, wanted, strict=True)):
+                continue
+            value = "-".join(
+                f"{part:0{width}d}" for part, width in zip(parts, (4, 2, 2), strict=True) if part is not None
+            )
+            surface = text.value[start:end]
+            shown = value if surface == value else f"{surface} ({value})"
+            message = f"the {lang} closing line states {shown}, but the document is dated {date.isoformat()}"
+            yield _finding("number", unit, _located(text, start, surface), value, message)
+
+
+_Part = tuple[int, int, int]
+"""(number, start, end) of a part of a date."""
+_DAY_BEFORE_MONTH = re.compile(
+    r"(?:st|nd|rd|th|er|e|ᵉʳ|\.)?\s*(?:day\s+of\s+|of\s+|de\s+|d’)?", re.IGNORECASE
+)
+_DAY_AFTER_MONTH = re.compile(r"\.?\s*")
+
+
+def _stated_date(value: str, lang: str) -> tuple[tuple[int | None, ...], int, int] | None:
+    """(year, month, day) of the date a text states, each None where it states none, and where the date
+    is written (start, end): 'May 19, 2025', '令和8年5月18日', '18 พฤษภาคม 2569', 'the fourth day of
+    June, two thousand eighteen'; None where it states neither a year nor a month."""
+    reading = _Reading()
+    _read(value, 0, lang, reading)
+    text = _folded(value)
+    names = _month_pattern(lang)[2]
+    years: list[_Part] = []
+    months: list[_Part] = []
+    days: list[_Part] = []
+    others: list[_Part] = []
+    for mention in sorted(reading.mentions, key=lambda mention: mention.start):
+        if not mention.value.isdigit():
+            continue
+        end = mention.start + len(mention.surface)
+        after = text[end : end + 1]
+        part = (int(mention.value), mention.start, end + (after != "" and after in "年년月월日일"))
+        if after in ("年", "년") or (1000 <= part[0] < 3000 and after not in ("月", "월", "日", "일")):
+            years.append(part)
+        elif after in ("月", "월") or (mention.surface in names and part[0] <= 12):
+            months.append(part)
+        elif part[0] <= 31:
+            (days if after in ("日", "일") else others).append(part)
+    for _, start, end in months[:1]:
+        days += [
+            other
+            for other in others
+            if (other[2] <= start and _DAY_BEFORE_MONTH.fullmatch(text, other[2], start))
+            or (other[1] >= end and _DAY_AFTER_MONTH.fullmatch(text, end, other[1]))
+        ]
+    if primary(lang) == "en" and not (years and months and days):
+        years, months, days = _english_date(text, years, months, days)
+    if months and years:
+        years.sort(key=lambda year: abs(year[1] - months[0][1]))
+    parts = [found[0] for found in (years, months, days) if found]
+    if not (years or months):
+        return None
+    return (
+        tuple(found[0][0] if found else None for found in (years, months, days)),
+        min(part[1] for part in parts),
+        max(part[2] for part in parts),
+    )
+
+
+def _english_date(
+    text: str, years: list[_Part], months: list[_Part], days: list[_Part]
+) -> tuple[list[_Part], list[_Part], list[_Part]]:
+    """The parts of a date found in digits, with those given in English words: 'the eighteenth day of
+    October in the year two thousand and twenty-four'."""
+    for match in _english_date_pattern().finditer(text):
+        year = _english_value(match.group("year") or "")
+        day = _english_value(match.group("day") or "")
+        if not (1000 <= year < 3000 or 1 <= day <= 31):
+            continue
+        month = _month_pattern("en")[2][match.group("month").capitalize()][0]
+        if 1000 <= year < 3000 and not years:
+            years = [(year, match.start("year"), match.end("year"))]
+        if not months:
+            months = [(month, match.start("month"), match.end("month"))]
+        if 1 <= day <= 31 and not days:
+            days = [(day, match.start("day"), match.end("day"))]
+        break
+    return years, months, days
+
+
+@cache
+def _english_date_pattern() -> re.Pattern[str]:
+    words = sorted({*_ENGLISH_UNITS, *_ENGLISH_ORDINALS, *_ENGLISH_SCALES}, key=lambda word: -len(word))
+    number = f"(?:{'|'.join(words)})"
+    months = "|".join(name for name, _, full in _month_names("en") if full)
+    return re.compile(
+        rf"(?:\b(?P<day>{number}(?:[- ]{number})?)\s+day\s+of\s+)?\b(?P<month>{months})\b"
+        rf"(?:,?\s+(?:in\s+the\s+year\s+(?:of\s+our\s+lord\s+)?)?"
+        rf"(?P<year>{number}(?:(?:[- ]|\s+and\s+){number})*)\b)?",
+        re.IGNORECASE,
+    )
+
+
+def _english_value(words: str) -> int:
+    """'two thousand and twenty-four' -> 2024, 'twenty-eighth' -> 28; 0 for none."""
+    total = current = 0
+    for word in words.lower().replace("-", " ").split():
+        if word == "hundred":
+            current *= 100
+        elif word in _ENGLISH_SCALES:
+            total, current = total + current * _ENGLISH_SCALES[word], 0
+        else:
+            current += _ENGLISH_UNITS.get(word) or _ENGLISH_ORDINALS.get(word, 0)
+    return total + current
 
 
 # --- Addresses ----------------------------------------------------------------------------------------
