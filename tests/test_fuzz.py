@@ -16,6 +16,7 @@ from fuzzing import edited
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from communique.check import check
 from communique.errors import CommuniqueError, ErrorList
 from communique.fonts import check_coverage, project_fonts
 from communique.layouts import chosen_layout
@@ -35,11 +36,14 @@ KEYS = [*SCHEMA["properties"], "key", "name", "country", "signatories", "seal", 
 
 
 def validate(text: str) -> None:
-    """What `communique validate` does with the text; only located CommuniqueErrors may escape."""
+    """What `communique validate` does with the text, and the translation check every build runs; only
+    located CommuniqueErrors may escape."""
     try:
         communique = load_text(text, "<data>", FOLDER / "doc.yaml", FOLDER)
         chosen_layout(CONTEXT, communique)
         check_coverage(communique, FONTS)
+        for finding in check(communique):  # what every build runs: findings, never an exception
+            assert finding.location.path == "<data>", finding
     except ErrorList as error:
         assert error.problems and all(problem.location for problem in error.problems), str(error)
         assert all(problem.location.path == "<data>" for problem in error.problems if problem.location)
