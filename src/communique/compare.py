@@ -694,14 +694,14 @@ def _marked_version(
     blocks: list[TypesetBlock] = []
     for old_index, new_index, kind in rows:
         if new_index is None:
-            blocks += _deleted_block(old, old_index, lang)
+            blocks += _deleted_block(old, old_index)
             continue
         block = version.blocks[new_index]
         change = changes.get((None if old_index is None else old_index + 1, new_index + 1))
         if kind == "same" or change is None:
             blocks.append(block)
         elif block.pending:  # a translation withdrawn: what it said, struck through, in the notice's place
-            withdrawn = _deleted_block(old, old_index, lang)
+            withdrawn = _deleted_block(old, old_index)
             blocks += withdrawn if withdrawn[0].paragraphs else [block]
         else:
             blocks.append(_marked_block(block, change, lang))
@@ -748,7 +748,7 @@ def _marked_line(before: RichText | None, after: RichText | None, lang: str) -> 
     return _merged_rich(before.text if before else "", after.text, lang, phrased=True)
 
 
-def _deleted_block(old: Version | None, index: int | None, lang: str) -> list[TypesetBlock]:
+def _deleted_block(old: Version | None, index: int | None) -> list[TypesetBlock]:
     """The old draft's block `index` struck through (an empty block where the version had no text, so
     that every version keeps as many blocks as the others: layouts set them side by side)."""
     if old is None or index is None or index >= len(old.blocks) or old.blocks[index].pending:
