@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 from communique.errors import UsageError
 from communique.loader import mapping_text, read_text
 from communique.model import BuildResult
+from communique.options import from_keywords, source_date_epoch
+from communique.project import BuildContext, Project
 
 if TYPE_CHECKING:
     from communique.compare import Comparison
-from communique.options import from_keywords, source_date_epoch
-from communique.project import BuildContext, Project
 
 
 def build_source(

@@ -59,6 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
 
 
+def _no_image_options(args: argparse.Namespace, hint: str) -> None:
+    """UsageError where --pages or --dpi is given for a PDF (they are for page images)."""
+    if args.pages is not None or args.dpi is not None:
+        raise UsageError(f"{'--pages' if args.pages is not None else '--dpi'} is for page images", hint=hint)
+
+
 def _check_layout(project: Project, name: str) -> None:
     from communique.errors import UnknownLayoutError
     from communique.layouts import find_layout
@@ -182,11 +188,7 @@ def _build(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else project.output_dir
     if args.format != "pdf":
         return _build_images(args, files, out, context)
-    if args.pages is not None or args.dpi is not None:
-        raise UsageError(
-            f"{'--pages' if args.pages is not None else '--dpi'} is for page images",
-            hint="add --format png (or svg) to write page images instead of the PDF",
-        )
+    _no_image_options(args, "add --format png (or svg) to write page images instead of the PDF")
     if args.memory_limit and not memory_limits_supported():
         _say(
             "warning: this system cannot limit a process's memory, so --memory-limit is not applied",
@@ -488,21 +490,16 @@ def _compare(args: argparse.Namespace) -> int:
         {"layout": args.layout, "paper": args.paper, "strict": args.strict or None}
     )
     context = BuildContext(project, options, _source_date_epoch())
-    if args.format == "pdf" and (args.pages is not None or args.dpi is not None):
-        raise UsageError(
-            f"{'--pages' if args.pages is not None else '--dpi'} is for page images",
-            hint="add --format png (or svg) to write the redline's page images",
-        )
+    out = Path(args.out) if args.out else None
     if args.format == "pdf":  # refused before any work
-        redline_path(Path(args.out) if args.out else None, old, new, project.output_dir)
+        _no_image_options(args, "add --format png (or svg) to write the redline's page images")
+        target = redline_path(out, old, new, project.output_dir)
     comparison, made = make_redline(old, new, context)
     if args.format != "pdf":
         named = replace(made, source=new.with_name(f"{new.stem}-redline{new.suffix}"))
         request = ImageRequest(args.format, args.pages, args.dpi or DEFAULT_DPI)
-        written = images_of(named, Path(args.out) if args.out else project.output_dir, request)
-        target = written.images[0]
+        target = images_of(named, out or project.output_dir, request).images[0]
     else:
-        target = redline_path(Path(args.out) if args.out else None, old, new, project.output_dir)
         write_atomic(target, made.data)
     for warning in made.warnings:
         _say(f"warning: {warning}", sys.stderr)

@@ -113,9 +113,9 @@ class Comparison:
     new: Communique
     blocks: tuple[BlockChange, ...]
     fields: tuple[FieldChange, ...]
-    rows: tuple[tuple[Row, ...], ...] = ()
-    """Per instrument, its blocks as aligned (`_aligned`)."""
-    instrument_pairs: tuple[int | None, ...] = ()
+    rows: tuple[tuple[Row, ...], ...]
+    """Per instrument of the new draft, its blocks as aligned (`_aligned`)."""
+    instrument_pairs: tuple[int | None, ...]
     """Per instrument of the new draft, the index of the old draft's instrument it is a draft of."""
 
     def removed_instruments(self) -> tuple[int, ...]:
@@ -124,26 +124,42 @@ class Comparison:
             index for index in range(len(self.old.instruments)) if index not in self.instrument_pairs
         )
 
+    def added_instruments(self) -> tuple[int, ...]:
+        """Indexes of the new draft's instruments the old one did not have."""
+        return tuple(index for index, paired in enumerate(self.instrument_pairs) if paired is None)
+
+    def reordered_instruments(self) -> tuple[tuple[int, int], ...]:
+        """(index now, index before) of each instrument that moved in the file."""
+        return tuple(
+            (index, paired)
+            for index, paired in enumerate(self.instrument_pairs)
+            if paired is not None and paired != index
+        )
+
+    def languages_added(self) -> list[str]:
+        return [lang for lang in self.new.languages if lang not in self.old.languages]
+
+    def languages_removed(self) -> list[str]:
+        return [lang for lang in self.old.languages if lang not in self.new.languages]
+
     @property
     def unchanged(self) -> bool:
         """Whether the drafts say the same: no block, field or instrument differs."""
-        in_place = self.instrument_pairs == tuple(range(len(self.new.instruments)))
-        return not self.blocks and not self.fields and in_place and not self.removed_instruments()
+        instruments = self.removed_instruments() or self.added_instruments() or self.reordered_instruments()
+        return not self.blocks and not self.fields and not instruments
 
     def summary(self) -> str:
         """One line of what changed: blocks per version, instruments, other fields."""
         if self.unchanged:
             return "no changes"
+        counted = {lang: self.counts(lang) for lang in self.new.languages}
         parts = [
-            f"{lang}: "
-            + ", ".join(f"{number} {kind}" for kind, number in self.counts(lang).items() if number)
-            for lang in self.new.languages
-            if any(self.counts(lang).values())
+            f"{lang}: " + ", ".join(f"{number} {kind}" for kind, number in counts.items() if number)
+            for lang, counts in counted.items()
+            if any(counts.values())
         ]
         removed = len(self.removed_instruments())
-        reordered = sum(
-            1 for index, paired in enumerate(self.instrument_pairs) if paired not in (None, index)
-        )
+        reordered = len(self.reordered_instruments())
         parts += [f"{removed} instrument{'s' if removed > 1 else ''} removed"] if removed else []
         parts += [f"{reordered} instruments reordered"] if reordered else []
         fields = len(self.fields)
@@ -188,8 +204,8 @@ class Comparison:
             "new": str(self.new.source),
             "unchanged": self.unchanged,
             "versions": {lang: self.counts(lang) for lang in self.new.languages},
-            "languages_added": [lang for lang in self.new.languages if lang not in self.old.languages],
-            "languages_removed": [lang for lang in self.old.languages if lang not in self.new.languages],
+            "languages_added": self.languages_added(),
+            "languages_removed": self.languages_removed(),
             "instruments": {
                 "was": [None if paired is None else paired + 1 for paired in self.instrument_pairs],
                 "removed": [index + 1 for index in self.removed_instruments()],
@@ -256,10 +272,9 @@ def _paired_instruments(old: tuple[Instrument, ...], new: tuple[Instrument, ...]
         alike = [(_title_likeness(old[other], instrument), other) for other in free]
         in_place = next((score for score, other in alike if other == index), 0.0)
         score, best = (in_place, index) if in_place >= SIMILAR else max(alike, default=(0.0, -1))
-        if score >= SIMILAR or (len(old) == len(new) == 1):
-            pairs.append(best if best >= 0 else None)
-            if best >= 0:
-                free.remove(best)
+        if score >= SIMILAR or len(old) == len(new) == 1:  # one instrument stays one, whatever its title
+            pairs.append(best)
+            free.remove(best)
         else:
             pairs.append(None)
     return tuple(pairs)
@@ -353,15 +368,14 @@ def redline(comparison: Comparison, old: TypesetDocument, new: TypesetDocument) 
     """`new` with every change of `comparison` marked in its text, deleted blocks put back, struck
     through, where they stood."""
     instruments = []
-    for index, instrument in enumerate(new.instruments):
-        paired = comparison.instrument_pairs[index] if index < len(comparison.instrument_pairs) else None
+    paired_rows = zip(new.instruments, comparison.instrument_pairs, comparison.rows, strict=True)
+    for number, (instrument, paired, rows) in enumerate(paired_rows, 1):
         before = None if paired is None else old.instruments[paired]
         changes = {
             (change.old_index, change.new_index): change
             for change in comparison.blocks
-            if change.instrument == index + 1
+            if change.instrument == number
         }
-        rows = comparison.rows[index] if index < len(comparison.rows) else ()
         versions = tuple(
             _marked_version(version, _same_version(before, version.lang), rows, changes)
             for version in instrument.versions
@@ -392,10 +406,9 @@ def summary_html(comparison: Comparison, old_name: str, new_name: str) -> str:
     ]
     if comparison.unchanged:
         parts.append("<p>The drafts are the same.</p>")
-    old_langs, new_langs = comparison.old.languages, comparison.new.languages
     for verb, langs in (
-        ("added (every block is new)", [lang for lang in new_langs if lang not in old_langs]),
-        ("removed (its text is not shown here)", [lang for lang in old_langs if lang not in new_langs]),
+        ("added (every block is new)", comparison.languages_added()),
+        ("removed (its text is not shown here)", comparison.languages_removed()),
     ):
         if langs:
             parts.append(f"<p>Version{'s' if len(langs) > 1 else ''} {escape(', '.join(langs))} {verb}.</p>")
@@ -405,14 +418,15 @@ def summary_html(comparison: Comparison, old_name: str, new_name: str) -> str:
         parts.append(
             f"<p>Instrument {index + 1} of {escape(old_name)} removed (not shown here): {escape(title)}.</p>"
         )
-    added = [index + 1 for index, paired in enumerate(comparison.instrument_pairs) if paired is None]
-    parts += [f"<p>Instrument {number} added (every block is new).</p>" for number in added if several]
-    reordered = [
-        (index + 1, paired + 1)
-        for index, paired in enumerate(comparison.instrument_pairs)
-        if paired is not None and paired != index
+    if several:
+        parts += [
+            f"<p>Instrument {index + 1} added (every block is new).</p>"
+            for index in comparison.added_instruments()
+        ]
+    parts += [
+        f"<p>Instrument {now + 1} was instrument {was + 1}.</p>"
+        for now, was in comparison.reordered_instruments()
     ]
-    parts += [f"<p>Instrument {now} was instrument {was}.</p>" for now, was in reordered]
     one_sided = comparison.one_sided()
     if one_sided:
         parts.append("<h2>Changed in one version only</h2><ul>")

@@ -258,7 +258,6 @@ def make_redline(old: Path, new: Path, context: BuildContext) -> tuple[Compariso
     its layout, as a draft copy labelled 'Redline', with a summary page first."""
     from communique.compare import REDLINE_CSS, compare, redline, summary_html
 
-    project = context.project
     before = load_text(read_text(old), str(old), old, old.parent)
     text = read_text(new)
     comparison = compare(before, load_text(text, str(new), new, new.parent))
@@ -276,5 +275,5 @@ def make_redline(old: Path, new: Path, context: BuildContext) -> tuple[Compariso
         signature_fields=False,
         standard=None,
     )
-    made = make_pdf(text, new, replace(context, project=project, options=options), revision=revision)
+    made = make_pdf(text, new, replace(context, options=options), revision=revision)
     return comparison, made
