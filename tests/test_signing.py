@@ -684,3 +684,33 @@ def test_a_draft_copy_is_never_signed(authority: Authority, tmp_path: Path) -> N
     assert done.returncode == 1, done.stderr
     assert "is a draft copy (Draft 5): a draft is never signed" in done.stderr
     assert not out.exists()
+
+
+def test_a_stamp_stream_ending_in_cr_is_made_well_formed() -> None:
+    """The signature stamp shows the signing time, so its compressed streams change at every signature;
+    one ending in CR (once in a few hundred) is counted a byte short by PDF/A validators. Found by a fresh
+    clone's run: the stamp is now made well formed as a built copy is."""
+    import zlib
+
+    import pypdf
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    from communique.pdf.finish import well_formed
+
+    payload = next(
+        f"BT ({number}) Tj ET".encode()
+        for number in range(100_000)
+        if zlib.compress(f"BT ({number}) Tj ET".encode())[-1:] == b"\r"
+    )
+    writer = pypdf.PdfWriter()
+    page = writer.add_blank_page(100, 100)
+    stream = DecodedStreamObject()
+    stream.set_data(zlib.compress(payload))
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    page[NameObject("/Contents")] = writer.add_object(stream)
+    made = BytesIO()
+    writer.write(made)
+    assert b"\r\nendstream" in made.getvalue() or b"\rendstream" in made.getvalue()
+    fixed = well_formed(made.getvalue())
+    assert b"\r\nendstream" not in fixed and b"\rendstream" not in fixed
+    assert pypdf.PdfReader(BytesIO(fixed)).pages[0].get_contents().get_data().rstrip(b"\n") == payload

@@ -171,6 +171,18 @@ def _signature_fields(writer: pypdf.PdfWriter, rendered: RenderedPdf, document: 
 _EMPTY_MAPPING = re.compile(rb"^<([0-9A-Fa-f]+)> <>", re.MULTILINE)
 
 
+def well_formed(data: bytes) -> bytes:
+    """A PDF made outside `finish` (a signature's stamp, drawn by WeasyPrint) with its streams as every
+    validator reads them alike (`_well_formed_streams`)."""
+    reader = pypdf.PdfReader(BytesIO(data))
+    writer = pypdf.PdfWriter(clone_from=reader)
+    writer.pdf_header = reader.pdf_header
+    _well_formed_streams(writer)
+    output = BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
 def _well_formed_streams(writer: pypdf.PdfWriter) -> None:
     """Streams every validator reads alike (PDF/A): ToUnicode maps without empty entries, and no Flate
     stream whose data ends in a carriage return."""

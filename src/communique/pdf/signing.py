@@ -344,6 +344,7 @@ def _stamp_style(writer: Any, field_name: str, lines: tuple[str, ...], folder: P
 
     from communique.engine.renderer import render_stamp
     from communique.fonts import project_fonts
+    from communique.pdf.finish import well_formed
     from communique.project import Project, builtin_data
 
     reference = next(ref for name, _, ref in fields.enumerate_sig_fields(writer.prev) if name == field_name)
@@ -351,7 +352,9 @@ def _stamp_style(writer: Any, field_name: str, lines: tuple[str, ...], folder: P
         float(value) for value in get_single_field_annot(reference.get_object())["/Rect"]
     )
     font_css = project_fonts(Project(builtin_data())).face_css(("en", "ja"))  # the bundled faces only
-    pdf = render_stamp(lines, abs(right - left), abs(top - bottom), font_css)
+    # the stamp shows the signing time, so its compressed streams differ at every signature: one may end
+    # in CR, which PDF/A validators then count a byte short (as finish prevents for the built copy)
+    pdf = well_formed(render_stamp(lines, abs(right - left), abs(top - bottom), font_css))
     stamp = folder / "stamp.pdf"
     stamp.write_bytes(pdf)
     return StaticStampStyle.from_pdf_file(str(stamp), border_width=0)
