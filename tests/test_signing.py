@@ -695,6 +695,7 @@ def test_a_stamp_stream_ending_in_cr_is_made_well_formed() -> None:
     import pypdf
     from pypdf.generic import DecodedStreamObject, NameObject
 
+    from communique.pdf import access
     from communique.pdf.finish import well_formed
 
     payload = next(
@@ -707,7 +708,7 @@ def test_a_stamp_stream_ending_in_cr_is_made_well_formed() -> None:
     stream = DecodedStreamObject()
     stream.set_data(zlib.compress(payload))
     stream[NameObject("/Filter")] = NameObject("/FlateDecode")
-    page[NameObject("/Contents")] = writer.add_object(stream)
+    page[NameObject("/Contents")] = access.add_object(writer, stream)
     made = BytesIO()
     writer.write(made)
     assert b"\r\nendstream" in made.getvalue() or b"\rendstream" in made.getvalue()
