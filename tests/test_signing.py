@@ -688,8 +688,8 @@ def test_a_draft_copy_is_never_signed(authority: Authority, tmp_path: Path) -> N
 
 def test_a_stamp_stream_ending_in_cr_is_made_well_formed() -> None:
     """The signature stamp shows the signing time, so its compressed streams change at every signature;
-    one ending in CR (once in a few hundred) is counted a byte short by PDF/A validators. Found by a fresh
-    clone's run: the stamp is now made well formed as a built copy is."""
+    one ending in CR (once in a few hundred) would be counted a byte short by PDF/A validators: the stamp
+    is made well formed as a built copy is."""
     import zlib
 
     import pypdf
@@ -715,3 +715,28 @@ def test_a_stamp_stream_ending_in_cr_is_made_well_formed() -> None:
     fixed = well_formed(made.getvalue())
     assert b"\r\nendstream" not in fixed and b"\rendstream" not in fixed
     assert pypdf.PdfReader(BytesIO(fixed)).pages[0].get_contents().get_data().rstrip(b"\n") == payload
+
+
+def test_a_dss_certificate_ending_in_cr_is_written_compressed() -> None:
+    """A certificate's DER ends in CR once in 256 (the test PKI makes new ones every run: three signing
+    tests failed once in a fresh clone's run): the DSS stream is compressed so that validators count its
+    /Length right; the others stay as they are."""
+    from pyhanko.pdf_utils import generic
+
+    from communique.pdf.signing import dss_streams_well_formed
+
+    ending_in_cr, plain = (
+        generic.StreamObject(stream_data=b"0\x82der\r"),
+        generic.StreamObject(stream_data=b"0\x82"),
+    )
+    root = generic.DictionaryObject(
+        {
+            generic.pdf_name("/DSS"): generic.DictionaryObject(
+                {generic.pdf_name("/Certs"): generic.ArrayObject([ending_in_cr, plain])}
+            )
+        }
+    )
+    dss_streams_well_formed(root)
+    assert ending_in_cr.get("/Filter") == "/FlateDecode" and ending_in_cr.data == b"0\x82der\r"
+    assert ending_in_cr.encoded_data[-1:] != b"\r"
+    assert "/Filter" not in plain and plain.encoded_data == b"0\x82"

@@ -156,9 +156,25 @@ def _add_validation_data(data: bytes, field_name: str, context: Any) -> bytes:
     DocumentSecurityStore.supply_dss_in_writer(
         writer, signature.pkcs7_content.hex().encode("ascii"), paths=paths, validation_context=context
     )
+    dss_streams_well_formed(writer.root)
     output = BytesIO()
     writer.write(output)
     return output.getvalue()
+
+
+def dss_streams_well_formed(root: Any) -> None:
+    """Compress each certificate, OCSP response or CRL of the DSS whose DER ends in CR (one in 256): written
+    as it is, validators that read CR LF before `endstream` as its end of line count its /Length a byte
+    short, and the signed copy would not be PDF/A."""
+    dss = root.get("/DSS")
+    if dss is None:
+        return
+    dss = dss.get_object()
+    for key in ("/Certs", "/OCSPs", "/CRLs"):
+        for reference in dss.get(key, ()):
+            stream = reference.get_object()
+            if stream.encoded_data[-1:] == b"\r":
+                stream.compress()
 
 
 def _add_document_timestamp(data: bytes, timestamper: Any) -> bytes:
