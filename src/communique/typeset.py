@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Callable
 from functools import cache
 
@@ -90,7 +91,9 @@ def rich_text(
     parser = phrase_parser(lang) if phrased else None
     if parser is None:
         return RichText(text, (keep_spaces(tuple(runs), lang),))
-    phrases = _apart_from_line_breaks(_split_at(tuple(runs), parser.parse(text)))
+    found = parser.parse(text)
+    units = _words(found) if primary(lang) == "ja" else found
+    phrases = _apart_from_line_breaks(_split_at(tuple(runs), units))
     return RichText(text, tuple(keep_spaces(phrase, lang) for phrase in phrases), phrased=True)
 
 
@@ -216,10 +219,18 @@ def _breakable_at(runs: list[Run], points: list[int]) -> list[Run]:
 
 def _name_spans(text: str, names: tuple[str, ...]) -> list[tuple[int, int]]:
     """(start, end) of each occurrence in `text` of one of `names` (people the document names): a line
-    never breaks inside a person's name."""
-    kept = [name for name in names if " " in name.strip() or "\u3000" in name.strip()]
+    never breaks inside a person's name. A name of one spaced word breaks nowhere anyway (capitalised
+    words are never hyphenated); one written in Chinese characters or kana, which a line may break
+    between any two of, is kept whole with or without a space in it (小池百合子, 長谷部　昌弘)."""
+    kept = [name for name in names if " " in name.strip() or "\u3000" in name.strip() or _unspaced(name)]
     kept = [name for name in kept if len(name) <= LONGEST_KEPT_NAME and "\n" not in name]
     return [match.span() for name in kept for match in re.finditer(re.escape(name), text)]
+
+
+def _unspaced(name: str) -> bool:
+    """Whether `name` is written in a script a line may break between any two characters of (Chinese
+    characters, kana, Hangul)."""
+    return any(unicodedata.east_asian_width(char) == "W" for char in name)
 
 
 def _is_word(text: str, start: int, end: int) -> bool:
@@ -267,6 +278,49 @@ def paragraph_text(text: str, lang: str, names: tuple[str, ...] = ()) -> RichTex
 def lines_text(text: str, lang: str) -> RichText:
     """A text whose line breaks are line breaks in print (a closing line, an office, a name)."""
     return rich_text("\n".join(kept_lines(text)), lang)
+
+
+_CONJUNCTIONS = ("及び", "並びに", "又は", "若しくは", "、")
+_CONJUNCTION = re.compile("(?:" + "|".join(f"(?<={word})" for word in _CONJUNCTIONS) + ")(?=.)")
+"""Where a long Japanese phrase may break: after a conjunction (及び, 並びに, 又は, 若しくは) or a comma.
+BudouX gave 'レイヴンズムーア市及び白鷺市国際交流協会の' as one phrase, wider than a parallel column's
+title: set as one box, it broke wherever the column ended (国際｜交流)."""
+_COMPOUND_END = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u30a0-\u30ff\U00020000-\U0003ffff々〆ヵヶ]$")
+_COMPOUND_START = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff\u30a0-\u30ff\U00020000-\U0003ffff々〆ヵヶ]")
+_HIRAGANA_START = re.compile(r"^[\u3041-\u309f]")
+LONGEST_TITLE_WORD = 16
+"""Characters of the longest run of joined phrases kept on one line of a Japanese title or office."""
+
+
+_KANJI_THEN_KATAKANA = re.compile(r"(?<=[\u3400-\u9fff々])(?=[\u30a0-\u30ff])")
+LONG_PHRASE = 10
+"""Characters from which a phrase may also break where kanji turn to katakana."""
+
+
+def _long_split(phrase: str) -> list[str]:
+    """A phrase longer than LONG_PHRASE split where kanji turn to katakana, a word's edge in Japanese
+    ('アメリカ合衆国オレゴン州ミルブルック市長', one BudouX phrase, breaks after 合衆国 and 州)."""
+    return _KANJI_THEN_KATAKANA.split(phrase) if len(phrase) > LONG_PHRASE else [phrase]
+
+
+def _words(phrases: list[str]) -> list[str]:
+    """BudouX's Japanese phrases made into the units a title or an office breaks between: a phrase split
+    after its conjunctions; one joined to the phrase before when it goes on with the same word (a
+    compound of kanji or katakana broken in two: 汐｜見市と, 白鷺市国際｜交流協会) or with its inflection
+    or particle (分野に｜おける), up to LONGEST_TITLE_WORD characters; a long one split where kanji turn
+    to katakana."""
+    pieces = [piece for phrase in phrases for piece in _CONJUNCTION.split(phrase) if piece]
+    words: list[str] = []
+    for piece in pieces:
+        previous = words[-1] if words else ""
+        continues = (_COMPOUND_END.search(previous) and _COMPOUND_START.search(piece)) or (
+            previous and _HIRAGANA_START.search(piece) and not previous.endswith(_CONJUNCTIONS)
+        )
+        if continues and len(previous) + len(piece) <= LONGEST_TITLE_WORD:
+            words[-1] = previous + piece
+        else:
+            words.append(piece)
+    return [part for word in words for part in _long_split(word)]
 
 
 def _split_at(runs: tuple[Run, ...], phrases: list[str]) -> tuple[tuple[Run, ...], ...]:

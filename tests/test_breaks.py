@@ -1,0 +1,100 @@
+"""Where lines break, read from the PDFs: a person's name in Japanese body text never broken (with an
+ideographic space before it or none), a Japanese title broken only between words, never inside a
+compound (国際交流協会) or a name split by BudouX (汐｜見), and, in every layout, a text's only row of
+paragraphs starting under the titles rather than leaving them alone on the first page."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+from conftest import LAYOUT_NAMES, ROOT, Composed, seed_text, write_data
+from pdftools import line_text, reading_order, text_lines
+
+NAMES = ("小池百合子", "ユハナ・ヴァルティアイネン")
+
+
+@pytest.fixture(scope="module")
+def named(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed with its first paragraph naming the Governor after an ideographic space, as offices write
+    it (東京都知事　小池百合子): the line ended 小池百合 and the next began 子 in every layout."""
+    text = seed_text().replace(
+        "東京都知事 小池百合子とヘルシンキ市長", "東京都知事\u3000小池百合子とヘルシンキ市長"
+    )
+    assert "知事\u3000小池" in text
+    return write_data(tmp_path_factory.mktemp("named"), text, "named.yaml")
+
+
+def column_lines(pdf: Path, columns: int) -> list[list[str]]:
+    """Per column, the text of every visual line on every page, in reading order."""
+    found: list[list[str]] = [[] for _ in range(columns)]
+    for page in text_lines(pdf, columns):
+        for column, lines in enumerate(page):
+            found[column] += [line_text(line) for line in reading_order(lines)]
+    return found
+
+
+def broken_words(lines: list[str], words: tuple[str, ...]) -> list[str]:
+    """Each of `words` that ends one line and goes on at the start of the next."""
+    return [
+        f"{first!r} / {second!r}"
+        for first, second in itertools.pairwise(lines)
+        for word in words
+        for cut in range(1, len(word))
+        if first.endswith(word[:cut]) and second.startswith(word[cut:])
+    ]
+
+
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
+def test_a_japanese_name_is_never_broken_across_lines(composed: Composed, named: Path, layout: str) -> None:
+    columns = 2 if layout == "parallel" else 1
+    for lines in column_lines(composed(named, layout), columns):
+        assert broken_words(lines, NAMES) == []
+    text = "".join(line for lines in column_lines(composed(named, layout), columns) for line in lines)
+    assert "知事小池百合子とヘルシンキ市長" in text  # the paragraph is there, its name whole
+
+
+@pytest.mark.parametrize(
+    ("seed", "words"),
+    [
+        ("friendship-agreement-three-parties.yaml", ("白鷺市国際交流協会", "レイヴンズムーア市", "協定書")),
+        ("translation-pending.yaml", ("汐見市", "汐見学院大学", "協定書")),
+        ("mou-proxy-signature.yaml", ("ミルブルック市", "食品分野における", "覚書")),
+    ],
+)
+def test_a_japanese_title_breaks_only_between_words(
+    composed: Composed, seed: str, words: tuple[str, ...]
+) -> None:
+    """In the parallel layout's narrow columns a title takes several lines: each break falls between
+    words (after a particle, a conjunction or a comma), never inside one."""
+    lines = column_lines(composed(ROOT / "seeds" / seed, "parallel"), 2)[0]
+    title_end = next(number for number, line in enumerate(lines) if words[-1] in line) + 1
+    title = lines[:title_end]
+    assert len(title) >= 2, title  # the title does wrap: the test reads real breaks
+    assert broken_words(title, words) == []
+    assert all(word in "".join(title) for word in words)
+
+
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
+def test_one_long_row_of_text_starts_under_the_titles(
+    composed: Composed, tmp_path_factory: pytest.TempPathFactory, layout: str
+) -> None:
+    """A text of one paragraph longer than a page: the first page holds the titles and the text's start,
+    never the titles alone (in the parallel layout a row kept whole went to page 2)."""
+    import yaml
+
+    data = yaml.safe_load(seed_text())
+    body = data["body"]
+    data["body"] = [
+        {lang: (" " if lang == "en" else "").join(b[lang] for b in body) * 2 for lang in ("ja", "en")}
+    ]
+    source = write_data(
+        tmp_path_factory.mktemp("one-row"), yaml.safe_dump(data, allow_unicode=True), "one-row.yaml"
+    )
+    columns = 2 if layout == "parallel" else 1
+    first_page = text_lines(composed(source, layout), columns)[0]
+    text = "".join(line_text(line) for lines in first_page for line in lines)
+    assert "東京都知事によるヘルシンキ市訪問" in text  # the text starts under the titles
+    if layout != "sequential":  # there the English version starts on a page of its own
+        assert "Ontheoccasion" in text.replace(" ", "")
