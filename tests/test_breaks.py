@@ -98,3 +98,44 @@ def test_one_long_row_of_text_starts_under_the_titles(
     assert "東京都知事によるヘルシンキ市訪問" in text  # the text starts under the titles
     if layout != "sequential":  # there the English version starts on a page of its own
         assert "Ontheoccasion" in text.replace(" ", "")
+
+
+def title_groups(pdf: Path, column: int, explicit: list[str]) -> list[list[float]]:
+    """Per line of the data's title (`explicit`), the widths of the printed lines it was set in (the
+    parallel layout's `column`), found by its text."""
+    lines = reading_order(text_lines(pdf, 2)[0][column])
+    groups: list[list[float]] = []
+    position = 0
+    for wanted in ("".join(text.split()) for text in explicit):
+        widths, text = [], ""
+        while text != wanted:
+            line = lines[position]
+            text += line_text(line).replace("\u2010", "")
+            widths.append(max(glyph.right for glyph in line) - min(glyph.left for glyph in line))
+            position += 1
+            assert wanted.startswith(text), (wanted, text)
+        groups.append(widths)
+    return groups
+
+
+@pytest.mark.parametrize(
+    ("seed", "column"),
+    [
+        ("friendship-agreement-three-parties.yaml", 1),
+        ("mou-proxy-signature.yaml", 1),
+        ("friendship-agreement-three-parties.yaml", 0),
+    ],
+)
+def test_a_wrapped_title_line_is_set_in_balanced_lines(composed: Composed, seed: str, column: int) -> None:
+    """A title line too long for a parallel column wraps into lines of about one length, never a full
+    line and a word left over ('Agreement on Friendship and / Exchange')."""
+    import yaml
+
+    source = ROOT / "seeds" / seed
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    lang = data["languages"][column]
+    groups = title_groups(composed(source, "parallel"), column, data["title"][lang].split("\n"))
+    wrapped = [widths for widths in groups if len(widths) > 1]
+    assert wrapped, groups  # the column is narrow enough for the title to wrap
+    for widths in wrapped:
+        assert min(widths) >= 0.5 * max(widths), groups

@@ -13,10 +13,22 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from communique.engine import clusters, hooks, hyphenation, image_names, justify, pages, tags, undone
+from communique.engine import (
+    clusters,
+    hooks,
+    hyphenation,
+    image_names,
+    justify,
+    linebreak,
+    pages,
+    tags,
+    titles,
+    undone,
+)
 from communique.engine.libraries import ldconfig_library_lookup
 from communique.engine.lines import text_lines
 from communique.engine.overflow import overflowing_text
+from communique.engine.pagecheck import page_faults
 from communique.engine.places import signature_spaces
 from communique.errors import TEMPORARY_SPACE_HINT, RenderError
 from communique.model import HtmlDocument, RenderedPdf, SignatureSpace, TextLine
@@ -225,6 +237,7 @@ def render(
                 stylesheets=stylesheets, font_config=session.font_config, color_profiles=profiles
             )
             overflowing = _overflowing(document)
+            unfit = _page_faults(document)
             lines = _text_lines(document) if find_text_lines else ()
             with clusters.recording() as drawn:
                 data = document.write_pdf(pdf_variant=pdf_variant, pdf_tags=True)
@@ -267,8 +280,14 @@ def render(
             "text runs out of its column or off the page: " + "; ".join(overflowing),
             hint="break the long word (a space, or a soft hyphen U+00AD), or give the layout a wider column",
         )
+    if unfit and strict:
+        raise RenderError(
+            "pages are not fit to sign: " + "; ".join(unfit),
+            hint="check the layout's margins (a negative one draws a block over another) and page breaks "
+            "(break-before, break-after); build without --strict to see the pages",
+        )
     read = tuple(dict.fromkeys(fetcher.read))
-    reported = (*notes, *messages, *left_undone, *overflowing)
+    reported = (*notes, *messages, *left_undone, *overflowing, *unfit)
     return RenderedPdf(
         data,
         len(document.pages),
@@ -288,6 +307,18 @@ def _overflowing(document: Any) -> list[str]:
         return overflowing_text(document)
     except undone.ENGINE_CHANGED as error:
         undone.report("page check", "text running past its column or off the page was not looked for", error)
+        return []
+
+
+def _page_faults(document: Any) -> list[str]:
+    """Text over text, stranded and blank pages, or none with a warning when the laid-out pages cannot
+    be read."""
+    try:
+        return page_faults(document)
+    except undone.ENGINE_CHANGED as error:
+        undone.report(
+            "page check", "text drawn over text, stranded and blank pages were not looked for", error
+        )
         return []
 
 
@@ -316,10 +347,12 @@ def _patches() -> list[hooks.Patch]:
     return [
         *justify.patches(),
         *hyphenation.patches(),
+        *linebreak.patches(),  # after hyphenation: it wraps the line iterator that counts hyphens
         *clusters.patches(),
         *tags.patches(),
         *pages.patches(),
         *image_names.patches(),
+        *titles.patches(),
     ]
 
 

@@ -1,0 +1,94 @@
+"""Titles in balanced lines: a centred title's line too long for its column wraps into lines of about one
+length (CSS `text-wrap: balance`, which WeasyPrint lacks) instead of a full line and a word left over
+('Agreement on Friendship and / Exchange' in a parallel column).
+
+WeasyPrint breaks a block's lines first-fit against the block's width (`layout.block` calls
+`iter_line_boxes` with the block as the containing block); each line of a title is a block of its own
+(`.title-line`). For one that wraps, the hook lays its lines out again against narrower widths and keeps
+the narrowest that gives no more lines, centred in the full width.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+from communique.engine.hooks import Patch
+from communique.engine.undone import ENGINE_CHANGED, excerpt, report
+
+TRIALS = 5
+"""Halvings of the interval between half the column and the whole column: balanced to 1/64 of it."""
+
+
+def patches() -> list[Patch]:
+    """Route WeasyPrint's breaking of every block's lines through this module."""
+    from weasyprint.layout import block
+
+    return [Patch(block, "iter_line_boxes", _balancing)]
+
+
+def _balancing(original: Any) -> Any:
+    @functools.wraps(original)
+    def iter_line_boxes(
+        context: Any,
+        box: Any,
+        position_y: float,
+        bottom_space: float,
+        skip_stack: Any,
+        block: Any,
+        *rest: Any,
+    ) -> Iterator[Any]:
+        def laid_out() -> list[Any]:
+            return list(original(context, box, position_y, bottom_space, skip_stack, block, *rest))
+
+        if skip_stack is not None or not _is_title(block):
+            yield from original(context, box, position_y, bottom_space, skip_stack, block, *rest)
+            return
+        lines = laid_out()
+        try:
+            lines = _balanced(lines, block, laid_out)
+        except ENGINE_CHANGED as error:
+            report("title balancing", f"the title {excerpt(_text(block))} is broken first-fit", error)
+        yield from lines
+
+    return iter_line_boxes
+
+
+def _is_title(block: Any) -> bool:
+    """Whether `block` is a line of a layout's centred title (`.title-line`, a block of its own)."""
+    element = getattr(block, "element", None)
+    return (
+        element is not None
+        and "title-line" in (element.get("class") or "").split()
+        and block.style["text_align_all"] == "center"
+    )
+
+
+def _balanced(lines: list[Any], block: Any, laid_out: Any) -> list[Any]:
+    """`lines` ((line box, where the next starts) as laid out at the block's width) again at the narrowest width giving no more of them,
+    each moved to stand centred in the full width; `lines` themselves where the title does not wrap."""
+    if len(lines) < 2:
+        return lines
+    full = float(block.width)
+    narrow, wide, best = full / 2, full, lines
+    try:
+        for _ in range(TRIALS):
+            width = (narrow + wide) / 2
+            block.width = width
+            trial = laid_out()
+            if len(trial) <= len(lines):
+                wide, best = width, trial
+            else:
+                narrow = width
+    finally:
+        block.width = full
+    if best is not lines:
+        for line, _ in best:
+            line.translate((full - wide) / 2, 0)
+    return best
+
+
+def _text(block: Any) -> str:
+    """The text of a title's element, for a warning."""
+    return " ".join(block.element.itertext())

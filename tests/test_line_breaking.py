@@ -1,0 +1,249 @@
+"""Paragraphs broken as a whole (issue 20), read from the PDF: justified English word spaces of at most
+0.6 em in the layouts that justify English (sequential, interleaved), the house rules of hyphenation kept,
+no Japanese paragraph or list item ending on a line of one character, the text layer unchanged.
+
+tests/data/line-breaking.yaml holds paragraphs that WeasyPrint's first-fit breaking sets badly (word spaces
+of up to 2.4 em, a last line of one character); without engine/linebreak.py these tests fail on it."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEED, Composed
+from pdftools import Glyph, text_lines
+from typography import (
+    BODY_FONT_SIZE,
+    BODY_SIZE,
+    extracted_text,
+    found_exactly,
+    full_line_shortfalls,
+    kinsoku_violations,
+)
+from typography import Line as CjkLine
+
+from communique.engine import linebreak
+from communique.errors import RenderError
+from communique.loader import load
+from communique.model import BuildResult
+from communique.typeset import typeset
+
+SAMPLE = ROOT / "tests" / "data" / "line-breaking.yaml"
+STRESS = ROOT / "tests" / "data" / "composition-stress.yaml"
+DOCUMENTS = (SEED, STRESS, SAMPLE)
+JUSTIFIED = ("sequential", "interleaved")
+"""The layouts that justify English (the parallel layout sets it ragged)."""
+WIDEST_SPACE = 0.6
+"""em: the issue's limit for a word space of a justified line."""
+FLUSH = 0.05
+"""em: a Japanese line ending this close to the column's edge ends flush."""
+LATIN_FLUSH = 0.15
+"""em: the same for a Latin line, whose last glyph's box may overhang its advance (an f by 0.07 em)."""
+BODY_KINDS = frozenset({"paragraph", "preamble", "clause", "item"})
+"""Blocks set as body paragraphs (not headings or article captions)."""
+ADDED_HYPHEN = "\u2010"
+"""What WeasyPrint draws where it hyphenates (the text's own hyphen reads as '-' or U+FFFE in pdfium)."""
+
+
+@dataclass(frozen=True)
+class PrintedLine:
+    """One printed line of a paragraph of the data."""
+
+    page: int
+    glyphs: tuple[Glyph, ...]
+    spaces: frozenset[int]
+    """Indices i of the glyphs followed by a space of the text (the gap to glyph i + 1 is a word space)."""
+    last: bool
+    """The paragraph's last line."""
+    hyphenated: bool
+    """The line ends with a hyphen WeasyPrint added."""
+
+    @property
+    def text(self) -> str:
+        return "".join(glyph.char for glyph in self.glyphs)
+
+    @property
+    def words(self) -> list[str]:
+        """The line's words (what lies between its spaces), punctuation included."""
+        cuts = [0, *sorted(index + 1 for index in self.spaces), len(self.glyphs)]
+        return [self.text[start:end] for start, end in itertools.pairwise(cuts)]
+
+    def word_spaces(self) -> Iterator[float]:
+        """The line's word spaces, in em."""
+        for index in self.spaces:
+            yield (self.glyphs[index + 1].left - self.glyphs[index].right) / BODY_SIZE
+
+
+def printed_lines(pdf: Path, source: Path, lang: str) -> list[PrintedLine]:
+    """The printed lines of the body paragraphs (BODY_KINDS) of the `lang` version, in order.
+
+    Each paragraph (its label, 1. or (1), set before its first line) is followed through the body-size lines
+    of the PDF in content order: a line belongs to it if it draws its next characters (a line-end U+2010
+    is a hyphenation; U+FFFE, pdfium's reading of the text's own hyphen, is that hyphen). Lines of other
+    versions, titles and signatures match no paragraph and are passed over."""
+    version = next(version for version in typeset(load(source)).versions if version.lang == lang)
+    units = [
+        ((block.label.text if block.label and number == 0 else ""), paragraph.text)
+        for block in version.blocks
+        if block.kind in BODY_KINDS
+        for number, paragraph in enumerate(block.paragraphs)
+    ]
+    lines = [
+        (number, tuple(line))
+        for number, page in enumerate(text_lines(pdf, 1))
+        for line in page[0]
+        if all(glyph.size == BODY_FONT_SIZE for glyph in line)
+    ]
+    found: list[PrintedLine] = []
+    unit, cursor = 0, 0
+    for page, glyphs in lines:
+        if unit == len(units):
+            break
+        label, paragraph = units[unit]
+        text, spaced = _compact(label, paragraph)
+        drawn = "".join(glyph.char for glyph in glyphs).replace("\ufffe", "-")
+        hyphenated = drawn.endswith(ADDED_HYPHEN) and not text.startswith(drawn, cursor)
+        drawn = drawn[:-1] if hyphenated else drawn
+        if not text.startswith(drawn, cursor):
+            continue
+        spaces = frozenset(index for index in range(len(drawn) - 1) if cursor + index + 1 in spaced)
+        cursor += len(drawn)
+        last = cursor == len(text)
+        found.append(PrintedLine(page, glyphs, spaces, last, hyphenated))
+        if last:
+            unit, cursor = unit + 1, 0
+    assert unit == len(units), f"{lang} paragraph {unit + 1} of {source.name} not found to its end"
+    return found
+
+
+def _compact(label: str, paragraph: str) -> tuple[str, set[int]]:
+    """The label and paragraph as glyphs draw them (no whitespace), and the indices of the characters that
+    follow a space of the paragraph."""
+    text, spaced = "".join(label.split()), set()
+    for number, word in enumerate(paragraph.split()):
+        if number:
+            spaced.add(len(text))
+        text += word
+    return text, spaced
+
+
+@pytest.fixture(scope="module")
+def english(composed: Composed) -> dict[tuple[Path, str], list[PrintedLine]]:
+    """The English lines of every document in the layouts that justify it, each built once."""
+    return {
+        (source, layout): printed_lines(composed(source, layout), source, _english(source))
+        for source in DOCUMENTS
+        for layout in JUSTIFIED
+    }
+
+
+def _english(source: Path) -> str:
+    return next(version.lang for version in typeset(load(source)).versions if version.lang.startswith("en"))
+
+
+@pytest.mark.parametrize("layout", JUSTIFIED)
+def test_justified_english_word_spaces_are_at_most_six_tenths_of_an_em(
+    english: dict[tuple[Path, str], list[PrintedLine]], layout: str
+) -> None:
+    for source in DOCUMENTS:
+        spaces = [
+            (space, line.text[:40])
+            for line in english[source, layout]
+            if not line.last
+            for space in line.word_spaces()
+        ]
+        widest = max(spaces)
+        assert widest[0] <= WIDEST_SPACE, f"{source.name}: word space of {widest[0]:.2f} em in {widest[1]!r}"
+
+
+@pytest.mark.parametrize("layout", JUSTIFIED)
+def test_justified_english_lines_reach_the_column_edge(
+    english: dict[tuple[Path, str], list[PrintedLine]], layout: str
+) -> None:
+    """A line the plan shortened is still justified: none ends short of the column's edge (the median end
+    of the lines), as a line of one word in a justified paragraph would, nor past it."""
+    for source in DOCUMENTS:
+        full = [line for line in english[source, layout] if not line.last]
+        edge = statistics.median(line.glyphs[-1].right for line in full)
+        off = [
+            (line.text[-20:], round((edge - line.glyphs[-1].right) / BODY_SIZE, 2))
+            for line in full
+            if abs(edge - line.glyphs[-1].right) > LATIN_FLUSH * BODY_SIZE
+        ]
+        assert not off, f"{source.name}: lines short of the edge (em; negative: past it): {off}"
+
+
+@pytest.mark.parametrize("layout", JUSTIFIED)
+def test_hyphenation_keeps_the_house_rules(
+    english: dict[tuple[Path, str], list[PrintedLine]], layout: str
+) -> None:
+    """At most two hyphenated lines in a row, three letters at least on each side of a hyphen
+    (`hyphenate-limit-chars: 6 3 3`), no capitalised word (a name) hyphenated."""
+    for source in DOCUMENTS:
+        lines = english[source, layout]
+        run = 0
+        for line, following in itertools.pairwise(lines):
+            run = run + 1 if line.hyphenated or line.text.endswith("-") else 0
+            assert run <= 2 or not line.hyphenated, f"{source.name}: a third hyphenated line: {line.text}"
+            if line.hyphenated:
+                before = _letters(reversed(line.words[-1][:-1]))[::-1]
+                after = _letters(following.words[0])
+                assert len(before) >= 3 and len(after) >= 3, f"{source.name}: {before}-{after}"
+                assert not before[:1].isupper(), f"{source.name}: a name hyphenated: {before}-{after}"
+        assert any(line.hyphenated for line in lines) or source == SEED
+
+
+def _letters(chars: Iterator[str] | str) -> str:
+    """The letters at the start of `chars`."""
+    return "".join(itertools.takewhile(str.isalpha, chars))
+
+
+def test_japanese_paragraph_and_list_item_end_on_two_characters_or_more(composed: Composed) -> None:
+    """The sample's first paragraph and its first list item would end on a line of one character (る, 知):
+    one more character goes down, and the line it leaves is spread to the edge (justify.py)."""
+    pdf = composed(SAMPLE, "sequential")
+    lines = printed_lines(pdf, SAMPLE, "ja")
+    lasts = [line.text for line in lines if line.last]
+    paragraph, _, item = lasts[:3]
+    assert (paragraph, item) == ("する", "周知")
+    assert all(len(text) >= 2 for text in lasts), lasts
+    cjk = [CjkLine("ja", line.page, line.glyphs) for line in lines]
+    shortfalls = [(text[-8:], round(value, 3)) for text, value in full_line_shortfalls(cjk, lasts)]
+    assert shortfalls and all(abs(value) <= FLUSH for _, value in shortfalls), shortfalls
+    assert not kinsoku_violations(cjk)
+
+
+@pytest.mark.parametrize("layout", JUSTIFIED)
+def test_text_layer_is_the_data_text(composed: Composed, layout: str) -> None:
+    """pdftotext reads every paragraph of both versions as written (a line break where a line ended; the
+    hyphen WeasyPrint added at a line end is not in the text)."""
+    text = extracted_text(composed(SAMPLE, layout), "pdftotext").replace(ADDED_HYPHEN + "\n", "\n")
+    for version in typeset(load(SAMPLE)).versions:
+        for paragraph in version.paragraphs:
+            assert found_exactly(paragraph.text, text), paragraph.text[:40]
+
+
+def test_a_rebuild_is_byte_identical(composed: Composed, build_seed: Callable[..., BuildResult]) -> None:
+    first = composed(SAMPLE, "sequential").read_bytes()
+    assert build_seed(SAMPLE, layout="sequential").output.read_bytes() == first
+
+
+def test_a_planner_that_cannot_read_the_engine_warns_and_fails_under_strict(
+    build_seed: Callable[..., BuildResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where reading a paragraph fails as a renamed WeasyPrint internal would make it fail, the paragraph
+    keeps WeasyPrint's own lines and the build says so (`--strict` fails)."""
+
+    def renamed(*_args: object) -> None:
+        raise AttributeError("'TextBox' object has no attribute 'renamed_in_a_later_release'")
+
+    monkeypatch.setattr(linebreak, "_flat_text", renamed)
+    result = build_seed(SAMPLE, layout="sequential")
+    assert any(warning.startswith("line breaking: ") for warning in result.warnings), result.warnings
+    assert result.output.exists()
+    with pytest.raises(RenderError, match="line breaking: "):
+        build_seed(SAMPLE, layout="sequential", strict=True)
