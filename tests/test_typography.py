@@ -105,10 +105,9 @@ def test_opening_bracket_at_paragraph_start_has_no_extra_gap(stress_pdf: Path) -
 
 
 def test_titles_break_only_between_phrases(stress_pdf: Path) -> None:
-    title_lines = [line.text for line in version_lines(stress_pdf) if line.lang == "ja" and line.page == 0][
-        :3
-    ]
-    assert len(title_lines) == 3  # the long title wraps
+    lines = [line.text for line in version_lines(stress_pdf) if line.lang == "ja" and line.page == 0]
+    title_lines = lines[: next(number for number, line in enumerate(lines) if "コミュニケ" in line) + 1]
+    assert len(title_lines) >= 2  # the long title wraps
     for word in ("ヘルシンキ", "ストックホルム", "コミュニケ", "フィンランド", "スウェーデン"):
         assert any(word in line for line in title_lines), f"{word} was split across lines"
     phrases = rich_text(
