@@ -7,16 +7,30 @@ packages and writes into src/communique/data/fonts/:
 
 - one face per CJK region from Debian's Noto Serif CJK collections (Regular and Bold), each subset to a
   stated repertoire (below) with the OpenType features layouts use, drawn with the region's glyph forms:
-  JP (JIS X 0208 + JIS X 0213 + CP932 vendor kanji), SC (GB 2312 + the Table of General Standard Chinese
-  Characters), TC (Big5 symbols and level-1 hanzi), HK (the TC repertoire plus the List of Graphemes of
-  Commonly-Used Chinese Characters) and KR (KS X 1001 and all 11,172 Hangul syllables); each also has
-  Latin, Greek, Cyrillic, kana and the common symbol, CJK punctuation and fullwidth blocks;
+  JP (JIS X 0208 + JIS X 0213 + CP932 vendor kanji, and the face's variation sequences: below), SC
+  (GB 2312 + the Table of General Standard Chinese Characters), TC (Big5 symbols and level-1 hanzi), HK
+  (the TC repertoire plus the List of Graphemes of Commonly-Used Chinese Characters) and KR (KS X 1001
+  and all 11,172 Hangul syllables); each also has Latin, Greek, Cyrillic, kana and the common symbol, CJK
+  punctuation and fullwidth blocks;
 - Noto Serif Thai, Noto Naskh Arabic and Noto Serif Hebrew (Regular and Bold), copied whole: each holds
   only its script and the few shared characters its shaping needs (space, no-break space, ZWJ/ZWNJ,
   dotted circle, ...), with every OpenType layout table, so subsetting would save 1-10 KB a file; a face
   that draws U+00A0 with its space glyph (Noto Naskh Arabic) gets a glyph of its own for it;
 - Noto Serif for Latin text, copied;
-- fonts/manifest.json (file, family, weight, style, source package and version, sha256, unicode ranges).
+- fonts/manifest.json (file, family, weight, style, source package and version, sha256, unicode ranges,
+  variation sequences).
+
+The Japanese face keeps the source face's variation sequences (cmap format 14, 14,785 of them): the
+Adobe-Japan1 ideographic variation sequences (U+E0100-U+E010E after an ideograph: 葛 + U+E0100 is 葛飾区's
+form, 辻 + U+E0101 registered as its default glyph) and the standardized ones (U+FE00/U+FE01 after the unified
+form of a compatibility ideograph, or after fullwidth punctuation), with their 1,378 glyphs, and every
+character a sequence is registered for: 254 ideographs beyond JIS X 0213 and CP932, 𠮷 U+20BB7 among them,
+the forms of names the Adobe-Japan1 collection was made for. Of JIS X 0213:2004 the source face lacks 250
+characters: 247 Latin, Greek, Cyrillic and IPA letters and marks, which the Latin face draws in Japanese
+text (it follows the Japanese face in the font stack and has them all), and ≒ U+2252 and ⦅⦆ U+2985/U+2986,
+which no face of the packages but Noto Sans Math has: they are added to the Japanese faces (⦅⦆ as copies of
+the fullwidth ｟｠ the JIS X 0213 mappings also use, ≒ drawn from the face's own fullwidth ＝ with two round
+dots).
 
 The output depends only on the pinned packages: a subset keeps its source's timestamps (head.created and
 head.modified), so running the tool again writes the same bytes.
@@ -32,6 +46,7 @@ import bz2
 import contextlib
 import copy
 import hashlib
+import itertools
 import json
 import shutil
 import subprocess
@@ -42,6 +57,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fontTools import subset
+from fontTools.pens.basePen import BasePen
+from fontTools.pens.boundsPen import BoundsPen
+from fontTools.pens.recordingPen import RecordingPen
+from fontTools.pens.t2CharStringPen import T2CharStringPen
 from fontTools.ttLib import TTCollection, TTFont
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "src" / "communique" / "data" / "fonts"
@@ -107,6 +126,9 @@ EXTRA_BLOCKS = [
 ]
 BIG5_TRAILS = [*range(0x40, 0x7F), *range(0xA1, 0xFF)]
 EUC_ROWS = range(0xA1, 0xFF)
+HARFBUZZ_REPACKER = "fontTools.ttLib.tables.otBase:USE_HARFBUZZ_REPACKER"
+SELECTORS = frozenset([*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)])
+"""The variation selectors: standardized (VS1-VS16) and ideographic (VS17-VS256)."""
 
 
 def decoded(codec: str, codes: Iterable[bytes]) -> set[int]:
@@ -177,6 +199,79 @@ def ks_repertoire(share: Path) -> set[int]:
     )
 
 
+def add_jis_symbols(path: Path) -> None:
+    """Give the Japanese subset at `path` the three JIS X 0213 symbols its source lacks: ⦅⦆ (1-2-54/55)
+    as copies of the fullwidth ｟｠ glyphs, and ≒ (JIS X 0208 1-2-82) as the face's fullwidth ＝ with a
+    round dot above its left end and one below its right end (spaced as Noto Sans Math spaces them, dots
+    1.7 and gaps 1.06 bar widths), so that it has the weight of the face it is in."""
+    font = TTFont(str(path), recalcTimestamp=False)
+    cmap = font.getBestCmap()
+    for copy_of, point in ((0xFF5F, 0x2985), (0xFF60, 0x2986)):
+        original = font["CFF "].cff.topDictIndex[0].CharStrings[cmap[copy_of]]
+        append_glyph(font, cmap[copy_of], point, lambda pen, original=original: original.draw(pen))
+    equals = cmap[0xFF1D]
+    bars = RecordingPen()
+    font.getGlyphSet()[equals].draw(bars)
+    bounds = BoundsPen(None)
+    bars.replay(bounds)
+    left, bottom, right, top = bounds.bounds
+    first_bar = BoundsPen(None)  # the first contour: one of the two bars
+    for operator, points in itertools.takewhile(lambda step: step[0] != "closePath", bars.value):
+        getattr(first_bar, operator)(*points)
+    bar = first_bar.bounds[3] - first_bar.bounds[1]
+    radius, gap = 0.85 * bar, 1.06 * bar
+
+    def nearly_equals(pen: BasePen) -> None:
+        bars.replay(pen)
+        draw_dot(pen, left + radius, top + gap + radius, radius)
+        draw_dot(pen, right - radius, bottom - gap - radius, radius)
+
+    append_glyph(font, equals, 0x2252, nearly_equals)
+    font.save(str(path))
+
+
+def draw_dot(pen: BasePen, x: float, y: float, radius: float) -> None:
+    """A round dot centred on (x, y), counter-clockwise as CFF outlines are."""
+    k = 0.5523 * radius  # the cubic Bézier approximation of a quarter circle
+    pen.moveTo((x + radius, y))
+    pen.curveTo((x + radius, y + k), (x + k, y + radius), (x, y + radius))
+    pen.curveTo((x - k, y + radius), (x - radius, y + k), (x - radius, y))
+    pen.curveTo((x - radius, y - k), (x - k, y - radius), (x, y - radius))
+    pen.curveTo((x + k, y - radius), (x + radius, y - k), (x + radius, y))
+    pen.closePath()
+
+
+def append_glyph(font: TTFont, like: str, point: int, draw: Callable[[BasePen], None]) -> None:
+    """Add a glyph drawn by `draw` for the character `point` to a CID-keyed font whose glyph n is CID n,
+    as the next CID, with the advances and font dictionary of the glyph `like`."""
+    cff = font["CFF "].cff
+    top = cff.topDictIndex[0]
+    charstrings = top.CharStrings
+    _, font_dict = charstrings.getItemAndSelector(like)
+    private = top.FDArray[font_dict].Private
+    advance, _ = font["hmtx"][like]
+    pen = T2CharStringPen(advance - private.nominalWidthX, None)
+    draw(pen)
+    charstring = pen.getCharString(private=private, globalSubrs=cff.GlobalSubrs)
+    bounds = BoundsPen(None)
+    charstring.draw(bounds)
+    left, _, _, top_edge = bounds.bounds
+    gid = len(font.getGlyphOrder())
+    name = f"cid{gid:05d}"
+    charstrings.charStringsIndex.append(charstring)
+    charstrings.charStrings[name] = gid
+    top.FDSelect.append(font_dict)
+    top.charset = [*font.getGlyphOrder(), name]
+    font.setGlyphOrder(list(top.charset))
+    font["hmtx"][name] = (advance, round(left))
+    if "vmtx" in font:
+        origin = font["VORG"].defaultVertOriginY if "VORG" in font else font["vhea"].ascent
+        font["vmtx"][name] = (font["vmtx"][like][0], round(origin - top_edge))
+    for table in font["cmap"].tables:
+        if table.isUnicode() and table.format in (4, 12):
+            table.cmap[point] = name
+
+
 @dataclass(frozen=True)
 class CjkFace:
     """One region's face of the Noto Serif CJK collections."""
@@ -186,6 +281,10 @@ class CjkFace:
     repertoire_name: str
     repertoire: Callable[[Path], set[int]]
     extra_blocks: tuple[tuple[int, int], ...] = ()
+    variation_sequences: bool = False
+    """Keep the face's variation sequences (cmap format 14) and every character they are registered for."""
+    complete: Callable[[Path], None] | None = None
+    """Adds to the subset (Regular or Bold, at this path) what the source face lacks of the repertoire."""
 
     @property
     def family(self) -> str:
@@ -196,7 +295,7 @@ class CjkFace:
 
 
 CJK_FACES = [
-    CjkFace("JP", "JIS", jis_repertoire),
+    CjkFace("JP", "JIS", jis_repertoire, variation_sequences=True, complete=add_jis_symbols),
     CjkFace("SC", "GB", gb_repertoire),
     CjkFace("TC", "Big5", big5_repertoire, ((0x3100, 0x312F), (0x31A0, 0x31BF))),  # with Bopomofo
     CjkFace("HK", "HK", hk_repertoire, ((0x3100, 0x312F), (0x31A0, 0x31BF))),
@@ -224,10 +323,24 @@ def sha256(path: Path) -> str:
 
 def unicode_ranges(path: Path) -> str:
     """The font's cmap as compact ranges, e.g. '0020-007E 00A0-00FF'; read by the coverage check."""
-    font = TTFont(str(path), lazy=True)
-    points = sorted(font.getBestCmap())
+    return compact_ranges(TTFont(str(path), lazy=True).getBestCmap())
+
+
+def variation_sequences(path: Path) -> dict[str, str]:
+    """The font's variation sequences (cmap format 14): per selector, the characters it is registered
+    after as compact ranges, e.g. {'E0100': '4E00-4E01 ...'}; read by the coverage check."""
+    bases: dict[int, list[int]] = {}
+    for table in TTFont(str(path), lazy=True)["cmap"].tables:
+        if table.format == 14:
+            for selector, entries in table.uvsDict.items():
+                bases.setdefault(selector, []).extend(base for base, _ in entries)
+    return {f"{selector:04X}": compact_ranges(points) for selector, points in sorted(bases.items())}
+
+
+def compact_ranges(points: Iterable[int]) -> str:
+    """Code points as ranges, e.g. '0020-007E 00A0-00FF'."""
     ranges: list[list[int]] = []
-    for point in points:
+    for point in sorted(set(points)):
         if ranges and point == ranges[-1][1] + 1:
             ranges[-1][1] = point
         else:
@@ -235,14 +348,19 @@ def unicode_ranges(path: Path) -> str:
     return " ".join(f"{a:04X}" if a == b else f"{a:04X}-{b:04X}" for a, b in ranges)
 
 
-def make_cjk(source: Path, target: Path, region: str, wanted: set[int]) -> None:
+def make_cjk(source: Path, target: Path, face: CjkFace, wanted: set[int]) -> None:
     """Extract one region's face of a Noto Serif CJK collection and subset it."""
     (font,) = (
-        face
-        for face in TTCollection(str(source), recalcTimestamp=False).fonts
-        if face["name"].getDebugName(4).endswith(f" {region}")  # 'Noto Serif CJK TC', '... Bold'
-        or f" {region} " in face["name"].getDebugName(4)
+        candidate
+        for candidate in TTCollection(str(source), recalcTimestamp=False).fonts
+        if candidate["name"].getDebugName(4).endswith(f" {face.region}")  # 'Noto Serif CJK TC', '... Bold'
+        or f" {face.region} " in candidate["name"].getDebugName(4)
     )
+    if face.variation_sequences:
+        wanted = wanted | SELECTORS | sequence_bases(font)
+    # fontTools packs GSUB and GPOS with HarfBuzz's repacker where uharfbuzz is installed, in other bytes
+    # than its own packer's: the output must not depend on it (the bundled faces are packed by fontTools).
+    font.cfg[HARFBUZZ_REPACKER] = False
     options = subset.Options()
     options.layout_features = LAYOUT_FEATURES
     options.name_IDs = ["*"]
@@ -251,10 +369,23 @@ def make_cjk(source: Path, target: Path, region: str, wanted: set[int]) -> None:
     options.glyph_names = False
     options.drop_tables = []
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=sorted(wanted & set(font.getBestCmap())))
+    subsetter.populate(unicodes=sorted(wanted & {*font.getBestCmap(), *SELECTORS}))
     subsetter.subset(font)
     font.save(str(target))
     renumber_cids(target)
+    if face.complete:
+        face.complete(target)
+
+
+def sequence_bases(font: TTFont) -> set[int]:
+    """Every character a variation sequence of the font (cmap format 14) is registered for."""
+    return {
+        base
+        for table in font["cmap"].tables
+        if table.format == 14
+        for entries in table.uvsDict.values()
+        for base, _ in entries
+    }
 
 
 def renumber_cids(path: Path) -> None:
@@ -316,7 +447,7 @@ def main() -> None:
             wanted.update(range(block_start, block_end + 1))
         for ttc, style, weight in CJK_COLLECTIONS:
             out = face.file(style)
-            make_cjk(share / "fonts/opentype/noto" / ttc, FONTS_DIR / out, face.region, wanted)
+            make_cjk(share / "fonts/opentype/noto" / ttc, FONTS_DIR / out, face, wanted)
             origin = f"{ttc} face {face.region}, {face.repertoire_name} subset"
             entries.append((out, face.family, weight, "normal", "fonts-noto-cjk", origin))
     for stem, family in SCRIPT_FACES:
@@ -345,6 +476,11 @@ def main() -> None:
                 "sha256": sha256(FONTS_DIR / file),
                 "unicode_ranges": unicode_ranges(FONTS_DIR / file),
             }
+            | (
+                {"variation_sequences": sequences}
+                if (sequences := variation_sequences(FONTS_DIR / file))
+                else {}
+            )
             for file, family, weight, style, package, origin in entries
         ],
     }

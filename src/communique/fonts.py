@@ -7,8 +7,10 @@ import functools
 import hashlib
 import itertools
 import json
+import re
 import struct
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from io import BytesIO
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from communique.conventions import primary
 from communique.errors import DataError, ErrorList, FontError
-from communique.model import Communique
+from communique.model import Communique, SourceLocation, Text
 
 if TYPE_CHECKING:
     from communique.project import Project
@@ -76,21 +78,50 @@ class FontFace:
     sha256: str
     unicode_ranges: str
     """The font's cmap as ranges ('0020-007E 00A0-00FF ...'), written by tools/make_fonts.py."""
+    variation_sequences: tuple[tuple[str, str], ...] = ()
+    """The font's variation sequences (cmap format 14): (selector, the characters it is registered after,
+    as ranges), e.g. ('\U000e0100', '4E00-4E01 ...')."""
 
     @cached_property
     def _range_table(self) -> tuple[list[int], list[int]]:
-        starts, ends = [], []
-        for item in self.unicode_ranges.split():
-            first, _, last = item.partition("-")
-            starts.append(int(first, 16))
-            ends.append(int(last or first, 16))
-        return starts, ends
+        return _range_table(self.unicode_ranges)
+
+    @cached_property
+    def _sequence_tables(self) -> dict[str, tuple[list[int], list[int]]]:
+        return {selector: _range_table(bases) for selector, bases in self.variation_sequences}
 
     def covers(self, char: str) -> bool:
         """Whether the font has a glyph for `char`."""
-        starts, ends = self._range_table
-        index = bisect.bisect_right(starts, ord(char)) - 1
-        return index >= 0 and ord(char) <= ends[index]
+        return _in_ranges(self._range_table, char)
+
+    def covers_sequence(self, base: str, selector: str) -> bool:
+        """Whether the font registers the variation sequence `base` + `selector` (cmap format 14): it draws
+        the form registered for it, which may be the glyph of `base` alone."""
+        table = self._sequence_tables.get(selector)
+        return table is not None and _in_ranges(table, base)
+
+    @cached_property
+    def sequences_drawn_as_base(self) -> frozenset[str]:
+        """The variation sequences (character + selector) the font draws with the glyph of the character
+        alone (registered as its default form): read from the font file when asked."""
+        from fontTools.ttLib import TTFont, TTLibError
+
+        try:
+            with TTFont(self.path, lazy=True, fontNumber=0) as font:
+                cmap = font.getBestCmap() or {}
+                return frozenset(
+                    chr(base) + chr(selector)
+                    for table in font["cmap"].tables
+                    if table.format == 14
+                    for selector, entries in table.uvsDict.items()
+                    for base, glyph in entries
+                    if glyph is None or glyph == cmap.get(base)
+                )
+        except (OSError, TTLibError, AssertionError, KeyError, struct.error) as error:
+            raise FontError(
+                f"cannot read font {self.path}: {error}",
+                hint="replace the font file (a bundled one: reinstall communique)",
+            ) from error
 
     def code_points(self) -> frozenset[int]:
         """Every code point the font maps to a glyph."""
@@ -98,6 +129,32 @@ class FontFace:
         return frozenset(
             point for first, last in zip(starts, ends, strict=True) for point in range(first, last + 1)
         )
+
+
+def _range_table(ranges: str) -> tuple[list[int], list[int]]:
+    """Ranges as written in the manifest ('0020-007E 00A0') as their first and last code points."""
+    starts, ends = [], []
+    for item in ranges.split():
+        first, _, last = item.partition("-")
+        starts.append(int(first, 16))
+        ends.append(int(last or first, 16))
+    return starts, ends
+
+
+def _in_ranges(table: tuple[list[int], list[int]], char: str) -> bool:
+    starts, ends = table
+    index = bisect.bisect_right(starts, ord(char)) - 1
+    return index >= 0 and ord(char) <= ends[index]
+
+
+def _ranges(points: Iterable[int]) -> str:
+    """Code points as ranges, as the manifest writes them ('0020-007E 00A0')."""
+    ranges: list[str] = []
+    for _, run in itertools.groupby(enumerate(sorted(set(points))), lambda item: item[1] - item[0]):
+        block = [point for _, point in run]
+        first, last = block[0], block[-1]
+        ranges.append(f"{first:04X}" if first == last else f"{first:04X}-{last:04X}")
+    return " ".join(ranges)
 
 
 def faces(fonts_dir: Path) -> tuple[FontFace, ...]:
@@ -128,6 +185,10 @@ def _manifest_faces(fonts_dir: Path, stamp: int) -> tuple[FontFace, ...]:
             entry["style"],
             entry["sha256"],
             entry["unicode_ranges"],
+            tuple(
+                (chr(int(selector, 16)), bases)
+                for selector, bases in entry.get("variation_sequences", {}).items()
+            ),
         )
         for entry in manifest["fonts"]
     )
@@ -135,23 +196,27 @@ def _manifest_faces(fonts_dir: Path, stamp: int) -> tuple[FontFace, ...]:
 
 @functools.cache
 def _declared_face(path: Path, mtime_ns: int, family: str, weight: int, style: str) -> FontFace:
-    """A project font read once per process and file version: its sha256 and its cmap as ranges."""
+    """A project font read once per process and file version: its sha256, its cmap and its variation
+    sequences as ranges."""
     from fontTools.ttLib import TTFont, TTLibError
 
+    sequences: dict[int, list[int]] = {}
     try:
         data = path.read_bytes()
         with TTFont(BytesIO(data), lazy=True, fontNumber=0) as font:
-            points = sorted(font.getBestCmap() or {})
+            points = font.getBestCmap() or {}
+            for table in font["cmap"].tables if "cmap" in font else ():
+                for selector, entries in getattr(table, "uvsDict", {}).items():  # format 14 only
+                    sequences.setdefault(selector, []).extend(base for base, _ in entries)
     except (OSError, TTLibError, AssertionError, KeyError, struct.error) as error:
         raise FontError(
             f"cannot read font {path}: {error}", hint="give an OpenType (.otf) or TrueType (.ttf) file"
         ) from error
-    ranges: list[str] = []
-    for _, run in itertools.groupby(enumerate(points), lambda item: item[1] - item[0]):
-        block = [point for _, point in run]
-        first, last = block[0], block[-1]
-        ranges.append(f"{first:04X}" if first == last else f"{first:04X}-{last:04X}")
-    return FontFace(path, family, weight, style, hashlib.sha256(data).hexdigest(), " ".join(ranges))
+    variation_sequences = tuple(
+        (chr(selector), _ranges(sequences[selector])) for selector in sorted(sequences)
+    )
+    digest = hashlib.sha256(data).hexdigest()
+    return FontFace(path, family, weight, style, digest, _ranges(points), variation_sequences)
 
 
 @dataclass(frozen=True)
@@ -179,6 +244,25 @@ class FontSet:
                 return explicit
         own = [family for tag, family in self.preferred if tag in (lang, base)]
         return tuple(dict.fromkeys((*own, *builtin_stack(lang, document))))
+
+    def members(self, family: str) -> tuple[FontFace, ...]:
+        """The faces of `family` (none if it is neither bundled nor declared)."""
+        return self._by_family.get(family, ())
+
+    def draws(self, family: str, text: str) -> bool:
+        """Whether every face of `family` draws `text`: a character, or a variation sequence (a character
+        and a selector) as registered."""
+        members = self.members(family)
+        if len(text) == 2:
+            return bool(members) and all(face.covers_sequence(text[0], text[1]) for face in members)
+        return bool(members) and all(face.covers(text) for face in members)
+
+    @cached_property
+    def _by_family(self) -> dict[str, tuple[FontFace, ...]]:
+        by_family: dict[str, list[FontFace]] = {}
+        for face in self.faces:
+            by_family.setdefault(face.family, []).append(face)
+        return {family: tuple(members) for family, members in by_family.items()}
 
     def face_css(self, languages: tuple[str, ...]) -> str:
         """@font-face rules for every face and a font-family rule per language; nothing else is used."""
@@ -280,32 +364,53 @@ DRAWN_AS_NOTHING = frozenset("\u034f\u061c\u200b\u200c\u200d\u200e\u200f\u2060\u
 bidi marks and isolates right-to-left text needs, zero-width spaces, joiners and non-joiners): no font
 needs to have them. Variation selectors are not among them: they choose a glyph the font must have."""
 
+SELECTORS = "\ufe00-\ufe0f\U000e0100-\U000e01ef"
+"""The variation selectors as a regular expression class: standardized (VS1-VS16) and ideographic
+(VS17-VS256)."""
+_SEQUENCE = re.compile(f"([^{SELECTORS}]?)([{SELECTORS}])")
 
-def check_coverage(communique: Communique, fonts: FontSet) -> None:
-    """Raise FontError naming every character that no font of its language's stack can draw.
 
-    A family covers a character only if every one of its faces does, so bold text is safe too.
+def is_selector(char: str) -> bool:
+    """Whether `char` is a variation selector."""
+    return "\ufe00" <= char <= "\ufe0f" or "\U000e0100" <= char <= "\U000e01ef"
+
+
+def is_ideograph(char: str) -> bool:
+    """Whether `char` is a CJK unified or compatibility ideograph: what ideographic variation sequences are
+    registered for."""
+    return unicodedata.name(char, "").startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH"))
+
+
+def check_coverage(communique: Communique, fonts: FontSet, strict: bool = False) -> tuple[str, ...]:
+    """Raise FontError naming every character that no font of its language's stack can draw; return a
+    warning for each variation sequence of an ideograph the font that draws the ideograph does not
+    register (it is drawn as the ideograph alone), an error too under `strict`.
+
+    A family covers a character only if every one of its faces does, so bold text is safe too. A variation
+    selector is checked with the character before it, as a sequence, in the font that draws that character
+    (text shaping never changes fonts for a selector): one after anything but an ideograph, or alone, that
+    the font does not register is an error (emoji-style selectors U+FE0E/U+FE0F have no bundled font).
     """
-    by_family: dict[str, list[FontFace]] = {}
-    for face in fonts.faces:
-        by_family.setdefault(face.family, []).append(face)
+    checked: dict[tuple[str, str], str | None] = {}
 
-    checked: dict[tuple[str, str], bool] = {}
-
-    def drawable(char: str, lang: str) -> bool:
-        if char in DRAWN_AS_NOTHING:
-            return True
+    def drawn_by(char: str, lang: str) -> str | None:
+        """The family that draws `char` in `lang` text: the first of the stack that has it."""
         if (char, lang) not in checked:  # a long document repeats its characters many times
-            checked[char, lang] = any(
-                family in by_family and all(face.covers(char) for face in by_family[family])
-                for family in fonts.stack(lang, communique.languages)
+            checked[char, lang] = next(
+                (family for family in fonts.stack(lang, communique.languages) if fonts.draws(family, char)),
+                None,
             )
         return checked[char, lang]
 
-    problems = []
+    problems, warnings = [], []
+    alone: dict[str, set[str]] = {}  # family -> the characters it draws somewhere without a selector
+    sequences: dict[str, dict[str, Text]] = {}  # family -> the sequences it draws as registered
     for lang, text in communique.entries():
+        for char in set(_SEQUENCE.sub("", text.value)):
+            if family := drawn_by(char, lang):
+                alone.setdefault(family, set()).add(char)
         for char in dict.fromkeys(text.value):
-            if char in "\n\t" or drawable(char, lang):
+            if char in "\n\t" or char in DRAWN_AS_NOTHING or is_selector(char) or drawn_by(char, lang):
                 continue
             name = unicodedata.name(char, "unnamed character")
             problems.append(
@@ -316,5 +421,90 @@ def check_coverage(communique: Communique, fonts: FontSet) -> None:
                     "replace the character, or add a font that has it (README: 'Adding a font')",
                 )
             )
+        for base, selector in dict.fromkeys(_SEQUENCE.findall(text.value)):
+            visible = bool(base.strip()) and base not in DRAWN_AS_NOTHING
+            family = drawn_by(base, lang) if visible else None
+            if family and fonts.draws(family, base + selector):
+                sequences.setdefault(family, {}).setdefault(base + selector, text)
+                continue
+            if visible and family is None:
+                continue  # the base is reported above
+            stack = fonts.stack(lang, communique.languages)
+            registering = [other for other in stack if fonts.draws(other, base + selector)]
+            problem = _unregistered(base + selector, lang, family, registering, text.locate(base + selector))
+            if family and is_ideograph(base) and not strict:
+                warnings.append(str(problem))
+            else:
+                problems.append(problem)
+    for family, drawn in sequences.items():
+        for problem in _sharing_a_glyph(family, drawn, alone.get(family, set()), fonts):
+            if strict:
+                problems.append(problem)
+            else:
+                warnings.append(str(problem))
     if problems:
         raise ErrorList(problems)
+    return tuple(warnings)
+
+
+def _sharing_a_glyph(
+    family: str, sequences: dict[str, Text], alone: set[str], fonts: FontSet
+) -> Iterator[FontError]:
+    """A problem for each character `family` draws with one glyph both alone and in a variation sequence,
+    or in several (its registered default form): a PDF gives a glyph one text, so the text layer would
+    give back the same for all of them."""
+    bases = [sequence[0] for sequence in sequences]
+    same: dict[str, list[str]] = {}
+    for sequence in sequences:
+        base = sequence[0]
+        if (base in alone or bases.count(base) > 1) and all(
+            sequence in face.sequences_drawn_as_base for face in fonts.members(family)
+        ):
+            same.setdefault(base, []).append(sequence)
+    for base, shared in same.items():
+        written = ([f"'{base}' alone"] if base in alone else []) + [
+            f"'{base}' + U+{ord(sequence[1]):04X}" for sequence in shared
+        ]
+        if len(written) > 1:
+            yield FontError(
+                f"{' and '.join(written)} are drawn by {family} with one glyph: a PDF gives each glyph one "
+                "text, so the text layer gives back the same for all of them",
+                sequences[shared[0]].locate(shared[0]),
+                f"write '{base}' one way throughout this document (its printed form is the same)",
+            )
+
+
+def _unregistered(
+    sequence: str, lang: str, family: str | None, registering: list[str], location: SourceLocation
+) -> FontError:
+    """The problem of a variation selector that `family`, the family drawing the character before it,
+    does not draw as a sequence with it (`registering` would); the selector alone if `family` is None."""
+    base, selector = sequence[:-1], sequence[-1]
+    code = f"U+{ord(selector):04X} {unicodedata.name(selector, 'VARIATION SELECTOR')}"
+    if not family:
+        where = f"after U+{ord(base):04X} {unicodedata.name(base, '')}".rstrip() if base else "alone"
+        return FontError(
+            f"character {code} stands {where} in the '{lang}' text",
+            location,
+            "a variation selector chooses a registered form of the ideograph before it: remove it",
+        )
+    if is_ideograph(base):
+        return FontError(
+            f"variation sequence '{base}' (U+{ord(base):04X}) + {code} in the '{lang}' text is not "
+            f"registered in {family}, which draws '{base}': it is drawn as '{base}' alone, and the selector "
+            "is not in the text layer",
+            location,
+            (
+                f"{', '.join(registering)} registers it: put it first in font_order for '{lang}'"
+                if registering
+                else "use a selector the font registers, or add a font that registers the sequence "
+                "(README: 'Adding a font')"
+            ),
+        )
+    return FontError(
+        f"character {code} after '{base}' (U+{ord(base):04X}) in the '{lang}' text: {family}, which "
+        f"draws '{base}', registers no such variation sequence",
+        location,
+        "remove the selector: variation sequences are drawn for ideographs and the few characters a "
+        "font registers them for (emoji-style selectors U+FE0E/U+FE0F have no bundled font)",
+    )

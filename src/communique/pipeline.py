@@ -134,7 +134,7 @@ def make_pdf(
     source = source or folder / f"{communique.id}.yaml"
     differences = translation_findings(communique, options.strict)
     fonts = project_fonts(project)
-    check_coverage(communique, fonts)
+    unregistered = check_coverage(communique, fonts, options.strict)
     document = typeset(communique)
     if revision:
         document = revision.revised(document)
@@ -200,7 +200,7 @@ def make_pdf(
         source,
         finished.data,
         rendered.page_count,
-        (*differences, *rendered.warnings, *lost, *finished.warnings),
+        (*differences, *unregistered, *rendered.warnings, *lost, *finished.warnings),
         tuple(dict.fromkeys(inputs)),
         html.absent,
     )

@@ -34,6 +34,7 @@ from communique.fonts import (
     THAI_FAMILY,
     FontFace,
     faces,
+    is_selector,
 )
 from communique.model import Run
 
@@ -167,12 +168,19 @@ def _family_needed(text: str, start: int, end: int, lang: str) -> str | None:
 def _extend(text: str, start: int, end: int, family: str) -> tuple[int, int]:
     """The stretch around text[start:end] that `family` can set: the neighbouring characters up to the
     next space, so the spaces are drawn in one piece with visible glyphs (PDF viewers skip a piece of
-    text that draws nothing)."""
-    while start > 0 and text[start - 1].strip() and _covers(family, text[start - 1]):
+    text that draws nothing). A variation selector stays with the character before it: shaped apart,
+    it would be drawn as a dotted circle."""
+    while start > 0 and text[start - 1].strip() and _covers_or_selects(family, text[start - 1]):
         start -= 1
-    while end < len(text) and text[end].strip() and _covers(family, text[end]):
+    while start < end and is_selector(text[start]):  # its character is not in the stretch
+        start += 1
+    while end < len(text) and text[end].strip() and _covers_or_selects(family, text[end]):
         end += 1
     return start, end
+
+
+def _covers_or_selects(family: str, char: str) -> bool:
+    return is_selector(char) or _covers(family, char)
 
 
 def _stack(lang: str) -> tuple[str, str]:
