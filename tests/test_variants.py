@@ -154,6 +154,8 @@ def test_an_unregistered_sequence_warns_and_fails_a_strict_build(
     assert result.returncode == 1
     assert "U+E0105" in result.stderr and "'一'" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists() or not any(out.glob("*.pdf"))
+    validated = run_cli("validate", str(path))  # validation says it too, before any build
+    assert validated.returncode == 0 and "U+E0105" in validated.stderr and "warning:" in validated.stderr
 
 
 @pytest.mark.parametrize(

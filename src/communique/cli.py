@@ -429,7 +429,8 @@ def _validate(args: argparse.Namespace) -> int:
     def one(path: Path) -> None:
         communique = load(path)
         chosen_layout(context, communique)
-        check_coverage(communique, fonts)
+        for warning in check_coverage(communique, fonts):  # a variation sequence the face lacks
+            print(f"warning: {warning}", file=sys.stderr)
         check_alternatives(communique, context.standard)  # as the project's builds declare
         print(f"ok {path}")
 
