@@ -168,20 +168,26 @@ def reading_order(lines: list[list[Glyph]], row_tolerance: float = 6.0) -> list[
     """Visual lines of one page (or column) in reading order. Content order is reading order but for what
     WeasyPrint paints later (a positioned block, such as a signature block, after the flow around it): the
     lines are cut into runs that go down the page line by line in content order (never up, nor across a
-    gap of more than 2.5 lines), the runs sorted top to bottom, runs side by side (their first baselines
-    within `row_tolerance` points) left to right."""
+    gap of more than 2.5 lines, nor to a line clear of the one before across), the runs sorted top to
+    bottom, runs side by side left to right: their first baselines within `row_tolerance` points, or a run
+    starting beside a taller one (above its last line, clear of it across: signature blocks whose names
+    share a baseline under offices of different heights)."""
     runs: list[list[list[Glyph]]] = []
     for line in lines:
         previous = runs[-1][-1] if runs else None
         step = previous[0].y - line[0].y if previous else 0.0
-        if previous and 0.5 < step <= 2.5 * max(glyph.size for glyph in (*previous, *line)):
+        if (
+            previous
+            and 0.5 < step <= 2.5 * max(glyph.size for glyph in (*previous, *line))
+            and not _clear(_across([previous]), _across([line]))
+        ):
             runs[-1].append(line)
         else:
             runs.append([line])
     runs.sort(key=lambda run: -run[0][0].y)
     rows: list[list[list[list[Glyph]]]] = []
     for run in runs:
-        if rows and rows[-1][0][0][0].y - run[0][0].y <= row_tolerance:
+        if rows and (rows[-1][0][0][0].y - run[0][0].y <= row_tolerance or _beside(run, rows[-1])):
             rows[-1].append(run)
         else:
             rows.append([run])
@@ -191,6 +197,23 @@ def reading_order(lines: list[list[Glyph]], row_tolerance: float = 6.0) -> list[
         for run in sorted(row, key=lambda run: min(glyph.left for glyph in run[0]))
         for line in run
     ]
+
+
+def _beside(run: list[list[Glyph]], row: list[list[list[Glyph]]]) -> bool:
+    """Whether `run` starts above the lowest line of `row` and is clear of each of its runs across."""
+    lowest = min(line[0].y for other in row for line in other)
+    return run[0][0].y >= lowest and all(_clear(_across(run), _across(other)) for other in row)
+
+
+def _across(run: list[list[Glyph]]) -> tuple[float, float]:
+    """(left, right) of the glyphs of `run`."""
+    glyphs = [glyph for line in run for glyph in line]
+    return min(glyph.left for glyph in glyphs), max(glyph.right for glyph in glyphs)
+
+
+def _clear(one: tuple[float, float], other: tuple[float, float]) -> bool:
+    """Whether two (left, right) extents do not overlap."""
+    return one[1] <= other[0] or one[0] >= other[1]
 
 
 def line_text(line: list[Glyph]) -> str:

@@ -5,6 +5,7 @@ extractors, line-start brackets, spaces in Japanese text, English in columns."""
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -193,6 +194,11 @@ def test_chinese_latin_gaps(composed: Composed) -> None:
 # -- copy-paste ----------------------------------------------------------------------------------------
 
 
+OTHER_COLUMN = re.compile(r"(?<=[^\x00-\u2fff]) +[A-Z][\x00-\u2fff]*$", re.MULTILINE)
+"""The English column's text after a Japanese line on the same baseline ('ユハナ・ヴァルティアイネン Koike
+Yuriko'): a space, then Latin text from a capital letter to the line's end."""
+
+
 @pytest.mark.parametrize("extractor", EXTRACTORS)
 @pytest.mark.parametrize("layout", LAYOUT_NAMES)
 def test_japanese_text_copies_exactly(composed: Composed, layout: str, extractor: str) -> None:
@@ -203,6 +209,8 @@ def test_japanese_text_copies_exactly(composed: Composed, layout: str, extractor
     for source in (SEED, STRESS):
         paragraphs = japanese_paragraphs(source)
         text = extracted_text(composed(source, layout), extractor)
+        if layout == "parallel":  # the names of a signature row share a baseline across the columns:
+            text = OTHER_COLUMN.sub("", text)  # extractors reading by baseline add the English one after
         assert not foreign_lines(text, japanese_texts(source))
         if layout != "parallel" or extractor in ("pypdf", "pdfium"):
             missing = [paragraph[:20] for paragraph in paragraphs if not found_exactly(paragraph, text)]

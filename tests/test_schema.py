@@ -75,7 +75,7 @@ FULL: dict[str, Any] = {
         {"preamble": {"en": "Recognising.", "fi": "Todeten."}},
         {"heading": {"en": "Aims", "fi": "Tavoitteet"}, "numbering": "roman"},
         {"article": {"en": "Purpose", "fi": "Tarkoitus"}},
-        {"clause": {"en": "The cities shall.", "fi": "Kaupungit."}},
+        {"clause": {"en": "The cities shall."}},  # pending in Finnish
         {"list": "alpha", "items": [{"en": "One.", "fi": "Yksi."}]},
     ],
     "closing": {"en": "Signed."},
@@ -88,7 +88,7 @@ FULL: dict[str, Any] = {
             "name": {"en": "Cy", "fi": "Cy"},
             "signature": "ann.png",
             "name_position": {"fi": "before"},
-            "printed": {"en": "Cy, Consul"},
+            "printed": {"en": [{"name": "Cy"}, "Consul"]},
         }
     ],
     "witness_label": {"fi": "Todistajat"},

@@ -29,7 +29,8 @@ from communique.model import Block, Communique, LocalizedText, SourceLocation, T
 
 KINDS = ("number", "url", "email", "name", "script", "untranslated", "missing", "alignment", "accept")
 """Every kind of finding. 'missing' is never reported: the loader refuses a block that has no text in a
-language that is not pending."""
+language that is not pending in its instrument, and a block a pending version leaves out is compared
+across the versions it has."""
 REPORT_FORMAT = 1
 """The version of `check --report json`'s output."""
 MIN_LETTERS = 12

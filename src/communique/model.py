@@ -70,12 +70,18 @@ class LocalizedText:
 
 @dataclass(frozen=True)
 class Principal:
-    """The absent official a signatory signs for."""
+    """The absent official a signatory signs for, named in the languages whose versions name the official
+    (a version may name the signatory alone)."""
 
     title: LocalizedText
     name: LocalizedText
+    """In the same languages as `title`."""
     marker: LocalizedText
     """The words between the official and the signatory, where the data gives them (代理, represented by)."""
+
+    def named_in(self, lang: str) -> bool:
+        """Whether the `lang` version names the official."""
+        return self.name.get(lang) is not None
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,11 @@ class Signatory:
     name_position: tuple[tuple[str, str], ...] = ()
     """Per language where the data says: 'before' or 'after' the office."""
     printed: LocalizedText = LocalizedText(())
-    """Per language where the data gives them: the block's lines word for word."""
+    """Per language where the data gives them: the block's lines word for word, one line after another
+    (a list of lines joined with line breaks)."""
+    printed_name: LocalizedText = LocalizedText(())
+    """Per language where the data marks it (`{name: ...}` in a list of printed lines): the name line of
+    `printed`. Unmarked, the printed line holding `name` is the name line."""
     on_behalf_of: Principal | None = None
 
 
@@ -165,6 +175,9 @@ class Instrument:
     witnesses: tuple[Signatory, ...] = ()
     witness_label: LocalizedText = LocalizedText(())
     """Per language where the data gives it: the line above the witnesses."""
+    pending: LocalizedText = LocalizedText(())
+    """Languages whose translation of this instrument is pending, each with its notice: the instrument's
+    own `pending`, and the file's."""
 
     def form_of(self, lang: str) -> str:
         """How the `lang` closing line is made where none is given: 'date', 'date-place' or 'none'."""
@@ -184,6 +197,7 @@ class Instrument:
             *([self.subject] if self.subject else []),
             self.closing,
             self.witness_label,
+            self.pending,
             *people,
         )
 
@@ -232,7 +246,8 @@ class Communique:
     buddhist_era: bool = False
     """Write Thai dates in the Buddhist era (พ.ศ. 2567)."""
     pending: LocalizedText = LocalizedText(())
-    """Languages whose translation is pending, with the notice printed for each."""
+    """Languages whose translation is pending in every instrument, with the notice printed for each (the
+    file's `pending`; each instrument's `pending` holds these and its own)."""
     article_format: LocalizedText = LocalizedText(())
     date_at: SourceLocation | None = None
     """Where the data gives the date (None for a document made in Python without a file)."""
@@ -293,7 +308,7 @@ class Communique:
 def _person_texts(person: Signatory) -> tuple[LocalizedText, ...]:
     behalf = person.on_behalf_of
     principal = (behalf.title, behalf.name, behalf.marker) if behalf else ()
-    return (*principal, person.title, person.name, person.printed)
+    return (*principal, person.title, person.name, person.printed, person.printed_name)
 
 
 READ_BY_COLUMN = "/CommuniqueReadByColumn"
@@ -375,12 +390,26 @@ class SignatureBlock:
     rich_lines: tuple[RichText, ...] = ()
     """The same lines prepared for layout (render with `rich()`: line breaks become `<br>`)."""
     roles: tuple[str, ...] = ()
-    """What each line is: 'name', 'office', 'printed' (given word for word), 'principal' (the absent
-    official's office and name), 'marker' (代理, represented by)."""
+    """What each line is: 'name', 'office' (lines given word for word are one or the other), 'principal'
+    (the absent official's office and name), 'marker' (代理, represented by)."""
     image_alt: str = ""
     """The signature image's text alternative in this language ('' where the data gives none)."""
     seal_alt: str = ""
     """The seal image's text alternative in this language."""
+
+    @property
+    def above_name(self) -> tuple[tuple[RichText, str], ...]:
+        """(line, role) of the lines above the name: an office set before it, the absent official and the
+        marker. Layouts bottom-align them across a row of blocks, so that the names share a baseline."""
+        return tuple(zip(self.rich_lines, self.roles, strict=True))[: self._name_index()]
+
+    @property
+    def from_name(self) -> tuple[tuple[RichText, str], ...]:
+        """(line, role) of the name and the lines under it (every line where no line is a name)."""
+        return tuple(zip(self.rich_lines, self.roles, strict=True))[self._name_index() :]
+
+    def _name_index(self) -> int:
+        return next((index for index, role in enumerate(self.roles) if role == "name"), 0)
 
 
 @dataclass(frozen=True)
@@ -399,7 +428,8 @@ class TypesetBlock:
 
     kind: str
     """'paragraph', 'preamble', 'heading', 'article', 'clause', 'item' or 'pending' (the version leaves
-    this block out: `paragraphs` holds the pending notice)."""
+    this block out, its translation pending: `paragraphs` holds the gap mark […]; the notice itself is
+    printed once, under the title)."""
     paragraphs: tuple[RichText, ...]
     label: RichText | None = None
     """The number or marker set before the text (第1条, Article 1, 1., （1）, •), if any."""
@@ -434,7 +464,7 @@ class Version:
     witnesses: tuple[SignatureBlock, ...] = ()
     witness_label: RichText | None = None
     pending_notice: RichText | None = None
-    """The notice that this version's translation is pending, printed under its title."""
+    """The notice that this version's translation is pending, printed once, under its title."""
     tag: str = ""
     """The language tag the layout sets (`lang`): the data's, with CLDR's likely region where the data
     names none and hyphenation differs by region ('en' -> 'en-US', not Pyphen's en_GB)."""
@@ -443,6 +473,10 @@ class Version:
     anchor: str = ""
     """The id of the version's first element: 'version-<lang>', 'version-<n>-<lang>' for the n-th
     instrument of several."""
+
+    def signature_rows(self) -> tuple[tuple[tuple[Version, SignatureBlock]], ...]:
+        """Each signature block of this version alone, in its order, as signature rows."""
+        return tuple(((self, block),) for block in self.signatures)
 
     def witness_rows(self) -> tuple[tuple[tuple[Version, SignatureBlock]], ...]:
         """Each witness's block of this version alone, as signature rows."""
@@ -477,6 +511,11 @@ class TypesetInstrument:
     def witness_rows(self) -> tuple[tuple[tuple[Version, SignatureBlock], ...], ...]:
         """Each witness's block with the same block in every version."""
         return _rows(self.versions, "witnesses")
+
+    def signatures_side_by_side(self) -> tuple[tuple[tuple[Version, SignatureBlock], ...], ...]:
+        """Block i of every version, each in its own order (the alternat): ((version, block), ...) per
+        row, for a layout that sets the versions in columns."""
+        return tuple(zip(*[[(v, b) for b in v.signatures] for v in self.versions], strict=True))
 
     def signature_orders(self) -> tuple[SignatureSet, ...]:
         """Signature blocks for a layout that sets them once for all versions: bilingual blocks where every

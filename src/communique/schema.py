@@ -50,9 +50,13 @@ _PERSON_FIELDS: dict[str, Any] = {
         "Chinese and Korean (office first), before in other languages.",
     },
     "printed": {
-        "$ref": "#/$defs/per_language",
-        "description": "Per language, the block's lines word for word ('Yukio Matsuura, Mayor'), line "
-        "breaks kept; replaces the office and the name.",
+        "type": "object",
+        "propertyNames": {"pattern": LANGUAGE_TAG},
+        "additionalProperties": {"$ref": "#/$defs/printed"},
+        "description": "Per language, the block's lines word for word, replacing the office and the name: "
+        "a text ('Yukio Matsuura, Mayor', line breaks kept) or a list of lines in which `{name: ...}` marks "
+        "the name. The name line is set as a name, the others as an office; unmarked, the line that holds "
+        "the signatory's `name` is the name line.",
     },
     "signature": {
         "type": "string",
@@ -198,8 +202,10 @@ SCHEMA: dict[str, Any] = {
         **_INSTRUMENT_FIELDS,
         "pending": {
             "$ref": "#/$defs/per_language",
-            "description": "Languages whose translation is pending, each with the notice printed under its "
-            "title and in place of every block it leaves out ('English translation in preparation.').",
+            "description": "Languages whose translation is pending, each with the notice printed once, under "
+            "its title ('English translation in preparation.'); its blocks may leave the language out, "
+            "each run of them marked […]. With `instruments`, it holds for every instrument (an "
+            "instrument may have its own `pending`).",
         },
         "article_format": {
             "$ref": "#/$defs/per_language",
@@ -242,7 +248,11 @@ SCHEMA: dict[str, Any] = {
             "propertyNames": {"pattern": BLOCK_KEY},
             "properties": {
                 "preamble": _paragraphs("A recital before the operative text (Recognising that …)."),
-                "heading": _localized("A heading; its number as written, or made as `numbering` says."),
+                "heading": {
+                    "$ref": "#/$defs/partial",
+                    "description": "A heading per language (a language listed in `pending` may leave it "
+                    "out); its number as written, or made as `numbering` says.",
+                },
                 "numbering": {
                     "enum": list(HEADING_NUMBERING),
                     "description": "How a heading is numbered: 'none' (default: as written), 'roman' "
@@ -286,6 +296,12 @@ SCHEMA: dict[str, Any] = {
                 "title": _localized("Title of the instrument per language; line breaks kept."),
                 "subject": _localized("Short description of the instrument per language."),
                 **_INSTRUMENT_FIELDS,
+                "pending": {
+                    "$ref": "#/$defs/per_language",
+                    "description": "Languages whose translation of this instrument is pending, each with "
+                    "its notice (printed once, under the instrument's title in that language); the file's "
+                    "`pending` holds for every instrument.",
+                },
                 "signed_by": {
                     "type": "array",
                     "uniqueItems": True,
@@ -296,6 +312,26 @@ SCHEMA: dict[str, Any] = {
             },
         },
         "localized": _by_language("text", minProperties=1),
+        "partial": _by_language("text", minProperties=1),
+        "printed": {
+            "type": ["string", "array"],
+            "minLength": 1,
+            "maxLength": MAX_TEXT_LENGTH,
+            "pattern": r"\S",
+            "minItems": 1,
+            "items": {"$ref": "#/$defs/printed_line"},
+        },
+        "printed_line": {
+            "type": ["object", "string"],
+            "required": ["name"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {"$ref": "#/$defs/text", "description": "The signatory's name, as printed."}
+            },
+            "minLength": 1,
+            "maxLength": MAX_TEXT_LENGTH,
+            "pattern": r"\S",
+        },
         "acceptance": {
             "type": "object",
             "required": ["kind", "where", "value", "because"],
@@ -374,8 +410,15 @@ SCHEMA: dict[str, Any] = {
                     "required": ["title", "name"],
                     "additionalProperties": False,
                     "properties": {
-                        "title": _localized("Office of the absent official per language."),
-                        "name": _localized("Name of the absent official per language."),
+                        "title": {
+                            "$ref": "#/$defs/partial",
+                            "description": "Office of the absent official, in each language whose "
+                            "version names the official (the others print the signatory alone).",
+                        },
+                        "name": {
+                            "$ref": "#/$defs/partial",
+                            "description": "Name of the absent official, in the same languages as `title`.",
+                        },
                         "marker": {
                             "$ref": "#/$defs/per_language",
                             "description": "The words between the official and the signatory, per "
@@ -384,7 +427,8 @@ SCHEMA: dict[str, Any] = {
                         },
                     },
                     "description": "The official this signatory signs for (a deputy mayor for the mayor): "
-                    "printed first, then the marker (代理, represented by), then the signatory.",
+                    "printed first, then the marker (代理, represented by), then the signatory; in the "
+                    "languages that name the official (a version may name the signatory alone).",
                 },
             },
         },

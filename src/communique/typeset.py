@@ -44,6 +44,7 @@ from communique.model import (
     Run,
     Signatory,
     SignatureBlock,
+    Text,
     TypesetBlock,
     TypesetDocument,
     TypesetInstrument,
@@ -71,19 +72,25 @@ def phrase_parser(lang: str) -> budoux.Parser | None:
 
 
 def rich_text(
-    text: str, lang: str, phrased: bool = False, composed: bool = True, names: tuple[str, ...] = ()
+    text: str,
+    lang: str,
+    phrased: bool = False,
+    composed: bool = True,
+    names: tuple[str, ...] = (),
+    unbroken: tuple[str, ...] = (),
 ) -> RichText:
     """`text` prepared for `lang`, every character kept; with `phrased`, split into phrases (BudouX) that
     a line never breaks; with `composed` (the default), with typographic quotes and Japanese composition
-    (signatory lines are set as written); with `names`, those never broken. A line break in `text`
-    ('\\n') is a line break in print."""
+    (signatory lines are set as written); with `names`, those never broken, nor any of the words
+    `unbroken` (代理, represented by). A line break in `text` ('\\n') is a line break in print."""
     runs: list[Run] = []
     for number, line in enumerate(text.split("\n")):
         if number:
             runs.append(Run("\n", ""))
         if line:
             runs.extend(_composed(line, lang) if composed else (Run(line, ""),))
-    runs = _kept_together(runs, _unbreakable(text, lang) + _name_spans(text, names))
+    words = [match.span() for word in unbroken if word for match in re.finditer(re.escape(word), text)]
+    runs = _kept_together(runs, _unbreakable(text, lang) + _name_spans(text, names) + words)
     addresses = list(_URL.finditer(text))
     runs = _kept_together(runs, [match.span() for match in addresses], URL)
     points = [point for match in addresses for point in _url_breaks(match)]
@@ -362,13 +369,13 @@ def _version(communique: Communique, instrument: Instrument, lang: str, anchor: 
     words = built_in(OUTLINE_WORDS, lang) or OUTLINE_WORDS["en"]
     title = joiner.join(line.text for line in title_lines)
     label = autonym[:1].upper() + autonym[1:]
-    pending = communique.pending.get(lang)
+    pending = instrument.pending.get(lang)
     signers = instrument.party_order(communique.parties, lang)
     return Version(
         lang=lang,
         title_lines=title_lines,
         title=title,
-        blocks=_blocks(communique, instrument.body, lang),
+        blocks=_blocks(communique, instrument, lang),
         closing=_closing(communique, instrument, lang),
         signatures=tuple(
             _signature_block(lang, party.key, f"{party.key}-{number}", signer, party)
@@ -409,21 +416,28 @@ def _layout_tag(lang: str) -> str:
     return f"{lang}-{region}" if region else lang
 
 
-def _blocks(communique: Communique, body: tuple[Block, ...], lang: str) -> tuple[TypesetBlock, ...]:
+GAP_MARK = "[…]"
+"""What a pending version prints in place of the blocks it leaves out (once for a run of them where the
+versions are not set side by side): the editor's sign for text left out, which needs no translation and
+points back to the notice under the title."""
+
+
+def _blocks(communique: Communique, instrument: Instrument, lang: str) -> tuple[TypesetBlock, ...]:
     """The `lang` blocks with their numbers: headings and articles count through the instrument,
-    numbered paragraphs restart after each heading and article."""
+    numbered paragraphs restart after each heading and article. A block a pending version leaves out is
+    its gap mark; an article keeps its number where only its caption is left out."""
     counters = {"heading": 0, "article": 0, "clause": 0}
-    pending = communique.pending.get(lang)
+    pending = instrument.pending.get(lang)
     blocks = []
     names = communique.person_names(lang)
-    for block in body:
+    for block in instrument.body:
         if block.kind in counters:
             counters[block.kind] += 1
         if block.kind in ("heading", "article"):
             counters["clause"] = 0
         texts = block.of(lang)
         if texts is None and block.kind != "article" and pending:  # the loader lets only these be absent
-            blocks.append(TypesetBlock("pending", (paragraph_text(pending.value, lang),)))
+            blocks.append(TypesetBlock("pending", (rich_text(GAP_MARK, lang, composed=False),)))
             continue
         paragraphs = tuple(paragraph_text(text.value, lang, names) for text in texts or ())
         label = _label(communique, block, lang, counters)
@@ -487,13 +501,15 @@ def _signature_block(
 ) -> SignatureBlock:
     """The person's lines in the language's order, line breaks kept (an office of several lines: Mayor /
     Koto Ward / Tokyo, Japan); given word for word where the data prints them; for a signature made on
-    behalf of an absent official, the official first, then the marker (代理, represented by)."""
+    behalf of an absent official (in a version that names the official), the official first, then the
+    marker (代理, represented by), which never breaks across lines."""
     printed = person.printed.get(lang)
     lines = _person_lines(lang, person.title, person.name, person.name_position)
     if printed:
-        lines = (("\n".join(kept_lines(printed.value)), "printed"),)
+        lines = _printed_lines(printed.value, person.printed_name.get(lang), person.name.value(lang))
     behalf = person.on_behalf_of
-    if behalf:
+    marker = ""
+    if behalf and behalf.named_in(lang):
         given = behalf.marker.get(lang)
         marker = given.value if given else built_in(PROXY_MARKERS, lang) or ""
         principal = tuple(
@@ -510,7 +526,10 @@ def _signature_block(
         tuple(text for text, _ in lines),
         person.signature,
         party.seal if party else None,
-        tuple(rich_text(text, lang, phrased=role != "name", composed=False) for text, role in lines),
+        tuple(
+            rich_text(text, lang, phrased=role != "name", composed=False, unbroken=(marker,))
+            for text, role in lines
+        ),
         tuple(role for _, role in lines),
         _alt(person.signature_alt, lang),
         _alt(party.seal_alt, lang) if party else "",
@@ -521,6 +540,18 @@ def _alt(alternatives: LocalizedText, lang: str) -> str:
     """The text alternative for `lang`, or '' where the data gives none."""
     text = alternatives.get(lang)
     return text.value if text else ""
+
+
+def _printed_lines(printed: str, marked: Text | None, name: str) -> tuple[tuple[str, str], ...]:
+    """(line, role) of lines given word for word: the name line (`marked`, else the first line that holds
+    the signatory's `name`, spaces aside) set as a name, the others as an office."""
+    lines = kept_lines(printed)
+    if marked is not None:
+        names = set(kept_lines(marked.value))
+        return tuple((line, "name" if line in names else "office") for line in lines)
+    bare = "".join(name.split())
+    found = next((line for line in lines if bare and bare in "".join(line.split())), None)
+    return tuple((line, "name" if line == found else "office") for line in lines)
 
 
 def _person_lines(

@@ -91,18 +91,17 @@ def check_document(tree: YamlTree) -> list[DataError]:
         return None
 
     problems += check(document, schema, tree.locate, (word,))
-    pending = document.get("pending")
-    for where, _ in instruments(document):
-        problems += _block_problems(
-            tree, where, languages, tuple(pending) if isinstance(pending, dict) else ()
-        )
+    for where, fields in instruments(document):
+        problems += _block_problems(tree, where, languages, pending_languages(document, fields))
     if not problems:
         problems += _instrument_problems(tree)
     if not problems:
-        for where, _ in instruments(document):
+        for where, fields in instruments(document):
             problems += _signature_order_problems(tree, where, languages)
             problems += _closing_problems(tree, where, languages)
+            problems += _pending_problems(tree, where, fields, languages)
         problems += _convention_problems(tree, languages)
+        problems += _signatory_problems(tree)
         problems += _party_problems(tree)
         problems += _accept_problems(tree)
     return _unique(problems)
@@ -142,6 +141,131 @@ def instruments(document: dict[str, Any]) -> list[tuple[Where, dict[str, Any]]]:
     return [((), document)]
 
 
+def pending_languages(document: dict[str, Any], fields: dict[str, Any]) -> tuple[str, ...]:
+    """The languages pending in an instrument (its `fields`): the file's `pending` and its own."""
+    own = fields.get("pending") if fields is not document else None
+    return tuple(
+        dict.fromkeys(
+            lang for given in (document.get("pending"), own) if isinstance(given, dict) for lang in given
+        )
+    )
+
+
+def _pending_problems(
+    tree: YamlTree, where: Where, fields: dict[str, Any], languages: tuple[str, ...]
+) -> list[DataError]:
+    """`pending` that says what cannot be: a language pending twice (in the file and in an instrument), in
+    an instrument that gives every one of its texts, or every language of an instrument pending."""
+    whole: dict[str, str] = tree.value.get("pending", {})
+    own: dict[str, str] = fields.get("pending", {}) if where else {}
+    several = "instruments" in tree.value
+    name = describe(where) if where else "the document"
+    problems = [
+        DataError(
+            f"'{lang}' is pending in {name} and in the whole file",
+            tree.locate((*where, "pending", lang), key=True),
+            "name it once: in the file's `pending` for every instrument, or in the instrument's",
+        )
+        for lang in own
+        if lang in whole
+    ]
+    pending = pending_languages(tree.value, fields)
+    if pending and set(pending) >= set(languages):
+        problems.append(
+            DataError(
+                f"every language of {name} is pending",
+                tree.locate((*where, "pending") if own else ("pending",), key=True),
+                "one language at least must give the whole text",
+            )
+        )
+        return problems
+    for lang in pending:
+        if _leaves_out(fields, lang):
+            continue
+        at: Where = (*where, "pending", lang) if lang in own else ("pending", lang)
+        hint = "remove it from `pending`: the notice would say a complete version is not ready"
+        if several and lang not in own:
+            hint = "name it in the `pending` of the instruments that leave it out, not in the file's"
+        problems.append(
+            DataError(
+                f"'{lang}' is pending, but {name} gives every '{lang}' text", tree.locate(at, key=True), hint
+            )
+        )
+    return problems
+
+
+def _leaves_out(fields: dict[str, Any], lang: str) -> bool:
+    """Whether a body block of the instrument (its `fields`) has no `lang` text: a paragraph, a kind's
+    texts (an article's captions), or a list item."""
+    for block in fields.get("body", []):
+        kinds = [name for name in BLOCK_KINDS if name in block]
+        holders = [block] if not kinds else [block[kinds[0]]]
+        if kinds == ["list"]:
+            holders = block["items"]
+        if any(isinstance(holder, dict) and lang not in holder for holder in holders):
+            return True
+    return False
+
+
+def _signatory_problems(tree: YamlTree) -> list[DataError]:
+    """Proxies and printed lines that say what cannot be (`_proxy_problems`, `_printed_problems`)."""
+    signers = [
+        (("parties", index, "signatories", number), person)
+        for index, party in enumerate(tree.value["parties"])
+        for number, person in enumerate(party.get("signatories", []))
+    ]
+    witnesses = [
+        ((*where, "witnesses", number), person)
+        for where, fields in instruments(tree.value)
+        for number, person in enumerate(fields.get("witnesses", []))
+    ]
+    problems = [problem for at, person in signers for problem in _proxy_problems(tree, at, person)]
+    return problems + [
+        problem for at, person in signers + witnesses for problem in _printed_problems(tree, at, person)
+    ]
+
+
+def _proxy_problems(tree: YamlTree, at: Where, signer: dict[str, Any]) -> list[DataError]:
+    """An absent official given a title in a language without a name (or the reverse), and a marker for
+    a language whose version does not name the official."""
+    behalf = signer.get("on_behalf_of", {})
+    given = {key: set(behalf.get(key, {})) for key in ("title", "name")}
+    problems = [
+        DataError(
+            f"the absent official is given a {key} in '{lang}' but no {other}",
+            tree.locate((*at, "on_behalf_of", key, lang), key=True),
+            "give both in the languages whose version names the official, and neither in the others",
+        )
+        for key, other in (("title", "name"), ("name", "title"))
+        for lang in sorted(given[key] - given[other])
+    ]
+    return problems + [
+        DataError(
+            f"the marker for '{lang}' has no effect: the '{lang}' version does not name the absent official",
+            tree.locate((*at, "on_behalf_of", "marker", lang), key=True),
+            f"remove it, or name the official in '{lang}' (`title` and `name`)",
+        )
+        for lang in behalf.get("marker", {})
+        if lang not in given["name"]
+    ]
+
+
+def _printed_problems(tree: YamlTree, at: Where, person: dict[str, Any]) -> list[DataError]:
+    """Printed lines that mark more than one line as the name."""
+    problems = []
+    for lang, lines in person.get("printed", {}).items():
+        names = [number for number, line in enumerate(lines) if isinstance(line, dict)]
+        if len(names) > 1:
+            problems.append(
+                DataError(
+                    f"the printed '{lang}' lines mark {len(names)} names",
+                    tree.locate((*at, "printed", lang, names[1])),
+                    "mark the one line that is the signatory's name with `name:`",
+                )
+            )
+    return problems
+
+
 def _instrument_problems(tree: YamlTree) -> list[DataError]:
     """A file holds its text at the top level (`body`) or in `instruments`, not both nor neither."""
     document = tree.value
@@ -169,14 +293,6 @@ def _block_problems(
     body = _get(tree.value, where).get("body")
     if not isinstance(body, list):
         return []
-    if pending and len(pending) == len(languages):
-        problems.append(
-            DataError(
-                "every language is pending",
-                tree.locate(("pending",), key=True),
-                "one language at least must give the whole text",
-            )
-        )
     complete = [lang for lang in languages if lang not in pending]
     for index, block in enumerate(body):
         if not isinstance(block, dict):
@@ -279,6 +395,8 @@ def _convention_problems(tree: YamlTree, languages: tuple[str, ...]) -> list[Dat
             if not behalf:
                 continue
             for lang in languages:
+                if lang not in behalf["name"]:
+                    continue  # the version names the signatory alone
                 if lang not in behalf.get("marker", {}) and built_in(PROXY_MARKERS, lang) is None:
                     problems.append(
                         DataError(

@@ -108,6 +108,19 @@ class ModelBuilder:
                 for number in range(len(fields.get("witnesses", [])))
             ),
             witness_label=self._optional((*where, "witness_label")),
+            pending=self._pending(where),
+        )
+
+    def _pending(self, where: Where) -> LocalizedText:
+        """The notices of the languages pending in the instrument at `where`: its own and the file's."""
+        own = self._optional((*where, "pending")) if where else LocalizedText(())
+        whole = self._optional(("pending",))
+        return LocalizedText(
+            tuple(
+                (lang, text)
+                for lang in self.languages
+                if (text := own.get(lang) or whole.get(lang)) is not None
+            )
         )
 
     def _blocks(self, where: Where) -> list[Block]:
@@ -182,8 +195,41 @@ class ModelBuilder:
             signature=self._image((*where, "signature"), "signature") if "signature" in fields else None,
             signature_alt=self._alt(where, "signature"),
             name_position=tuple(fields.get("name_position", {}).items()),
-            printed=self._optional((*where, "printed")),
+            printed=self._printed((*where, "printed")),
+            printed_name=self._printed_name((*where, "printed")),
             on_behalf_of=principal,
+        )
+
+    def _printed(self, where: Where) -> LocalizedText:
+        """The lines given word for word, per language: a text, or a list of lines joined by line breaks."""
+        given = self._get(where[:-1]).get(where[-1], {})
+        return LocalizedText(
+            tuple(
+                (lang, self._text((*where, lang)) if isinstance(lines, str) else self._lines((*where, lang)))
+                for lang in self.languages
+                if (lines := given.get(lang)) is not None
+            )
+        )
+
+    def _lines(self, where: Where) -> Text:
+        """A list of printed lines as one text, line after line (each `{name: ...}` its name)."""
+        lines = [line["name"] if isinstance(line, dict) else line for line in self._get(where)]
+        return Text("\n".join(lines), self.tree.locate(where), self.tree.raw(where))
+
+    def _printed_name(self, where: Where) -> LocalizedText:
+        """Per language whose printed lines mark one `{name: ...}`: that line."""
+        given = self._get(where[:-1]).get(where[-1], {})
+        marked = (
+            (lang, next((number for number, line in enumerate(lines) if isinstance(line, dict)), None))
+            for lang in self.languages
+            if isinstance(lines := given.get(lang), list)
+        )
+        return LocalizedText(
+            tuple(
+                (lang, self._text((*where, lang, number, "name")))
+                for lang, number in marked
+                if number is not None
+            )
         )
 
     def _party(self, index: int) -> Party:
