@@ -139,3 +139,25 @@ def test_a_wrapped_title_line_is_set_in_balanced_lines(composed: Composed, seed:
     assert wrapped, groups  # the column is narrow enough for the title to wrap
     for widths in wrapped:
         assert min(widths) >= 0.5 * max(widths), groups
+
+
+def test_a_balanced_title_keeps_long_words_centred_in_their_column(
+    composed: Composed, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Balancing never narrows a title below its longest word (which would set it off-centre or past the
+    column) nor makes a phrase wrap inside itself: the lines of each title share one centre."""
+    text = seed_text().replace(
+        "Joint Communique\n    Of the City of Helsinki (Republic of Finland)\n"
+        "    And the Tokyo Metropolitan Government (Japan)",
+        "Memorandum on Internationalisation of Universities",
+    )
+    text = text.replace("共同コミュニケ", "日本国南里県国際交流協会及び協定書")
+    assert "Internationalisation" in text and "南里県" in text
+    source = write_data(tmp_path_factory.mktemp("title"), text, "title.yaml")
+    first_page = text_lines(composed(source, "parallel"), 2)[0]
+    for column, words in ((0, "協定書"), (1, "Universities")):
+        lines = reading_order(first_page[column])
+        title = lines[: next(n for n, line in enumerate(lines) if words in line_text(line)) + 1]
+        assert len(title) >= 2
+        centres = [(min(g.left for g in line) + max(g.right for g in line)) / 2 for line in title]
+        assert max(centres) - min(centres) < 1.0, [line_text(line) for line in title]

@@ -97,7 +97,14 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for number in range(1, 17)
     )
     write_data(folder, DOCUMENT.format(id="many", layout="signatures-alone", parties=parties), "many.yaml")
+    project_layout(folder, "labelled-blank", f"{DEFECTS['blank-page'][0]}\n{LABELLED_BLANK}")
+    labelled = DOCUMENT.format(id="labelled-blank", layout="labelled-blank", parties=TWO_PARTIES)
+    write_data(folder, labelled, "labelled-blank.yaml")
     return folder
+
+
+LABELLED_BLANK = '@page :blank { @top-center { content: "This page is intentionally left blank"; } }'
+"""A page left blank on purpose, saying so in its header."""
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +127,15 @@ def test_each_defect_is_a_warning_naming_the_page_and_its_text(
     found = page_warnings(result)
     assert len(found) == 1 and re.fullmatch(warning, found[0]), found
     assert compact(page_texts(result.output)[page]).startswith(text)  # the page looks as the warning says
+
+
+def test_a_blank_page_that_says_so_is_no_finding(
+    project: Path, build_seed: Callable[..., BuildResult]
+) -> None:
+    """The same blank page with 'This page is intentionally left blank' in its header is as meant."""
+    result = build_seed(project / "labelled-blank.yaml")
+    assert "intentionallyleftblank" in compact(page_texts(result.output)[1])
+    assert page_warnings(result) == []
 
 
 def test_text_over_text_is_drawn_so(built: dict[str, BuildResult]) -> None:

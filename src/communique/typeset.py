@@ -78,11 +78,13 @@ def rich_text(
     composed: bool = True,
     names: tuple[str, ...] = (),
     unbroken: tuple[str, ...] = (),
+    name: bool = False,
 ) -> RichText:
     """`text` prepared for `lang`, every character kept; with `phrased`, split into phrases (BudouX) that
     a line never breaks; with `composed` (the default), with typographic quotes and Japanese composition
     (signatory lines are set as written); with `names`, those never broken, nor any of the words
-    `unbroken` (代理, represented by). A line break in `text` ('\\n') is a line break in print."""
+    `unbroken` (代理, represented by); a person's `name` breaks only between its parts. A line break in
+    `text` ('\\n') is a line break in print."""
     runs: list[Run] = []
     for number, line in enumerate(text.split("\n")):
         if number:
@@ -90,10 +92,12 @@ def rich_text(
         if line:
             runs.extend(_composed(line, lang) if composed else (Run(line, ""),))
     words = [match.span() for word in unbroken if word for match in re.finditer(re.escape(word), text)]
-    runs = _kept_together(runs, _unbreakable(text, lang) + _name_spans(text, names) + words)
+    parts = [match.span() for match in _NAME_PART.finditer(text)] if name else []
+    runs = _kept_together(runs, _unbreakable(text, lang) + _name_spans(text, names) + words + parts)
     addresses = list(_URL.finditer(text))
     runs = _kept_together(runs, [match.span() for match in addresses], URL)
     points = [point for match in addresses for point in _url_breaks(match)]
+    points += [end for (_, end), (start, _) in itertools.pairwise(parts) if end == start]
     runs = _breakable_at(runs, points + (_quote_breaks(text) if primary(lang) in UNSPACED else []))
     parser = phrase_parser(lang) if phrased else None
     if parser is None:
@@ -232,6 +236,13 @@ def _name_spans(text: str, names: tuple[str, ...]) -> list[tuple[int, int]]:
     kept = [name for name in names if " " in name.strip() or "\u3000" in name.strip() or _unspaced(name)]
     kept = [name for name in kept if len(name) <= LONGEST_KEPT_NAME and "\n" not in name]
     return [match.span() for name in kept for match in re.finditer(re.escape(name), text)]
+
+
+_NAME_PART = re.compile(r"[^\s\u3000・·‧･]+[・·‧･]?")
+"""A part of a person's name: a word, or a run of characters up to a space, an ideographic space or a
+middle dot, with the dot (ガンボルド・, 甘包勒德·). A name in a signature block breaks only between its
+parts, and only where the whole name is wider than its column (four signature columns): never inside
+one (ガンボルド・エン｜フトゥヤ)."""
 
 
 def _unspaced(name: str) -> bool:
@@ -527,7 +538,14 @@ def _signature_block(
         person.signature,
         party.seal if party else None,
         tuple(
-            rich_text(text, lang, phrased=role != "name", composed=False, unbroken=(marker,))
+            rich_text(
+                text,
+                lang,
+                phrased=role != "name",
+                composed=False,
+                unbroken=(marker,),
+                name=role == "name",
+            )
             for text, role in lines
         ),
         tuple(role for _, role in lines),

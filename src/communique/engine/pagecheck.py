@@ -21,12 +21,17 @@ has no stranded page. Page-margin boxes (the page number, a running footer) neve
 
 Signature blocks too many for one page must continue on the next: a page holding only the rest of the
 closing, signatures and witnesses the page before ends with is not stranded where the parts on the two
-pages are together taller than a page (the page where they start must still hold text of the instrument;
-where they would have fitted on one page, the page holding their rest is stranded).
+pages and the text's last block before them are together taller than a page (where they would have
+fitted on one page with it, the page holding their rest is stranded); the pages after it may go on with
+them. The page where they start is judged like any other: without text of the instrument it is stranded.
+An image of the text (a map, a plan) counts as text of the instrument; a page left blank whose margin
+boxes say so in words the first page's do not ('This page is intentionally left blank', set by an
+`@page :blank` rule) is not a blank page.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,15 +111,22 @@ def faults(document: Any) -> list[PageFault]:
     ]
     has_text = any(line.role == BODY for page in pages for line in page.lines)
     found: list[PageFault] = []
+    continued = False
     for index, page in enumerate(pages):
         found.extend(_collisions(page, boxes))
-        if not page.lines and not page.images:
+        if not page.lines and not page.images and not page.margin_words - pages[0].margin_words:
             found.append(PageFault(page.number, "blank, nothing is drawn in its text area"))
         elif has_text and len(pages) > 1:
             before = pages[index - 1] if index else None
-            stranded = _stranded(page, before, boxes)
+            stranded = _stranded(page, before, boxes, continued)
             found.extend([stranded] if stranded else [])
+            continued = not stranded and _ending_only(page) and page.lines[-1].role in ENDING_PARTS
     return found
+
+
+def _ending_only(page: _Page) -> bool:
+    """Whether the page holds only a closing, signatures and witnesses."""
+    return bool(page.lines) and all(line.role in ENDING_PARTS for line in page.lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +156,10 @@ class _Page:
     """Of the page's content area."""
     lines: list[_Line] = field(default_factory=list)
     images: int = 0
+    figures: int = 0
+    """Images of the text (a map, a plan): text of the instrument as much as its lines."""
+    margin_words: frozenset[str] = frozenset()
+    """The words in its margin boxes (a running header; 'This page is intentionally left blank')."""
     ending_top: float = float("inf")
     ending_bottom: float = float("-inf")
     """Where the closing, signatures and witnesses on the page begin and end (their boxes)."""
@@ -156,9 +172,13 @@ class _Page:
 def _read_page(number: int, page_box: Any, boxes: Any, roles: dict[int, str | None]) -> _Page:
     """The lines and images of the page's text area (its margin boxes left out)."""
     page = _Page(number, float(page_box.height))
+    margins = []
     for child in map(unwrapped, page_box.children):
-        if not isinstance(child, boxes.MarginBox):
+        if isinstance(child, boxes.MarginBox):
+            margins.append(_drawn_text(child, boxes))
+        else:
             _read(child, _Context(OTHER, 0, None), page, boxes, roles)
+    page.margin_words = frozenset(re.findall(r"[^\W\d_]+", " ".join(margins)))
     return page
 
 
@@ -187,6 +207,7 @@ def _read(box: Any, context: _Context, page: _Page, boxes: Any, roles: dict[int,
             context = _Context(context.role, id(element), context.root)
     if isinstance(box, boxes.ReplacedBox):
         page.images += 1
+        page.figures += context.role not in APART_FROM_TEXT
     elif isinstance(box, boxes.LineBox):
         root = context.root if context.root is not None else box
         texts = list(visible_texts(box))
@@ -257,12 +278,13 @@ def _drawn_text(box: Any, boxes: Any) -> str:
     return ""
 
 
-def _stranded(page: _Page, before: _Page | None, boxes: Any) -> PageFault | None:
+def _stranded(page: _Page, before: _Page | None, boxes: Any, continued: bool) -> PageFault | None:
     """Whether the page holds only titles, the ending or a heading, without text of the instrument, or
-    ends with a heading or title whose text is on another page."""
+    ends with a heading or title whose text is on another page. `continued`: the page before holds
+    only the rest of a long ending, which this page may go on with."""
     roles = [line.role for line in page.lines]
-    if roles and all(role in APART_FROM_TEXT for role in roles):
-        if all(role in ENDING_PARTS for role in roles) and _continues_a_long_ending(page, before):
+    if roles and all(role in APART_FROM_TEXT for role in roles) and not page.figures:
+        if _ending_only(page) and (continued or _continues_a_long_ending(page, before)):
             return None
         kinds = list(dict.fromkeys(roles))
         listed = ", ".join(kinds[:-1]) + (" and " if len(kinds) > 1 else "") + kinds[-1]
@@ -288,13 +310,16 @@ def _stranded(page: _Page, before: _Page | None, boxes: Any) -> PageFault | None
 
 def _continues_a_long_ending(page: _Page, before: _Page | None) -> bool:
     """Whether the page holds the rest of a closing, signatures and witnesses that the page before ends
-    with and that could not stand on one page (their parts on the two pages are taller than one)."""
-    return (
-        before is not None
-        and bool(before.lines)
-        and before.lines[-1].role in ENDING_PARTS
-        and before.ending_height + page.ending_height > page.height
+    with and that could not stand on one page with the text's last block (their parts on the two pages
+    and that block are taller than a page: four signature columns after a long last row)."""
+    if before is None or not before.lines or before.lines[-1].role not in ENDING_PARTS:
+        return False
+    text = [line for line in before.lines if line.role not in APART_FROM_TEXT]
+    last_block = [line for line in text if text and line.block == text[-1].block]
+    block_height = before.ending_top - min(
+        (line.baseline - line.size for line in last_block), default=before.ending_top
     )
+    return before.ending_height + page.ending_height + block_height > page.height
 
 
 def _block_text(lines: list[_Line], block: int, boxes: Any) -> str:

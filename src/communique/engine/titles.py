@@ -66,18 +66,22 @@ def _is_title(block: Any) -> bool:
 
 
 def _balanced(lines: list[Any], block: Any, laid_out: Any) -> list[Any]:
-    """`lines` ((line box, where the next starts) as laid out at the block's width) again at the narrowest width giving no more of them,
-    each moved to stand centred in the full width; `lines` themselves where the title does not wrap."""
+    """`lines` ((line box, where the next starts) as laid out at the block's width) laid out again at the
+    narrowest width that gives no more lines, none wider than that width and none taller (a phrase set
+    as one box must not wrap inside itself), each moved to stand centred in the full width; `lines`
+    themselves where the title does not wrap."""
     if len(lines) < 2:
         return lines
     full = float(block.width)
+    height = _height(lines)
     narrow, wide, best = full / 2, full, lines
     try:
         for _ in range(TRIALS):
             width = (narrow + wide) / 2
             block.width = width
             trial = laid_out()
-            if len(trial) <= len(lines):
+            fits = len(trial) <= len(lines) and _height(trial) <= height + TOLERANCE
+            if fits and all(_extent(line) <= width + TOLERANCE for line, _ in trial):
                 wide, best = width, trial
             else:
                 narrow = width
@@ -87,6 +91,24 @@ def _balanced(lines: list[Any], block: Any, laid_out: Any) -> list[Any]:
         for line, _ in best:
             line.translate((full - wide) / 2, 0)
     return best
+
+
+TOLERANCE = 0.5
+"""CSS pixels a trial line may exceed its width or the title its height by (rounding)."""
+
+
+def _height(lines: list[Any]) -> float:
+    """The height of the laid-out lines together."""
+    return sum(float(line.height) for line, _ in lines)
+
+
+def _extent(line: Any) -> float:
+    """The width of what a line box holds, from its first box's left edge to its last box's right."""
+    children = list(line.children)
+    if not children:
+        return 0.0
+    left = min(float(child.position_x) for child in children)
+    return max(float(child.position_x + child.margin_width()) for child in children) - left
 
 
 def _text(block: Any) -> str:
