@@ -1,13 +1,17 @@
 """Paragraphs broken as a whole (issue 20), read from the PDF: justified English word spaces of at most
 0.6 em in the layouts that justify English (sequential, interleaved), the house rules of hyphenation kept,
-no Japanese paragraph or list item ending on a line of one character, the text layer unchanged.
+no Japanese paragraph or list item ending on a line of one character, the text layer unchanged; where no
+break helps, the letters of the line tracked (engine/justify.py), never by more than its limit.
 
 tests/data/line-breaking.yaml holds paragraphs that WeasyPrint's first-fit breaking sets badly (word spaces
-of up to 2.4 em, a last line of one character); without engine/linebreak.py these tests fail on it."""
+of up to 2.4 em, a last line of one character); without engine/linebreak.py these tests fail on it. In
+seeds/partnership-treaty-long.yaml and tests/data/tracked-lines.yaml, no break helps some lines (word
+spaces of up to 0.88 em); without tracking these tests fail on them."""
 
 from __future__ import annotations
 
 import itertools
+import re
 import statistics
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +23,8 @@ from pdftools import Glyph, text_lines
 from typography import (
     BODY_FONT_SIZE,
     BODY_SIZE,
+    EXTRACTORS,
+    cjk_body_lines,
     extracted_text,
     found_exactly,
     full_line_shortfalls,
@@ -26,7 +32,7 @@ from typography import (
 )
 from typography import Line as CjkLine
 
-from communique.engine import linebreak
+from communique.engine import justify, linebreak
 from communique.errors import RenderError
 from communique.loader import load
 from communique.model import BuildResult
@@ -34,7 +40,11 @@ from communique.typeset import typeset
 
 SAMPLE = ROOT / "tests" / "data" / "line-breaking.yaml"
 STRESS = ROOT / "tests" / "data" / "composition-stress.yaml"
-DOCUMENTS = (SEED, STRESS, SAMPLE)
+TREATY = ROOT / "seeds" / "partnership-treaty-long.yaml"
+TRACKED = ROOT / "tests" / "data" / "tracked-lines.yaml"
+"""Three clauses of the treaty, two of them with a line that is tracked in each layout that justifies
+English."""
+DOCUMENTS = (SEED, STRESS, SAMPLE, TREATY)
 JUSTIFIED = ("sequential", "interleaved")
 """The layouts that justify English (the parallel layout sets it ragged)."""
 WIDEST_SPACE = 0.6
@@ -47,6 +57,11 @@ BODY_KINDS = frozenset({"paragraph", "preamble", "clause", "item"})
 """Blocks set as body paragraphs (not headings or article captions)."""
 ADDED_HYPHEN = "\u2010"
 """What WeasyPrint draws where it hyphenates (the text's own hyphen reads as '-' or U+FFFE in pdfium)."""
+WIDEST_LETTER_GAP = justify.TRACKING_EM + 0.002
+"""em: the widest two letters of a word may stand apart: the tracking limit, plus what the PDF's positions
+(whole thousandths of an em) and pdfium's boxes add (untracked, no gap in a word exceeds 0.002 em)."""
+TRACKED_GAP = 0.005
+"""em: a gap between two letters of a word wider than this is tracking (Noto Serif kerns no letters apart)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,8 @@ class PrintedLine:
     """The paragraph's last line."""
     hyphenated: bool
     """The line ends with a hyphen WeasyPrint added."""
+    label: int = 0
+    """How many glyphs at the line's start draw its paragraph's label (1., (a)), set in a box of its own."""
 
     @property
     def text(self) -> str:
@@ -76,6 +93,17 @@ class PrintedLine:
         """The line's word spaces, in em."""
         for index in self.spaces:
             yield (self.glyphs[index + 1].left - self.glyphs[index].right) / BODY_SIZE
+
+    def letter_gaps(self) -> Iterator[float]:
+        """The gaps between neighbouring glyphs of the line's words (its label left out), in em: kerning
+        and tracking."""
+        for index in range(self.label, len(self.glyphs) - 1):
+            if index not in self.spaces:
+                yield (self.glyphs[index + 1].left - self.glyphs[index].right) / BODY_SIZE
+
+    @property
+    def tracked(self) -> bool:
+        return max(self.letter_gaps(), default=0.0) > TRACKED_GAP
 
 
 def printed_lines(pdf: Path, source: Path, lang: str) -> list[PrintedLine]:
@@ -111,9 +139,10 @@ def printed_lines(pdf: Path, source: Path, lang: str) -> list[PrintedLine]:
         if not text.startswith(drawn, cursor):
             continue
         spaces = frozenset(index for index in range(len(drawn) - 1) if cursor + index + 1 in spaced)
+        drawn_label = len("".join(label.split())) if cursor == 0 else 0
         cursor += len(drawn)
         last = cursor == len(text)
-        found.append(PrintedLine(page, glyphs, spaces, last, hyphenated))
+        found.append(PrintedLine(page, glyphs, spaces, last, hyphenated, drawn_label))
         if last:
             unit, cursor = unit + 1, 0
     assert unit == len(units), f"{lang} paragraph {unit + 1} of {source.name} not found to its end"
@@ -227,9 +256,72 @@ def test_text_layer_is_the_data_text(composed: Composed, layout: str) -> None:
             assert found_exactly(paragraph.text, text), paragraph.text[:40]
 
 
-def test_a_rebuild_is_byte_identical(composed: Composed, build_seed: Callable[..., BuildResult]) -> None:
-    first = composed(SAMPLE, "sequential").read_bytes()
-    assert build_seed(SAMPLE, layout="sequential").output.read_bytes() == first
+@pytest.mark.parametrize(
+    ("source", "layout"),
+    [(SAMPLE, "sequential"), (TRACKED, "interleaved")],
+    ids=["line-breaking-sequential", "tracked-lines-interleaved"],
+)
+def test_a_rebuild_is_byte_identical(
+    composed: Composed, build_seed: Callable[..., BuildResult], source: Path, layout: str
+) -> None:
+    first = composed(source, layout).read_bytes()
+    assert build_seed(source, layout=layout).output.read_bytes() == first
+
+
+@pytest.mark.parametrize("layout", JUSTIFIED)
+def test_letters_of_a_word_part_by_the_tracking_limit_at_most(
+    english: dict[tuple[Path, str], list[PrintedLine]], layout: str
+) -> None:
+    """Tracking adds at most justify.TRACKING_EM between two letters of a word; it sets apart the letters
+    of the treaty's lines that no break makes tight, and of no line in the seed or the sample."""
+    for source in DOCUMENTS:
+        gaps = [(gap, line.text[:40]) for line in english[source, layout] for gap in line.letter_gaps()]
+        widest = max(gaps)
+        assert widest[0] <= WIDEST_LETTER_GAP, (
+            f"{source.name}: letters {widest[0]:.3f} em apart in {widest[1]!r}"
+        )
+    assert any(line.tracked for line in english[TREATY, layout])
+    assert not any(line.tracked for source in (SEED, SAMPLE) for line in english[source, layout])
+
+
+@pytest.mark.parametrize("layout", JUSTIFIED)
+def test_tracked_lines_copy_as_the_data_text(composed: Composed, layout: str) -> None:
+    """Every extractor reads each tracked line as the data's words in order, each whole, one space or more
+    between them (pdfminer and pypdf may read a justified word space as two): a letter gap never reads as
+    a space."""
+    pdf = composed(TRACKED, layout)
+    lines = [line for line in printed_lines(pdf, TRACKED, "en-GB") if line.tracked]
+    assert lines
+    for extractor in EXTRACTORS:
+        text = extracted_text(pdf, extractor)
+        for line in lines:
+            assert re.search(_as_copied(line), text), f"{extractor} misreads {line.text!r}"
+
+
+def _as_copied(line: PrintedLine) -> str:
+    """A pattern of the line as copied: its label, then its words separated by spaces."""
+    label, words = line.text[: line.label], line.words
+    words[0] = words[0][line.label :]
+    return re.escape(label) + " *" + " +".join(re.escape(word) for word in words)
+
+
+def test_tracking_leaves_japanese_lines_as_they_were(
+    composed: Composed, build_seed: Callable[..., BuildResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built without tracking, the sample's Japanese lines draw every glyph where they did (Japanese is
+    justified between characters, never tracked), and its tracked English lines do not."""
+    tracked = composed(TRACKED, "interleaved")
+    monkeypatch.setattr(justify, "TRACKING_EM", 0.0)
+    untracked = build_seed(TRACKED, layout="interleaved").output
+
+    def japanese(pdf: Path) -> list[tuple[str, float, float]]:
+        return [(glyph.char, glyph.x, glyph.y) for line in cjk_body_lines(pdf) for glyph in line.glyphs]
+
+    def english(pdf: Path) -> list[tuple[float, ...]]:
+        return [tuple(glyph.x for glyph in line.glyphs) for line in printed_lines(pdf, TRACKED, "en-GB")]
+
+    assert japanese(tracked) and japanese(tracked) == japanese(untracked)
+    assert english(tracked) != english(untracked)
 
 
 def test_a_planner_that_cannot_read_the_engine_warns_and_fails_under_strict(

@@ -1,4 +1,5 @@
-"""Japanese, Chinese and Thai line adjustment inside WeasyPrint's layout (JLReq 3.8, Thai distributed).
+"""Japanese, Chinese and Thai line adjustment inside WeasyPrint's layout (JLReq 3.8, Thai distributed), and
+tracking of the justified Latin-script lines whose word spaces would be too wide (issue 20).
 
 WeasyPrint chooses the line breaks (the typeset stage's kinsoku and phrase spans guide it) but can only
 widen spaces to justify, so CJK lines ended ragged. This module replaces its alignment step for lines
@@ -10,6 +11,11 @@ that hold CJK text and adjusts each line after its breaks are known:
 2. An opening bracket that starts a line loses its leading half-em blank (house rule, JLReq 3.1.4).
 3. The line's slack widens the gaps up to a quarter em, then, in a justified line that is not a
    paragraph's last, is shared by every boundary next to a CJK character, so the line ends flush.
+
+A justified line of Latin, Greek or Cyrillic text is WeasyPrint's to justify (its spaces widen) unless its
+spaces would be wider than LOOSEST_SPACE_EM: the next word is a name or too long to go up, and no break
+of the paragraph (`linebreak`) helps. Then its spaces widen to that width and the letters of its words
+share the rest, at most TRACKING_EM each; only what they cannot take widens the spaces further.
 
 Every amount is added to the advance of one glyph (`Layout.set_text` applies them when the text is
 drawn), so the PDF records it as part of that glyph's advance or as an adjustment right after it, never
@@ -24,6 +30,7 @@ import functools
 import itertools
 import math
 import unicodedata
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +49,23 @@ ADJUSTED_LANGUAGES = frozenset({"ja", "zh", "th"})
 """Languages whose lines are justified between characters (Korean justifies at spaces). Thai has spaces
 only between phrases: widening them alone opened gaps of over an em in a line with two (and pdftotext
 read such a line as three columns); Thai typesetting distributes the slack between character cells."""
+
+LOOSEST_SPACE_EM = 0.58
+"""The widest a justified line's word space is made, in em of its font size, before its letters take the
+rest of the slack (a little under issue 20's 0.6 em, which a reader measures between the glyphs' boxes;
+`linebreak` plans its breaks to the same width)."""
+TRACKING_EM = 0.04
+"""Most a justified Latin-script line adds between two letters of a word, in em: InDesign's justification
+"letter spacing", which it counts in percent of a space (0.04 em is 15 % of Noto Serif's 0.26 em space),
+used only past the widest word space (microtype's font expansion, 2 % of a glyph's width, is of the same
+order but widens the glyphs themselves). Kept well under the 0.1 em gap that pdftotext and pdfminer read
+as a space within a word, and under `fonts.FOLDED_GAP`, so the glyphs keep their own widths."""
+EXPANDABLE = frozenset(" \u00a0")
+"""What WeasyPrint's justification widens."""
+COLLAPSING = frozenset({"normal", "nowrap", "pre-line"})
+"""The white-space values whose spaces collapse: WeasyPrint justifies only such lines, and drops the
+spaces where a line breaks."""
+_UNTRACKED = "communique_untracked_spacing"  # a tracked text box's attribute: see `untracked_spacing`
 
 _PANGO_UNITS = 1024  # Pango units per CSS pixel (WeasyPrint's TO_UNITS)
 
@@ -107,6 +131,8 @@ def _adjusting_text_align(original: Any) -> Any:
                 _close_up_right_to_left(line)
                 if _alignment(line, last) == "justify":
                     return justify_right_to_left(line, available_width)
+            elif _alignment(line, last) == "justify" and track(line, available_width):
+                return 0.0
         except ENGINE_CHANGED as error:
             report(
                 "line adjustment", f"the line {excerpt(_line_text(line))} is set as WeasyPrint sets it", error
@@ -200,6 +226,144 @@ def justify_right_to_left(line: Any, available_width: float) -> float:
     _share([glyph for glyph in parts.glyphs[:-1] if glyph.char == " "], available_width - line.width)
     _commit(line, parts)
     return 0.0
+
+
+def track(line: Any, available_width: float) -> bool:
+    """Justify a left-to-right line of Latin, Greek or Cyrillic text whose word spaces would be wider than
+    LOOSEST_SPACE_EM: its spaces widen to that, the letters of its words (`_letter_gaps`) share the rest,
+    TRACKING_EM at most each, and the spaces take what they cannot. False, with nothing changed, where
+    WeasyPrint's spaces stay within LOOSEST_SPACE_EM (as `linebreak` measures them), the line holds
+    another script or has no letters to track: WeasyPrint justifies it."""
+    slack = available_width - line.width
+    if slack <= 0 or line.style["white_space"] not in COLLAPSING:
+        return False
+    spaced = [box for box in _text_boxes(line) if not EXPANDABLE.isdisjoint(box.text)]
+    spacing = slack / max(1, sum(char in EXPANDABLE for box in spaced for char in box.text))
+    if all(space_width(box.style) + spacing <= LOOSEST_SPACE_EM * _size(box) for box in spaced):
+        return False
+    parts = _read(line)
+    if not all(
+        _is_trackable(glyph.char) or unicodedata.category(glyph.char)[0] in "ZMC" for glyph in parts.glyphs
+    ):
+        return False  # a letter of another script (or a wide character): not a Latin-script line
+    spaces = [glyph for glyph in parts.glyphs[:-1] if glyph.char in EXPANDABLE]
+    room = sum(LOOSEST_SPACE_EM * _size(glyph.box) - space_width(glyph.box.style) for glyph in spaces)
+    letters = _letter_gaps(parts)
+    capacity = len(letters) * min((TRACKING_EM * _size(glyph.box) for glyph in letters), default=0.0)
+    if not spaces or slack <= room or capacity <= 0:
+        return False
+    for gap in parts.gaps:
+        gap.kept = True  # a Japanese-Latin margin (none in a Latin paragraph) stays as laid out
+    for box in spaced:  # what WeasyPrint would have given each space, for `linebreak`
+        box.__dict__[_UNTRACKED] = spacing
+    tracked = min(slack - room, capacity)
+    tracked -= _share(letters, tracked)
+    _share(spaces, slack - tracked)
+    _commit(line, parts)
+    return True
+
+
+def untracked_spacing(box: Any) -> float:
+    """What justification added to each space of a text box of a line, in px: what WeasyPrint would have
+    added where `track` gave part of it to the letters instead."""
+    return float(box.__dict__.get(_UNTRACKED, box.justification_spacing))
+
+
+def _size(box: Any) -> float:
+    return float(box.style["font_size"])
+
+
+def _letter_gaps(parts: _Line) -> list[_Glyph]:
+    """The glyphs of the line a letter gap may follow: a character of a word (`_is_trackable`) followed by
+    another in the same text box, which starts a cluster of its own (never inside a ligature or a letter
+    with its marks), so never the line's last glyph nor one next to a space."""
+    starts: dict[int, frozenset[int]] = {}
+    found = []
+    for glyph, following in itertools.pairwise(parts.glyphs):
+        if following.box is not glyph.box or not (
+            _is_trackable(glyph.char) and _is_trackable(following.char)
+        ):
+            continue
+        if id(glyph.box) not in starts:
+            starts[id(glyph.box)] = _cluster_starts(glyph.box.pango_layout.text, glyph.box.style)
+        if following.index in starts[id(glyph.box)]:
+            found.append(glyph)
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_trackable(char: str) -> bool:
+    """A character letter spacing may set apart from its neighbours: a Latin, Greek or Cyrillic letter, or
+    a digit, punctuation mark or symbol that is not East Asian wide."""
+    category = unicodedata.category(char)[0]
+    if category == "L":
+        code = ord(char)
+        return any(low <= code <= high for low, high in _LATIN_GREEK_CYRILLIC)
+    return category in "NPS" and not _is_wide(char)
+
+
+_LATIN_GREEK_CYRILLIC = (
+    (0x0000, 0x052F),  # Latin, IPA, Greek and Coptic, Cyrillic and its supplement
+    (0x1D00, 0x1FFF),  # phonetic extensions, Latin Extended Additional, Greek Extended
+    (0x2C60, 0x2C7F),  # Latin Extended-C
+    (0xA640, 0xA69F),  # Cyrillic Extended-B
+    (0xA720, 0xA7FF),  # Latin Extended-D
+    (0xAB30, 0xAB6F),  # Latin Extended-E
+    (0xFB00, 0xFB06),  # Latin ligatures
+)
+"""The blocks whose letters may be tracked."""
+
+
+def _cluster_starts(text: str, style: Any) -> frozenset[int]:
+    """The indices of the characters of `text` that start a cluster when Pango shapes it in `style`."""
+    from weasyprint.text.line_break import create_layout
+
+    byte_starts = _clusters(create_layout(text, style, None, None, 0))
+    return frozenset(
+        index
+        for index, offset in enumerate(itertools.accumulate((len(char.encode()) for char in text), initial=0))
+        if offset in byte_starts and index < len(text)
+    )
+
+
+_space_widths: weakref.WeakKeyDictionary[Any, dict[str, float]] = weakref.WeakKeyDictionary()
+"""Per font configuration: the width of a space in each font and size."""
+
+
+_SHAPING = (
+    "font_family",
+    "font_style",
+    "font_stretch",
+    "font_weight",
+    "font_size",
+    "font_kerning",
+    "font_variant_ligatures",
+    "font_variant_caps",
+    "font_feature_settings",
+    "font_variation_settings",
+    "lang",
+    "letter_spacing",
+    "word_spacing",
+)
+"""The style properties a space's width depends on."""
+
+
+def space_width(style: Any) -> float:
+    """The width of a space in the style's font, from Pango."""
+    widths = _space_widths.setdefault(style.font_config, {})
+    key = repr(tuple(style[name] for name in _SHAPING))
+    if key not in widths:
+        widths[key] = text_width("a a", style) - text_width("aa", style)
+    return widths[key]
+
+
+def text_width(text: str, style: Any) -> float:
+    """The width of `text` set on one line in `style`, from Pango."""
+    from weasyprint.text.line_break import create_layout, line_size
+
+    layout = create_layout(text, style, None, None, 0)
+    width, _ = line_size(layout.get_first_line()[0], style)
+    return float(width)
 
 
 def _alignment(line: Any, last: bool) -> str:
@@ -409,17 +573,7 @@ def _apply_advances(layout: Any, advances: dict[int, tuple[float, float]]) -> No
 
     pango.pango_layout_set_single_paragraph_mode(layout.layout, True)  # drawing sets it; it would re-lay out
     byte_at = list(itertools.accumulate((len(char.encode()) for char in layout.text), initial=0))
-    line = pango.pango_layout_get_line_readonly(layout.layout, 0)
-    run = line.runs
-    clusters: dict[int, list[Any]] = {}  # UTF-8 offset where a cluster starts -> its glyphs
-    while run:
-        item = run.data
-        glyphs = item.glyphs
-        for number in range(glyphs.num_glyphs):
-            clusters.setdefault(item.item.offset + glyphs.log_clusters[number], []).append(
-                glyphs.glyphs[number]
-            )
-        run = run.next
+    clusters = _clusters(layout)
     starts = sorted(clusters)
     if not starts:
         return
@@ -434,3 +588,21 @@ def _apply_advances(layout: Any, advances: dict[int, tuple[float, float]]) -> No
         cluster[-1].geometry.width += round((width + margin) * _PANGO_UNITS)
         if shift:  # WeasyPrint reads an offset in units of 1/1000 px, not Pango's
             cluster[0].geometry.x_offset += round(shift * 1000)
+
+
+def _clusters(layout: Any) -> dict[int, list[Any]]:
+    """The glyphs of the layout's first line by the UTF-8 offset where their cluster starts."""
+    from weasyprint.text.ffi import pango
+
+    line = pango.pango_layout_get_line_readonly(layout.layout, 0)
+    run = line.runs
+    clusters: dict[int, list[Any]] = {}
+    while run:
+        item = run.data
+        glyphs = item.glyphs
+        for number in range(glyphs.num_glyphs):
+            clusters.setdefault(item.item.offset + glyphs.log_clusters[number], []).append(
+                glyphs.glyphs[number]
+            )
+        run = run.next
+    return clusters

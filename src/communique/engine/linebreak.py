@@ -25,8 +25,9 @@ WeasyPrint's lines where they are good and otherwise chooses the breaks for the 
 
 A paragraph that cannot be planned (a forced line break, a float or a positioned box in it, text laid out
 otherwise than read) keeps WeasyPrint's own lines, as before, and so does one whose every plan is no
-better (a loose first line whose next word is a name: no break helps, and names are never hyphenated). A
-plan that cannot read the engine's internals is reported (`undone`); its paragraph keeps those lines too.
+better (a loose first line whose next word is a name: no break helps, and names are never hyphenated;
+`justify` then tracks that line's letters so that its spaces stay within PLAN_EM). A plan that cannot
+read the engine's internals is reported (`undone`); its paragraph keeps those lines too.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -42,13 +42,23 @@ from typing import Any, NamedTuple
 from communique.conventions import primary
 from communique.engine.hooks import Patch
 from communique.engine.hyphenation import LIMIT_LINES, HouseDictionary, _ends_hyphenated
-from communique.engine.justify import ADJUSTED_LANGUAGES, is_mark
+from communique.engine.justify import (
+    ADJUSTED_LANGUAGES,
+    COLLAPSING,
+    EXPANDABLE,
+    LOOSEST_SPACE_EM,
+    is_mark,
+    space_width,
+    text_width,
+    untracked_spacing,
+)
 from communique.engine.undone import ENGINE_CHANGED, report
 
-PLAN_EM = 0.58
+PLAN_EM = LOOSEST_SPACE_EM
 """The loosest word space wanted in a justified line, in em of the paragraph's font size: a first-fit
 paragraph with a wider one is broken as a whole, its spaces kept under this where breaks can (a little
-under issue 20's 0.6 em, which a reader measures between the glyphs' boxes)."""
+under issue 20's 0.6 em, which a reader measures between the glyphs' boxes). Where no break can,
+`justify` gives the letters of the line the slack beyond it (tracking)."""
 CHARACTER_LANGUAGES = frozenset({"ja", "zh"})
 """Languages whose paragraphs must not end on a line of one character (JLReq: avoid a one-character
 last line)."""
@@ -70,11 +80,9 @@ NARROWING_MARGIN = 2.0
 FLUSH_PX = 0.5
 """A justified line whose width is this close to the column's reaches its edge."""
 _EPSILON = 1e-3  # px: widths from the endless line and from a line's own shaping may differ by this much
-_COLLAPSING = frozenset({"normal", "nowrap", "pre-line"})  # white-space values whose spaces go at a break
 _WRAPPING = frozenset({"normal", "pre-wrap", "pre-line"})  # white-space values that let a text break
 _ATOMIC = "\ufffc"  # stands for an inline-block or an image in the paragraph's flat text
 _IDEOGRAPHIC = "\u2e80"  # what WeasyPrint calls an atomic box's first and last letter
-_EXPANDABLE = frozenset(" \u00a0")  # what WeasyPrint's justification widens
 _HYPHENS = frozenset("-\u2010\u00ad")  # a line ending in one counts as hyphenated (`hyphenation`)
 SPREAD_EM = 0.25
 """Most a Japanese or Chinese line sent one character short may open between two characters, in em."""
@@ -279,54 +287,15 @@ def _unjustified(lines: list[Item], width: float) -> int:
 
 
 def _loosest_space(lines: list[Item]) -> float:
-    """The widest word space of the lines, in em: a space's own width plus what justification added."""
+    """The widest word space of the lines, in em: a space's own width plus what justification added, or
+    would have added where `justify` tracked the line's letters instead (breaking again may spare them)."""
     widest = 0.0
     for line, _ in lines:
         for box in _text_boxes(line):
             size = float(box.style["font_size"])
-            if size and not _EXPANDABLE.isdisjoint(box.text):
-                widest = max(widest, (_space_width(box.style) + float(box.justification_spacing)) / size)
+            if size and not EXPANDABLE.isdisjoint(box.text):
+                widest = max(widest, (space_width(box.style) + untracked_spacing(box)) / size)
     return widest
-
-
-_space_widths: weakref.WeakKeyDictionary[Any, dict[str, float]] = weakref.WeakKeyDictionary()
-"""Per font configuration: the width of a space in each font and size."""
-
-
-_SHAPING = (
-    "font_family",
-    "font_style",
-    "font_stretch",
-    "font_weight",
-    "font_size",
-    "font_kerning",
-    "font_variant_ligatures",
-    "font_variant_caps",
-    "font_feature_settings",
-    "font_variation_settings",
-    "lang",
-    "letter_spacing",
-    "word_spacing",
-)
-"""The style properties a space's width depends on."""
-
-
-def _space_width(style: Any) -> float:
-    """The width of a space in the style's font, from Pango."""
-    widths = _space_widths.setdefault(style.font_config, {})
-    key = repr(tuple(style[name] for name in _SHAPING))
-    if key not in widths:
-        widths[key] = _text_width("a a", style) - _text_width("aa", style)
-    return widths[key]
-
-
-def _text_width(text: str, style: Any) -> float:
-    """The width of `text` set on one line in `style`, from Pango."""
-    from weasyprint.text.line_break import create_layout, line_size
-
-    layout = create_layout(text, style, None, None, 0)
-    width, _ = line_size(layout.get_first_line()[0], style)
-    return float(width)
 
 
 def _visible_characters(line: Any) -> int:
@@ -453,7 +422,7 @@ class _Paragraph:
         if not paragraph._read_boxes(laid):
             return None
         for index, char in enumerate(paragraph.text):
-            paragraph.spaces[index + 1] = paragraph.spaces[index] + (char in _EXPANDABLE)
+            paragraph.spaces[index + 1] = paragraph.spaces[index] + (char in EXPANDABLE)
         return paragraph
 
     def _read_boxes(self, line: Any) -> bool:
@@ -504,7 +473,7 @@ class _Paragraph:
         layout = create_layout(text, box.style, None, None, 0)
         self._read_positions(layout, text, offset, float(box.position_x))
         wraps = box.style["white_space"] in _WRAPPING
-        collapsing = box.style["white_space"] in _COLLAPSING
+        collapsing = box.style["white_space"] in COLLAPSING
         count = ffi.new("gint *")
         attributes = pango.pango_layout_get_log_attrs_readonly(layout.layout, count)
         breaking = [
@@ -513,7 +482,7 @@ class _Paragraph:
         ]
         hyphens = box.style["hyphens"]
         hyphenates = wraps and (hyphens == "auto" or (hyphens == "manual" and "\u00ad" in text))
-        hyphen = _text_width(box.style["hyphenate_character"], box.style) if hyphenates else 0.0
+        hyphen = text_width(box.style["hyphenate_character"], box.style) if hyphenates else 0.0
         for index, char in enumerate(text):
             self.collapsing[offset + index] = collapsing and char == " "
             if char == " ":
