@@ -99,14 +99,29 @@ class Composed(Protocol):
     def __call__(self, source: Path, layout: str, paper: str = "A4") -> Path: ...
 
 
-@pytest.fixture(scope="module")
-def composed(build_seed: Callable[..., BuildResult]) -> Composed:
-    """Build a data file in a layout and paper once for the module."""
-    built: dict[tuple[Path, str, str], Path] = {}
+class SharedBuild(Protocol):
+    def __call__(self, source: Path, layout: str, paper: str = "A4") -> BuildResult: ...
+
+
+@pytest.fixture(scope="session")
+def shared_build(build_seed: Callable[..., BuildResult]) -> SharedBuild:
+    """Build a data file in a layout and paper once for the whole session, for tests that only read what
+    the build made (the gallery, the typography and line-breaking tests share the treaty's builds)."""
+    built: dict[tuple[Path, str, str], BuildResult] = {}
+
+    def result(source: Path, layout: str, paper: str = "A4") -> BuildResult:
+        if (source, layout, paper) not in built:
+            built[source, layout, paper] = build_seed(source, layout=layout, paper=paper)
+        return built[source, layout, paper]
+
+    return result
+
+
+@pytest.fixture(scope="session")
+def composed(shared_build: SharedBuild) -> Composed:
+    """Build a data file in a layout and paper once for the session: the PDF's path."""
 
     def pdf(source: Path, layout: str, paper: str = "A4") -> Path:
-        if (source, layout, paper) not in built:
-            built[source, layout, paper] = build_seed(source, layout=layout, paper=paper).output
-        return built[source, layout, paper]
+        return shared_build(source, layout, paper).output
 
     return pdf

@@ -17,7 +17,7 @@ from functools import cache, cached_property
 from pathlib import Path
 
 import pytest
-from conftest import LAYOUT_NAMES, ROOT
+from conftest import LAYOUT_NAMES, ROOT, SharedBuild
 from pdftools import (
     Glyph,
     compact,
@@ -115,7 +115,7 @@ class Built:
 
 
 @pytest.fixture(scope="module")
-def gallery(build_seed: Callable[..., BuildResult]) -> Callable[..., Built]:
+def gallery(shared_build: SharedBuild) -> Callable[..., Built]:
     """Build a seed in a layout (its own by default) once for the module, and read it back."""
     built: dict[tuple[Path, str], Built] = {}
     typeset_once = cache(lambda source: typeset(load(source)))
@@ -124,7 +124,7 @@ def gallery(build_seed: Callable[..., BuildResult]) -> Callable[..., Built]:
         document: TypesetDocument = typeset_once(source)
         layout = layout or document.communique.layout or DEFAULT_LAYOUT
         if (source, layout) not in built:
-            result = build_seed(source, layout=layout)
+            result = shared_build(source, layout, document.communique.paper or "A4")
             columns = len(document.communique.languages) if layout == "parallel" else 1
             lines = text_lines(result.output, columns)
             built[source, layout] = Built(source, layout, result, document, columns, lines)
