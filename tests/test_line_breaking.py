@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEED, Composed
 from pdftools import Glyph, text_lines
+from test_overflow import project_layout
 from typography import (
     BODY_FONT_SIZE,
     BODY_SIZE,
@@ -322,6 +323,33 @@ def test_tracking_leaves_japanese_lines_as_they_were(
 
     assert japanese(tracked) and japanese(tracked) == japanese(untracked)
     assert english(tracked) != english(untracked)
+
+
+NARROW_COLUMN = ".body p:lang(en-GB) { width: 260px; }\n"
+"""A project layout's English column of 260 px (about 20 em): few breaks per line, first-fit's loose lines
+many."""
+NARROW_WIDEST_SPACE = 2.0
+"""em: the widest word space the sample's English may open in the narrow column. Planned to minimise the
+number of lines over PLAN_EM first, its breaks piled the slack into one line of 2.44 em; planned to
+minimise the loosest line (what the plan is accepted by), 1.58 em."""
+
+
+def test_a_narrow_column_spreads_the_slack_instead_of_piling_it_into_one_line(
+    tmp_path: Path, build_seed: Callable[..., BuildResult]
+) -> None:
+    (tmp_path / "communique.toml").write_text('[defaults]\npaper = "A4"\n')
+    project_layout(tmp_path, "narrow", NARROW_COLUMN)
+    source = tmp_path / SAMPLE.name
+    source.write_text(SAMPLE.read_text(encoding="utf-8").replace("layout: sequential", "layout: narrow"))
+    pdf = build_seed(source, layout="narrow", strict=True).output
+    spaces = [
+        (space, line.text[:40])
+        for line in printed_lines(pdf, source, "en-GB")
+        if not line.last
+        for space in line.word_spaces()
+    ]
+    widest = max(spaces)
+    assert widest[0] <= NARROW_WIDEST_SPACE, f"word space of {widest[0]:.2f} em in {widest[1]!r}"
 
 
 def test_a_planner_that_cannot_read_the_engine_warns_and_fails_under_strict(

@@ -73,13 +73,13 @@ def _counting_iter_line_boxes(original: Any) -> Any:
             finally:
                 _blocked = outer
             line = item[0]
-            in_a_row = in_a_row + 1 if _ends_hyphenated(line) else 0
+            in_a_row = in_a_row + 1 if ends_hyphenated(line) else 0
             yield item
 
     return iter_line_boxes
 
 
-def _ends_hyphenated(line: Any) -> bool:
+def ends_hyphenated(line: Any) -> bool:
     """Whether the line ends with a hyphen: the one WeasyPrint adds, or the text's own (a compound
     broken after its hyphen counts towards the limit too, though the limit cannot forbid that break)."""
     try:

@@ -12,9 +12,11 @@ WeasyPrint's lines where they are good and otherwise chooses the breaks for the 
    inside a text, WeasyPrint's rule between boxes, nowhere inside a box kept whole) plus the hyphenation
    points WeasyPrint would use (the house dictionary of `hyphenation`: no capitalised word, the CSS
    `hyphenate-limit-chars`).
-3. English and other space-justified text: the breaks minimising the paragraph's demerits (Knuth and
-   Plass: badness from the stretch of the word spaces, a penalty per hyphen and per hyphen after a hyphen,
-   never more than LIMIT_LINES hyphenated lines in a row). Japanese and Chinese: the line before a
+3. English and other space-justified text: the breaks whose loosest line opens least past PLAN_EM (a
+   line that cannot be justified counts as worst), and among those the breaks minimising the paragraph's
+   demerits (Knuth and Plass: badness from the stretch of the word spaces, a penalty per hyphen and per
+   hyphen after a hyphen, at most LIMIT_LINES hyphenated lines in a row, counted from the page's first
+   line of the paragraph as WeasyPrint counts them). Japanese and Chinese: the line before a
    one-character last line ends at the break before, so that two or more characters go down (kinsoku
    holds: only WeasyPrint's break opportunities are used); `justify` then spreads that line to the edge.
 4. The paragraph is broken again by WeasyPrint from the first line that changes, each line offered a
@@ -35,13 +37,15 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import weakref
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from communique.conventions import primary
 from communique.engine.hooks import Patch
-from communique.engine.hyphenation import LIMIT_LINES, HouseDictionary, _ends_hyphenated
+from communique.engine.hyphenation import LIMIT_LINES, HouseDictionary, ends_hyphenated
 from communique.engine.justify import (
     ADJUSTED_LANGUAGES,
     COLLAPSING,
@@ -52,7 +56,7 @@ from communique.engine.justify import (
     text_width,
     untracked_spacing,
 )
-from communique.engine.undone import ENGINE_CHANGED, report
+from communique.engine.undone import ENGINE_CHANGED, excerpt, report
 
 PLAN_EM = LOOSEST_SPACE_EM
 """The loosest word space wanted in a justified line, in em of the paragraph's font size: a first-fit
@@ -71,8 +75,9 @@ HYPHEN_PENALTY = 50.0
 """The penalty of a break WeasyPrint hyphenates."""
 DOUBLE_HYPHEN_DEMERITS = 3000.0
 """Added where a hyphenated line follows a hyphenated line."""
-OVER_TARGET = 1e6
-"""Added to the badness of a line whose word spaces would exceed PLAN_EM: any plan without one wins."""
+UNJUSTIFIED = 1e9
+"""How far past PLAN_EM (px) a line counts as opening when it cannot be justified at all (no word space, or
+wider than the column): worse than any line that can."""
 OVERFULL = 1e9
 """The badness of a line wider than the column (a word that fits nowhere)."""
 NARROWING_MARGIN = 2.0
@@ -89,6 +94,8 @@ SPREAD_EM = 0.25
 
 _active: dict[int, _Plan] = {}
 """The plan of each paragraph being broken again, by the id of its line box."""
+_broken: weakref.WeakKeyDictionary[Any, _Broken] = weakref.WeakKeyDictionary()
+"""How each paragraph laid out so far was broken, by its line box: its later pages follow that."""
 
 
 def patches() -> list[Patch]:
@@ -118,37 +125,113 @@ class _Arguments(NamedTuple):
     first_line_style: Any
 
 
+Kind = Literal["spaces", "characters"]
+"""How a justified paragraph's lines are justified: at word spaces, or between characters (Japanese,
+Chinese)."""
 Item = tuple[Any, Any]
 """(line box, resume_at), as `iter_line_boxes` yields them."""
+
+
+class _UnreadableError(Exception):
+    """An engine internal read by `_reading` changed shape (the ENGINE_CHANGED error is its cause)."""
+
+
+@contextmanager
+def _reading() -> Iterator[None]:
+    """Around a read of WeasyPrint's internals (never its layout, nor our arithmetic): what a changed
+    internal raises becomes `_UnreadableError`, which leaves the paragraph to WeasyPrint."""
+    try:
+        yield
+    except ENGINE_CHANGED as error:
+        raise _UnreadableError(str(error)) from error
 
 
 def _planning_iter_line_boxes(original: Any) -> Any:
     @functools.wraps(original)
     def iter_line_boxes(*args: Any) -> Iterator[Item]:
-        arguments = _Arguments(*args)
         try:
-            kind = _kind(arguments.box)
-        except ENGINE_CHANGED as error:
-            report("line breaking", "paragraphs were broken line by line, as WeasyPrint breaks them", error)
+            with _reading():
+                arguments = _Arguments(*args)
+                kind = _kind(arguments.box)
+        except _UnreadableError as error:
+            cause = error.__cause__
+            report("line breaking", "paragraphs were broken line by line, as WeasyPrint breaks them", cause)
             kind = None
         if kind is None:
-            yield from original(*arguments)
+            yield from original(*args)
+            return
+        try:
+            with _reading():
+                earlier = _earlier(arguments)
+        except _UnreadableError:
+            earlier = None  # read again, and reported if it fails, below
+        if earlier is not None:
+            yield from _following(original, arguments, earlier.plan)
             return
         placed = len(arguments.absolute_boxes), len(arguments.fixed_boxes)
-        first: list[Item] = []
+        first_fit: list[Item] = []
         indent: Any = 0.0
-        for item in original(*arguments):
-            if not first:
-                indent = arguments.box.text_indent  # WeasyPrint sets it to 0 once the first line is made
-            first.append(item)
         try:
-            better = _improved(original, arguments, first, float(indent), kind, placed)
-        except ENGINE_CHANGED as error:
-            report("line breaking", "a paragraph was broken line by line, as WeasyPrint breaks it", error)
+            for item in original(*arguments):
+                if not first_fit:
+                    with _reading():  # WeasyPrint sets it to 0 once the first line is made
+                        indent = float(arguments.box.text_indent)
+                first_fit.append(item)
+            better = _improved(original, arguments, first_fit, indent, kind, placed)
+            with _reading():
+                lines, plan = better or (first_fit, None)
+                starts = frozenset(_flat_offset(arguments.box, resume_at) for _, resume_at in lines[:-1])
+                _broken[arguments.box] = _Broken(float(arguments.containing_block.width), starts, plan)
+        except _UnreadableError as error:
+            report(
+                "line breaking",
+                "a paragraph was broken line by line, as WeasyPrint breaks it",
+                error.__cause__,
+            )
             better = None
-        yield from better or first
+        yield from better[0] if better else first_fit
 
     return iter_line_boxes
+
+
+@dataclass(frozen=True)
+class _Broken:
+    """How a paragraph's lines were broken when it was first laid out (all of them, to its end)."""
+
+    width: float
+    """The column's width then."""
+    starts: frozenset[int]
+    """The flat offsets (`_flat_offset`) its lines but the first started at."""
+    plan: _Plan | None
+    """The plan its lines followed (None: first-fit's lines stood)."""
+
+
+def _earlier(arguments: _Arguments) -> _Broken | None:
+    """How the paragraph was broken when laid out before, if this call continues it (on a later page)
+    from one of those lines, in a column as wide."""
+    if arguments.skip_stack is None:
+        return None
+    earlier = _broken.get(arguments.box)
+    if earlier is None or earlier.width != float(arguments.containing_block.width):
+        return None
+    return earlier if _flat_offset(arguments.box, arguments.skip_stack) in earlier.starts else None
+
+
+def _following(original: Any, arguments: _Arguments, plan: _Plan | None) -> Iterator[Item]:
+    """The paragraph's remaining lines, laid out one at a time as its page asks for them, along `plan`:
+    laying out and planning every remaining line again on each page took time quadratic in its pages."""
+    lines = original(*arguments)
+    key = id(arguments.box)
+    while True:
+        if plan is not None:
+            _active[key] = plan
+        try:
+            item = next(lines)
+        except StopIteration:
+            return
+        finally:
+            _active.pop(key, None)
+        yield item
 
 
 def _narrowed_split_inline_box(original: Any) -> Any:
@@ -156,7 +239,8 @@ def _narrowed_split_inline_box(original: Any) -> Any:
     def split_inline_box(context: Any, box: Any, position_x: float, max_x: float, *rest: Any) -> Any:
         plan = _active.get(id(box))
         if plan is not None and plan.paragraph.box is box:
-            width = plan.width_for(rest[1])  # rest: bottom_space, skip_stack, ...
+            with _reading():
+                width = plan.width_for(rest[1])  # rest: bottom_space, skip_stack, ...
             if width is not None:
                 max_x = position_x + width
         return original(context, box, position_x, max_x, *rest)
@@ -164,7 +248,7 @@ def _narrowed_split_inline_box(original: Any) -> Any:
     return split_inline_box
 
 
-def _kind(box: Any) -> str | None:
+def _kind(box: Any) -> Kind | None:
     """'spaces' for a justified paragraph whose lines are justified at word spaces, 'characters' for a
     justified Japanese or Chinese one, None for any other box (left to WeasyPrint, line by line): one
     right to left, or holding a float or a positioned box (breaking it places them)."""
@@ -180,29 +264,36 @@ def _kind(box: Any) -> str | None:
 def _improved(
     original: Any,
     arguments: _Arguments,
-    first: list[Item],
+    first_fit: list[Item],
     indent: float,
-    kind: str,
+    kind: Kind,
     placed: tuple[int, int],
-) -> list[Item] | None:
-    """Better lines than first-fit's `first` for the paragraph, or None where these stand: always where
-    breaking it placed positioned boxes (`placed`: how many there were before) or floats narrow its lines."""
-    moved = placed != (len(arguments.absolute_boxes), len(arguments.fixed_boxes))
-    if len(first) < 2 or moved or arguments.context.excluded_shapes:
+) -> tuple[list[Item], _Plan] | None:
+    """Better lines than WeasyPrint's `first_fit` ones for the paragraph and the plan they follow, or None
+    where these stand: always
+    where breaking it placed positioned boxes (`placed`: how many there were before) or floats narrow its
+    lines."""
+    with _reading():
+        moved = placed != (len(arguments.absolute_boxes), len(arguments.fixed_boxes))
+        floats = bool(arguments.context.excluded_shapes)
+        loosest = _loosest_space(first_fit) if kind == "spaces" else 0.0
+        single = kind == "characters" and bool(first_fit) and _visible_characters(first_fit[-1][0]) == 1
+    if len(first_fit) < 2 or moved or floats:
         return None
     if kind == "spaces":
-        if _loosest_space(first) <= PLAN_EM:
+        if loosest <= PLAN_EM:
             return None
-        return _planned_by_demerits(original, arguments, first, indent)
-    if first[-1][1] is not None or _visible_characters(first[-1][0]) != 1:
+        return _planned_by_demerits(original, arguments, first_fit, indent)
+    if first_fit[-1][1] is not None or not single:
         return None
-    return _one_more_character_down(original, arguments, first, indent)
+    return _one_more_character_down(original, arguments, first_fit, indent)
 
 
 def _planned_by_demerits(
-    original: Any, arguments: _Arguments, first: list[Item], indent: float
-) -> list[Item] | None:
-    """The paragraph broken where its demerits are least, if its loosest word space is then narrower."""
+    original: Any, arguments: _Arguments, first_fit: list[Item], indent: float
+) -> tuple[list[Item], _Plan] | None:
+    """The paragraph broken along the plan of `plan_by_demerits`, if its loosest word space is then
+    narrower."""
     paragraph = _Paragraph.read(arguments, arguments.skip_stack)
     if paragraph is None:
         return None
@@ -213,22 +304,23 @@ def _planned_by_demerits(
     def score(lines: list[Item]) -> tuple[int, float]:
         return _unjustified(lines, width), _loosest_space(lines)
 
-    return _broken_again(original, arguments, first, plan, score)
+    return _broken_again(original, arguments, first_fit, plan, score)
 
 
 def _one_more_character_down(
-    original: Any, arguments: _Arguments, first: list[Item], indent: float
-) -> list[Item] | None:
+    original: Any, arguments: _Arguments, first_fit: list[Item], indent: float
+) -> tuple[list[Item], _Plan] | None:
     """The paragraph with the line before its one-character last line ending at an earlier break."""
-    before_last = len(first) - 2
-    start = first[before_last - 1][1] if before_last else arguments.skip_stack
+    before_last = len(first_fit) - 2
+    start = first_fit[before_last - 1][1] if before_last else arguments.skip_stack
     paragraph = _Paragraph.read(arguments, start)
     if paragraph is None:
         return None
     width = float(arguments.containing_block.width)
     first_width = width - indent if arguments.skip_stack is None else width
     available = first_width if before_last == 0 else width
-    last_start = paragraph.flat_start(first[before_last][1])
+    with _reading():
+        last_start = paragraph.flat_start(first_fit[before_last][1])
     plan = None if last_start is None else paragraph.plan_one_more_down(available, width, last_start)
     if plan is None:
         return None
@@ -236,22 +328,25 @@ def _one_more_character_down(
     def score(lines: list[Item]) -> tuple[int, float]:
         return _unjustified(lines, width), float(_visible_characters(lines[-1][0]) <= 1)
 
-    return _broken_again(original, arguments, first, plan, score)
+    return _broken_again(original, arguments, first_fit, plan, score)
 
 
 Score = Callable[[list[Item]], tuple[int, float]]
-"""How bad a paragraph's lines are: lines not justified to the edge, then what the plan improves."""
+"""How bad a paragraph's lines are: lines not justified to the edge, then what the plan improves (reads
+the line boxes: called inside `_reading`)."""
 
 
 def _broken_again(
-    original: Any, arguments: _Arguments, first: list[Item], plan: _Plan, score: Score
-) -> list[Item] | None:
+    original: Any, arguments: _Arguments, first_fit: list[Item], plan: _Plan, score: Score
+) -> tuple[list[Item], _Plan] | None:
     """The paragraph broken by WeasyPrint along `plan` from the first line the plan changes (or from the
     line after the last unhyphenated line before it, so that WeasyPrint's count of hyphenated lines in a
-    row starts right), if `score` finds it better than `first`."""
+    row starts right), if `score` finds it better than `first_fit`. Lines WeasyPrint ends elsewhere than
+    planned are reported: its line breaking no longer follows the width offered (`_narrow`)."""
     paragraph = plan.paragraph
-    run_start = paragraph.normalised(paragraph.flat_offset(arguments.skip_stack))
-    ends = [paragraph.flat_start(resume_at) for _, resume_at in first]
+    with _reading():
+        run_start = paragraph.normalised(paragraph.flat_offset(arguments.skip_stack))
+        ends = [paragraph.flat_start(resume_at) for _, resume_at in first_fit]
     changed = next(
         (
             index
@@ -262,22 +357,35 @@ def _broken_again(
     )
     if changed is None:
         return None
-    while changed > 0 and _ends_hyphenated(first[changed - 1][0]):
+    while changed > 0 and ends_hyphenated(first_fit[changed - 1][0]):
         changed -= 1
     again = arguments
     if changed:
+        with _reading():
+            position_y = float(first_fit[changed][0].position_y)
         again = arguments._replace(
-            position_y=float(first[changed][0].position_y),
-            skip_stack=first[changed - 1][1],
+            position_y=position_y,
+            skip_stack=first_fit[changed - 1][1],
             first_letter_style=None,
             first_line_style=None,
         )
     _active[id(arguments.box)] = plan
     try:
-        lines = first[:changed] + list(original(*again))
+        lines = first_fit[:changed] + list(original(*again))
     finally:
         del _active[id(arguments.box)]
-    return lines if score(lines) < score(first) else None
+    with _reading():
+        new_ends = [paragraph.flat_start(resume_at) for _, resume_at in lines]
+        better = score(lines) < score(first_fit)
+    for start, end in zip([run_start, *new_ends], new_ends, strict=False):
+        if start in plan.ends and plan.ends[start] != end:
+            report(
+                "line breaking",
+                f"a line of the paragraph {excerpt(paragraph.text)} ended elsewhere than planned "
+                "(WeasyPrint's line breaking changed?)",
+            )
+            break
+    return (lines, plan) if better else None
 
 
 def _unjustified(lines: list[Item], width: float) -> int:
@@ -391,15 +499,17 @@ class _Paragraph:
 
     @classmethod
     def read(cls, arguments: _Arguments, skip_stack: Any) -> _Paragraph | None:
-        """The paragraph from `skip_stack` on, or None if it cannot be planned."""
+        """The paragraph from `skip_stack` on, or None if it cannot be planned (nothing left, a box out of
+        the flow, a forced line break). Laid out otherwise than read, it is reported, and None too."""
         from weasyprint.layout import inline
 
         box = arguments.box
-        stack = inline.skip_first_whitespace(box, skip_stack)
-        flat = _flat_text(box)
+        with _reading():
+            stack = inline.skip_first_whitespace(box, skip_stack)
+            flat = _flat_text(box)
+            base = 0 if stack == "continue" or flat is None else _flat_offset(box, stack)
         if stack == "continue" or flat is None:
             return None
-        base = _flat_offset(box, stack)
         laid, resume_at, *_ = inline.split_inline_box(
             arguments.context,
             box,
@@ -419,7 +529,14 @@ class _Paragraph:
         if resume_at is not None:
             return None  # a forced line break
         paragraph = cls(box, base, flat[base:])
-        if not paragraph._read_boxes(laid):
+        with _reading():
+            read = paragraph._read_boxes(laid)
+        if not read:
+            report(
+                "line breaking",
+                f"the paragraph {excerpt(paragraph.text)} was laid out otherwise than read, and broken line "
+                "by line",
+            )
             return None
         for index, char in enumerate(paragraph.text):
             paragraph.spaces[index + 1] = paragraph.spaces[index] + (char in EXPANDABLE)
@@ -576,29 +693,35 @@ class _Paragraph:
         return found
 
     def plan_by_demerits(self, width: float, first_width: float) -> _Plan:
-        """The breaks of least total demerits (Knuth and Plass), found backwards from the paragraph's end
-        so that a line WeasyPrint ends elsewhere than planned still finds the best continuation."""
+        """The breaks whose loosest line is least loose (what `_broken_again` accepts a plan by), and among
+        those the breaks of least total demerits (Knuth and Plass), both found backwards from the
+        paragraph's end so that a line WeasyPrint ends elsewhere than planned still finds the best
+        continuation."""
         breaks = self.candidates()
         last = len(breaks) - 1
         room = max(PLAN_EM * self.font_size - self.space_width, _EPSILON)
+        lines = self._lines(breaks, width, first_width, room)
+        # First pass: the least worst excess over PLAN_EM from each break on (a minimax path).
+        worst = [[math.inf] * (LIMIT_LINES + 1) for _ in breaks]
+        worst[last] = [0.0] * (LIMIT_LINES + 1)
+        for start in range(last - 1, -1, -1):
+            for end, excess, _ in lines[start]:
+                for in_a_row in range(LIMIT_LINES + 1):
+                    after = _hyphenated_in_a_row(breaks[end], in_a_row, end == last)
+                    if after is not None:
+                        worst[start][in_a_row] = min(worst[start][in_a_row], max(excess, worst[end][after]))
+        # Second pass: the least demerits among the lines within that worst excess (on the best path, the
+        # paragraph's; elsewhere, the continuation's own).
+        bound = worst[0][0]
         best = [[math.inf] * (LIMIT_LINES + 1) for _ in breaks]
         best[last] = [0.0] * (LIMIT_LINES + 1)
         chosen: dict[tuple[int, int], int] = {}
         for start in range(last - 1, -1, -1):
-            available = first_width if start == 0 else width
-            origin = breaks[start]
-            for end in range(start + 1, last + 1):
-                target = breaks[end]
-                if target.end_x - origin.start_x > available + _EPSILON and end > start + 1:
-                    break
-                slack = available - (target.line_end - origin.start_x)
-                badness = self._badness(slack, target.spaces - origin.spaces_after, room, end == last)
-                demerits = (
-                    LINE_COST + (LINE_PENALTY + badness) ** 2 + (HYPHEN_PENALTY**2 if target.hyphen else 0.0)
-                )
+            for end, excess, demerits in lines[start]:
                 for in_a_row in range(LIMIT_LINES + 1):
-                    after = in_a_row + 1 if target.hyphenated and end != last else 0
-                    if after > LIMIT_LINES:
+                    after = _hyphenated_in_a_row(breaks[end], in_a_row, end == last)
+                    within = max(bound, worst[start][in_a_row]) + _EPSILON
+                    if after is None or excess > within or worst[end][after] > within:
                         continue
                     total = demerits + (DOUBLE_HYPHEN_DEMERITS if after > 1 else 0.0) + best[end][after]
                     if total < best[start][in_a_row]:
@@ -624,6 +747,43 @@ class _Paragraph:
         plan.fallback = fallback
         return plan
 
+    def _lines(
+        self, breaks: list[_Break], width: float, first_width: float, room: float
+    ) -> list[list[tuple[int, float, float]]]:
+        """For each break, the lines that may start there: (the break it ends at, how far (px) its word
+        spaces would open past PLAN_EM, its demerits but for hyphens in a row)."""
+        last = len(breaks) - 1
+        found: list[list[tuple[int, float, float]]] = [[] for _ in breaks]
+        for start in range(last):
+            available = first_width if start == 0 else width
+            origin = breaks[start]
+            for end in range(start + 1, last + 1):
+                target = breaks[end]
+                if target.end_x - origin.start_x > available + _EPSILON and end > start + 1:
+                    break
+                slack = available - (target.line_end - origin.start_x)
+                spaces = target.spaces - origin.spaces_after
+                excess = self._excess(slack, spaces, room, end == last)
+                badness = self._badness(slack, spaces, room, end == last)
+                demerits = (
+                    LINE_COST + (LINE_PENALTY + badness) ** 2 + (HYPHEN_PENALTY**2 if target.hyphen else 0.0)
+                )
+                found[start].append((end, excess, demerits))
+        return found
+
+    @staticmethod
+    def _excess(slack: float, spaces: int, room: float, last: bool) -> float:
+        """How far (px) each word space of a line would open past PLAN_EM: what `_broken_again` compares
+        plans by; UNJUSTIFIED for a line that cannot reach the column's edge (no space to widen, or wider
+        than the column)."""
+        if slack < -_EPSILON:
+            return UNJUSTIFIED
+        if last:
+            return 0.0
+        if not spaces:
+            return UNJUSTIFIED if slack > FLUSH_PX else 0.0
+        return max(slack / spaces - room, 0.0)
+
     def _badness(self, slack: float, spaces: int, room: float, last: bool) -> float:
         """Knuth and Plass's badness of a line with `slack` px to spread over `spaces` word spaces, each of
         which may widen by `room` px before it is wider than PLAN_EM."""
@@ -632,8 +792,7 @@ class _Paragraph:
         if last or slack <= _EPSILON:
             return 0.0
         # A line without a space (one long word) cannot be justified: it is as bad as one with a space.
-        ratio = slack / max(spaces, 1) / room
-        return 100 * ratio**3 + (OVER_TARGET if ratio > 1 else 0.0)
+        return 100 * (slack / max(spaces, 1) / room) ** 3
 
     @staticmethod
     def _narrow(plan: _Plan, breaks: list[_Break], start: int, end: int) -> None:
@@ -675,6 +834,13 @@ class _Paragraph:
         plan = _Plan(self)
         self._narrow(plan, breaks, 0, index)
         return plan
+
+
+def _hyphenated_in_a_row(target: _Break, in_a_row: int, last: bool) -> int | None:
+    """How many hyphenated lines in a row end at `target` after `in_a_row` of them (None: more than
+    LIMIT_LINES)."""
+    after = in_a_row + 1 if target.hyphenated and not last else 0
+    return None if after > LIMIT_LINES else after
 
 
 def _hyphenation_points(style: Any, text: str, breaking: list[bool]) -> Iterator[int]:
