@@ -16,7 +16,7 @@ import pytest
 from conftest import FONTS, ROOT, SEED
 from typography import cjk_body_lines, full_line_shortfalls
 
-from communique.engine import clusters, hooks, hyphenation, justify, renderer, tags
+from communique.engine import clusters, hooks, hyphenation, justify, renderer, tags, titles
 from communique.errors import EngineError, FinishError, RenderError
 from communique.loader import load
 from communique.model import BuildResult, Cluster
@@ -125,6 +125,7 @@ HOOKS = {
     "structure order": (tags, "_read_by_column", SEED),
     "structure": (tags, "_foldable_spans", SEED),
     "page check": (renderer, "overflowing_text", SEED),
+    "title balancing": (titles, "_extent", ROOT / "seeds" / "long-titles-parallel.yaml"),
 }
 WARNING_SUBJECT = {"line drawing": "line adjustment"}
 
