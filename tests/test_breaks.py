@@ -161,3 +161,12 @@ def test_a_balanced_title_keeps_long_words_centred_in_their_column(
         assert len(title) >= 2
         centres = [(min(g.left for g in line) + max(g.right for g in line)) / 2 for line in title]
         assert max(centres) - min(centres) < 1.0, [line_text(line) for line in title]
+
+
+def test_a_japanese_heading_breaks_only_between_words(composed: Composed) -> None:
+    """An article's caption in a parallel column breaks between phrases as a title does, never inside a
+    word (行政のデジタル / 化, データの利 / 活用)."""
+    lines = column_lines(composed(ROOT / "seeds" / "partnership-treaty-long.yaml", "parallel"), 2)[0]
+    captions = ("オープンデータ及び行政のデジタル化", "個人情報の保護及びデータの利活用")
+    assert all(any(caption[:6] in line for line in lines) for caption in captions)
+    assert broken_words(lines, ("デジタル化", "利活用", "オープンデータ")) == []

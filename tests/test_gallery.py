@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -401,6 +402,21 @@ def check_names_whole(built: Built) -> None:
     assert not found, f"{built.name}: names broken across lines: {found}"
 
 
+CLOSING_PUNCTUATION = "）」』】〕〉》］｝、。，．"
+
+
+def check_no_one_character_lines(built: Built) -> None:
+    """No line of one Chinese character or kana, with its closing punctuation or not (締結す / る。): the
+    last line of a Japanese or Chinese paragraph takes two at least (JLReq)."""
+    found = [
+        line
+        for lines in _column_lines(built)
+        for line in lines
+        if len(line.rstrip(CLOSING_PUNCTUATION)) == 1 and unicodedata.east_asian_width(line[0]) == "W"
+    ]
+    assert not found, f"{built.name}: lines of one character: {found}"
+
+
 def check_page_findings(built: Built) -> None:
     """The build's page check found nothing: no text over text, no page of titles, of a closing and
     signatures or of a heading alone, no blank page (communique.engine.pagecheck's warnings)."""
@@ -415,6 +431,7 @@ PAGE_CHECKS = (
     check_line_edges,
     check_hyphen_fragments,
     check_names_whole,
+    check_no_one_character_lines,
     check_page_findings,
 )
 """What every page of every seed is read for, in every layout."""

@@ -450,7 +450,12 @@ def _blocks(communique: Communique, instrument: Instrument, lang: str) -> tuple[
         if texts is None and block.kind != "article" and pending:  # the loader lets only these be absent
             blocks.append(TypesetBlock("pending", (rich_text(GAP_MARK, lang, composed=False),)))
             continue
-        paragraphs = tuple(paragraph_text(text.value, lang, names) for text in texts or ())
+        if block.kind in ("heading", "article"):  # a caption breaks between phrases, as a title does
+            paragraphs = tuple(
+                rich_text(joined(t.value, lang), lang, phrased=True, names=names) for t in texts or ()
+            )
+        else:
+            paragraphs = tuple(paragraph_text(text.value, lang, names) for text in texts or ())
         label = _label(communique, block, lang, counters)
         if label and paragraphs:
             label += _separator(block, lang)

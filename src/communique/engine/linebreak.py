@@ -57,6 +57,7 @@ from communique.engine.justify import (
     untracked_spacing,
 )
 from communique.engine.undone import ENGINE_CHANGED, excerpt, report
+from communique.jlreq import CLOSING
 
 PLAN_EM = LOOSEST_SPACE_EM
 """The loosest word space wanted in a justified line, in em of the paragraph's font size: a first-fit
@@ -277,7 +278,9 @@ def _improved(
         moved = placed != (len(arguments.absolute_boxes), len(arguments.fixed_boxes))
         floats = bool(arguments.context.excluded_shapes)
         loosest = _loosest_space(first_fit) if kind == "spaces" else 0.0
-        single = kind == "characters" and bool(first_fit) and _visible_characters(first_fit[-1][0]) == 1
+        single = (
+            kind == "characters" and bool(first_fit) and _visible_characters(first_fit[-1][0], CLOSING) == 1
+        )
     if len(first_fit) < 2 or moved or floats:
         return None
     if kind == "spaces":
@@ -326,7 +329,7 @@ def _one_more_character_down(
         return None
 
     def score(lines: list[Item]) -> tuple[int, float]:
-        return _unjustified(lines, width), float(_visible_characters(lines[-1][0]) <= 1)
+        return _unjustified(lines, width), float(_visible_characters(lines[-1][0], CLOSING) <= 1)
 
     return _broken_again(original, arguments, first_fit, plan, score)
 
@@ -406,10 +409,13 @@ def _loosest_space(lines: list[Item]) -> float:
     return widest
 
 
-def _visible_characters(line: Any) -> int:
-    """How many characters the line shows (spaces and combining marks not counted)."""
+def _visible_characters(line: Any, uncounted: str = "") -> int:
+    """How many characters the line shows (spaces, combining marks and the `uncounted` not counted: a
+    last line of one kana and its 。 is a line of one character)."""
     return sum(
-        not char.isspace() and not is_mark(char) for box in _text_boxes(line) for char in str(box.text)
+        not char.isspace() and not is_mark(char) and char not in uncounted
+        for box in _text_boxes(line)
+        for char in str(box.text)
     )
 
 
