@@ -378,7 +378,7 @@ def check_hyphen_fragments(built: Built) -> None:
 def _name_cuts(name: str) -> set[int]:
     """Where, in `name` compacted, one of its parts ends (a word, or up to a middle dot)."""
     return {
-        len(compact(part)) for part in itertools.accumulate(re.findall(r"[^\s\u3000・·‧･]+[・·‧･]?\s*", name))
+        len(compact(part)) for part in itertools.accumulate(re.findall(r"[^ \t\n・·‧･]+[・·‧･]?[ \t\n]*", name))
     }
 
 

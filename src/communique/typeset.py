@@ -238,9 +238,10 @@ def _name_spans(text: str, names: tuple[str, ...]) -> list[tuple[int, int]]:
     return [match.span() for name in kept for match in re.finditer(re.escape(name), text)]
 
 
-_NAME_PART = re.compile(r"[^\s\u3000・·‧･]+[・·‧･]?")
-"""A part of a person's name: a word, or a run of characters up to a space, an ideographic space or a
-middle dot, with the dot (ガンボルド・, 甘包勒德·). A name in a signature block breaks only between its
+_NAME_PART = re.compile(r"[^ \t\n・·‧･]+[・·‧･]?")
+"""A part of a person's name: a word, or a run of characters up to a space or a middle dot, with the dot
+(ガンボルド・, 甘包勒德·); an ideographic space stays inside its part (長谷部　昌弘 and the letter-spaced
+内　海　清 are one part each). A name in a signature block breaks only between its
 parts, and only where the whole name is wider than its column (four signature columns): never inside
 one (ガンボルド・エン｜フトゥヤ)."""
 
