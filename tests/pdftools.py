@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,13 +19,36 @@ from PIL import Image
 from communique.paper import A4_MARGIN_MM, PAPER_SIZES_MM, POINTS_PER_MM
 
 
-def page_texts(path: Path) -> list[str]:
-    """The text of every page, as a PDF viewer would copy it."""
+@contextlib.contextmanager
+def _pdfium_pages(path: Path) -> Iterator[Iterator[pdfium.PdfPage]]:
+    """The pages of the PDF at `path`, each closed (with what was opened on it) before the next is
+    opened and the document closed after them: pdfium objects left to the garbage collector may be
+    finalized after their document."""
     document = pdfium.PdfDocument(path)
+
+    def pages() -> Iterator[pdfium.PdfPage]:
+        for index in range(len(document)):
+            page = document[index]
+            try:
+                yield page
+            finally:
+                page.close()
+
     try:
-        return [page.get_textpage().get_text_range() for page in document]
+        yield pages()
     finally:
         document.close()
+
+
+def page_texts(path: Path) -> list[str]:
+    """The text of every page, as a PDF viewer would copy it."""
+    with _pdfium_pages(path) as pages:
+        texts = []
+        for page in pages:
+            textpage = page.get_textpage()
+            texts.append(textpage.get_text_range())
+            textpage.close()
+        return texts
 
 
 def drawn_texts(path: Path) -> list[str]:
@@ -71,11 +96,13 @@ def compact(text: str) -> str:
 
 def page_images(path: Path, dpi: int) -> list[Image.Image]:
     """Every page rendered to an RGB image."""
-    document = pdfium.PdfDocument(path)
-    try:
-        return [page.render(scale=dpi / 72).to_pil().convert("RGB") for page in document]
-    finally:
-        document.close()
+    with _pdfium_pages(path) as pages:
+        images = []
+        for page in pages:
+            bitmap = page.render(scale=dpi / 72)
+            images.append(bitmap.to_pil().convert("RGB"))
+            bitmap.close()
+        return images
 
 
 @dataclass(frozen=True)
@@ -94,19 +121,16 @@ class Glyph:
 
 def page_glyphs(path: Path) -> list[list[Glyph]]:
     """Every drawn character of every page, in content order (spaces and generated characters dropped)."""
-    document = pdfium.PdfDocument(path)
-    pages = []
-    try:
-        for page in document:
+    found = []
+    with _pdfium_pages(path) as pages:
+        for page in pages:
             textpage = page.get_textpage()
             glyphs = []
             x, y = ctypes.c_double(), ctypes.c_double()
             count = textpage.count_chars()
             for index in range(count):
                 unit = pdfium_c.FPDFText_GetUnicode(textpage.raw, index)
-                if (
-                    0xDC00 <= unit <= 0xDFFF
-                ):  # the second half of a character beyond U+FFFF: read with the first
+                if 0xDC00 <= unit <= 0xDFFF:  # a character past U+FFFF's second half: read with the first
                     continue
                 astral = 0xD800 <= unit <= 0xDBFF and index + 1 < count
                 char = textpage.get_text_range(index, 2 if astral else 1)
@@ -119,10 +143,9 @@ def page_glyphs(path: Path) -> list[list[Glyph]]:
                 left, _, right, _ = textpage.get_charbox(index, loose=True)
                 ink = textpage.get_charbox(index)
                 glyphs.append(Glyph(char, x.value, y.value, round(size, 2), left, right, ink))
-            pages.append(glyphs)
-    finally:
-        document.close()
-    return pages
+            textpage.close()
+            found.append(glyphs)
+    return found
 
 
 def lines_of(glyphs: list[Glyph], tolerance: float = 0.5) -> list[list[Glyph]]:
@@ -138,11 +161,8 @@ def lines_of(glyphs: list[Glyph], tolerance: float = 0.5) -> list[list[Glyph]]:
 
 def page_sizes(path: Path) -> list[tuple[float, float]]:
     """The width and height of every page, in points."""
-    document = pdfium.PdfDocument(path)
-    try:
-        return [page.get_size() for page in document]
-    finally:
-        document.close()
+    with _pdfium_pages(path) as pages:
+        return [page.get_size() for page in pages]
 
 
 def page_margin(width: float) -> float:
