@@ -377,9 +377,8 @@ def check_hyphen_fragments(built: Built) -> None:
 
 def _name_cuts(name: str) -> set[int]:
     """Where, in `name` compacted, one of its parts ends (a word, or up to a middle dot)."""
-    return {
-        len(compact(part)) for part in itertools.accumulate(re.findall(r"[^ \t\n・·‧･]+[・·‧･]?[ \t\n]*", name))
-    }
+    parts = re.findall(r"[^ \t\n・·‧･]+[・·‧･]?[ \t\n]*", name)
+    return {len(compact(part)) for part in itertools.accumulate(parts)}
 
 
 def check_names_whole(built: Built) -> None:
