@@ -79,6 +79,10 @@ def _counting_iter_line_boxes(original: Any) -> Any:
     return iter_line_boxes
 
 
+HYPHENS = ("-", "\u2010", "\u00ad")
+"""Characters a line ending in counts as hyphenated (besides the style's hyphenate-character)."""
+
+
 def ends_hyphenated(line: Any) -> bool:
     """Whether the line ends with a hyphen: the one WeasyPrint adds, or the text's own (a compound
     broken after its hyphen counts towards the limit too, though the limit cannot forbid that break)."""
@@ -97,4 +101,4 @@ def _ends_hyphenated_line(line: Any) -> bool:
         box = box.children[-1]
     if not isinstance(box, boxes.TextBox) or not box.text:
         return False
-    return bool(box.text.endswith((box.style["hyphenate_character"], "-", "\u2010", "\u00ad")))
+    return bool(box.text.endswith((box.style["hyphenate_character"], *HYPHENS)))

@@ -46,7 +46,7 @@ from typing import Any, Literal, NamedTuple
 
 from communique.conventions import primary
 from communique.engine.hooks import Patch
-from communique.engine.hyphenation import LIMIT_LINES, HouseDictionary, ends_hyphenated
+from communique.engine.hyphenation import HYPHENS, LIMIT_LINES, HouseDictionary, ends_hyphenated
 from communique.engine.justify import (
     ADJUSTED_LANGUAGES,
     COLLAPSING,
@@ -90,7 +90,6 @@ _EPSILON = 1e-3  # px: widths from the endless line and from a line's own shapin
 _WRAPPING = frozenset({"normal", "pre-wrap", "pre-line"})  # white-space values that let a text break
 _ATOMIC = "\ufffc"  # stands for an inline-block or an image in the paragraph's flat text
 _IDEOGRAPHIC = "\u2e80"  # what WeasyPrint calls an atomic box's first and last letter
-_HYPHENS = frozenset("-\u2010\u00ad")  # a line ending in one counts as hyphenated (`hyphenation`)
 SPREAD_EM = 0.25
 """Most a Japanese or Chinese line sent one character short may open between two characters, in em."""
 
@@ -690,7 +689,7 @@ class _Paragraph:
             self.spaces[end - self.base],
             self.spaces[start - self.base],
             hyphen,
-            hyphenated=bool(hyphen) or (previous != "" and previous in _HYPHENS),
+            hyphenated=bool(hyphen) or (previous != "" and previous in HYPHENS),
         )
 
     def candidates(self) -> list[_Break]:
