@@ -11,14 +11,12 @@ document only, and workers exit as soon as the parent does, even in the middle o
 from __future__ import annotations
 
 import contextlib
+import functools
+import gc
 import hashlib
-import importlib.metadata
 import importlib.util
 import json
 import math
-import multiprocessing
-import multiprocessing.connection
-import multiprocessing.resource_tracker
 import os
 import shutil
 import signal
@@ -28,10 +26,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
-from multiprocessing.connection import Connection
-from multiprocessing.context import ForkServerContext, SpawnContext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from communique import __version__
 from communique.errors import (
@@ -44,6 +40,10 @@ from communique.errors import (
 )
 from communique.project import BuildContext
 from communique.write import output_path, remove_partial_files, write_atomic
+
+if TYPE_CHECKING:  # multiprocessing is imported where workers start: one document builds without it
+    from multiprocessing.connection import Connection
+    from multiprocessing.context import ForkServerContext, SpawnContext
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 2
@@ -172,7 +172,12 @@ def _library_releases() -> list[str]:
         spec = importlib.util.find_spec(module)
         folder = Path(spec.origin).parent.parent if spec and spec.origin else Path()
         found = sorted(folder.glob(f"{name}-*.dist-info")) or sorted(folder.glob(f"{module}-*.dist-info"))
-        releases.append(found[0].stem if found else f"{name}-{importlib.metadata.version(name)}")
+        if found:
+            releases.append(found[0].stem)
+        else:  # importlib.metadata costs ~10 ms to import: only where no folder says it
+            from importlib import metadata
+
+            releases.append(f"{name}-{metadata.version(name)}")
     return releases
 
 
@@ -436,6 +441,7 @@ def _build_one(builder: _Builder, source: str, out_dir: str) -> tuple[Outcome, b
         from communique.pipeline import build
 
         if builder.session is None:
+            _spare_imports_from_collection()
             builder.session = RenderSession()
         result = build(Path(source), Path(out_dir), builder.context, builder.session)
     except Exception as error:  # whatever goes wrong with one document must not stop the others
@@ -461,6 +467,17 @@ def _build_one(builder: _Builder, source: str, out_dir: str) -> tuple[Outcome, b
         warnings=result.warnings,
     )
     return outcome, False
+
+
+@functools.cache
+def _spare_imports_from_collection() -> None:
+    """Once per process, after WeasyPrint and communique are imported: move every object alive then
+    (~80,000: the modules' functions, classes and tables, which live as long as the process) out of the
+    cyclic garbage collector's reach. Its full collections during a build, and those Python makes as it
+    exits, then scan only the builds' own objects: a `communique build` of one document in a new process
+    ends ~0.15 s sooner (0.03 s of it during the build). Cyclic garbage present at that moment (a few
+    dozen objects in a new process) is never freed."""
+    gc.freeze()
 
 
 def _caused_by_memory(error: BaseException | None) -> bool:
@@ -890,6 +907,8 @@ class _Pool:
         handles = [
             handle for worker in self.workers for handle in (worker.connection, worker.process.sentinel)
         ]
+        import multiprocessing.connection
+
         with _sigint_held(False):
             ready = multiprocessing.connection.wait(
                 handles, None if deadline == math.inf else max(0.0, deadline - time.monotonic())
@@ -946,6 +965,9 @@ def _mp_context() -> ForkServerContext | SpawnContext:
     Starts multiprocessing's resource tracker, which must not start where Ctrl-C is held back: starting,
     it lets Ctrl-C through again (Python 3.11), and the fork server would then start without it held.
     """
+    import multiprocessing
+    import multiprocessing.resource_tracker
+
     multiprocessing.resource_tracker.ensure_running()
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")

@@ -83,11 +83,11 @@ class FontFace:
     as ranges), e.g. ('\U000e0100', '4E00-4E01 ...')."""
 
     @cached_property
-    def _range_table(self) -> tuple[list[int], list[int]]:
+    def _range_table(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         return _range_table(self.unicode_ranges)
 
     @cached_property
-    def _sequence_tables(self) -> dict[str, tuple[list[int], list[int]]]:
+    def _sequence_tables(self) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
         return {selector: _range_table(bases) for selector, bases in self.variation_sequences}
 
     def covers(self, char: str) -> bool:
@@ -131,17 +131,19 @@ class FontFace:
         )
 
 
-def _range_table(ranges: str) -> tuple[list[int], list[int]]:
-    """Ranges as written in the manifest ('0020-007E 00A0') as their first and last code points."""
+@functools.lru_cache(maxsize=64)
+def _range_table(ranges: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Ranges as written in the manifest ('0020-007E 00A0') as their first and last code points, read
+    once per process for the faces of a family that share them (a CJK face's take ~1 ms)."""
     starts, ends = [], []
     for item in ranges.split():
         first, _, last = item.partition("-")
         starts.append(int(first, 16))
         ends.append(int(last or first, 16))
-    return starts, ends
+    return tuple(starts), tuple(ends)
 
 
-def _in_ranges(table: tuple[list[int], list[int]], char: str) -> bool:
+def _in_ranges(table: tuple[tuple[int, ...], tuple[int, ...]], char: str) -> bool:
     starts, ends = table
     index = bisect.bisect_right(starts, ord(char)) - 1
     return index >= 0 and ord(char) <= ends[index]
