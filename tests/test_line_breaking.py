@@ -10,6 +10,7 @@ spaces of up to 0.88 em); without tracking these tests fail on them."""
 
 from __future__ import annotations
 
+import gc
 import itertools
 import re
 import statistics
@@ -179,10 +180,7 @@ def _english(source: Path) -> str:
 def test_justified_english_word_spaces_are_at_most_six_tenths_of_an_em(
     english: dict[tuple[Path, str], list[PrintedLine]], layout: str
 ) -> None:
-    """The seed, the stress text and the treaty: no word space over 0.6 em (the sample's first-fit line
-    of 2.2 em, WeasyPrint ending a line after a name's first word, needs whole-paragraph breaking of
-    English, which is off: linebreak.REBREAK_SPACED)."""
-    for source in (SEED, STRESS, TREATY):
+    for source in DOCUMENTS:
         spaces = [
             (space, line.text[:40])
             for line in english[source, layout]
@@ -277,7 +275,7 @@ def test_letters_of_a_word_part_by_the_tracking_limit_at_most(
     english: dict[tuple[Path, str], list[PrintedLine]], layout: str
 ) -> None:
     """Tracking adds at most justify.TRACKING_EM between two letters of a word; it sets apart the letters
-    of the treaty's lines that first-fit leaves loose."""
+    of the treaty's lines that no break makes tight, and of no line in the seed or the sample."""
     for source in DOCUMENTS:
         gaps = [(gap, line.text[:40]) for line in english[source, layout] for gap in line.letter_gaps()]
         widest = max(gaps)
@@ -285,6 +283,7 @@ def test_letters_of_a_word_part_by_the_tracking_limit_at_most(
             f"{source.name}: letters {widest[0]:.3f} em apart in {widest[1]!r}"
         )
     assert any(line.tracked for line in english[TREATY, layout])
+    assert not any(line.tracked for source in (SEED, SAMPLE) for line in english[source, layout])
 
 
 @pytest.mark.parametrize("layout", JUSTIFIED)
@@ -369,3 +368,13 @@ def test_a_planner_that_cannot_read_the_engine_warns_and_fails_under_strict(
     assert result.output.exists()
     with pytest.raises(RenderError, match="line breaking: "):
         build_seed(SAMPLE, layout="sequential", strict=True)
+
+
+def test_no_record_of_how_a_paragraph_was_broken_outlives_its_build(
+    build_seed: Callable[..., BuildResult],
+) -> None:
+    """How each paragraph was broken is kept by its box, weakly: once a build is over and collected, none
+    is left (a record that held its box kept every planned document alive for the rest of the process)."""
+    build_seed(SAMPLE, layout="sequential")
+    gc.collect()
+    assert len(linebreak._broken) == 0

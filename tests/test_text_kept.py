@@ -224,8 +224,8 @@ def test_invisible_characters_and_stacked_marks_copy_as_written(composed: Compos
 
 
 def test_invisible_characters_carried_need_no_warning(build_seed: Callable[..., BuildResult]) -> None:
-    """Every invisible character is carried but a zero-width space where a line now breaks (first-fit, since
-    English whole-paragraph breaking is off): the break takes it, and the build says so."""
+    """Every invisible character is carried but a zero-width space where a line breaks: the break takes
+    it, and the build says so."""
     warnings = build_seed(INVISIBLE).warnings
     assert all("U+200B ZERO WIDTH SPACE is drawn as no glyph" in warning for warning in warnings), warnings
 

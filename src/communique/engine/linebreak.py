@@ -1,6 +1,5 @@
-"""Paragraphs broken as a whole (issue 20): no Japanese or Chinese paragraph ending on a line of one
-character, and (with REBREAK_SPACED, off for now) justified English lines with word spaces of at most
-0.6 em.
+"""Paragraphs broken as a whole (issue 20): justified English lines with word spaces of at most 0.6 em, and
+no Japanese or Chinese paragraph ending on a line of one character.
 
 WeasyPrint breaks a paragraph first-fit, one line after the other (`iter_line_boxes`): a line takes all
 the words that fit, so a long word that does not fit leaves the line before it loose. This module keeps
@@ -93,12 +92,6 @@ _IDEOGRAPHIC = "\u2e80"  # what WeasyPrint calls an atomic box's first and last 
 SPREAD_EM = 0.25
 """Most a Japanese or Chinese line sent one character short may open between two characters, in em."""
 
-REBREAK_SPACED = False
-"""Whether justified text of spaced scripts (English) is re-broken as a whole. Off: in the full test
-suite (some 650 builds in one process), re-breaking English paragraphs left the heap corrupted (a
-segmentation fault in the garbage collector, a SystemError from markupsafe's C code; reproduced three
-times, gone with this off, not found in the session it was seen in). Loose English lines are left to
-`justify.track`, which keeps their word spaces within 0.58 em by the letters' share."""
 _active: dict[int, _Plan] = {}
 """The plan of each paragraph being broken again, by the id of its line box."""
 _broken: weakref.WeakKeyDictionary[Any, _Broken] = weakref.WeakKeyDictionary()
@@ -265,7 +258,7 @@ def _kind(box: Any) -> Kind | None:
     lang = primary(style["lang"] or "")
     if lang in CHARACTER_LANGUAGES:
         return "characters"
-    return None if lang in ADJUSTED_LANGUAGES or not REBREAK_SPACED else "spaces"
+    return None if lang in ADJUSTED_LANGUAGES else "spaces"
 
 
 def _improved(
@@ -486,7 +479,7 @@ class _Paragraph:
     and where lines may end."""
 
     def __init__(self, box: Any, base: int, text: str) -> None:
-        self.box = box
+        self._box = weakref.ref(box)
         self.base = base
         """The flat index of the first character read (the start of the lines being planned)."""
         self.text = text
@@ -508,6 +501,12 @@ class _Paragraph:
         """Expandable spaces before each flat index (from `base`)."""
         self.space_width = 0.0
         self.font_size = float(box.style["font_size"])
+
+    @property
+    def box(self) -> Any:
+        """The paragraph's box, held weakly: `_broken`'s record of how a box was broken holds its plan,
+        and a plan holding its box kept every planned box (and its document) alive for the process."""
+        return self._box()
 
     @classmethod
     def read(cls, arguments: _Arguments, skip_stack: Any) -> _Paragraph | None:
