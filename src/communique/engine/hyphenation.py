@@ -37,8 +37,12 @@ class HouseDictionary(pyphen.Pyphen):  # type: ignore[misc]
         super().__init__(lang=lang, **options)
         self.names_capitalised = primary(lang.replace("_", "-")) not in NOUNS_CAPITALISED
 
+    def is_a_name(self, word: str) -> bool:
+        """Whether `word` reads as a name, which is never hyphenated (capitalised, where only names are)."""
+        return self.names_capitalised and word[:1].isupper()
+
     def iterate(self, word: str) -> Iterator[tuple[str, str]]:
-        if _blocked or (self.names_capitalised and word[:1].isupper()):
+        if _blocked or self.is_a_name(word):
             return iter(())
         return super().iterate(word)  # type: ignore[no-any-return]
 

@@ -876,7 +876,7 @@ def _hyphenation_points(style: Any, text: str, breaking: list[bool]) -> Iterator
             word_start, word_end = position + bounds[0], position + bounds[1]
             if word_end - word_start >= total:
                 word = text[word_start:word_end]
-                if not (dictionary.names_capitalised and word[:1].isupper()):
+                if not dictionary.is_a_name(word):
                     yield from (word_start + point for point in dictionary.positions(word))
                 break
             position = word_end
