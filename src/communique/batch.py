@@ -664,8 +664,9 @@ def _build_here(
     source: str, out_dir: Path, context: BuildContext, environment: str, options: BatchOptions
 ) -> Outcome:
     """One document built in this process under the same limits a worker has, its temporary files (the
-    fonts' copies, 43 MB) in a folder of its own that is removed when the build ends, however it ends."""
-    builder = _Builder(context, environment, options.memory_limit)
+    fonts' copies, 43 MB) in a folder of its own that is removed when the build ends, however it ends.
+    A long document may render its parts in up to `jobs` processes."""
+    builder = _Builder(replace(context, workers=options.jobs), environment, options.memory_limit)
     try:
         with (
             _temporary_folder_here(),

@@ -161,6 +161,7 @@ def make_pdf(
         session,
         options.signature_fields,
         find_text_lines=bool(options.draft),
+        workers=context.workers,
     )
     lost = _lost_from_the_text_layer(rendered, communique, options.strict)
     read = (*project.config_files(), *html.templates, *html.stylesheets, *rendered.files_read)

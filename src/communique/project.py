@@ -549,6 +549,9 @@ class BuildContext:
     """Options in force: the project's [build] defaults with the caller's applied."""
     source_date_epoch: int | None = None
     """Build time for the PDF dates (reproducible builds); None uses the communique's date."""
+    workers: int = 1
+    """Processes a long document's parts may render in (engine/parts.py): a single build from the command
+    line uses --jobs (all CPUs by default); a batch's workers build one document each."""
 
     def __post_init__(self) -> None:
         """A standard the copies cannot declare is a usage error before any build (located at

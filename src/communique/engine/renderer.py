@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import tempfile
 import warnings
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -21,6 +23,7 @@ from communique.engine import (
     justify,
     linebreak,
     pages,
+    parts,
     tags,
     titles,
     undone,
@@ -214,6 +217,7 @@ def render(
     session: RenderSession | None = None,
     find_signature_spaces: bool = False,
     find_text_lines: bool = False,
+    workers: int = 1,
 ) -> RenderedPdf:
     """Lay out and draw `html`; fail on any fetch outside the allowed folders or any font fallback.
     With `find_signature_spaces`, also say where each party's signature space is (for signature fields);
@@ -221,9 +225,80 @@ def render(
 
     `font_css` comes before the layout's stylesheets, `page_css` (paper size, marks) after them.
     `pdf_variant` is a WeasyPrint variant such as 'pdf/a-3a' (with an sRGB OutputIntent); every PDF is tagged.
+    With `workers` above 1, a long document the layout marks in parts renders in that many processes
+    (engine/parts.py).
     """
     hooks.check_version(weasyprint.__version__)
     session = session or RenderSession()
+    arguments = _RenderArguments(
+        font_css,
+        bundled_families,
+        strict,
+        page_css,
+        pdf_variant,
+        session,
+        find_signature_spaces,
+        find_text_lines,
+    )
+    notes: list[str] = []
+    if workers > 1:
+        try:
+            in_parts = _rendered_in_parts(html, arguments, workers)
+        except parts.PartRefusedError:
+            in_parts = None  # the whole document's render says what is wrong, as one render does
+        except parts.PartFailedError as error:
+            in_parts = None
+            notes.append(f"rendering in parts: the document was rendered in one process instead ({error})")
+        if in_parts is not None:
+            return in_parts
+    rendered = _render_document(html, arguments)
+    if notes and strict:
+        raise RenderError("; ".join(notes), hint="build with --jobs 1, or report this as a bug")
+    return dataclasses.replace(rendered, warnings=(*notes, *rendered.warnings)) if notes else rendered
+
+
+@dataclass(frozen=True)
+class _RenderArguments:
+    """How to render, whatever HTML: `render`'s arguments but the HTML and the workers."""
+
+    font_css: str
+    bundled_families: frozenset[str]
+    strict: bool
+    page_css: str
+    pdf_variant: str | None
+    session: RenderSession
+    find_signature_spaces: bool
+    find_text_lines: bool
+
+
+def _rendered_in_parts(html: HtmlDocument, arguments: _RenderArguments, workers: int) -> RenderedPdf | None:
+    """The document rendered in parts by worker processes and joined, or None where it is not parted."""
+    texts = parts.parts_of(html.html, workers)
+    if texts is None or not parts.forking_available():
+        return None
+    fetcher = RestrictedFetcher(html.readable_roots)
+    stylesheets, _, _ = arguments.session.stylesheets(
+        fetcher, arguments.font_css, html.stylesheets, arguments.page_css
+    )  # parsed before the workers start, which then find them parsed
+    if parts.page_rules_differ(stylesheets, html.html):
+        return None
+    from communique.pdf.join import join_parts
+
+    def render_part(text: str, index: int, numbering: parts.Numbering) -> RenderedPdf:
+        return _render_document(dataclasses.replace(html, html=text), arguments, (index, numbering))
+
+    return parts.joined(parts.rendered_in_parts(texts, render_part), join_parts)
+
+
+def _render_document(
+    html: HtmlDocument, arguments: _RenderArguments, part: tuple[int, parts.Numbering] | None = None
+) -> RenderedPdf:
+    """`render` in this process; with `part` (its index, its numbering), as that part of a document: its
+    pages numbered as the document's, its fonts named apart from the other parts'."""
+    strict, session = arguments.strict, arguments.session
+    font_css, page_css, pdf_variant = arguments.font_css, arguments.page_css, arguments.pdf_variant
+    bundled_families = arguments.bundled_families
+    find_text_lines, find_signature_spaces = arguments.find_text_lines, arguments.find_signature_spaces
     fetcher = RestrictedFetcher(html.readable_roots)
     notes = [] if fast_subsetting_available() else [SLOW_SUBSET_WARNING]
     try:
@@ -231,7 +306,7 @@ def render(
         with (
             _captured_warnings() as collected,
             undone.collecting() as left_undone,
-            hooks.installed(_patches()),
+            hooks.installed([*_patches(), *(parts.patches(*part) if part else [])]),
         ):
             document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
                 stylesheets=stylesheets, font_config=session.font_config, color_profiles=profiles

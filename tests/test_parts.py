@@ -1,0 +1,181 @@
+"""A long sequential document rendered a version per process and joined (engine/parts.py, pdf/join.py): its
+pages, footers, outline, page labels and structure read as those of the same document rendered in one
+process; the join is reproducible; a layout whose pages could differ in parts is rendered in one process;
+a part that cannot be rendered is said, and is an error under --strict.
+
+Every part of a document embeds its own subsets of the fonts: a PDF with more font resources than the
+one-process build is how a test sees that the document was rendered in parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import ROOT, SEED, Composed, run_cli, write_data
+from pdftools import page_texts
+from structure_text import tagged_text, tree_problems
+
+from communique.engine import parts
+from communique.errors import RenderError
+from communique.model import BuildResult
+from communique.options import BuildOptions
+from communique.pdf.inspect import inspect_pdf
+from communique.pdf.verify import verify
+from communique.pipeline import build
+from communique.project import BuildContext, Project
+
+TREATY = ROOT / "seeds" / "partnership-treaty-long.yaml"
+
+BuildInParts = Callable[..., BuildResult]
+
+
+@pytest.fixture(scope="module")
+def build_in_parts(tmp_path_factory: pytest.TempPathFactory) -> BuildInParts:
+    """Build a data file in-process with two workers for its parts."""
+
+    def builder(source: Path = TREATY, **options: object) -> BuildResult:
+        context = BuildContext(Project.discover(source), BuildOptions(**options), workers=2)  # type: ignore[arg-type]
+        return build(source, tmp_path_factory.mktemp("parts"), context)
+
+    return builder
+
+
+@pytest.fixture(scope="module")
+def treaty_in_parts(build_in_parts: BuildInParts) -> Path:
+    return build_in_parts().output
+
+
+def font_count(pdf: Path) -> int:
+    """Font resources of the PDF's pages (each part of a document embeds its own)."""
+    with pikepdf.open(pdf) as document:
+        return len(
+            {font.objgen for page in document.pages for font in page.Resources.get("/Font", {}).values()}
+        )
+
+
+def test_the_treaty_in_parts_reads_as_in_one_process(treaty_in_parts: Path, composed: Composed) -> None:
+    whole = composed(TREATY, "sequential")
+    assert font_count(treaty_in_parts) > font_count(whole), "rendered in one process"
+    texts = page_texts(treaty_in_parts)
+    assert texts == page_texts(whole)  # every page's text, the footers' "26 / 54" included
+    assert "26 / 54" in texts[25] and "27 / 54" in texts[26]
+    joined, one = inspect_pdf(treaty_in_parts), inspect_pdf(whole)
+    assert (joined.pages, joined.bookmarks, joined.page_labels) == (one.pages, one.bookmarks, one.page_labels)
+    assert (joined.lang, joined.metadata, joined.tagged) == (one.lang, one.metadata, one.tagged)
+    assert [(mark.title, mark.page) for mark in joined.bookmarks] == [
+        ("日本語", 1),
+        ("English (United Kingdom)", 26),
+    ]
+    assert joined.page_labels[24:26] == ("JA-25", "EN-GB-1")
+
+
+def test_the_treaty_in_parts_has_one_whole_structure_tree(treaty_in_parts: Path, composed: Composed) -> None:
+    assert tree_problems(treaty_in_parts) == []
+    assert tagged_text(treaty_in_parts) == tagged_text(composed(TREATY, "sequential"))
+    assert verify(treaty_in_parts).passed
+
+
+def test_parts_join_to_the_same_bytes_every_time(treaty_in_parts: Path, build_in_parts: BuildInParts) -> None:
+    assert build_in_parts().output.read_bytes() == treaty_in_parts.read_bytes()
+
+
+@pytest.fixture
+def short_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Part documents however short (the seed's two pages): the workers, forked, inherit it."""
+    monkeypatch.setattr(parts, "SMALLEST_PART", 1)
+
+
+@pytest.mark.usefixtures("short_parts")
+def test_an_archival_copy_in_parts_passes_every_validator(
+    build_in_parts: BuildInParts, composed: Composed
+) -> None:
+    result = build_in_parts(SEED, archival=True, strict=True)
+    assert font_count(result.output) > font_count(composed(SEED, "sequential"))
+    report = verify(result.output)
+    assert report.passed, report
+
+
+@pytest.mark.usefixtures("short_parts")
+def test_a_layout_with_first_page_rules_renders_in_one_process(
+    tmp_path: Path, build_in_parts: BuildInParts, composed: Composed
+) -> None:
+    (tmp_path / "communique.toml").write_text("", encoding="utf-8")
+    layout = tmp_path / "layouts" / "first-page"
+    layout.mkdir(parents=True)
+    (layout / "document.html.j2").write_text(
+        '{% extends "builtin/sequential/document.html.j2" %}', encoding="utf-8"
+    )
+    (layout / "style.css").write_text("@page :first { margin-top: 30mm; }", encoding="utf-8")
+    source = write_data(
+        tmp_path, SEED.read_text(encoding="utf-8").replace("layout: sequential", "layout: first-page")
+    )
+    assert font_count(build_in_parts(source).output) == font_count(composed(SEED, "sequential"))
+
+
+@pytest.mark.usefixtures("short_parts")
+def test_a_part_that_cannot_be_numbered_is_said_and_fails_strict(
+    monkeypatch: pytest.MonkeyPatch, build_in_parts: BuildInParts, composed: Composed
+) -> None:
+    original = parts.numbering_patch
+
+    def unreadable(numbering: parts.Numbering) -> object:
+        def broken(count: int) -> tuple[int, int]:
+            raise KeyError("page_maker")  # what a renamed WeasyPrint internal raises
+
+        return original(lambda count: broken(count))
+
+    monkeypatch.setattr(parts, "numbering_patch", unreadable)
+    result = build_in_parts(SEED)
+    assert any("rendered in one process" in warning for warning in result.warnings), result.warnings
+    assert page_texts(result.output) == page_texts(composed(SEED, "sequential"))
+    with pytest.raises(RenderError, match="rendering in parts"):
+        build_in_parts(SEED, strict=True)
+
+
+def test_the_command_line_renders_a_long_document_in_parts_unless_jobs_is_1(
+    tmp_path: Path, treaty_in_parts: Path, composed: Composed
+) -> None:
+    for jobs, expected in (("2", treaty_in_parts), ("1", composed(TREATY, "sequential"))):
+        out = tmp_path / jobs
+        result = run_cli("build", str(TREATY), "--out", str(out), "--jobs", jobs)
+        assert result.returncode == 0, result.stderr
+        assert font_count(out / f"{TREATY.stem}.pdf") == font_count(expected)
+
+
+def annotations(pdf: Path) -> list[tuple[int, str, tuple[float, ...]]]:
+    """(page index, field name, rectangle) of every annotation with a name (signature fields)."""
+    with pikepdf.open(pdf) as document:
+        return [
+            (index, str(annotation.get("/T", "")), tuple(round(float(side), 2) for side in annotation.Rect))
+            for index, page in enumerate(document.pages)
+            for annotation in page.get("/Annots", [])
+        ]
+
+
+@pytest.mark.usefixtures("short_parts")
+@pytest.mark.parametrize(
+    ("source", "options"),
+    [
+        (SEED, {"signature_fields": True}),
+        (SEED, {"draft": "Draft 2"}),
+        (ROOT / "seeds" / "languages" / "th-en.yaml", {}),
+        (ROOT / "seeds" / "languages" / "ar-en.yaml", {}),
+    ],
+    ids=["signature-fields", "draft", "th-en", "ar-en"],
+)
+def test_what_finishing_adds_by_page_lands_on_the_same_pages_in_parts(
+    source: Path,
+    options: dict[str, object],
+    build_in_parts: BuildInParts,
+    build_seed: Callable[..., BuildResult],
+) -> None:
+    """Signature fields over each party's space, a draft's line numbers, Thai and Arabic clusters folded:
+    placed by page, they land where one process places them, and the text copies the same."""
+    in_parts = build_in_parts(source, layout="sequential", **options).output
+    whole = build_seed(source, layout="sequential", **options).output
+    assert font_count(in_parts) > font_count(whole)
+    assert page_texts(in_parts) == page_texts(whole)
+    assert annotations(in_parts) == annotations(whole)
