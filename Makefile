@@ -18,8 +18,13 @@ build: $(READY)
 	$(BIN)/communique build $(LANGUAGE_SEEDS) --out build/languages/archival/ --archival --strict
 	$(BIN)/communique verify build/*.pdf build/archival/*.pdf build/languages/*/*.pdf
 
+# Tests run on every core (pytest-xdist, a test module per worker); their temporary files in a short
+# folder of their own: a batch's fork server listens on a socket under TMPDIR, whose path is at most
+# 107 bytes.
 test: $(READY)
-	$(BIN)/python -m pytest
+	scratch=$$(mktemp -d /tmp/cq-XXXXXX) && \
+	  { $(BIN)/python -m pytest -n auto --dist loadfile --basetemp=$$scratch; status=$$?; \
+	    rm -rf $$scratch; exit $$status; }
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

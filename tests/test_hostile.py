@@ -20,6 +20,8 @@ from make_corpus import large_cases, small_cases, write  # noqa: E402
 
 CASES = sorted(path.name for path in (CORPUS / "cases").iterdir())
 LARGE = sorted(large_cases())
+REFUSED_WITHIN = 10
+"""Seconds a refusal may take: 1–2 s alone, 5.2 s seen with the suite's other worker building beside it."""
 VALID = {"python-tag"}  # a YAML tag is only a hint: the mapping under it is ordinary data
 
 
@@ -40,7 +42,7 @@ def run_case(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
         code = main(argv)
         captured = capsys.readouterr()
         assert code == expected, (argv[0], code, captured.err)
-        assert expected == 0 or time.monotonic() - started < 5, "refused, but not within seconds"
+        assert expected == 0 or time.monotonic() - started < REFUSED_WITHIN, "refused, but not within seconds"
         assert "Traceback" not in captured.err and "internal error" not in captured.err
         if code == 2:
             assert re.search(rf"{re.escape(str(data))}:\d+:\d+: ", captured.err), captured.err
