@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import LAYOUT_NAMES, ROOT, Composed, seed_text, write_data
-from pdftools import line_text, reading_order, text_lines
+from pdftools import line_text, page_texts, reading_order, text_lines
 
 NAMES = ("小池百合子", "ユハナ・ヴァルティアイネン")
 
@@ -170,3 +170,35 @@ def test_a_japanese_heading_breaks_only_between_words(composed: Composed) -> Non
     captions = ("オープンデータ及び行政のデジタル化", "個人情報の保護及びデータの利活用")
     assert all(any(caption[:6] in line for line in lines) for caption in captions)
     assert broken_words(lines, ("デジタル化", "利活用", "オープンデータ")) == []
+
+
+@pytest.mark.parametrize(
+    ("seed", "before_the_testimonium"),
+    [
+        ("partnership-treaty-long", "As a rule, the two cities shall prepare"),
+        ("mou-proxy-signature", "Any matter not provided for in this Memorandum"),
+    ],
+)
+def test_the_sequential_signature_page_carries_text_before_the_testimonium(
+    composed: Composed, seed: str, before_the_testimonium: str
+) -> None:
+    """The text's last block ("In witness whereof…") keeps with the end of the block before it: the
+    English signature page is never the testimonium, the closing and the signatures alone."""
+    pages = [
+        " ".join(text.split()) for text in page_texts(composed(ROOT / "seeds" / f"{seed}.yaml", "sequential"))
+    ]
+    signing = next(text for text in reversed(pages) if "In witness whereof" in text)
+    assert before_the_testimonium in signing, signing[:200]
+
+
+@pytest.mark.parametrize("layout", ["interleaved", "parallel"])
+def test_a_second_instrument_starts_a_page(composed: Composed, layout: str) -> None:
+    """Its title never follows the signatures of the instrument before on the same page (it read as a
+    line of the last signature block)."""
+    pages = [
+        " ".join(text.split())
+        for text in page_texts(composed(ROOT / "seeds" / "declaration-and-mou.yaml", layout))
+    ]
+    holding = [text for text in pages if "温泉を生かした観光振興" in text]
+    assert holding, "no page holds the memorandum's title"
+    assert holding[0].startswith(("Memorandum of Understanding", "温泉を生かした観光振興")), holding[0][:120]

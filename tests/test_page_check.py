@@ -76,7 +76,7 @@ DEFECTS = {
         (0, "AgreementonFriendshipThetwocitiesagreetobecomefriendshipcities.GeneralProvisions1/2"),
     ),
     "blank-page": (
-        "html .body p:last-child { break-before: right; }",
+        "html .body p:last-child { break-before: right !important; }",
         re.escape("page 2: blank, nothing is drawn in its text area"),
         (1, "2/3"),
     ),
