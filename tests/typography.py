@@ -192,7 +192,8 @@ def advance(line: Line, index: int) -> float:
     return (line.glyphs[index + 1].x - line.glyphs[index].x) / BODY_SIZE
 
 
-_FOOTER = re.compile(r"^\s*\d+ / \d+\s*$", re.MULTILINE)
+_FOOTER = re.compile(r"^\s*\d+\s*/\s*\d+\s*$", re.MULTILINE)
+"""A page footer as extractors give it: "1 / 4", or "1/4" (pdftotext)."""
 
 
 def found_exactly(paragraph: str, text: str) -> bool:
