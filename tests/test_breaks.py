@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import LAYOUT_NAMES, ROOT, Composed, seed_text, write_data
-from pdftools import line_text, page_texts, reading_order, text_lines
+from pdftools import line_text, lines_of, page_glyphs, page_texts, reading_order, text_lines
 
 NAMES = ("小池百合子", "ユハナ・ヴァルティアイネン")
 
@@ -202,3 +202,12 @@ def test_a_second_instrument_starts_a_page(composed: Composed, layout: str) -> N
     holding = [text for text in pages if "温泉を生かした観光振興" in text]
     assert holding, "no page holds the memorandum's title"
     assert holding[0].startswith(("Memorandum of Understanding", "温泉を生かした観光振興")), holding[0][:120]
+
+
+def test_a_thai_title_never_breaks_inside_a_partys_name(composed: Composed) -> None:
+    """Thai has no spaces between words and Pango breaks it by dictionary: the city's name, which it
+    does not know, broke as ศรีวาริ｜นทร์ in the narrow title column of the parallel layout."""
+    pdf = composed(ROOT / "seeds" / "languages" / "th-en.yaml", "parallel")
+    lines = [line_text(line) for line in lines_of(page_glyphs(pdf)[0])]
+    title = next(line for line in lines if line.startswith("ระหว่าง"))  # "between …", the title's 2nd line
+    assert "เทศบาลนครศรีวารินทร์" in title, title

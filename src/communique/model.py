@@ -285,6 +285,13 @@ class Communique:
         names += [person.on_behalf_of.name.get(lang) for person in people if person.on_behalf_of]
         return tuple(dict.fromkeys(name.value for name in names if name is not None))
 
+    def party_names(self, lang: str) -> tuple[str, ...]:
+        """The `lang` names of the parties and their countries, as the data writes them (a title never
+        breaks inside one where its script has no spaces)."""
+        names = [party.name.get(lang) for party in self.parties]
+        names += [party.country.get(lang) for party in self.parties if party.country]
+        return tuple(dict.fromkeys(name.value for name in names if name is not None))
+
     def entries(self) -> tuple[tuple[str, Text], ...]:
         """(lang, text) of every text of the document, body blocks included, in reading order."""
         fields = [entry for localized in self.texts() for entry in localized.entries]

@@ -246,10 +246,17 @@ parts, and only where the whole name is wider than its column (four signature co
 one (ガンボルド・エン｜フトゥヤ)."""
 
 
+_WORDS_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+"""Thai, Lao, Myanmar and Khmer letters: scripts without spaces between words, which Pango breaks by
+dictionary, so a name it does not know breaks anywhere (ศรีวาริ｜นทร์)."""
+
+
 def _unspaced(name: str) -> bool:
-    """Whether `name` is written in a script a line may break between any two characters of (Chinese
-    characters, kana, Hangul)."""
-    return any(unicodedata.east_asian_width(char) == "W" for char in name)
+    """Whether `name` is written in a script a line may break inside a word of (Chinese characters,
+    kana, Hangul; Thai, Lao, Myanmar, Khmer)."""
+    return any(unicodedata.east_asian_width(char) == "W" for char in name) or bool(
+        _WORDS_UNSPACED.search(name)
+    )
 
 
 def _is_word(text: str, start: int, end: int) -> bool:
@@ -373,8 +380,9 @@ def _instrument(communique: Communique, instrument: Instrument, number: int) -> 
 
 
 def _version(communique: Communique, instrument: Instrument, lang: str, anchor: str) -> Version:
+    places = communique.party_names(lang)
     title_lines = tuple(
-        rich_text(line, lang, phrased=True) for line in kept_lines(instrument.title.value(lang))
+        rich_text(line, lang, phrased=True, names=places) for line in kept_lines(instrument.title.value(lang))
     )
     joiner = "" if primary(lang) in UNSPACED else " "
     autonym = Locale.parse(lang, sep="-").get_display_name() or lang
