@@ -380,7 +380,9 @@ def _instrument(communique: Communique, instrument: Instrument, number: int) -> 
 
 
 def _version(communique: Communique, instrument: Instrument, lang: str, anchor: str) -> Version:
-    places = communique.party_names(lang)
+    # Pango breaks a script without spaces by dictionary (BudouX phrases Japanese and Chinese): a name
+    # it does not know is kept whole; a spaced or CJK name breaks as the title's other words do.
+    places = tuple(name for name in communique.party_names(lang) if _WORDS_UNSPACED.search(name))
     title_lines = tuple(
         rich_text(line, lang, phrased=True, names=places) for line in kept_lines(instrument.title.value(lang))
     )
