@@ -22,6 +22,7 @@ from communique.engine import (
     image_names,
     justify,
     linebreak,
+    names,
     pages,
     parts,
     tags,
@@ -428,6 +429,7 @@ def _patches() -> list[hooks.Patch]:
         *pages.patches(),
         *image_names.patches(),
         *titles.patches(),
+        *names.patches(),
     ]
 
 

@@ -81,7 +81,7 @@ def _balanced(lines: list[Any], block: Any, laid_out: Any) -> list[Any]:
             block.width = width
             trial = laid_out()
             fits = len(trial) <= len(lines) and _height(trial) <= height + TOLERANCE
-            if fits and all(_extent(line) <= width + TOLERANCE for line, _ in trial):
+            if fits and all(line_extent(line) <= width + TOLERANCE for line, _ in trial):
                 wide, best = width, trial
             else:
                 narrow = width
@@ -102,7 +102,7 @@ def _height(lines: list[Any]) -> float:
     return sum(float(line.height) for line, _ in lines)
 
 
-def _extent(line: Any) -> float:
+def line_extent(line: Any) -> float:
     """The width of what a line box holds, from its first box's left edge to its last box's right."""
     children = list(line.children)
     if not children:
