@@ -125,7 +125,7 @@ HOOKS = {
     "structure order": (tags, "_read_by_column", SEED),
     "structure": (tags, "_foldable_spans", SEED),
     "page check": (renderer, "overflowing_text", SEED),
-    "title balancing": (titles, "_extent", ROOT / "seeds" / "long-titles-parallel.yaml"),
+    "title balancing": (titles, "line_extent", ROOT / "seeds" / "long-titles-parallel.yaml"),
 }
 WARNING_SUBJECT = {"line drawing": "line adjustment"}
 

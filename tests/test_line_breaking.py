@@ -374,7 +374,10 @@ def test_no_record_of_how_a_paragraph_was_broken_outlives_its_build(
     build_seed: Callable[..., BuildResult],
 ) -> None:
     """How each paragraph was broken is kept by its box, weakly: once a build is over and collected, none
-    is left (a record that held its box kept every planned document alive for the rest of the process)."""
+    of its records is left (a record that held its box kept every planned document alive for the rest of
+    the process). Records of boxes something else still holds (an earlier test's kept traceback) stay."""
+    gc.collect()
+    before = {id(box) for box in linebreak._broken}
     build_seed(SAMPLE, layout="sequential")
     gc.collect()
-    assert len(linebreak._broken) == 0
+    assert {id(box) for box in linebreak._broken} <= before

@@ -136,9 +136,11 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def in_shard(path: Path, shard: tuple[int, int]) -> bool:
-    """Whether `path` belongs to shard i of n: a hash of its name, so adding documents moves none."""
+    """Whether `path` belongs to shard i of n: a hash of its file name, so adding documents moves none,
+    and every checkout, wherever it lies and however the path is written, shards alike (the whole path
+    did not: a clone in another folder moved documents between shards)."""
     index, count = shard
-    digest = hashlib.sha256(path.as_posix().encode()).digest()
+    digest = hashlib.sha256(path.name.encode()).digest()
     return int.from_bytes(digest[:8], "big") % count == index - 1
 
 
