@@ -12,13 +12,11 @@ boxes keep the copies they were laid out with.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterator
 from typing import Any
 
 from communique.engine.hooks import Patch
-from communique.engine.titles import TOLERANCE, line_extent
-from communique.engine.undone import ENGINE_CHANGED, excerpt, report
+from communique.engine.titles import TOLERANCE, line_extent, wrapped_lines_patch
+from communique.engine.undone import excerpt
 
 SCALES = (0.95, 0.90, 0.85, 0.80, 0.75)
 """The sizes a wrapping name is tried at, largest first, as fractions of its own."""
@@ -27,38 +25,15 @@ SMALLEST = SCALES[-1]
 
 
 def patches() -> list[Patch]:
-    """Route WeasyPrint's breaking of every block's lines through this module."""
-    from weasyprint.layout import block
-
-    return [Patch(block, "iter_line_boxes", _fitting)]
-
-
-def _fitting(original: Any) -> Any:
-    @functools.wraps(original)
-    def iter_line_boxes(
-        context: Any,
-        box: Any,
-        position_y: float,
-        bottom_space: float,
-        skip_stack: Any,
-        block: Any,
-        *rest: Any,
-    ) -> Iterator[Any]:
-        def laid_out() -> list[Any]:
-            return list(original(context, box, position_y, bottom_space, skip_stack, block, *rest))
-
-        if skip_stack is not None or not _is_name(block):
-            yield from original(context, box, position_y, bottom_space, skip_stack, block, *rest)
-            return
-        lines = laid_out()
-        if len(lines) > 1:
-            try:
-                lines = _on_one_line(lines, box, float(block.width), laid_out)
-            except ENGINE_CHANGED as error:
-                report("name fitting", f"the name {excerpt(_text(block))} is broken between its parts", error)
-        yield from lines
-
-    return iter_line_boxes
+    """Route WeasyPrint's breaking of every signatory name's lines through `_on_one_line`."""
+    return [
+        wrapped_lines_patch(
+            _is_name,
+            lambda lines, box, block, laid_out: _on_one_line(lines, box, float(block.width), laid_out),
+            "name fitting",
+            lambda block: f"the name {excerpt(_text(block))} is broken between its parts",
+        )
+    ]
 
 
 def _is_name(block: Any) -> bool:

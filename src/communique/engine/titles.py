@@ -11,7 +11,7 @@ the narrowest that gives no more lines, centred in the full width.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from communique.engine.hooks import Patch
@@ -21,38 +21,59 @@ TRIALS = 5
 """Halvings of the interval between half the column and the whole column: balanced to 1/64 of it."""
 
 
+Relay = Callable[[list[Any], Any, Any, Callable[[], list[Any]]], list[Any]]
+"""(a block's lines as WeasyPrint laid them out, the block's line box, the block, a function laying them
+out again) -> the lines to keep; may raise ENGINE_CHANGED."""
+
+
+def wrapped_lines_patch(
+    chosen: Callable[[Any], bool], relay: Relay, hook: str, kept: Callable[[Any], str]
+) -> Patch:
+    """A hook on WeasyPrint's breaking of a block's lines (`layout.block` calls `iter_line_boxes` with the
+    block as the containing block): for a block `chosen` says, whose lines wrap, the lines `relay` gives;
+    where it cannot read WeasyPrint's boxes, WeasyPrint's lines, and `hook` reports what `kept` says."""
+    from weasyprint.layout import block as block_layout
+
+    def wrapping(original: Any) -> Any:
+        @functools.wraps(original)
+        def iter_line_boxes(
+            context: Any,
+            box: Any,
+            position_y: float,
+            bottom_space: float,
+            skip_stack: Any,
+            block: Any,
+            *rest: Any,
+        ) -> Iterator[Any]:
+            def laid_out() -> list[Any]:
+                return list(original(context, box, position_y, bottom_space, skip_stack, block, *rest))
+
+            if skip_stack is not None or not chosen(block):
+                yield from original(context, box, position_y, bottom_space, skip_stack, block, *rest)
+                return
+            lines = laid_out()
+            if len(lines) > 1:
+                try:
+                    lines = relay(lines, box, block, laid_out)
+                except ENGINE_CHANGED as error:
+                    report(hook, kept(block), error)
+            yield from lines
+
+        return iter_line_boxes
+
+    return Patch(block_layout, "iter_line_boxes", wrapping)
+
+
 def patches() -> list[Patch]:
-    """Route WeasyPrint's breaking of every block's lines through this module."""
-    from weasyprint.layout import block
-
-    return [Patch(block, "iter_line_boxes", _balancing)]
-
-
-def _balancing(original: Any) -> Any:
-    @functools.wraps(original)
-    def iter_line_boxes(
-        context: Any,
-        box: Any,
-        position_y: float,
-        bottom_space: float,
-        skip_stack: Any,
-        block: Any,
-        *rest: Any,
-    ) -> Iterator[Any]:
-        def laid_out() -> list[Any]:
-            return list(original(context, box, position_y, bottom_space, skip_stack, block, *rest))
-
-        if skip_stack is not None or not _is_title(block):
-            yield from original(context, box, position_y, bottom_space, skip_stack, block, *rest)
-            return
-        lines = laid_out()
-        try:
-            lines = _balanced(lines, block, laid_out)
-        except ENGINE_CHANGED as error:
-            report("title balancing", f"the title {excerpt(_text(block))} is broken first-fit", error)
-        yield from lines
-
-    return iter_line_boxes
+    """Route WeasyPrint's breaking of every title line's lines through `_balanced`."""
+    return [
+        wrapped_lines_patch(
+            _is_title,
+            lambda lines, _box, block, laid_out: _balanced(lines, block, laid_out),
+            "title balancing",
+            lambda block: f"the title {excerpt(_text(block))} is broken first-fit",
+        )
+    ]
 
 
 def _is_title(block: Any) -> bool:
