@@ -32,6 +32,18 @@ def _by_language(values: str, **keywords: Any) -> dict[str, Any]:
     }
 
 
+def _text_or_list(items: str) -> dict[str, Any]:
+    """A text, or a list of at least one value of the definition `items`."""
+    return {
+        "type": ["string", "array"],
+        "minLength": 1,
+        "maxLength": MAX_TEXT_LENGTH,
+        "pattern": r"\S",
+        "minItems": 1,
+        "items": {"$ref": f"#/$defs/{items}"},
+    }
+
+
 def _localized(description: str) -> dict[str, Any]:
     return {"$ref": "#/$defs/localized", "description": description}
 
@@ -232,14 +244,7 @@ SCHEMA: dict[str, Any] = {
     },
     "$defs": {
         "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_LENGTH, "pattern": r"\S"},
-        "paragraphs": {
-            "type": ["string", "array"],
-            "minLength": 1,
-            "maxLength": MAX_TEXT_LENGTH,
-            "pattern": r"\S",
-            "minItems": 1,
-            "items": {"$ref": "#/$defs/text"},
-        },
+        "paragraphs": _text_or_list("text"),
         "per_language": _by_language("text"),
         "localized_paragraphs": _by_language("paragraphs", minProperties=1),
         "block": {
@@ -313,14 +318,7 @@ SCHEMA: dict[str, Any] = {
         },
         "localized": _by_language("text", minProperties=1),
         "partial": _by_language("text", minProperties=1),
-        "printed": {
-            "type": ["string", "array"],
-            "minLength": 1,
-            "maxLength": MAX_TEXT_LENGTH,
-            "pattern": r"\S",
-            "minItems": 1,
-            "items": {"$ref": "#/$defs/printed_line"},
-        },
+        "printed": _text_or_list("printed_line"),
         "printed_line": {
             "type": ["object", "string"],
             "required": ["name"],
