@@ -125,7 +125,7 @@ def test_a_part_that_cannot_be_numbered_is_said_and_fails_strict(
         def broken(count: int) -> tuple[int, int]:
             raise KeyError("page_maker")  # what a renamed WeasyPrint internal raises
 
-        return original(lambda count: broken(count))
+        return original(broken)
 
     monkeypatch.setattr(parts, "numbering_patch", unreadable)
     result = build_in_parts(SEED)
