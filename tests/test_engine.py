@@ -16,7 +16,7 @@ import pytest
 from conftest import FONTS, ROOT, SEED
 from typography import cjk_body_lines, full_line_shortfalls
 
-from communique.engine import clusters, hooks, hyphenation, justify, renderer, tags, titles
+from communique.engine import clusters, hooks, hyphenation, justify, linebreak, renderer, tags, titles
 from communique.errors import EngineError, FinishError, RenderError
 from communique.loader import load
 from communique.model import BuildResult, Cluster
@@ -126,6 +126,7 @@ HOOKS = {
     "structure": (tags, "_foldable_spans", SEED),
     "page check": (renderer, "overflowing_text", SEED),
     "title balancing": (titles, "line_extent", ROOT / "seeds" / "long-titles-parallel.yaml"),
+    "line breaking": (linebreak, "_flat_text", ROOT / "tests" / "data" / "line-breaking.yaml"),
 }
 WARNING_SUBJECT = {"line drawing": "line adjustment"}
 

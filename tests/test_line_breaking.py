@@ -35,7 +35,6 @@ from typography import (
 from typography import Line as CjkLine
 
 from communique.engine import justify, linebreak
-from communique.errors import RenderError
 from communique.loader import load
 from communique.model import BuildResult
 from communique.typeset import typeset
@@ -351,23 +350,6 @@ def test_a_narrow_column_spreads_the_slack_instead_of_piling_it_into_one_line(
     ]
     widest = max(spaces)
     assert widest[0] <= NARROW_WIDEST_SPACE, f"word space of {widest[0]:.2f} em in {widest[1]!r}"
-
-
-def test_a_planner_that_cannot_read_the_engine_warns_and_fails_under_strict(
-    build_seed: Callable[..., BuildResult], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Where reading a paragraph fails as a renamed WeasyPrint internal would make it fail, the paragraph
-    keeps WeasyPrint's own lines and the build says so (`--strict` fails)."""
-
-    def renamed(*_args: object) -> None:
-        raise AttributeError("'TextBox' object has no attribute 'renamed_in_a_later_release'")
-
-    monkeypatch.setattr(linebreak, "_flat_text", renamed)
-    result = build_seed(SAMPLE, layout="sequential")
-    assert any(warning.startswith("line breaking: ") for warning in result.warnings), result.warnings
-    assert result.output.exists()
-    with pytest.raises(RenderError, match="line breaking: "):
-        build_seed(SAMPLE, layout="sequential", strict=True)
 
 
 def test_no_record_of_how_a_paragraph_was_broken_outlives_its_build(
