@@ -19,9 +19,10 @@ from pdftools import page_texts
 from structure_text import tagged_text, tree_problems
 
 from communique.engine import parts
-from communique.errors import RenderError
+from communique.errors import FinishError, RenderError
 from communique.model import BuildResult
 from communique.options import BuildOptions
+from communique.pdf import join
 from communique.pdf.inspect import inspect_pdf
 from communique.pdf.verify import verify
 from communique.pipeline import build
@@ -132,6 +133,24 @@ def test_a_part_that_cannot_be_numbered_is_said_and_fails_strict(
     assert any("rendered in one process" in warning for warning in result.warnings), result.warnings
     assert page_texts(result.output) == page_texts(composed(SEED, "sequential"))
     with pytest.raises(RenderError, match="rendering in parts"):
+        build_in_parts(SEED, strict=True)
+
+
+@pytest.mark.usefixtures("short_parts")
+def test_parts_that_cannot_be_joined_are_said_and_fail_strict(
+    monkeypatch: pytest.MonkeyPatch, build_in_parts: BuildInParts, composed: Composed
+) -> None:
+    """A part the join cannot read (as a WeasyPrint that writes its structure tree otherwise would make
+    it): the document is rendered in one process and the build says why."""
+
+    def unjoinable(_tree: object, where: str) -> None:
+        raise FinishError(f"{where} has a structure tree whose top is not one Document element")
+
+    monkeypatch.setattr(join, "_document", unjoinable)
+    result = build_in_parts(SEED)
+    assert any("could not be joined" in warning for warning in result.warnings), result.warnings
+    assert font_count(result.output) == font_count(composed(SEED, "sequential"))
+    with pytest.raises(RenderError, match="could not be joined"):
         build_in_parts(SEED, strict=True)
 
 

@@ -34,7 +34,7 @@ from communique.engine.lines import text_lines
 from communique.engine.overflow import overflowing_text
 from communique.engine.pagecheck import page_faults
 from communique.engine.places import signature_spaces
-from communique.errors import TEMPORARY_SPACE_HINT, RenderError
+from communique.errors import TEMPORARY_SPACE_HINT, FinishError, RenderError
 from communique.model import HtmlDocument, RenderedPdf, SignatureSpace, TextLine
 
 with warnings.catch_warnings(), ldconfig_library_lookup():
@@ -288,7 +288,11 @@ def _rendered_in_parts(html: HtmlDocument, arguments: _RenderArguments, workers:
     def render_part(text: str, index: int, numbering: parts.Numbering) -> RenderedPdf:
         return _render_document(dataclasses.replace(html, html=text), arguments, (index, numbering))
 
-    return parts.joined(parts.rendered_in_parts(texts, render_part), join_parts)
+    rendered = parts.rendered_in_parts(texts, render_part)
+    try:
+        return parts.joined(rendered, join_parts)
+    except FinishError as error:  # the parts are not as the join expects them: WeasyPrint changed?
+        raise parts.PartFailedError(f"the parts could not be joined ({error.message})") from error
 
 
 def _render_document(
