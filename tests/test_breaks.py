@@ -211,3 +211,14 @@ def test_a_thai_title_never_breaks_inside_a_partys_name(composed: Composed) -> N
     lines = [line_text(line) for line in lines_of(page_glyphs(pdf)[0])]
     title = next(line for line in lines if line.startswith("ระหว่าง"))  # "between …", the title's 2nd line
     assert "เทศบาลนครศรีวารินทร์" in title, title
+
+
+def test_a_korean_title_breaks_between_the_parties_names_only(composed: Composed) -> None:
+    """Hangul may break between any two syllables: the four cities' names, joined by middle dots, broke as
+    송하｜시 in the narrow title column; each name is kept whole, and a line breaks after a dot."""
+    pdf = composed(ROOT / "seeds" / "languages" / "four-languages.yaml", "parallel")
+    lines = [line_text(line) for line in lines_of(page_glyphs(pdf)[0])]
+    listed = "".join(line for line in lines if "시" in line and ("·" in line or line == "노곤탈시"))
+    assert listed == "나루하마시·닝펑시·송하시·노곤탈시", lines[:30]
+    ends = [line[-1] for line in lines if "·" in line]
+    assert ends and all(end == "·" for end in ends), ends

@@ -98,6 +98,8 @@ def rich_text(
     runs = _kept_together(runs, [match.span() for match in addresses], URL)
     points = [point for match in addresses for point in _url_breaks(match)]
     points += [end for (_, end), (start, _) in itertools.pairwise(parts) if end == start]
+    if names and phrased:  # names kept whole in a list of them ('나루하마시·닝펑시·송하시'): a line may
+        points += [match.end() for match in _LIST_DOT.finditer(text)]  # break after each dot
     runs = _breakable_at(runs, points + (_quote_breaks(text) if primary(lang) in UNSPACED else []))
     parser = phrase_parser(lang) if phrased else None
     if parser is None:
@@ -246,6 +248,8 @@ parts, and only where the whole name is wider than its column (four signature co
 one (ガンボルド・エン｜フトゥヤ)."""
 
 
+_LIST_DOT = re.compile("[·・･]")
+"""A middle dot between names in a list of them, after which a line may break (JLReq: never before it)."""
 _WORDS_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 """Thai, Lao, Myanmar and Khmer letters: scripts without spaces between words, which Pango breaks by
 dictionary, so a name it does not know breaks anywhere (ศรีวาริ｜นทร์)."""
@@ -380,9 +384,11 @@ def _instrument(communique: Communique, instrument: Instrument, number: int) -> 
 
 
 def _version(communique: Communique, instrument: Instrument, lang: str, anchor: str) -> Version:
-    # Pango breaks a script without spaces by dictionary (BudouX phrases Japanese and Chinese): a name
-    # it does not know is kept whole; a spaced or CJK name breaks as the title's other words do.
-    places = tuple(name for name in communique.party_names(lang) if _WORDS_UNSPACED.search(name))
+    # A title never breaks inside a party's or country's name written without spaces in a script that
+    # Pango breaks by syllable or dictionary (송하｜시, ศรีวาริ｜นทร์); Japanese and Chinese titles break
+    # between BudouX's phrases instead, and a spaced name between its words, as the title's other words.
+    phrased = primary(lang) in UNSPACED
+    places = tuple(name for name in communique.party_names(lang) if _unspaced(name) and not phrased)
     title_lines = tuple(
         rich_text(line, lang, phrased=True, names=places) for line in kept_lines(instrument.title.value(lang))
     )
