@@ -99,3 +99,39 @@ def test_a_code_the_widths_do_not_list_leaves_the_fonts_as_they_are(
         r"font compaction: the text could not be renumbered \(KeyError\(\d+\)\), so no font is cut", undone
     )
     assert [stream.get_data() for page in writer.pages for stream in content_streams(page)] == before
+
+
+def test_a_folded_gap_widens_its_glyph_and_draws_the_same_outline(
+    build_seed: Callable[..., BuildResult],
+) -> None:
+    """A Japanese-Latin gap folded into a glyph is an alias of it: the same outline (the same charstring
+    drawing, not a re-drawn approximation) with the gap added to its advance, in the font and in /W."""
+    from fontTools.pens.recordingPen import RecordingPen
+
+    from communique.pdf.fonts import text_entries
+
+    reader = pypdf.PdfReader(build_seed(ROOT / "seeds" / "languages" / "ru-ja.yaml").output)
+    fonts = {font.idnum: font for page in reader.pages for font in page["/Resources"]["/Font"].values()}
+    aliases = 0
+    for font in fonts.values():
+        descendant = font.get_object()["/DescendantFonts"][0].get_object()
+        program = descendant["/FontDescriptor"].get("/FontFile3")
+        if program is None:
+            continue
+        face = TTFont(io.BytesIO(program.get_object().get_data()))
+        order, glyphs = face.getGlyphOrder(), face.getGlyphSet()
+        advances = face["hmtx"].metrics
+        listed = descendant["/W"][1]
+        first_with: dict[bytes, int] = {}
+        for cid, text in sorted(text_entries(font.get_object()["/ToUnicode"].get_object().get_data())):
+            source = first_with.setdefault(text, cid)
+            if source == cid:
+                continue
+            aliases += 1
+            drawn, copied = RecordingPen(), RecordingPen()
+            glyphs[order[source]].draw(drawn)
+            glyphs[order[cid]].draw(copied)
+            assert copied.value == drawn.value, (order[cid], order[source])
+            assert advances[order[cid]][0] > advances[order[source]][0]
+            assert listed[cid - 1] > listed[source - 1]
+    assert aliases > 0

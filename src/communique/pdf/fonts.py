@@ -34,6 +34,7 @@ from pypdf.generic import (
 from communique.pdf import access
 
 if TYPE_CHECKING:
+    from fontTools.misc.psCharStrings import T2CharString
     from fontTools.ttLib import TTFont
 
 _BFCHAR_ENTRY = re.compile(rb"<([0-9A-Fa-f]{4})>(\s*<[0-9A-Fa-f]*>)")
@@ -402,8 +403,6 @@ def with_entries(cmap: bytes, entries: list[tuple[int, bytes]]) -> bytes:
 def _append_aliases(face: TTFont, order: list[str], aliases: Aliases) -> None:
     """Append each alias to the OpenType CFF `face` whose glyphs are `order` (extended here): the glyph's
     outline, its advance widened by the gap (in the hmtx table and the charstring alike)."""
-    from fontTools.pens.t2CharStringPen import T2CharStringPen
-
     if not aliases:
         return
     scale = face["head"].unitsPerEm / 1000
@@ -414,20 +413,66 @@ def _append_aliases(face: TTFont, order: list[str], aliases: Aliases) -> None:
         if alias != len(order):
             raise ValueError(f"alias {alias} would be glyph {len(order)}")
         source = order[cid]
-        original = strings[source]
         advance, bearing = metrics[source]
         advance += round(gap * scale)
-        private = original.private
-        pen = T2CharStringPen(advance - private.nominalWidthX, None)
-        original.draw(pen)
-        copy = pen.getCharString(private=private, globalSubrs=original.globalSubrs)
         name = f"cid{alias:05d}"
-        strings.charStringsIndex.append(copy)
+        strings.charStringsIndex.append(_with_width(strings[source], advance))
         strings.charStrings[name] = len(strings.charStringsIndex) - 1
         if hasattr(top, "FDSelect"):
             top.FDSelect.append(top.FDSelect[cid])
         metrics[name] = (advance, bearing)
         order.append(name)
-    if aliases:
-        top.charset = order
-        face.setGlyphOrder(order)
+    top.charset = order
+    face.setGlyphOrder(order)
+
+
+_WIDTH_PARITY = {"hstem": 1, "vstem": 1, "hstemhm": 1, "vstemhm": 1, "hintmask": 1, "cntrmask": 1}
+"""Type 2 operators that may open a charstring and take operands in pairs: an odd count before one of
+them starts with the glyph's width (Adobe TN 5177, section 4)."""
+_WIDTH_COUNTS = {"rmoveto": {3}, "hmoveto": {2}, "vmoveto": {2}, "endchar": {1, 5}}
+"""Opening operators with a fixed number of operands -> the counts that include a width."""
+
+
+def _with_width(original: T2CharString, advance: int) -> T2CharString:
+    """A copy of the Type 2 charstring `original` drawing the same outline with advance `advance`.
+
+    The width is the optional first operand before the charstring's first operator, so the copy is the
+    same bytecode with that operand written anew: nothing is decompiled, and the subroutines the glyph
+    calls stay as they are (drawing it through a pen decompiled them, to be compiled again: most of the
+    cut's time). A charstring that opens with a subroutine call hides where its width is: it is drawn."""
+    from fontTools.misc.psCharStrings import T2CharString, encodeFixed, encodeIntT2
+
+    private = original.private
+    bytecode = original.bytecode
+    if bytecode is None:
+        return _drawn_with_width(original, advance)
+    operands: list[int] = []  # where each operand starts
+    index = 0
+    while True:
+        start = index
+        token, is_operator, index = original.getToken(index)
+        if token is None or is_operator:
+            break
+        operands.append(start)
+    count = len(operands)
+    if token in _WIDTH_PARITY:
+        has_width = count % 2 == 1
+    elif token in _WIDTH_COUNTS:
+        has_width = count in _WIDTH_COUNTS[token]
+    else:  # a subroutine call (or nothing): the width may be in it
+        return _drawn_with_width(original, advance)
+    rest = bytecode[operands[1] if has_width and count > 1 else start if has_width else 0 :]
+    width = advance - private.nominalWidthX
+    encoded = encodeIntT2(int(width)) if width == int(width) else encodeFixed(width)
+    return T2CharString(bytecode=encoded + rest, private=private, globalSubrs=original.globalSubrs)
+
+
+def _drawn_with_width(original: T2CharString, advance: int) -> T2CharString:
+    """A copy of `original` drawn through a pen with advance `advance`."""
+    from fontTools.pens.t2CharStringPen import T2CharStringPen
+
+    private = original.private
+    pen = T2CharStringPen(advance - private.nominalWidthX, None)
+    original.draw(pen)
+    copy: T2CharString = pen.getCharString(private=private, globalSubrs=original.globalSubrs)
+    return copy
