@@ -15,7 +15,9 @@ advance includes the gap, so the text holds no positioning offset there and copi
 
 from __future__ import annotations
 
+import binascii
 import re
+import struct
 from collections.abc import Collection, Iterable, Iterator
 from io import BytesIO
 from typing import TYPE_CHECKING
@@ -199,10 +201,12 @@ def _selects_font(form: StreamObject, names: set[str]) -> bool:
     return bool(selected & names)
 
 
-_TOKEN = re.compile(rb"/([^\s/\[\]<>()%]+)\s+[-+\d.]+\s+Tf|<([0-9A-Fa-f]*)>(-[\d.]+)?|(?<!\S)([qQ])(?!\S)")
-"""What the renumbering reads in a content stream: a font selection, a hex string (in a TJ array, with the
-adjustment after it if it is a gap), a save or restore of the graphics state (which holds the font).
-WeasyPrint writes text in these forms only."""
+_STATE = re.compile(rb"/([^\s/\[\]<>()%]+)\s+[-+\d.]+\s+Tf|(?<!\S)([qQ])(?!\S)")
+"""What selects the font in a content stream: a font selection, a save or restore of the graphics state
+(which holds the font)."""
+_DRAWN = re.compile(rb"<([0-9A-Fa-f]*)>(-[\d.]+)?")
+"""A hex string (in a TJ array), with the adjustment after it if it is a gap. WeasyPrint writes text in
+these forms only."""
 
 
 def _renumbered_text(
@@ -214,32 +218,31 @@ def _renumbered_text(
 ) -> list[tuple[StreamObject, bytes]]:
     """Each content stream of the page with the text drawn with one of `fonts` renumbered and its gaps
     folded (new aliases added to `aliases`; never after a code in `blank`, which maps to no text);
-    KeyError for a code the font's numbering lacks."""
+    KeyError for a code the font's numbering lacks. Only the stretches drawn with one of `fonts` are read
+    glyph by glyph."""
     names = fonts_of(page.get("/Resources", DictionaryObject()).get_object())
     if not set(names.values()) & set(fonts):
         return []
     current: int | None = None
     saved: list[int | None] = []
 
-    def renumbered(token: re.Match[bytes]) -> bytes:
-        nonlocal current
-        font, hexadecimal, gap, state = token.groups()
-        if font is not None:
-            current = names.get("/" + font.decode("latin-1"))
-        elif state == b"q":
-            saved.append(current)
-        elif state == b"Q":
-            current = saved.pop() if saved else current
-        elif hexadecimal is not None and current in numbering and len(hexadecimal) % 4 == 0:
-            mapping = numbering[current]
-            drawn = [int(hexadecimal[index : index + 4], 16) for index in range(0, len(hexadecimal), 4)]
+    def renumbered(stretch: bytes) -> bytes:
+        if current not in numbering:
+            return stretch
+        mapping, table, empty = numbering[current], aliases[current], blank[current]
+
+        def recoded(token: re.Match[bytes]) -> bytes:
+            hexadecimal, gap = token.groups()
+            count = len(hexadecimal) // 4
+            if len(hexadecimal) % 4:
+                return token.group(0)
+            drawn = struct.unpack(f">{count}H", binascii.unhexlify(hexadecimal))
             codes = [mapping[code] for code in drawn]
             rest = gap or b""
-            table = aliases[current]
             if (
                 codes
                 and codes[-1]
-                and drawn[-1] not in blank[current]  # an alias needs text of its own to copy as
+                and drawn[-1] not in empty  # an alias needs text of its own to copy as
                 and gap
                 and -float(gap) >= FOLDED_GAP
                 and len(mapping) + len(table) < MAX_CID
@@ -248,10 +251,28 @@ def _renumbered_text(
                 codes[-1] = table.setdefault((codes[-1], folded), len(mapping) + len(table))
                 remainder = float(gap) + folded
                 rest = b"%g" % round(remainder, 3) if remainder else b""
-            return b"<%s>%s" % (b"".join(b"%04x" % code for code in codes), rest)
-        return token.group(0)
+            return b"<%s>%s" % (binascii.hexlify(struct.pack(f">{count}H", *codes)), rest)
 
-    return [(stream, _TOKEN.sub(renumbered, stream.get_data())) for stream in content_streams(page)]
+        return _DRAWN.sub(recoded, stretch)
+
+    def rewritten(data: bytes) -> bytes:
+        nonlocal current
+        pieces: list[bytes] = []
+        kept = 0  # data before this offset is in `pieces`
+        for token in _STATE.finditer(data):
+            pieces += [renumbered(data[kept : token.start()]), token.group(0)]
+            kept = token.end()
+            font, state = token.groups()
+            if font is not None:
+                current = names.get("/" + font.decode("latin-1"))
+            elif state == b"q":
+                saved.append(current)
+            else:
+                current = saved.pop() if saved else current
+        pieces.append(renumbered(data[kept:]))
+        return b"".join(pieces)
+
+    return [(stream, rewritten(stream.get_data())) for stream in content_streams(page)]
 
 
 def _blank_cids(font: DictionaryObject) -> set[int]:
