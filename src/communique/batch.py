@@ -20,6 +20,7 @@ import math
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -974,9 +975,47 @@ def _mp_context() -> ForkServerContext | SpawnContext:
     multiprocessing.resource_tracker.ensure_running()
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
+    _short_folder_for_sockets()
     mp_context = multiprocessing.get_context("forkserver")
     mp_context.set_forkserver_preload(["communique.pipeline"])
     return mp_context
+
+
+SOCKET_PATH_MAX = 107 if sys.platform.startswith(("linux", "android")) else 103
+"""The longest path of an AF_UNIX socket, in bytes: `sun_path` holds 108 bytes with the closing NUL on
+Linux, 104 on macOS and the BSDs."""
+SOCKET_PATH_ROOM = len("/pymp-12345678/listener-12345678")
+"""What multiprocessing adds to the temporary folder for the fork server's socket: a folder of its own and
+the socket in it (Python 3.14 names it sock-<12 characters>: as long)."""
+SHORT_TEMPORARY_FOLDERS = ("/tmp", "/var/tmp")
+
+
+def _short_folder_for_sockets() -> None:
+    """Before the fork server starts, make multiprocessing's temporary folder, where the fork server's
+    socket goes, one in /tmp (else /var/tmp) if its socket would be too long a path in the usual temporary
+    folder (a TMPDIR of more than 75 bytes on Linux, 71 on macOS: CI systems, pytest's tmp_path under
+    pytest-xdist), where Python 3.11 fails with "AF_UNIX path too long".
+
+    Public means only: `multiprocessing.util.get_temp_dir` makes the folder once per process with
+    `tempfile.mkdtemp` (private: mode 0700, an unpredictable name) in `tempfile.tempdir`, which points at
+    the short folder for that call alone, and removes it as the process exits. If it was made already, or
+    neither short folder can take it, multiprocessing keeps today's folder. Python 3.13 and 3.14 (their
+    releases since mid-2025, CPython issue 132124) fall back to /tmp themselves: this only comes first.
+    """
+    if len(os.fsencode(tempfile.gettempdir())) + SOCKET_PATH_ROOM <= SOCKET_PATH_MAX:
+        return
+    import multiprocessing.util
+
+    usual = tempfile.tempdir
+    for folder in SHORT_TEMPORARY_FOLDERS:
+        tempfile.tempdir = folder
+        try:
+            multiprocessing.util.get_temp_dir()
+        except OSError:  # not there, or not writable: the next one
+            continue
+        finally:
+            tempfile.tempdir = usual
+        return
 
 
 def _refuse_shared_outputs(sources: list[Path]) -> None:
