@@ -28,7 +28,7 @@ from typography import (
 )
 
 from communique.model import BuildResult, Cluster
-from communique.pdf import finish
+from communique.pdf import clusters, finish
 from communique.pdf.verify import verify
 
 THAI = ROOT / "seeds" / "languages" / "th-en.yaml"
@@ -180,6 +180,19 @@ def test_marks_are_drawn_where_harfbuzz_put_them(
     assert not _rises(folded) and (_rises(drawn) or source == THAI)
     assert folded.read_bytes() == again.read_bytes()
     assert folded.read_bytes() != drawn.read_bytes()
+
+
+@pytest.mark.parametrize("source", [ARABIC, THAI], ids=["ar-en", "th-en"])
+def test_streams_read_token_by_token_and_fonts_recompiled_whole_give_the_same_pdf(
+    composed: Composed, build_seed: Callable[..., BuildResult], monkeypatch: pytest.MonkeyPatch, source: Path
+) -> None:
+    """Folding reads a content stream an instruction at a time and appends the composites to a font
+    program where they go; a stream it cannot read so is read token by token, a font it cannot extend so
+    is recompiled whole by fontTools. Both ways make the same PDF, byte for byte."""
+    folded = composed(source, "sequential").read_bytes()
+    monkeypatch.setattr(clusters, "_INSTRUCTION", re.compile(rb"(?!)()()"))  # no stream read at once
+    monkeypatch.setattr(clusters, "_appended", lambda face, font: None)  # no font extended
+    assert build_seed(source, layout="sequential", paper="A4").output.read_bytes() == folded
 
 
 def _poppler_images(pdf: Path, folder: Path) -> list[Image.Image]:

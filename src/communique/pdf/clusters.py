@@ -19,7 +19,12 @@ WeasyPrint does not write is left as drawn.
 
 from __future__ import annotations
 
+import array
+import functools
+import itertools
 import re
+import struct
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -184,6 +189,8 @@ def _fonts(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> dict[int, _F
         face = TTFont(BytesIO(program.get_object().get_data()), lazy=True)
         unicode = dict(text_entries(cmap.get_object().get_data()))
         glyph_count, units = face["maxp"].numGlyphs, face["head"].unitsPerEm
+        # Glyph ids as names: fontTools then works out none from cmap (half the time of glyph_characters).
+        face.setGlyphOrder(list(map(str, range(glyph_count))))
         mirrored = {glyphs[0] for glyphs, texts in wanted[name] if len(glyphs) == 1 and texts}
         members = {glyph for glyphs, texts in wanted[name] if texts for glyph in glyphs}
         own = {
@@ -196,14 +203,32 @@ def _fonts(writer: pypdf.PdfWriter, clusters: Sequence[Cluster]) -> dict[int, _F
     return fonts
 
 
+_NAME = rb"/[^\s/\[\]<>()%{}]+"
+_NUMBER = rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_OPERATOR = rb"[A-Za-z'\"*]+"
 _TOKEN = re.compile(
-    rb"(\s+)|(<<)|(>>)|<([0-9A-Fa-f]*)>|\[([^\]]*)\]|(/[^\s/\[\]<>()%{}]+)"
-    rb"|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|([A-Za-z'\"*]+)"
+    rb"(\s+)|(<<)|(>>)|<([0-9A-Fa-f]*)>|\[([^\]]*)\]|(%s)|(%s)|(%s)" % (_NAME, _NUMBER, _OPERATOR)
 )
 """What WeasyPrint writes in a content stream, an array read whole; a literal string or a comment
 matches nothing."""
-_ARRAY_ITEM = re.compile(rb"<([0-9A-Fa-f]*)>|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|(\S)")
+_INSTRUCTION = re.compile(
+    rb"\s*((?:(?><<(?:\s*(?>%s|%s|<[0-9A-Fa-f]*>))*\s*>>|<[0-9A-Fa-f]*>|\[[^\]]*\]|%s|%s)\s*)*+)(%s)"
+    % (_NAME, _NUMBER, _NAME, _NUMBER, _OPERATOR)
+)
+"""An instruction of the tokens of _TOKEN, its operands (group 1; a dictionary of names, numbers and
+hex strings among them) read token by token as _TOKEN reads them, then its operator (group 2)."""
+_ARRAY = re.compile(rb"\[([^\]]*)\]")
+_ONE_ARRAY = re.compile(rb"\[([^\]]*)\]\s*")
+_ONE_NUMBER = re.compile(rb"((?>%s))\s*" % _NUMBER)
+_NAME_AND_NUMBER = re.compile(rb"((?>%s))\s*((?>%s))\s*" % (_NAME, _NUMBER))
+_ARRAY_ITEM = re.compile(rb"<([0-9A-Fa-f]*)>|(%s)|(\S)" % _NUMBER)
 """An element of a TJ array: a hex string, a number; anything else is not read here."""
+_ARRAY_CONTENT = re.compile(rb"(?:\s*+(?><(?:[0-9A-Fa-f]{4})*+>|%s))*+\s*" % _NUMBER)
+"""What _array reads whole: hex strings of two-byte codes and numbers."""
+_HEX_STRING = re.compile(rb"<([0-9A-Fa-f]*)>")
+_WIDE_GAP = re.compile(rb"-\d{%d}|[eE]" % (len(str(int(FOLDED_GAP))) if FOLDED_GAP >= 1 else 0))
+"""Where a TJ array may have a shift of FOLDED_GAP or more to the right: a negative number with as many
+digits before its point, or with an exponent."""
 _SPACING = {b"Tc", b"Tw", b"Tz", b"'", b'"'}
 """Operators that move glyphs beyond their widths and TJ adjustments (WeasyPrint writes none)."""
 
@@ -227,6 +252,14 @@ class _Shift:
         return not self.written.lstrip(b"-+").isdigit()
 
 
+@dataclass(frozen=True)
+class _Array:
+    """A TJ array's content as written (_array reads it whole): its elements are read only for a run
+    drawn with a font that draws clusters."""
+
+    content: bytes
+
+
 @dataclass
 class _Instruction:
     operator: bytes
@@ -236,8 +269,43 @@ class _Instruction:
 
 
 def _instructions(data: bytes) -> list[_Instruction] | None:
-    """The operators of a content stream with their operands (a TJ array as glyph codes and shifts) and
-    where each instruction starts and ends; None for a stream not read here."""
+    """The operators of a content stream with the operands read here (a TJ's array, a Ts's number, a
+    Tf's font and size) and where each instruction starts and ends; None for a stream not read here.
+    Read an instruction at a time; a stream with anything else than WeasyPrint writes (a nested
+    dictionary, an operand without operator, a malformed array, Ts or Tf) is read token by token
+    (_tokenised), which tells what is read and what is not."""
+    result: list[_Instruction] = []
+    position = 0
+    for match in _INSTRUCTION.finditer(data):
+        operands, operator = match.group(1, 2)
+        if match.start() != position or (b"[" in operands and not _arrays_read(operands)):
+            return _tokenised(data)
+        if operator in _SPACING:
+            return None
+        position = match.end()
+        read: list[Any] = []
+        if operator == b"TJ":
+            array = _ONE_ARRAY.fullmatch(operands)
+            if array is None:
+                return _tokenised(data)
+            read = [_Array(array.group(1))]
+        elif operator == b"Ts" or operator == b"Tf":
+            pattern = _ONE_NUMBER if operator == b"Ts" else _NAME_AND_NUMBER
+            parts = pattern.fullmatch(operands)
+            if parts is None:
+                return _tokenised(data)
+            read = [*parts.groups()[:-1], _Shift(float(parts.groups()[-1]), parts.groups()[-1])]
+        result.append(_Instruction(operator, read, match.start(1), position))
+    return result if not data[position:].strip() else _tokenised(data)
+
+
+def _arrays_read(operands: bytes) -> bool:
+    """Whether every array among an instruction's operands is one _array reads."""
+    return all(_ARRAY_CONTENT.fullmatch(content) for content in _ARRAY.findall(operands))
+
+
+def _tokenised(data: bytes) -> list[_Instruction] | None:
+    """_instructions read token by token: tokens within a dictionary skipped, a TJ array read whole."""
     result: list[_Instruction] = []
     operands: list[Any] = []
     start: int | None = None
@@ -258,10 +326,9 @@ def _instructions(data: bytes) -> list[_Instruction] | None:
         elif depth:
             continue
         elif array is not None:
-            elements = _array(array)
-            if elements is None:
+            if _array(array) is None:
                 return None
-            operands.append(elements)
+            operands.append(_Array(array))
         elif hexadecimal is not None:
             operands.append(hexadecimal)
         elif numeral is not None:
@@ -284,6 +351,8 @@ def _array(content: bytes) -> list[int | _Shift] | None:
             return None
         if numeral:
             elements.append(_Shift(float(numeral), numeral))
+        elif len(hexadecimal) == 4:  # one glyph, as WeasyPrint writes most
+            elements.append(int(hexadecimal, 16))
         else:
             elements += [int(hexadecimal[index : index + 4], 16) for index in range(0, len(hexadecimal), 4)]
     return elements
@@ -292,7 +361,7 @@ def _array(content: bytes) -> list[int | _Shift] | None:
 def _well_formed(operator: bytes, operands: list[Any]) -> bool:
     """Whether a TJ has one array and a Ts one number, as WeasyPrint writes them."""
     if operator == b"TJ":
-        return len(operands) == 1 and isinstance(operands[0], list)
+        return len(operands) == 1 and isinstance(operands[0], _Array)
     if operator == b"Ts":
         return len(operands) == 1 and isinstance(operands[0], _Shift)
     return True
@@ -330,7 +399,7 @@ def _folded_stream(data: bytes, fonts: dict[str, _Font]) -> bytes:
             run.append(instruction)
             continue
         after = _rise_after(run, rise)
-        if run and font is not None and size:
+        if run and font is not None and size and _may_fold(run, font):
             folded = _folded_items(_items(run, rise), font, size)
             if folded is not None:
                 pieces += [data[kept : run[0].start], _written(folded, rise, after)]
@@ -345,6 +414,24 @@ def _folded_stream(data: bytes, fonts: dict[str, _Font]) -> bytes:
             font, size, rise = saved.pop()
     pieces.append(data[kept:])
     return b"".join(pieces)
+
+
+def _may_fold(run: list[_Instruction], font: _Font) -> bool:
+    """Whether _folded_items may change a run of TJ and Ts drawn with `font`, or what is known of the font:
+    whether the cluster the font draws next may start in it, or it has a gap of FOLDED_GAP or more (read
+    from the arrays as written, without reading them into glyphs and shifts). KeyError for a glyph the
+    font gives no width, as _clusters_folded raises."""
+    arrays = [instruction.operands[0].content for instruction in run if instruction.operator == b"TJ"]
+    written = bytes.fromhex(
+        b"".join(digits for array in arrays for digits in _HEX_STRING.findall(array)).decode()
+    )
+    codes = struct.unpack(f">{len(written) // 2}H", written)
+    if not font.widths.keys() >= set(codes):
+        raise KeyError(next(code for code in codes if code not in font.widths))
+    upcoming = font.upcoming()
+    return (upcoming is not None and (not upcoming[0] or upcoming[0][0] in codes)) or any(
+        _WIDE_GAP.search(array) for array in arrays
+    )
 
 
 def _rise_after(run: list[_Instruction], rise: float) -> float:
@@ -362,7 +449,7 @@ def _items(run: list[_Instruction], rise: float) -> list[_Glyph | _Shift]:
         if instruction.operator == b"Ts":
             rise = instruction.operands[0].amount
             continue
-        for element in instruction.operands[0] if isinstance(instruction.operands[0], list) else ():
+        for element in _array(instruction.operands[0].content) or ():
             items.append(_Glyph(element, rise) if isinstance(element, int) else element)
     return items
 
@@ -388,12 +475,16 @@ def _clusters_folded(items: list[_Glyph | _Shift], font: _Font, size: float) -> 
     consumed = 0
     index = 0
     scale = font.units / 1000
-    while index < len(glyphs):
-        upcoming = font.upcoming()
-        if upcoming is None or tuple(codes[index : index + len(upcoming[0])]) != upcoming[0]:
+    while index < len(glyphs) and (upcoming := font.upcoming()) is not None:
+        cluster, texts = upcoming
+        if cluster:
+            try:  # where it may start
+                index = codes.index(cluster[0], index)
+            except ValueError:
+                break
+        if tuple(codes[index : index + len(cluster)]) != cluster:
             index += 1
             continue
-        cluster, texts = upcoming
         font.found += 1
         if not texts:  # a bracket drawn left to right, as it is
             index += 1
@@ -439,13 +530,12 @@ def _gaps_folded(items: list[_Glyph | _Shift], font: _Font) -> list[_Glyph | _Sh
     while index < len(items):
         item = items[index]
         index += 1
+        if not isinstance(item, _Glyph):
+            result.append(item)
+            continue
         lead = _gap(result[-1], offset=True) if result else None
         trail = _gap(items[index], offset=False) if index < len(items) else None
-        if (
-            not isinstance(item, _Glyph)
-            or (lead is None and trail is None)
-            or font.unicode.get(item.code, b"<>") == b"<>"
-        ):
+        if (lead is None and trail is None) or font.unicode.get(item.code, b"<>") == b"<>":
             result.append(item)
             continue
         lead_gap, trail_gap = _folded_gap(lead), _folded_gap(trail)
@@ -472,7 +562,7 @@ def _is_shift(item: _Glyph | _Shift, offset: bool) -> TypeGuard[_Shift]:
 def _gap(item: _Glyph | _Shift, offset: bool) -> _Shift | None:
     """`item` if it is a shift to the right of FOLDED_GAP or more, written as an offset or a kerning."""
     return (
-        item if isinstance(item, _Shift) and _is_shift(item, offset) and -item.amount >= FOLDED_GAP else None
+        item if isinstance(item, _Shift) and -item.amount >= FOLDED_GAP and item.is_offset == offset else None
     )
 
 
@@ -556,18 +646,207 @@ def _changed_font(font: _Font) -> Callable[[], None]:
     return change
 
 
-def _with_composites(data: bytes, font: _Font) -> tuple[bytes, tuple[int, int, int, int]]:
+_Box = tuple[int, int, int, int]
+
+_EXTENDED = frozenset({"head", "hhea", "maxp", "loca", "glyf", "hmtx"})
+"""The tables appending glyphs changes (besides post, which names none in format 3)."""
+_GLYPH_COUNTED = frozenset({"hdmx", "LTSH", "vhea", "vmtx", "VORG", "gvar", "HVAR", "VVAR", "CFF ", "CFF2"})
+"""Tables with a record for each glyph, or outlines other than glyf: a font with one of them is
+recompiled whole."""
+
+
+def _with_composites(data: bytes, font: _Font) -> tuple[bytes, _Box]:
     """The TrueType program `data` with the font's composites appended (glyph id = CID), and its bounding
-    box. Bounds and maxp figures are worked out for the new glyphs alone: recomputing them for the whole
-    font took some 60 ms a face (profiled)."""
+    box. The glyphs are appended to glyf, loca and hmtx as they are, and only the glyphs the composites
+    are made of are decompiled; the bytes are those fontTools writes when it recompiles the whole font
+    (_recompiled), which took some 20 ms a build of the Arabic seed (profiled): a font whose tables are
+    not as expected here is still recompiled so."""
     from fontTools.ttLib import TTFont
-    from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
+
+    face = TTFont(BytesIO(data), lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+    appended = _appended(face, font)
+    return appended if appended is not None else _recompiled(data, font)
+
+
+def _appended(face: Any, font: _Font) -> tuple[bytes, _Box] | None:
+    """The lazily opened font `face` with the composites appended, or None if its tables are not as
+    fontTools would only extend them (a table with a record for each glyph, post with glyph names, a loca
+    or hmtx of another length than its glyph count gives)."""
+    from fontTools.ttLib import newTable
+    from fontTools.ttLib.sfnt import SFNTWriter
+    from fontTools.ttLib.ttFont import sortedTagList
+
+    reader = face.reader
+    tags = set(reader.keys())
+    if (
+        face.flavor is not None
+        or tags & _GLYPH_COUNTED
+        or not _EXTENDED.issubset(tags)
+        or ("post" in tags and (reader["post"][:4], len(reader["post"])) != (b"\0\3\0\0", 32))
+        or (len(reader["head"]), len(reader["hhea"]), len(reader["maxp"])) != (54, 36, 32)
+        or reader["maxp"][:4] != b"\0\1\0\0"
+    ):
+        return None
+    head, limits, header = face["head"], face["maxp"], face["hhea"]
+    count, long_metrics = limits.numGlyphs, header.numberOfHMetrics
+    outlines, metrics = reader["glyf"], reader["hmtx"]
+    offsets = _offsets(reader["loca"], head.indexToLocFormat, count)
+    if (
+        offsets is None
+        or offsets[-1] > len(outlines)
+        or not 0 < long_metrics <= count
+        or len(metrics) != 4 * long_metrics + 2 * (count - long_metrics)
+    ):
+        return None
+    order = list(map(str, range(count)))  # glyph names: glyph ids as text
+    table = newTable("glyf")
+    table.glyphs = _Outlines(outlines, offsets)
+    added: dict[str, tuple[int, int]] = {}
+    _add_composites(table, order, added, face, font)
+    pieces = [outlines[start:end] for start, end in itertools.pairwise(offsets)]
+    pieces += [b""] * len(added)
+    compiled = table.glyphs.compiled
+    for name, glyph in table.glyphs.items():  # the composites and the glyphs decompiled for them
+        pieces[table.getGlyphID(name)] = compiled[name] if name in compiled else glyph.compile(table, False)
+    glyf, loca, head.indexToLocFormat = _laid_out(pieces)
+    hmtx, header.numberOfHMetrics = _horizontal_metrics(metrics, long_metrics, count, list(added.values()))
+    face.setGlyphOrder(order)
+    tables = {tag: reader[tag] for tag in tags}
+    tables.update(glyf=glyf, loca=loca, hmtx=hmtx)
+    tables.update(head=head.compile(face), hhea=header.compile(face), maxp=limits.compile(face))
+    output = BytesIO()
+    writer = SFNTWriter(output, len(tables), face.sfntVersion)
+    for tag in sortedTagList(list(tables)):
+        writer[tag] = tables[tag]
+    writer.close()
+    return output.getvalue(), (head.xMin, head.yMin, head.xMax, head.yMax)
+
+
+class _Outlines(dict[str, Any]):
+    """Glyph name (its glyph id as text) -> fontTools glyph, read from the glyf data when first asked for;
+    `compiled`: the glyph data fontTools compiles the shared ones to (_simple_outline)."""
+
+    def __init__(self, data: bytes, offsets: list[int]) -> None:
+        super().__init__()
+        self.data, self.offsets = data, offsets
+        self.compiled: dict[str, bytes] = {}
+
+    def __missing__(self, name: str) -> Any:
+        from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+        index = int(name)
+        data = self.data[self.offsets[index] : self.offsets[index + 1]]
+        shared = _simple_outline(data) if 0 < int.from_bytes(data[:2]) < 0x8000 else None
+        if shared is None:
+            glyph = Glyph(data)
+        else:
+            glyph, self.compiled[name] = shared
+        self[name] = glyph
+        return glyph
+
+
+@functools.lru_cache(maxsize=1024)
+def _simple_outline(data: bytes) -> tuple[Any, bytes] | None:
+    """A glyph with contours decompiled from its glyph data, with the data fontTools compiles it to again:
+    shared by the fonts of the process (the subsets of a face have the same glyph data, and reading and
+    writing the glyphs composites are made of took half the folding's time on the Thai seed, profiled).
+    Nothing in the folding changes it, but working out its bounds: None (not shared) for a glyph whose
+    bounds as stored are not its points'."""
+    from fontTools.ttLib import newTable
+    from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+    table = newTable("glyf")
+    glyph = Glyph(data)
+    glyph.expand(table)
+    stored = (glyph.xMin, glyph.yMin, glyph.xMax, glyph.yMax)
+    glyph.recalcBounds(table)
+    if (glyph.xMin, glyph.yMin, glyph.xMax, glyph.yMax) != stored:
+        return None
+    return glyph, glyph.compile(table, False)
+
+
+def _offsets(loca: bytes, long: int, count: int) -> list[int] | None:
+    """Where each of `count` glyphs starts in glyf, and where the last ends; None for a loca of another
+    length or going back."""
+    size = 4 if long else 2
+    if len(loca) != size * (count + 1):
+        return None
+    offsets = list(struct.unpack(f">{count + 1}{'I' if long else 'H'}", loca))
+    if not long:
+        offsets = [offset * 2 for offset in offsets]
+    return offsets if offsets == sorted(offsets) else None
+
+
+def _laid_out(pieces: list[bytes]) -> tuple[bytes, bytes, int]:
+    """glyf and loca for the glyph data `pieces`, and loca's format, as fontTools compiles them: each glyph
+    of an odd length padded where that lets loca keep short offsets."""
+    lengths = list(map(len, pieces))
+    odd = [index for index, length in enumerate(lengths) if length & 1]
+    if odd and sum(lengths) + len(odd) < 0x20000:
+        for index in odd:
+            pieces[index] += b"\0"
+            lengths[index] += 1
+        odd = []
+    offsets = list(itertools.accumulate(lengths, initial=0))
+    if offsets[-1] < 0x20000 and not odd:
+        loca, long = struct.pack(f">{len(offsets)}H", *[offset >> 1 for offset in offsets]), 0
+    else:
+        loca, long = struct.pack(f">{len(offsets)}I", *offsets), 1
+    return b"".join(pieces) or b"\0", loca, long
+
+
+def _horizontal_metrics(
+    data: bytes, long_metrics: int, count: int, added: Sequence[tuple[int, int]]
+) -> tuple[bytes, int]:
+    """hmtx with the metrics `added` (advance, left side bearing) after the `count` glyphs' of `data`, and
+    its number of long metrics, as fontTools compiles it: an advance the last glyphs share is written once.
+    Left side bearings are copied as 16-bit words."""
+    old = _words(data)
+    new = _words(struct.pack(f">{'Hh' * len(added)}", *itertools.chain.from_iterable(added)))
+    longs = old[: 2 * long_metrics]
+    advances = longs[0::2].tolist() + [longs[-2]] * (count - long_metrics) + new[0::2].tolist()
+    bearings = longs[1::2] + old[2 * long_metrics :] + new[1::2]
+    kept = len(advances)
+    while kept > 1 and advances[kept - 2] == advances[-1]:
+        kept -= 1
+    metrics = array.array("H", bytes(4 * kept))
+    metrics[0::2], metrics[1::2] = array.array("H", advances[:kept]), bearings[:kept]
+    return _words(metrics + bearings[kept:]).tobytes(), kept
+
+
+def _words(data: bytes | array.array[int]) -> array.array[int]:
+    """Big-endian 16-bit words read from `data`, or to be written as such (the same swap)."""
+    words = array.array("H", data)
+    if sys.byteorder == "little":
+        words.byteswap()
+    return words
+
+
+def _recompiled(data: bytes, font: _Font) -> tuple[bytes, _Box]:
+    """The TrueType program `data` with the font's composites appended, recompiled whole by fontTools."""
+    from fontTools.ttLib import TTFont
 
     face = TTFont(BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
     order = list(face.getGlyphOrder())
-    table = face["glyf"]
-    metrics = face["hmtx"].metrics
+    _add_composites(face["glyf"], order, face["hmtx"].metrics, face, font)
+    face.setGlyphOrder(order)
+    output = BytesIO()
+    face.save(output)
+    head = face["head"]
+    return output.getvalue(), (head.xMin, head.yMin, head.xMax, head.yMax)
+
+
+def _add_composites(
+    table: Any, order: list[str], metrics: dict[str, tuple[int, int]], face: Any, font: _Font
+) -> None:
+    """Add the font's composites to the glyf table `table`, their names to the glyph order `order` and
+    their advances and left side bearings to `metrics`, widening the figures of head, hhea and maxp.
+    Bounds and maxp figures are worked out for the new glyphs alone: recomputing them for the whole
+    font took some 60 ms a face (profiled)."""
+    from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
+
     head, limits, header = face["head"], face["maxp"], face["hhea"]
+    bounded: set[str] = set()  # components whose bounds are worked out (the same for each composite)
     for composite, cid in sorted(font.composites.items(), key=lambda entry: entry[1]):
         if cid != len(order):
             raise ValueError(f"composite {cid} would be glyph {len(order)}")
@@ -585,7 +864,7 @@ def _with_composites(data: bytes, font: _Font) -> tuple[bytes, tuple[int, int, i
         order.append(name)
         table.glyphs[name] = glyph
         table.glyphOrder = order
-        glyph.recalcBounds(table)
+        glyph.recalcBounds(table, boundsDone=bounded)
         metrics[name] = (composite.advance, getattr(glyph, "xMin", 0))
         header.advanceWidthMax = max(header.advanceWidthMax, composite.advance)
         if composite.parts:
@@ -598,7 +877,3 @@ def _with_composites(data: bytes, font: _Font) -> tuple[bytes, tuple[int, int, i
             head.xMax, head.yMax = max(head.xMax, glyph.xMax), max(head.yMax, glyph.yMax)
             header.xMaxExtent = max(header.xMaxExtent, glyph.xMax)
     limits.numGlyphs = len(order)
-    face.setGlyphOrder(order)
-    output = BytesIO()
-    face.save(output)
-    return output.getvalue(), (head.xMin, head.yMin, head.xMax, head.yMax)
