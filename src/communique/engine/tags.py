@@ -43,15 +43,22 @@ def _with_spans_folded(original: Any) -> Any:
     @functools.wraps(original)
     def add_tags(pdf: Any, *args: Any) -> Any:
         result = original(pdf, *args)
+        try:
+            elements, pages = _structure(pdf)
+        except ENGINE_CHANGED as error:
+            report("structure", "text runs keep a structure element each", error)
+            return result
         for _ in range(_MOST_NESTED_SPANS):  # a span holding a span holding a run folds in turns
             try:
-                folded, pages = _foldable_spans(pdf)
+                folded = _foldable_spans(elements)
             except ENGINE_CHANGED as error:
                 report("structure", "text runs keep a structure element each", error)
                 return result
             if not folded:
                 break
             _fold(folded, pages)
+            for reference in folded:
+                del elements[reference]
         return result
 
     return add_tags
@@ -61,9 +68,8 @@ Folded = dict[bytes, tuple[Any, Any, int]]
 """A span's reference -> the span, its parent and its one marked-content id."""
 
 
-def _foldable_spans(pdf: Any) -> tuple[Folded, list[list[Any]]]:
-    """Every span that can be folded, and the parent tree's arrays of pages; nothing is changed here, so
-    that a changed engine (a KeyError, a reference of another form) leaves the tree whole."""
+def _structure(pdf: Any) -> tuple[dict[bytes, Any], list[list[Any]]]:
+    """Every structure element (by reference) and the parent tree's arrays of pages."""
     import pydyf
 
     def dereferenced(reference: bytes) -> Any:
@@ -77,6 +83,12 @@ def _foldable_spans(pdf: Any) -> tuple[Folded, list[list[Any]]]:
         for item in pdf.objects
         if isinstance(item, pydyf.Dictionary) and item.get("Type") == "/StructElem"
     }
+    return elements, pages
+
+
+def _foldable_spans(elements: dict[bytes, Any]) -> Folded:
+    """Every span of the structure `elements` that can be folded; nothing is changed here, so that a
+    changed engine (a KeyError, a reference of another form) leaves the tree whole."""
     folded: Folded = {}
     for reference, element in elements.items():
         kids = element.get("K")
@@ -88,7 +100,7 @@ def _foldable_spans(pdf: Any) -> tuple[Folded, list[list[Any]]]:
         if parent is None or parent.get("Pg") != element.get("Pg") or reference not in parent["K"]:
             continue
         folded[reference] = (element, parent, kids[0])
-    return folded, pages
+    return folded
 
 
 def _fold(folded: Folded, pages: list[list[Any]]) -> None:
