@@ -3,8 +3,11 @@
 For each document, in one process and alternating: the whole build (typeset, compose, render with
 communique's hooks, finish) with a reused render session, and bare WeasyPrint rendering the HTML that
 build composed, with the same parsed stylesheets and fonts, writing the same kind of PDF (tagged
-PDF/UA-1, as every copy is now) and no hooks (the floor). Then the cold
-start: `communique build` in a new process against `import weasyprint` plus a warm build.
+PDF/UA-1, as every copy is now) and no hooks (the floor). Garbage is collected before each timed run
+(timeit turns the collector off instead): otherwise whichever side runs next pays for collecting the
+other's garbage (measured: the ru-ja build 262-272 ms right after a bare render, 229-236 ms with a
+collection between them or run alone). Then the cold start: `communique build` in a new process
+against `import weasyprint` plus a warm build.
 
 Usage: .venv/bin/python bench/bench_engine.py [--runs N] [DATA ...]
 Another revision: git worktree add /tmp/before REV; PYTHONPATH=/tmp/before/src .venv/bin/python bench/...
@@ -15,6 +18,7 @@ are never asserted by tests.
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import subprocess
 import sys
@@ -65,6 +69,7 @@ def warm(source: Path, runs: int) -> tuple[list[float], list[float], int]:
     pages = 0
     with tempfile.TemporaryDirectory() as out:
         for run in range(runs + 1):
+            gc.collect()
             start = time.perf_counter()
             pages = build(source, Path(out), context, session).page_count
             if run:
@@ -73,6 +78,7 @@ def warm(source: Path, runs: int) -> tuple[list[float], list[float], int]:
             stylesheets = session.stylesheets(
                 fetcher, fonts.face_css(communique.languages), html.stylesheets, page_rules
             )[0]
+            gc.collect()
             start = time.perf_counter()
             document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
                 stylesheets=stylesheets, font_config=session.font_config
