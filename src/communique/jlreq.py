@@ -62,6 +62,11 @@ def _latin_pieces(latin: str, gap_before: bool, gap_after: bool) -> list[Run]:
     return [piece for piece in pieces if piece.text]
 
 
+_NOTABLE = re.compile(f"[A-Za-z0-9{re.escape(OPENING + CLOSING + ''.join(BIND_TO_PREVIOUS))}]")
+"""A character `runs` looks at: where a Latin run may start, punctuation that may halt, a character that
+binds to the one before it; the text between them is plain."""
+
+
 def runs(text: str, compress: bool = True, bind: bool = True) -> tuple[Run, ...]:
     """Split Japanese `text` into runs: Latin with gaps, half-width punctuation (with `compress`),
     characters bound to the one before (small kana, ー, 々: with `bind`)."""
@@ -77,6 +82,11 @@ def runs(text: str, compress: bool = True, bind: bool = True) -> tuple[Run, ...]
         result.append(run)
 
     while index < len(text):
+        notable = _NOTABLE.search(text, index)
+        stop = (notable.start() if notable else len(text)) - 1  # the last plain character may bind
+        if stop > index:
+            plain += text[index:stop]
+            index = stop
         latin = LATIN_RUN.match(text, index)
         if latin:
             before = text[index - 1] if index else ""

@@ -122,8 +122,14 @@ def _split(run: Run, lang: str) -> list[Run]:
     return result
 
 
+_MAY_NEED_CLASS = re.compile(f"[{re.escape(''.join(sorted(SPECIAL_SPACES)))}]|  ")
+"""A special space, or two spaces: what _groups looks for (most texts have neither)."""
+
+
 def _groups(text: str, lang: str) -> list[tuple[int, int, tuple[str, ...]]]:
     """(start, end, classes) of the stretches of `text` that need classes, in order, not overlapping."""
+    if not _MAY_NEED_CLASS.search(text):
+        return []
     found: list[tuple[int, int, set[str]]] = []
     index = 0
     while index < len(text):
