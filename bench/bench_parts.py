@@ -12,6 +12,7 @@ Figures go to the README and issue notes; they are never asserted by tests.
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import subprocess
 import sys
@@ -40,6 +41,7 @@ def warm(source: Path, runs: int, jobs: int) -> tuple[list[float], list[float]]:
     with tempfile.TemporaryDirectory() as out:
         for run in range(runs + 1):
             for context, times in ((one, alone), (many, parted)):
+                gc.collect()  # neither pays for collecting the other's garbage (bench_engine.py)
                 start = time.perf_counter()
                 build(source, Path(out), context, session)
                 if run:
