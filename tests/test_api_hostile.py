@@ -83,22 +83,3 @@ def test_a_fifo_given_as_the_data_file_is_refused_without_blocking(tmp_path: Pat
     )
     assert result.returncode == 1
     assert f"{fifo}:1:1: not a regular file (hint: give a data file)" in result.stderr
-
-
-def test_the_garbage_collector_is_on_again_after_a_build_that_fails(tmp_path: Path) -> None:
-    """A build pauses Python's cyclic garbage collector while it runs (pipeline.make_pdf); the program
-    calling it gets it back on however the build ends."""
-    import gc
-
-    assert gc.isenabled()
-    with pytest.raises(CommuniqueError):
-        communique.build({**_seed(), "date": "the day after tomorrow"}, tmp_path)
-    assert gc.isenabled()
-    gc.disable()  # a caller's choice is kept
-    try:
-        with pytest.raises(CommuniqueError):
-            communique.build({**_seed(), "date": "the day after tomorrow"}, tmp_path)
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-    assert not list(tmp_path.iterdir())

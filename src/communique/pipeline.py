@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime
-import functools
-import gc
 import json
 import re
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING
 
 from communique import __version__
 from communique.check import check
@@ -32,12 +30,7 @@ from communique.typeset import typeset
 from communique.write import output_path, write_atomic
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from communique.compare import Comparison
-
-_Arguments = ParamSpec("_Arguments")
-_Result = TypeVar("_Result")
 
 _BODY = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 
@@ -124,28 +117,6 @@ class MadePdf:
         )
 
 
-def _collector_paused(function: Callable[_Arguments, _Result]) -> Callable[_Arguments, _Result]:
-    """`function` run with Python's cyclic garbage collector paused: a long document's build allocates
-    millions of objects it keeps to its end (WeasyPrint's boxes), and the collector, set off by their
-    number, walked them over and over in vain. Measured warm in one process, the treaty 3.53 -> 3.33 s
-    (3.59 -> 3.36 s counting the collection of its garbage afterwards), its peak memory as a new process
-    191 -> 209 MB; the seed unchanged (0.19 s). What is garbage after the build is collected once the
-    collector runs again."""
-
-    @functools.wraps(function)
-    def paused(*args: _Arguments.args, **kwargs: _Arguments.kwargs) -> _Result:
-        if not gc.isenabled():  # paused already (a build within a build), or by the caller
-            return function(*args, **kwargs)
-        gc.disable()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            gc.enable()
-
-    return paused
-
-
-@_collector_paused
 def make_pdf(
     text: str,
     source: Path | None,
