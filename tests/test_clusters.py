@@ -188,8 +188,17 @@ def test_streams_read_token_by_token_and_fonts_recompiled_whole_give_the_same_pd
 ) -> None:
     """Folding reads a content stream an instruction at a time and appends the composites to a font
     program where they go; a stream it cannot read so is read token by token, a font it cannot extend so
-    is recompiled whole by fontTools. Both ways make the same PDF, byte for byte."""
+    is recompiled whole by fontTools. Both ways make the same PDF, byte for byte, and the seeds' streams
+    and fonts are all read and extended the quick way."""
     folded = composed(source, "sequential").read_bytes()
+
+    def forbidden(*_arguments: object) -> None:
+        raise AssertionError("the former way was taken")
+
+    with monkeypatch.context() as patch:  # the former ways never taken
+        patch.setattr(clusters, "_tokenised", forbidden)
+        patch.setattr(clusters, "_recompiled", forbidden)
+        assert build_seed(source, layout="sequential", paper="A4").output.read_bytes() == folded
     monkeypatch.setattr(clusters, "_INSTRUCTION", re.compile(rb"(?!)()()"))  # no stream read at once
     monkeypatch.setattr(clusters, "_appended", lambda face, font: None)  # no font extended
     assert build_seed(source, layout="sequential", paper="A4").output.read_bytes() == folded

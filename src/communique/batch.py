@@ -1001,6 +1001,8 @@ def _short_folder_for_sockets() -> None:
     the short folder for that call alone, and removes it as the process exits. If it was made already, or
     neither short folder can take it, multiprocessing keeps today's folder. Python 3.13 and 3.14 (their
     releases since mid-2025, CPython issue 132124) fall back to /tmp themselves: this only comes first.
+    `tempfile.tempdir` is process-wide: a thread making a temporary file during that one call would
+    make it in the short folder too.
     """
     if len(os.fsencode(tempfile.gettempdir())) + SOCKET_PATH_ROOM <= SOCKET_PATH_MAX:
         return

@@ -85,6 +85,8 @@ _JUDGED: dict[tuple[type, str], bool] = {}
 """(type, attribute name) -> whether templates may read that attribute of objects of that type."""
 _MAX_JUDGED = 10_000
 """Judgements kept at most (a hostile template could name attributes without end)."""
+_LONGEST_KEPT = 64
+"""Longest attribute name whose judgement is kept (a template can make names of any length)."""
 
 
 class _LayoutEnvironment(SandboxedEnvironment):
@@ -115,7 +117,7 @@ class _LayoutEnvironment(SandboxedEnvironment):
             judged = not (isinstance(obj, PurePath | os.DirEntry) and attr not in _PATH_ATTRIBUTES) and bool(
                 super().is_safe_attribute(obj, attr, value)
             )
-            if len(_JUDGED) < _MAX_JUDGED:
+            if len(_JUDGED) < _MAX_JUDGED and len(attr) <= _LONGEST_KEPT and attr.isidentifier():
                 _JUDGED[key] = judged
         return judged
 

@@ -226,9 +226,9 @@ _ARRAY_ITEM = re.compile(rb"<([0-9A-Fa-f]*)>|(%s)|(\S)" % _NUMBER)
 _ARRAY_CONTENT = re.compile(rb"(?:\s*+(?><(?:[0-9A-Fa-f]{4})*+>|%s))*+\s*" % _NUMBER)
 """What _array reads whole: hex strings of two-byte codes and numbers."""
 _HEX_STRING = re.compile(rb"<([0-9A-Fa-f]*)>")
-_WIDE_GAP = re.compile(rb"-\d{%d}|[eE]" % (len(str(int(FOLDED_GAP))) if FOLDED_GAP >= 1 else 0))
+_WIDE_GAP = re.compile(rb"-(?:\d{%d}|[\d.]*[eE])" % (len(str(int(FOLDED_GAP))) if FOLDED_GAP >= 1 else 0))
 """Where a TJ array may have a shift of FOLDED_GAP or more to the right: a negative number with as many
-digits before its point, or with an exponent."""
+digits before its point, or with an exponent (hex strings hold no minus sign)."""
 _SPACING = {b"Tc", b"Tw", b"Tz", b"'", b'"'}
 """Operators that move glyphs beyond their widths and TJ adjustments (WeasyPrint writes none)."""
 
@@ -417,8 +417,8 @@ def _folded_stream(data: bytes, fonts: dict[str, _Font]) -> bytes:
 
 
 def _may_fold(run: list[_Instruction], font: _Font) -> bool:
-    """Whether _folded_items may change a run of TJ and Ts drawn with `font`, or what is known of the font:
-    whether the cluster the font draws next may start in it, or it has a gap of FOLDED_GAP or more (read
+    """Whether _folded_items may change a run of TJ and Ts drawn with `font`: whether the cluster the
+    font draws next may start in it, or the run has a gap of FOLDED_GAP or more (read
     from the arrays as written, without reading them into glyphs and shifts). KeyError for a glyph the
     font gives no width, as _clusters_folded raises."""
     arrays = [instruction.operands[0].content for instruction in run if instruction.operator == b"TJ"]

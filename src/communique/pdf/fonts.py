@@ -447,7 +447,7 @@ def _append_aliases(face: TTFont, order: list[str], aliases: Aliases) -> None:
     face.setGlyphOrder(order)
 
 
-_WIDTH_PARITY = {"hstem": 1, "vstem": 1, "hstemhm": 1, "vstemhm": 1, "hintmask": 1, "cntrmask": 1}
+_WIDTH_PARITY = frozenset({"hstem", "vstem", "hstemhm", "vstemhm", "hintmask", "cntrmask"})
 """Type 2 operators that may open a charstring and take operands in pairs: an odd count before one of
 them starts with the glyph's width (Adobe TN 5177, section 4)."""
 _WIDTH_COUNTS = {"rmoveto": {3}, "hmoveto": {2}, "vmoveto": {2}, "endchar": {1, 5}}
@@ -482,7 +482,9 @@ def _with_width(original: T2CharString, advance: int) -> T2CharString:
         has_width = count in _WIDTH_COUNTS[token]
     else:  # a subroutine call (or nothing): the width may be in it
         return _drawn_with_width(original, advance)
-    rest = bytecode[operands[1] if has_width and count > 1 else start if has_width else 0 :]
+    # What follows the width: the next operand, or the operator where the width was the only one.
+    following = (operands[1] if count > 1 else start) if has_width else 0
+    rest = bytecode[following:]
     width = advance - private.nominalWidthX
     encoded = encodeIntT2(int(width)) if width == int(width) else encodeFixed(width)
     return T2CharString(bytecode=encoded + rest, private=private, globalSubrs=original.globalSubrs)
