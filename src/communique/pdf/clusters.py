@@ -46,6 +46,7 @@ from communique.pdf.fonts import (
     identity_fonts,
     number,
     text_entries,
+    two_byte_codes,
     used_in_forms,
     widths,
     with_cids,
@@ -351,10 +352,8 @@ def _array(content: bytes) -> list[int | _Shift] | None:
             return None
         if numeral:
             elements.append(_Shift(float(numeral), numeral))
-        elif len(hexadecimal) == 4:  # one glyph, as WeasyPrint writes most
-            elements.append(int(hexadecimal, 16))
         else:
-            elements += [int(hexadecimal[index : index + 4], 16) for index in range(0, len(hexadecimal), 4)]
+            elements += two_byte_codes(hexadecimal)
     return elements
 
 
@@ -422,10 +421,7 @@ def _may_fold(run: list[_Instruction], font: _Font) -> bool:
     from the arrays as written, without reading them into glyphs and shifts). KeyError for a glyph the
     font gives no width, as _clusters_folded raises."""
     arrays = [instruction.operands[0].content for instruction in run if instruction.operator == b"TJ"]
-    written = bytes.fromhex(
-        b"".join(digits for array in arrays for digits in _HEX_STRING.findall(array)).decode()
-    )
-    codes = struct.unpack(f">{len(written) // 2}H", written)
+    codes = two_byte_codes(b"".join(digits for array in arrays for digits in _HEX_STRING.findall(array)))
     if not font.widths.keys() >= set(codes):
         raise KeyError(next(code for code in codes if code not in font.widths))
     upcoming = font.upcoming()

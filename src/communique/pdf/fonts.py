@@ -233,10 +233,9 @@ def _renumbered_text(
 
         def recoded(token: re.Match[bytes]) -> bytes:
             hexadecimal, gap = token.groups()
-            count = len(hexadecimal) // 4
             if len(hexadecimal) % 4:
                 return token.group(0)
-            drawn = struct.unpack(f">{count}H", binascii.unhexlify(hexadecimal))
+            drawn = two_byte_codes(hexadecimal)
             codes = [mapping[code] for code in drawn]
             rest = gap or b""
             if (
@@ -251,7 +250,7 @@ def _renumbered_text(
                 codes[-1] = table.setdefault((codes[-1], folded), len(mapping) + len(table))
                 remainder = float(gap) + folded
                 rest = b"%g" % round(remainder, 3) if remainder else b""
-            return b"<%s>%s" % (binascii.hexlify(struct.pack(f">{count}H", *codes)), rest)
+            return b"<%s>%s" % (binascii.hexlify(struct.pack(f">{len(codes)}H", *codes)), rest)
 
         return _DRAWN.sub(recoded, stretch)
 
@@ -273,6 +272,12 @@ def _renumbered_text(
         return b"".join(pieces)
 
     return [(stream, rewritten(stream.get_data())) for stream in content_streams(page)]
+
+
+def two_byte_codes(hexadecimal: bytes) -> tuple[int, ...]:
+    """The two-byte codes (Identity-H CIDs) a hex string of a content stream draws (its digits a multiple
+    of four)."""
+    return struct.unpack(f">{len(hexadecimal) // 4}H", binascii.unhexlify(hexadecimal))
 
 
 def _blank_cids(font: DictionaryObject) -> set[int]:
