@@ -18,12 +18,13 @@ build: $(READY)
 	$(BIN)/communique build $(LANGUAGE_SEEDS) --out build/languages/archival/ --archival --strict
 	$(BIN)/communique verify build/*.pdf build/archival/*.pdf build/languages/*/*.pdf
 
-# Tests run on every core (pytest-xdist, a test module per worker); their temporary files in a short
-# folder of their own: a batch's fork server listens on a socket under TMPDIR, whose path is at most
-# 107 bytes.
+# Tests run on every core (pytest-xdist, a test module per worker); their temporary files, and every
+# process's (TMPDIR: WeasyPrint's 45 MB font copies of a worker that exits without collecting them), in
+# a short folder of their own, removed after: a batch's fork server listens on a socket under TMPDIR,
+# whose path is at most 107 bytes.
 test: $(READY)
 	scratch=$$(mktemp -d /tmp/cq-XXXXXX) && \
-	  { $(BIN)/python -m pytest -n auto --dist loadfile --basetemp=$$scratch; status=$$?; \
+	  { TMPDIR=$$scratch $(BIN)/python -m pytest -n auto --dist loadfile --basetemp=$$scratch; status=$$?; \
 	    rm -rf $$scratch; exit $$status; }
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
