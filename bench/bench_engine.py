@@ -7,7 +7,9 @@ PDF/UA-1, as every copy is now) and no hooks (the floor). Garbage is collected b
 (timeit turns the collector off instead): otherwise whichever side runs next pays for collecting the
 other's garbage (measured: the ru-ja build 262-272 ms right after a bare render, 229-236 ms with a
 collection between them or run alone). Then the cold start: `communique build` in a new process
-against `import weasyprint` plus a warm build.
+against `import weasyprint` plus a warm build, and, to tell WeasyPrint's own first-use costs from
+communique's, bare WeasyPrint's first render of the same HTML in a new process against `import
+weasyprint` plus its warm render.
 
 Usage: .venv/bin/python bench/bench_engine.py [--runs N] [DATA ...]
 Another revision: git worktree add /tmp/before REV; PYTHONPATH=/tmp/before/src .venv/bin/python bench/...
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,9 +92,9 @@ def warm(source: Path, runs: int) -> tuple[list[float], list[float], int]:
     return full, bare, pages
 
 
-def cold(runs: int) -> tuple[float, float, float]:
-    """Medians: `communique build SEED` in a new process, `import weasyprint` in a new process, and a
-    warm build of the seed."""
+def cold(runs: int) -> Cold:
+    """Medians: `communique build SEED` in a new process, `import weasyprint` in a new process, bare
+    WeasyPrint's first render of the seed's HTML in a new process, and warm builds and bare renders."""
 
     def timed(command: list[str]) -> float:
         start = time.perf_counter()
@@ -101,9 +104,86 @@ def cold(runs: int) -> tuple[float, float, float]:
     with tempfile.TemporaryDirectory() as out:
         timed([str(COMMUNIQUE), "build", str(SEED), "--out", out, "--force"])  # warm-up
         builds = [timed([str(COMMUNIQUE), "build", str(SEED), "--out", out, "--force"]) for _ in range(runs)]
+        bare_command = [sys.executable, "-c", BARE_FIRST_RENDER, *_bare_inputs(SEED, Path(out))]
+        bare_firsts = [timed(bare_command) for _ in range(runs)]
     imports = [timed([sys.executable, "-c", "import weasyprint"]) for _ in range(runs)]
-    full, _, _ = warm(SEED, runs)
-    return statistics.median(builds), statistics.median(imports), statistics.median(full)
+    full, bare, _ = warm(SEED, runs)
+    return Cold(
+        statistics.median(builds),
+        statistics.median(imports),
+        statistics.median(full),
+        statistics.median(bare_firsts),
+        statistics.median(bare),
+    )
+
+
+@dataclass(frozen=True)
+class Cold:
+    """Medians, in seconds, of what happens in a new process and of the warm runs they are set against."""
+
+    build: float
+    """`communique build SEED` in a new process."""
+    imported: float
+    """`import weasyprint` in a new process."""
+    warm_build: float
+    bare_first: float
+    """A new process importing WeasyPrint and rendering the seed's HTML once, bare."""
+    bare_warm: float
+
+    @property
+    def added(self) -> float:
+        """What a cold build costs over `import weasyprint` and a warm build (issue 19's figure)."""
+        return self.build - self.imported - self.warm_build
+
+    @property
+    def engine_first_use(self) -> float:
+        """What WeasyPrint's own first render in a process costs over its warm one (cffi parsing its C
+        types, Pango and fontconfig loading the fonts, HarfBuzz's first subset), bare."""
+        return self.bare_first - self.imported - self.bare_warm
+
+
+BARE_FIRST_RENDER = """
+import sys, weasyprint
+html, base_url, out, variant, *stylesheets = sys.argv[1:]
+document = weasyprint.HTML(filename=html, base_url=base_url).render(
+    stylesheets=[weasyprint.CSS(filename=path) for path in stylesheets]
+)
+document.write_pdf(out, pdf_variant=variant or None, pdf_tags=bool(variant))
+"""
+"""Bare WeasyPrint, in a new process: the HTML file, its base URL, the PDF to write, its variant (as the
+build writes it; empty: none), the stylesheets."""
+
+
+def _bare_inputs(source: Path, folder: Path) -> list[str]:
+    """The arguments of BARE_FIRST_RENDER for `source`: its HTML and stylesheets as communique composes
+    them, written into `folder`."""
+    from communique.compose import compose
+    from communique.fonts import project_fonts
+    from communique.layouts import chosen_layout
+    from communique.loader import load
+    from communique.paper import page_css
+    from communique.project import BuildContext, Project
+    from communique.typeset import typeset
+
+    context = BuildContext(Project.discover(source))
+    communique = load(source)
+    html = compose(
+        typeset(communique),
+        context.project,
+        chosen_layout(context, communique),
+        context.project.readable_roots(source),
+    )
+    written = {
+        "bare.html": html.html,
+        "faces.css": project_fonts(context.project).face_css(communique.languages),
+        "page.css": page_css(context.paper_for(communique.paper), False),
+    }
+    for name, text in written.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    faces, page = str(folder / "faces.css"), str(folder / "page.css")
+    sheets = [faces, *map(str, html.stylesheets), page]
+    variant = context.standard.engine_variant or ""
+    return [str(folder / "bare.html"), html.base_url, str(folder / "bare.pdf"), variant, *sheets]
 
 
 def main() -> None:
@@ -123,11 +203,15 @@ def main() -> None:
             f"{statistics.median(bare) * 1000:6.0f}ms {ratio:6.2f}x"
         )
     if not arguments.no_cold:
-        build, imported, warm_build = cold(arguments.runs)
-        added = build - imported - warm_build
+        figures = cold(arguments.runs)
         print(
-            f"cold `communique build` of the seed {build:.2f} s; import weasyprint {imported:.2f} s + warm "
-            f"build {warm_build:.2f} s = {imported + warm_build:.2f} s; communique adds {added:.2f} s"
+            f"cold `communique build` of the seed {figures.build:.2f} s; import weasyprint "
+            f"{figures.imported:.2f} s + warm build {figures.warm_build:.2f} s = "
+            f"{figures.imported + figures.warm_build:.2f} s; communique adds {figures.added:.2f} s\n"
+            f"bare WeasyPrint's first render of the seed's HTML in a new process {figures.bare_first:.2f} s; "
+            f"import weasyprint + its warm render {figures.bare_warm:.2f} s: its own first use costs "
+            f"{figures.engine_first_use:.2f} s, so communique adds "
+            f"{figures.added - figures.engine_first_use:.2f} s beyond it"
         )
 
 

@@ -422,19 +422,23 @@ def _text_lines(document: Any) -> tuple[TextLine, ...]:
         return ()
 
 
+HOOK_MODULES = (
+    justify,
+    hyphenation,
+    linebreak,  # after hyphenation: it wraps the line iterator that counts hyphens
+    clusters,
+    tags,
+    pages,
+    image_names,
+    titles,
+    names,
+)
+"""The modules whose hooks communique installs while it renders, in the order they are installed."""
+
+
 def _patches() -> list[hooks.Patch]:
     """Every hook communique installs while it renders."""
-    return [
-        *justify.patches(),
-        *hyphenation.patches(),
-        *linebreak.patches(),  # after hyphenation: it wraps the line iterator that counts hyphens
-        *clusters.patches(),
-        *tags.patches(),
-        *pages.patches(),
-        *image_names.patches(),
-        *titles.patches(),
-        *names.patches(),
-    ]
+    return [patch for module in HOOK_MODULES for patch in module.patches()]
 
 
 def _version_starts(document: Any) -> tuple[tuple[str, int], ...]:
