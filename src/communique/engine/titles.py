@@ -95,23 +95,34 @@ def _balanced(lines: list[Any], block: Any, laid_out: Any) -> list[Any]:
         return lines
     full = float(block.width)
     height = _height(lines)
-    narrow, wide, best = full / 2, full, lines
+    narrow, wide, best, best_width = full / 2, full, lines, full
+    widest = _widest(lines)
     try:
         for _ in range(TRIALS):
             width = (narrow + wide) / 2
+            if widest + TOLERANCE <= width:
+                # The best lines fit with room to spare: first-fit breaks them alike here (a line broke
+                # where its next word did not fit the wider width), so the trial would only repeat them.
+                wide = width
+                continue
             block.width = width
             trial = laid_out()
             fits = len(trial) <= len(lines) and _height(trial) <= height + TOLERANCE
-            if fits and all(line_extent(line) <= width + TOLERANCE for line, _ in trial):
-                wide, best = width, trial
+            if fits and _widest(trial) <= width + TOLERANCE:
+                wide, best, best_width, widest = width, trial, width, _widest(trial)
             else:
                 narrow = width
     finally:
         block.width = full
-    if best is not lines:
+    if best is not lines:  # centred in the width they were laid out at: so, in the full width
         for line, _ in best:
-            line.translate((full - wide) / 2, 0)
+            line.translate((full - best_width) / 2, 0)
     return best
+
+
+def _widest(lines: list[Any]) -> float:
+    """The widest extent (`line_extent`) of the laid-out lines."""
+    return max(line_extent(line) for line, _ in lines)
 
 
 TOLERANCE = 0.5
