@@ -23,6 +23,10 @@ build: $(READY)
 # a short folder of their own, removed after: a batch's fork server listens on a socket under TMPDIR,
 # whose path is at most 107 bytes.
 test: $(READY)
+	@free=$$(df -Pk /tmp | awk 'NR == 2 { print int($$4 / 1024) }'); \
+	  if [ "$$free" -lt 1500 ]; then \
+	    echo "make test: only $$free MB free in /tmp; the suite needs about 1.5 GB at its peak (free some space)"; \
+	    exit 1; fi
 	scratch=$$(mktemp -d /tmp/cq-XXXXXX) && \
 	  { TMPDIR=$$scratch $(BIN)/python -m pytest -n auto --dist loadfile --basetemp=$$scratch; status=$$?; \
 	    rm -rf $$scratch; exit $$status; }

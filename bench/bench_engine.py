@@ -209,7 +209,8 @@ def main() -> None:
             f"{figures.imported:.2f} s + warm build {figures.warm_build:.2f} s = "
             f"{figures.imported + figures.warm_build:.2f} s; communique adds {figures.added:.2f} s\n"
             f"bare WeasyPrint's first render of the seed's HTML in a new process {figures.bare_first:.2f} s; "
-            f"import weasyprint + its warm render {figures.bare_warm:.2f} s: its own first use costs "
+            f"import weasyprint + its warm render {figures.imported + figures.bare_warm:.2f} s: its own "
+            f"first use costs "
             f"{figures.engine_first_use:.2f} s, so communique adds "
             f"{figures.added - figures.engine_first_use:.2f} s beyond it"
         )
