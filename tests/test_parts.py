@@ -9,8 +9,10 @@ one-process build is how a test sees that the document was rendered in parts.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -19,7 +21,7 @@ from pdftools import page_texts
 from structure_text import tagged_text, tree_problems
 
 from communique.engine import parts
-from communique.errors import FinishError, RenderError
+from communique.errors import ErrorList, FinishError, RenderError
 from communique.model import BuildResult
 from communique.options import BuildOptions
 from communique.pdf import join
@@ -202,3 +204,64 @@ def test_what_finishing_adds_by_page_lands_on_the_same_pages_in_parts(
     assert font_count(in_parts) > font_count(whole)
     assert page_texts(in_parts) == page_texts(whole)
     assert annotations(in_parts) == annotations(whole)
+
+
+def planted_treaty(folder: Path) -> Path:
+    """The treaty with one number changed in its English version: 1991 in one version, 1992 in the other."""
+    text = TREATY.read_text(encoding="utf-8")
+    planted = text.replace("became sister cities in 1991", "became sister cities in 1992")
+    assert planted != text
+    return write_data(folder, planted, "planted-treaty.yaml")
+
+
+def checking_processes(monkeypatch: pytest.MonkeyPatch, record: Path) -> None:
+    """Write the process id of every translation check of a build, however many processes it uses."""
+    from communique import pipeline
+
+    original = pipeline.translation_findings
+
+    def recorded(*args: Any) -> tuple[str, ...]:
+        with record.open("a", encoding="utf-8") as file:
+            file.write(f"{os.getpid()}\n")
+        return original(*args)
+
+    monkeypatch.setattr(pipeline, "translation_findings", recorded)
+
+
+def test_a_long_documents_checks_run_beside_its_typesetting_and_say_the_same(
+    tmp_path: Path, build_in_parts: BuildInParts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built with several workers, a long document's translation check and font coverage run in a forked
+    copy while it is typeset and composed: the build says what the check says, once, and the PDF is the
+    treaty's."""
+    import communique
+
+    source = planted_treaty(tmp_path)
+    checking_processes(monkeypatch, tmp_path / "pids")
+    result = build_in_parts(source)
+    assert (tmp_path / "pids").read_text().split() != [str(os.getpid())], "checked in this process"
+    assert len((tmp_path / "pids").read_text().split()) == 1
+    found = [str(finding) for finding in communique.translation_check(source)]
+    assert [warning for warning in result.warnings if warning.startswith("translation check")] == [
+        f"translation check: {finding}" for finding in found
+    ]
+    assert len(page_texts(result.output)) == 54
+
+
+def test_a_long_documents_strict_check_fails_with_each_place_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under --strict the check's errors come from this process, with the file, line and column of each
+    number, before anything is rendered or written: the copy only says that it failed."""
+    source = planted_treaty(tmp_path)
+    checking_processes(monkeypatch, tmp_path / "pids")
+    context = BuildContext(Project.discover(source), BuildOptions(strict=True), workers=2)
+    with pytest.raises(ErrorList) as raised:
+        build(source, tmp_path / "out", context)
+    assert [str(problem).split(": translation check")[0] for problem in raised.value.problems] == [
+        f"{source}:75:38",
+        f"{source}:79:33",
+    ]
+    checked_in = (tmp_path / "pids").read_text().split()
+    assert str(os.getpid()) in checked_in and len(set(checked_in)) == 2, checked_in
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

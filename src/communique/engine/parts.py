@@ -158,14 +158,6 @@ def naming_patch(index: int) -> Patch:
     return Patch(fonts.Font, "__init__", hook)
 
 
-def forking_available() -> bool:
-    """Whether workers can start as copies of this process (Linux), where WeasyPrint and the parsed
-    stylesheets are ready; not inside a daemonic worker (a batch's), which may not have children."""
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
-
-
 def rendered_in_parts(parts: list[str], render_part: RenderPart) -> list[RenderedPdf]:
     """Each part rendered by a worker process of its own, in order. PartRefusedError if a part's render
     is refused, PartFailedError if a worker fails otherwise."""

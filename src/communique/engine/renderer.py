@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+from communique.beside import forking_available
 from communique.engine import (
     clusters,
     hooks,
@@ -275,7 +276,7 @@ class _RenderArguments:
 def _rendered_in_parts(html: HtmlDocument, arguments: _RenderArguments, workers: int) -> RenderedPdf | None:
     """The document rendered in parts by worker processes and joined, or None where it is not parted."""
     texts = parts.parts_of(html.html, workers)
-    if texts is None or not parts.forking_available():
+    if texts is None or not forking_available():
         return None
     fetcher = RestrictedFetcher(html.readable_roots)
     stylesheets, _, _ = arguments.session.stylesheets(

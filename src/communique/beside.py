@@ -1,0 +1,83 @@
+"""Work done beside a build: in a forked copy of this process, on another core, while this one goes on.
+
+A long document's translation check and font coverage (0.12 s for the 54-page treaty) need only its data,
+so they run while it is typeset and composed. Only results travel back (tuples of strings): where the copy
+fails (the check raised, or the copy ended), the caller does the work itself, and any error it finds is
+raised there, as without the copy. Linux only (forking), and never inside a batch worker (daemonic
+processes may not have children).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+Result = TypeVar("Result")
+
+
+class Pending(Generic[Result]):
+    """A result being worked out in a forked copy of this process."""
+
+    def __init__(self, process: BaseProcess, connection: Connection) -> None:
+        self._process = process
+        self._connection = connection
+
+    def result(self) -> Result | None:
+        """The result; None where the copy failed, so that the caller works it out itself."""
+        try:
+            kind, value = self._connection.recv()
+        except (EOFError, OSError):
+            return None
+        return value if kind == "done" else None
+
+    def end(self) -> None:
+        """End the copy (killing it if it still works) and close its pipe."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._connection.close()
+
+
+@contextmanager
+def beside(work: Callable[[], Result], wanted: bool = True) -> Iterator[Pending[Result] | None]:
+    """`work` started in a forked copy of this process, or None where it is not `wanted` or forking is
+    unavailable; the copy is ended however the block ends."""
+    import multiprocessing
+
+    if not wanted or not forking_available():
+        yield None
+        return
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe(duplex=False)
+    process = context.Process(target=_work, args=(work, child), daemon=True)
+    process.start()
+    child.close()
+    pending = Pending[Result](process, parent)
+    try:
+        yield pending
+    finally:
+        pending.end()
+
+
+def forking_available() -> bool:
+    """Whether a copy of this process can be forked (Linux), outside a daemonic process (a batch worker)."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+
+
+def _work(work: Callable[[], object], connection: Connection) -> None:
+    """In the copy: send `work`'s result, or that it failed."""
+    try:
+        connection.send(("done", work()))
+    except BaseException:  # the caller does the work itself and reports what is wrong
+        connection.send(("failed", None))
+    finally:
+        connection.close()
+        os._exit(0)  # no atexit handlers of the parent's in a forked copy
