@@ -222,3 +222,62 @@ def test_a_korean_title_breaks_between_the_parties_names_only(composed: Composed
     assert listed == "나루하마시·닝펑시·송하시·노곤탈시", lines[:30]
     ends = [line[-1] for line in lines if "·" in line]
     assert ends and all(end == "·" for end in ends), ends
+
+
+def balanced_title_lines(text: str, lang: str, width: int) -> list[tuple[str, float]]:
+    """(text, left edge) of each line a centred title line of `text` is set in, in a column `width` px
+    wide, rendered with communique's hooks."""
+    import weasyprint
+
+    from communique.engine import hooks, renderer, undone
+    from communique.fonts import project_fonts
+    from communique.project import Project
+
+    faces = project_fonts(Project.discover(ROOT / "seeds" / "tokyo-helsinki-2023.yaml")).face_css((lang,))
+    html = (
+        f'<html lang="{lang}"><body><div style="width: {width}px"><span class="title-line" '
+        f'style="display: block; text-align: center; font-size: 20px">{text}</span></div></body></html>'
+    )
+    with (
+        undone.collecting(),
+        hooks.installed([patch for module in renderer.HOOK_MODULES for patch in module.patches()]),
+    ):
+        document = weasyprint.HTML(string=html).render(stylesheets=[weasyprint.CSS(string=faces)])
+    found: list[tuple[str, float]] = []
+
+    def walk(box: object) -> None:
+        if type(box).__name__ == "LineBox":
+            texts = [child.text for child in box.descendants() if hasattr(child, "text")]
+            found.append(("".join(texts), round(box.children[0].position_x, 2)))
+            return
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    walk(document.pages[0]._page_box)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("ja", "「日本国とフィンランド共和国との間の友好協力関係の強化に関する共同声明」"),
+        ("ja", "「東京都」と「ヘルシンキ市」との間の姉妹都市提携に関する協定書"),
+        ("zh", "「东京都与赫尔辛基市之间关于友好合作关系的协定」"),
+        ("en", "Agreement on Friendship and Cultural Exchange between the Cities of Tokyo and Helsinki"),
+    ],
+)
+def test_balancing_skips_only_the_trials_whose_lines_it_knows(
+    lang: str, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Title balancing skips a trial width where its best lines so far fit with room to spare; those are
+    the lines laying the title out at that width gives, also where the line adjustment trims an opening
+    bracket or the gap after closing punctuation from a line after it was broken: at every width, the
+    lines (and where they stand) are those of laying out every trial."""
+    from communique.engine import titles
+
+    for width in range(180, 700, 13):
+        skipping = balanced_title_lines(text, lang, width)
+        monkeypatch.setattr(titles, "SKIP_KNOWN_FITS", False)
+        every_trial = balanced_title_lines(text, lang, width)
+        monkeypatch.setattr(titles, "SKIP_KNOWN_FITS", True)
+        assert skipping == every_trial, width

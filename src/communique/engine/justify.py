@@ -168,6 +168,15 @@ def _line_text(line: Any) -> str:
         return ""
 
 
+def trimmed_room(line: Any) -> float:
+    """Up to how much narrower a laid-out line stands than when WeasyPrint broke it: an adjusted line (CJK,
+    Thai) loses the half em of an opening bracket at its start and the gap after closing punctuation at
+    its end (`align`), so an em of its largest text; any other line nothing."""
+    if not _is_adjusted(line):
+        return 0.0
+    return max((float(box.style["font_size"]) for box in _text_boxes(line)), default=0.0)
+
+
 def _is_adjusted(line: Any) -> bool:
     return any(primary(box.style["lang"] or "") in ADJUSTED_LANGUAGES for box in _text_boxes(line))
 

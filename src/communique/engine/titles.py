@@ -15,10 +15,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from communique.engine.hooks import Patch
+from communique.engine.justify import trimmed_room
 from communique.engine.undone import ENGINE_CHANGED, excerpt, report
 
 TRIALS = 5
 """Halvings of the interval between half the column and the whole column: balanced to 1/64 of it."""
+SKIP_KNOWN_FITS = True
+"""Skip the trials whose lines are known (`_balanced`); the same lines either way, as a test checks."""
 
 
 Relay = Callable[[list[Any], Any, Any, Callable[[], list[Any]]], list[Any]]
@@ -96,20 +99,21 @@ def _balanced(lines: list[Any], block: Any, laid_out: Any) -> list[Any]:
     full = float(block.width)
     height = _height(lines)
     narrow, wide, best, best_width = full / 2, full, lines, full
-    widest = _widest(lines)
+    widest = _widest_as_broken(lines)
     try:
         for _ in range(TRIALS):
             width = (narrow + wide) / 2
-            if widest + TOLERANCE <= width:
-                # The best lines fit with room to spare: first-fit breaks them alike here (a line broke
-                # where its next word did not fit the wider width), so the trial would only repeat them.
+            if SKIP_KNOWN_FITS and widest + TOLERANCE <= width:
+                # The best lines fit with room to spare, as WeasyPrint broke them: first-fit breaks them
+                # alike here (a line broke where its next word did not fit the wider width), so the
+                # trial would only repeat them.
                 wide = width
                 continue
             block.width = width
             trial = laid_out()
             fits = len(trial) <= len(lines) and _height(trial) <= height + TOLERANCE
             if fits and _widest(trial) <= width + TOLERANCE:
-                wide, best, best_width, widest = width, trial, width, _widest(trial)
+                wide, best, best_width, widest = width, trial, width, _widest_as_broken(trial)
             else:
                 narrow = width
     finally:
@@ -123,6 +127,12 @@ def _balanced(lines: list[Any], block: Any, laid_out: Any) -> list[Any]:
 def _widest(lines: list[Any]) -> float:
     """The widest extent (`line_extent`) of the laid-out lines."""
     return max(line_extent(line) for line, _ in lines)
+
+
+def _widest_as_broken(lines: list[Any]) -> float:
+    """At most how wide the widest of the lines was when WeasyPrint broke them: their extent plus what the
+    line adjustment trimmed from them since (`justify.trimmed_room`)."""
+    return max(line_extent(line) + trimmed_room(line) for line, _ in lines)
 
 
 TOLERANCE = 0.5
