@@ -41,28 +41,43 @@ class Pending(Generic[Result]):
         if self._process.is_alive():
             self._process.kill()
         self._process.join()
+        self._process.close()
         self._connection.close()
 
 
 @contextmanager
 def beside(work: Callable[[], Result], wanted: bool = True) -> Iterator[Pending[Result] | None]:
-    """`work` started in a forked copy of this process, or None where it is not `wanted` or forking is
-    unavailable; the copy is ended however the block ends."""
-    import multiprocessing
-
-    if not wanted or not forking_available():
+    """`work` started in a forked copy of this process, or None where it is not `wanted`, forking is
+    unavailable or the system has no process to spare; the copy is ended however the block ends."""
+    pending = _started(work) if wanted and forking_available() else None
+    if pending is None:
         yield None
         return
-    context = multiprocessing.get_context("fork")
-    parent, child = context.Pipe(duplex=False)
-    process = context.Process(target=_work, args=(work, child), daemon=True)
-    process.start()
-    child.close()
-    pending = Pending[Result](process, parent)
     try:
         yield pending
     finally:
         pending.end()
+
+
+def _started(work: Callable[[], Result]) -> Pending[Result] | None:
+    """`work` started in a forked copy of this process; None where the system has no process, memory or
+    file descriptor to spare for it (a container's process limit): the caller then does the work itself."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    try:
+        parent, child = context.Pipe(duplex=False)
+    except OSError:
+        return None
+    process = context.Process(target=_work, args=(work, child), daemon=True)
+    try:
+        process.start()
+    except OSError:
+        parent.close()
+        return None
+    finally:
+        child.close()
+    return Pending[Result](process, parent)
 
 
 def forking_available() -> bool:

@@ -154,9 +154,12 @@ def make_pdf(
             layout = chosen_layout(context, communique)
             paper = context.paper_for(communique.paper)
             html = compose(document, project, layout, project.readable_roots(source))
-        except CommuniqueError:
+        except Exception:
             if pending and pending.result() is None:
-                checks()  # their error comes first, as without the copy
+                try:
+                    checks()
+                except CommuniqueError as error:  # their error comes first, as without the copy
+                    raise error from None
             raise
         differences, unregistered = checked or (pending.result() if pending else None) or checks()
     fonts = project_fonts(project)
