@@ -337,18 +337,18 @@ def _preview(args: argparse.Namespace) -> int:
         raise UsageError(
             f"cannot listen on port {args.port}: {error.strerror}", hint="choose another --port"
         ) from None
-    threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
-    print(f"preview of {printable(args.paths[0])} at {server.url} (Ctrl-C to stop)", flush=True)
-    if args.open:
-        import webbrowser
-
-        webbrowser.open(server.url)
 
     def report(results: list[Rebuilt]) -> None:
         _report_rebuilds(results)
         state.report(results)
 
-    try:
+    threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
+    try:  # from the announcement on, Ctrl-C stops the preview (a loaded machine may run the caller first)
+        print(f"preview of {printable(args.paths[0])} at {server.url} (Ctrl-C to stop)", flush=True)
+        if args.open:
+            import webbrowser
+
+            webbrowser.open(server.url)
         watch(rebuilder, report, _announce_watching)
     except KeyboardInterrupt:
         print("stopped the preview", flush=True)
