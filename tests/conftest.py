@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -42,6 +43,20 @@ def run_cli(
         cwd=cwd,
         check=False,
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def temporary_files_in_the_runs_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every temporary file of the tests, and of the processes they start, under this run's base folder,
+    which pytest removes three runs later (`make test` at once): a pytest-xdist worker exits without
+    collecting its garbage, and WeasyPrint removes its 45 MB of font copies only when their configuration
+    is collected (6-8 such folders were left in /tmp by every run)."""
+    folder = tmp_path_factory.getbasetemp() / "tmp"
+    folder.mkdir(exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TMPDIR", str(folder))
+        patch.setattr(tempfile, "tempdir", str(folder))
+        yield
 
 
 @pytest.fixture(scope="session")
