@@ -28,6 +28,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "tokyo-helsinki-2023.yaml"
@@ -39,34 +40,56 @@ DOCUMENTS = [
 COMMUNIQUE = Path(sys.executable).with_name("communique")
 
 
+@dataclass(frozen=True)
+class Composed:
+    """What a build of a data file composes, which bare WeasyPrint is given to render."""
+
+    context: Any
+    communique: Any
+    html: Any
+    face_css: str
+    """The @font-face rules of the data's languages."""
+    page_rules: str
+
+
+def composed(source: Path) -> Composed:
+    """The build context of `source`, its data, and the HTML, font faces and page rules a build composes."""
+    from communique.compose import compose
+    from communique.fonts import project_fonts
+    from communique.layouts import chosen_layout
+    from communique.loader import load
+    from communique.paper import page_css
+    from communique.project import BuildContext, Project
+    from communique.typeset import typeset
+
+    context = BuildContext(Project.discover(source))
+    communique = load(source)
+    html = compose(
+        typeset(communique),
+        context.project,
+        chosen_layout(context, communique),
+        context.project.readable_roots(source),
+    )
+    faces = project_fonts(context.project).face_css(communique.languages)
+    return Composed(context, communique, html, faces, page_css(context.paper_for(communique.paper), False))
+
+
 def warm(source: Path, runs: int) -> tuple[list[float], list[float], int]:
     """Seconds per whole build and per bare WeasyPrint render of the same HTML, alternating; pages."""
     import weasyprint
-
-    from communique.compose import compose
 
     try:
         from communique.engine.renderer import RenderSession, RestrictedFetcher
     except ImportError:  # a checkout from before the engine boundary (PYTHONPATH=<checkout>/src)
         from communique.render import RenderSession, RestrictedFetcher  # type: ignore[no-redef]
-    from communique.fonts import project_fonts
-    from communique.layouts import chosen_layout
-    from communique.loader import load
-    from communique.paper import page_css
     from communique.pipeline import build
-    from communique.project import BuildContext, Project
-    from communique.typeset import typeset
 
-    context = BuildContext(Project.discover(source))
+    made = composed(source)
+    context, html = made.context, made.html
     # the PDF the build writes: tagged PDF/UA-1 since copies declare standards; untagged before
     standard = getattr(context, "standard", None)
     variant = standard.engine_variant if standard is not None else None
     session = RenderSession()
-    communique = load(source)
-    layout = chosen_layout(context, communique)
-    html = compose(typeset(communique), context.project, layout, context.project.readable_roots(source))
-    fonts = project_fonts(context.project)
-    page_rules = page_css(context.paper_for(communique.paper), False)
     full: list[float] = []
     bare: list[float] = []
     pages = 0
@@ -78,9 +101,7 @@ def warm(source: Path, runs: int) -> tuple[list[float], list[float], int]:
             if run:
                 full.append(time.perf_counter() - start)
             fetcher = RestrictedFetcher(html.readable_roots)
-            stylesheets = session.stylesheets(
-                fetcher, fonts.face_css(communique.languages), html.stylesheets, page_rules
-            )[0]
+            stylesheets = session.stylesheets(fetcher, made.face_css, html.stylesheets, made.page_rules)[0]
             gc.collect()
             start = time.perf_counter()
             document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
@@ -157,32 +178,14 @@ build writes it; empty: none), the stylesheets."""
 def _bare_inputs(source: Path, folder: Path) -> list[str]:
     """The arguments of BARE_FIRST_RENDER for `source`: its HTML and stylesheets as communique composes
     them, written into `folder`."""
-    from communique.compose import compose
-    from communique.fonts import project_fonts
-    from communique.layouts import chosen_layout
-    from communique.loader import load
-    from communique.paper import page_css
-    from communique.project import BuildContext, Project
-    from communique.typeset import typeset
-
-    context = BuildContext(Project.discover(source))
-    communique = load(source)
-    html = compose(
-        typeset(communique),
-        context.project,
-        chosen_layout(context, communique),
-        context.project.readable_roots(source),
-    )
-    written = {
-        "bare.html": html.html,
-        "faces.css": project_fonts(context.project).face_css(communique.languages),
-        "page.css": page_css(context.paper_for(communique.paper), False),
-    }
+    made = composed(source)
+    html = made.html
+    written = {"bare.html": html.html, "faces.css": made.face_css, "page.css": made.page_rules}
     for name, text in written.items():
         (folder / name).write_text(text, encoding="utf-8")
     faces, page = str(folder / "faces.css"), str(folder / "page.css")
     sheets = [faces, *map(str, html.stylesheets), page]
-    variant = context.standard.engine_variant or ""
+    variant = made.context.standard.engine_variant or ""
     return [str(folder / "bare.html"), html.base_url, str(folder / "bare.pdf"), variant, *sheets]
 
 

@@ -88,31 +88,17 @@ def measure(source: Path, runs: int) -> None:
     import pypdf
     import weasyprint
     import weasyprint.document
+    from bench_engine import composed
 
-    from communique.compose import compose
     from communique.engine import hooks, renderer, undone
     from communique.engine.renderer import RenderSession, RestrictedFetcher
-    from communique.fonts import project_fonts
-    from communique.layouts import chosen_layout
-    from communique.loader import load
-    from communique.paper import page_css
     from communique.pdf import finish
     from communique.pipeline import build
-    from communique.project import BuildContext, Project
-    from communique.typeset import typeset
 
-    context = BuildContext(Project.discover(source))
+    made = composed(source)
+    context, html, face_css, page_rules = made.context, made.html, made.face_css, made.page_rules
     variant = context.standard.engine_variant
     session = RenderSession()
-    communique = load(source)
-    html = compose(
-        typeset(communique),
-        context.project,
-        chosen_layout(context, communique),
-        context.project.readable_roots(source),
-    )
-    face_css = project_fonts(context.project).face_css(communique.languages)
-    page_rules = page_css(context.paper_for(communique.paper), False)
 
     def bare_render(modules: tuple[Any, ...] | None) -> tuple[float, float]:
         """Seconds WeasyPrint takes to lay out and to draw the HTML, with the hooks of `modules` (None: no
