@@ -59,6 +59,31 @@ def beside(work: Callable[[], Result], wanted: bool = True) -> Iterator[Pending[
         pending.end()
 
 
+First = TypeVar("First")
+Then = TypeVar("Then")
+
+
+def in_order(first: Callable[[], First], then: Callable[[], Then], fork: bool) -> tuple[First, Then]:
+    """`first()` and `then()`, as if called in that order; with `fork`, `first` runs in a forked copy while
+    `then` runs here. An error of `first` comes before one of `then`, from this process, as in order:
+    where the copy failed, `first` runs again here. `first` must not return None (a failed copy)."""
+    with beside(first, wanted=fork) as pending:
+        if pending is None:
+            earlier = first()
+            return earlier, then()
+        try:
+            later = then()
+        except Exception:
+            if pending.result() is None:
+                try:
+                    first()
+                except Exception as error:  # its error comes first, as in order
+                    raise error from None
+            raise
+        result = pending.result()
+        return (first() if result is None else result), later
+
+
 def _started(work: Callable[[], Result]) -> Pending[Result] | None:
     """`work` started in a forked copy of this process; None where the system has no process, memory or
     file descriptor to spare for it (a container's process limit): the caller then does the work itself."""

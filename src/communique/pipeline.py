@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import re
 import unicodedata
@@ -11,15 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from communique import __version__
-from communique.beside import beside
+from communique.beside import in_order
 from communique.check import check
 from communique.compose import compose
 from communique.engine.renderer import RenderSession, render
-from communique.errors import CommuniqueError, DataError, ErrorList, FinishError, RenderError
+from communique.errors import DataError, ErrorList, FinishError, RenderError
 from communique.fonts import check_coverage, project_fonts
 from communique.layouts import chosen_layout
 from communique.loader import INLINE_LABEL, load_text, read_text
-from communique.model import BuildResult, Communique, RenderedPdf, Revision, TypesetDocument
+from communique.model import BuildResult, Communique, HtmlDocument, RenderedPdf, Revision, TypesetDocument
 from communique.paper import page_css
 from communique.pdf.archival import archival_sources
 from communique.pdf.draft import Draft
@@ -139,30 +140,25 @@ def make_pdf(
     communique = load_text(text, label, source or folder / INLINE_LABEL, folder)
     source = source or folder / f"{communique.id}.yaml"
 
+    font_set = functools.cache(lambda: project_fonts(project))  # once here; the copy makes its own
+
     def checks() -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The translation check's warnings and the font coverage's (each raises under --strict)."""
         differences = translation_findings(communique, options.strict)
-        return differences, check_coverage(communique, project_fonts(project), options.strict)
+        return differences, check_coverage(communique, font_set(), options.strict)
+
+    def composed() -> tuple[TypesetDocument, str, str, HtmlDocument]:
+        """The typeset document, its layout and paper, and its HTML."""
+        document = typeset(communique)
+        if revision:
+            document = revision.revised(document)
+        layout = chosen_layout(context, communique)
+        paper = context.paper_for(communique.paper)
+        return document, layout, paper, compose(document, project, layout, project.readable_roots(source))
 
     long_document = context.workers > 1 and len(text) >= CHECKED_BESIDE_FROM
-    with beside(checks, wanted=long_document) as pending:
-        checked = None if pending else checks()
-        try:
-            document = typeset(communique)
-            if revision:
-                document = revision.revised(document)
-            layout = chosen_layout(context, communique)
-            paper = context.paper_for(communique.paper)
-            html = compose(document, project, layout, project.readable_roots(source))
-        except Exception:
-            if pending and pending.result() is None:
-                try:
-                    checks()
-                except CommuniqueError as error:  # their error comes first, as without the copy
-                    raise error from None
-            raise
-        differences, unregistered = checked or (pending.result() if pending else None) or checks()
-    fonts = project_fonts(project)
+    (differences, unregistered), (document, layout, paper, html) = in_order(checks, composed, long_document)
+    fonts = font_set()
     if revision:
         html = replace(
             html, html=_BODY.sub(lambda body: body.group(0) + revision.preface, html.html, count=1)
