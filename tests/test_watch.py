@@ -24,8 +24,10 @@ PATIENCE = 60.0
 class Watching:
     """A `communique watch` process whose output lines are read as they come."""
 
-    def __init__(self, *args: str, cwd: Path) -> None:
+    def __init__(self, *args: str, cwd: Path, temporary: Path | None = None) -> None:
         environment = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
+        if temporary is not None:
+            environment["TMPDIR"] = str(temporary)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "communique", "watch", *args],
             cwd=cwd,
@@ -65,9 +67,9 @@ class Watching:
         self.seen.extend(printed)
         return printed
 
-    def stop(self) -> tuple[int, str]:
-        """Ctrl-C: the exit code and what was printed after it."""
-        self.process.send_signal(signal.SIGINT)
+    def stop(self, how: signal.Signals = signal.SIGINT) -> tuple[int, str]:
+        """Ctrl-C (or another signal): the exit code and what was printed after it."""
+        self.process.send_signal(how)
         code = self.process.wait(timeout=PATIENCE)
         return code, "\n".join(line for _, line in self.quiet_for(0.2))
 
@@ -82,8 +84,8 @@ def watching(tmp_path: Path) -> Iterator[list[Watching]]:
             watcher.process.wait()
 
 
-def _start(started: list[Watching], *args: str, cwd: Path) -> Watching:
-    watcher = Watching(*args, cwd=cwd)
+def _start(started: list[Watching], *args: str, cwd: Path, temporary: Path | None = None) -> Watching:
+    watcher = Watching(*args, cwd=cwd, temporary=temporary)
     started.append(watcher)
     watcher.wait_for("built ")
     watcher.wait_for("watching ")
@@ -170,6 +172,21 @@ def test_a_watched_folder_builds_a_data_file_added_to_it(tmp_path: Path, watchin
     assert watcher.wait_for("built ").startswith("built out/b.pdf")
     assert (tmp_path / "out" / "b.pdf").is_file()
     assert watcher.stop()[0] == 0
+
+
+def test_sigterm_stops_watching_as_ctrl_c_does_and_leaves_no_temporary_files(
+    tmp_path: Path, watching: list[Watching]
+) -> None:
+    """A service manager, a container or an editor stops `watch` with SIGTERM: the same clean stop as
+    Ctrl-C, and WeasyPrint's font copies (45 MB a render session) leave the temporary folder with it."""
+    shutil.copy(SEED, tmp_path / "x.yaml")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    watcher = _start(watching, "x.yaml", "--out", "out", cwd=tmp_path, temporary=temporary)
+    assert [path.name[:11] for path in temporary.iterdir()] == ["weasyprint-"]  # the session's fonts
+    assert watcher.stop(signal.SIGTERM) == (0, "stopped watching")
+    assert list(temporary.iterdir()) == []
+    assert (tmp_path / "out" / "x.pdf").is_file()
 
 
 def test_watch_refuses_what_it_cannot_watch(tmp_path: Path) -> None:

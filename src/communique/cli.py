@@ -292,6 +292,7 @@ def _announce_watching(files: set[Path], folders: set[Path]) -> None:
 
 
 def _watch(args: argparse.Namespace) -> int:
+    from communique.batch import terminated_as_interrupt
     from communique.preview.watch import watch
     from communique.write import output_path, write_atomic
 
@@ -304,7 +305,8 @@ def _watch(args: argparse.Namespace) -> int:
     rebuilder = _rebuilder(args, write)
 
     try:
-        watch(rebuilder, _report_rebuilds, _announce_watching)
+        with terminated_as_interrupt():
+            watch(rebuilder, _report_rebuilds, _announce_watching)
     except KeyboardInterrupt:
         print("stopped watching", flush=True)
     return EXIT_OK
@@ -320,6 +322,7 @@ def _port(text: str) -> int:
 
 
 def _preview(args: argparse.Namespace) -> int:
+    from communique.batch import terminated_as_interrupt
     from communique.preview.server import PreviewServer, PreviewState
     from communique.preview.watch import watch
 
@@ -344,12 +347,13 @@ def _preview(args: argparse.Namespace) -> int:
 
     threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
     try:  # from the announcement on, Ctrl-C stops the preview (a loaded machine may run the caller first)
-        print(f"preview of {printable(args.paths[0])} at {server.url} (Ctrl-C to stop)", flush=True)
-        if args.open:
-            import webbrowser
+        with terminated_as_interrupt():
+            print(f"preview of {printable(args.paths[0])} at {server.url} (Ctrl-C to stop)", flush=True)
+            if args.open:
+                import webbrowser
 
-            webbrowser.open(server.url)
-        watch(rebuilder, report, _announce_watching)
+                webbrowser.open(server.url)
+            watch(rebuilder, report, _announce_watching)
     except KeyboardInterrupt:
         print("stopped the preview", flush=True)
     finally:
