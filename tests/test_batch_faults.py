@@ -370,10 +370,11 @@ def test_a_single_build_stopped_from_outside_leaves_no_font_copies_behind(
     process = _single_build(SEED, tmp_path / "out", scratch)
     _wait_for_font_copies(scratch, process)
     process.send_signal(signal_number)
-    process.communicate(timeout=60)
-    assert not list((tmp_path / "out").glob("*.pdf"))
+    _, stderr = process.communicate(timeout=60)
+    assert not (tmp_path / "out").exists()
     if signal_number == signal.SIGTERM:
         assert process.returncode == 130
+        assert stderr == "interrupted before any document was built: nothing was written\n"
         assert not list(scratch.iterdir())
         return
     assert [path.name.split("-")[1] for path in scratch.iterdir()] == [str(process.pid)]

@@ -214,7 +214,10 @@ def _build(args: argparse.Namespace) -> int:
     if args.report == "json":
         print(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
     if result.interrupted:
-        print("interrupted: the manifest records what was built; run again to finish", file=sys.stderr)
+        if any(outcome.status != "failed" for outcome in result.outcomes):
+            print("interrupted: the manifest records what was built; run again to finish", file=sys.stderr)
+        else:
+            print("interrupted before any document was built: nothing was written", file=sys.stderr)
         return 130
     return result.exit_code
 
