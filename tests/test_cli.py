@@ -287,3 +287,29 @@ def test_a_build_without_linux_cpu_affinity_uses_every_cpu(tmp_path: Path) -> No
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "tokyo-helsinki-2023.pdf").exists()
+
+
+def test_an_output_folder_that_is_a_file_is_named_and_left_alone(tmp_path: Path) -> None:
+    """`--out` (or the project's `[build] output`) naming a file: one clear usage error, the file kept,
+    where the build warned of an unreadable manifest and then failed with "File exists"."""
+    taken = tmp_path / "taken"
+    taken.write_bytes(b"someone's file")
+    result = run_cli("build", str(SEED), "--out", str(taken))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: {taken} is a file, not a folder: --out "
+        "(hint: give a folder to write the PDFs into (it is made if missing))\n"
+    )
+    assert run_cli("init", str(tmp_path / "city")).returncode == 0
+    project = tmp_path / "city"
+    config = project / "communique.toml"
+    text = config.read_text(encoding="utf-8")
+    assert '# output = "build"' in text
+    config.write_text(text.replace('# output = "build"', 'output = "notes.txt"'), encoding="utf-8")
+    (project / "notes.txt").write_text("minutes", encoding="utf-8")
+    result = run_cli("build", "data/example.yaml", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"error: {project / 'notes.txt'} is a file, not a folder: the project's output"
+    )
+    assert taken.read_bytes() == b"someone's file" and (project / "notes.txt").read_text() == "minutes"

@@ -185,7 +185,7 @@ def _build(args: argparse.Namespace) -> int:
     context = BuildContext(project, from_arguments(args, project.config.options), _source_date_epoch())
     if args.layout is not None:  # a misspelt --layout is the command's mistake, not each data file's
         _check_layout(project, args.layout)
-    out = Path(args.out) if args.out else project.output_dir
+    out = _output_folder(args.out, project)
     if args.format != "pdf":
         return _build_images(args, files, out, context)
     _no_image_options(args, "add --format png (or svg) to write page images instead of the PDF")
@@ -220,6 +220,18 @@ def _build(args: argparse.Namespace) -> int:
             print("interrupted before any document was built: nothing was written", file=sys.stderr)
         return 130
     return result.exit_code
+
+
+def _output_folder(given: str | None, project: Project) -> Path:
+    """The folder builds write into: `--out`, else the project's; UsageError where it is a file."""
+    out = Path(given) if given else project.output_dir
+    if out.exists() and not out.is_dir():
+        where = "--out" if given else "the project's output folder ([build] output in communique.toml)"
+        raise UsageError(
+            f"{printable(str(out))} is a file, not a folder: {where}",
+            hint="give a folder to write the PDFs into (it is made if missing)",
+        )
+    return out
 
 
 def _build_images(args: argparse.Namespace, files: list[Path], out: Path, context: BuildContext) -> int:
