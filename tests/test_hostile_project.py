@@ -31,6 +31,22 @@ TEMPLATES = {
     ),
 }
 UNLOCATED_LINE = {"a loop of 10**10"}  # the whole output is too long: the file is named
+EXTENDING = '{% extends "builtin/sequential/document.html.j2" %}\n{% block footer %}\n'
+"""The start of a project template that extends the built-in layout, its footer block on line 3."""
+MISTAKES = {
+    "includes itself from a block": (
+        '{% include "document.html.j2" %}',
+        "layout 'letterhead' calls itself without end",
+    ),
+    "includes a missing partial": (
+        '{% include "nope.html.j2" %}',
+        "layout 'letterhead': template 'nope.html.j2' is not found",
+    ),
+    "includes a file outside the layouts": (
+        '{% include "../../../../etc/passwd" %}',
+        "layout 'letterhead': template '../../../../etc/passwd' leaves the layout folders",
+    ),
+}
 
 
 @pytest.fixture
@@ -55,6 +71,33 @@ def test_a_template_that_fails_is_a_located_error_of_the_project(project: Path, 
     assert f"{template.resolve()}:{'' if case in UNLOCATED_LINE else '1:'}" in stderr
     assert "internal error" not in stderr and "Traceback" not in stderr
     assert not (project / "out" / "example.pdf").exists()
+
+
+@pytest.mark.parametrize("case", MISTAKES)
+def test_a_mistake_in_a_block_names_the_projects_line_and_what_is_wrong(project: Path, case: str) -> None:
+    """Where a project's template that extends the built-in layout includes itself or a partial that is
+    not there, the error names the project's file and the line of the include (the built-in template's
+    line, or no line, was named) and says what is wrong ("is not found" was missing)."""
+    text, said = MISTAKES[case]
+    template = project / "layouts" / "letterhead" / "document.html.j2"
+    template.write_text(f"{EXTENDING}{text}\n{{% endblock %}}\n", encoding="utf-8")
+    code, stderr = _build(project)
+    assert code == 1, stderr
+    # a cycle through the extends (line 1) and the include (line 3): the innermost of its lines is named
+    lines = (1, 3) if "calls itself" in said else (3,)
+    assert any(
+        stderr.startswith(f"data/example.yaml: {template.resolve()}:{line}: {said} (hint: ") for line in lines
+    )
+    assert not (project / "out" / "example.pdf").exists()
+
+
+def test_a_layout_extending_a_missing_template_is_named(project: Path) -> None:
+    template = project / "layouts" / "letterhead" / "document.html.j2"
+    template.write_text('{% extends "builtin/nosuch/document.html.j2" %}\n', encoding="utf-8")
+    code, stderr = _build(project)
+    assert code == 1
+    missing = "template 'builtin/nosuch/document.html.j2' is not found"
+    assert f"{template.resolve()}:1: layout 'letterhead': {missing}" in stderr
 
 
 def test_a_template_that_is_not_utf8_is_named(project: Path) -> None:

@@ -49,7 +49,7 @@ class _LayoutLoader(jinja2.BaseLoader):
     ) -> tuple[str, str, Callable[[], bool]]:
         parts = template.split("/")
         if any(part in ("", ".", "..") for part in parts) or "\\" in template:
-            raise jinja2.TemplateNotFound(template, f"'{template}' leaves the layout folders")
+            raise jinja2.TemplateNotFound(template, "leaves the layout folders")
         folders = [self.builtin] if parts[0] == BUILTIN_PREFIX else self.folders
         parts = parts[1:] if parts[0] == BUILTIN_PREFIX else parts
         missing = []
@@ -60,9 +60,7 @@ class _LayoutLoader(jinja2.BaseLoader):
                 continue
             real = candidate.resolve()
             if not any(real.is_relative_to(root) for root in self.roots):
-                raise jinja2.TemplateNotFound(
-                    template, f"'{template}' is a link to {real}, outside the project"
-                )
+                raise jinja2.TemplateNotFound(template, f"is a link to {real}, outside the project")
             self.absent[template] = tuple(missing)
             try:
                 text = real.read_text(encoding="utf-8")
@@ -194,8 +192,9 @@ def compose(
             hint="fix the template",
         ) from error
     except jinja2.TemplateNotFound as error:
+        problem = error.message if error.message and error.message != error.name else "is not found"
         raise LayoutError(
-            f"layout '{layout_name}': template {error.message or error.name}",
+            f"{_template_line(error)}layout '{layout_name}': template '{error.name}' {problem}",
             hint="templates come from the layout's folder, layouts/_shared/ and builtin/<layout>/",
         ) from error
     except jinja2.exceptions.SecurityError as error:
@@ -212,7 +211,8 @@ def compose(
         raise
     except RecursionError as error:
         raise LayoutError(
-            f"{_template_line(error)}layout '{layout_name}' calls itself without end",
+            f"{_template_line(error, outside=project.builtin.resolve())}layout '{layout_name}' calls itself "
+            "without end",
             hint="a template extends, includes or imports itself, or a macro calls itself with no end",
         ) from None
     except Exception as error:  # the project's template code failed: its error, located, not ours
@@ -249,10 +249,14 @@ def _rendered(template: jinja2.Template, **context: Any) -> str:
     return "".join(parts)
 
 
-def _template_line(error: BaseException) -> str:
+def _template_line(error: BaseException, outside: Path | None = None) -> str:
     """'<template file>:<line>: ' of the innermost template frame of `error`'s traceback (Jinja2 gives
-    its frames the template's file and line), or '' where there is none."""
+    its frames the template's file and line), or '' where there is none; with `outside`, the innermost
+    frame of a template not under that folder where there is one (a project's template that recurses
+    through the built-in layout it extends: the line of the project's is the one to fix)."""
     frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename.endswith(".j2")]
+    if outside is not None:
+        frames = [frame for frame in frames if not Path(frame.filename).is_relative_to(outside)] or frames
     return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
 
 
