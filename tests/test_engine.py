@@ -4,6 +4,8 @@ worse PDF (a warning; an error under --strict)."""
 
 from __future__ import annotations
 
+import io
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,10 +15,21 @@ from typing import Any
 import pikepdf
 import pypdf
 import pytest
+import weasyprint
 from conftest import FONTS, ROOT, SEED
 from typography import cjk_body_lines, full_line_shortfalls
 
-from communique.engine import clusters, hooks, hyphenation, justify, linebreak, renderer, tags, titles
+from communique.engine import (
+    clusters,
+    hooks,
+    hyphenation,
+    interpuncts,
+    justify,
+    linebreak,
+    renderer,
+    tags,
+    titles,
+)
 from communique.errors import EngineError, FinishError, RenderError
 from communique.loader import load
 from communique.model import BuildResult, Cluster
@@ -24,6 +37,7 @@ from communique.pdf import finish, fonts, structure
 from communique.typeset import typeset
 
 THAI = ROOT / "seeds" / "languages" / "th-en.yaml"
+TRADITIONAL = ROOT / "seeds" / "languages" / "zh-hant-en.yaml"
 SARA_AM = "\u0e33"
 
 # A page every hook would change: justified Japanese, hyphenated English with names, Thai SARA AM, tags.
@@ -127,6 +141,7 @@ HOOKS = {
     "page check": (renderer, "overflowing_text", SEED),
     "title balancing": (titles, "line_extent", ROOT / "seeds" / "long-titles-parallel.yaml"),
     "line breaking": (linebreak, "_flat_text", ROOT / "tests" / "data" / "line-breaking.yaml"),
+    "hyphenation points": (interpuncts, "restore_hyphenation_points", TRADITIONAL),
 }
 WARNING_SUBJECT = {"line drawing": "line adjustment"}
 
@@ -182,6 +197,50 @@ def test_cluster_recording_broken_is_said(
     monkeypatch.setattr(clusters, "_record", _broken)
     result = build_seed(THAI)
     assert any("they may copy apart" in warning for warning in result.warnings)
+
+
+def _outline_bounds(program: bytes, glyph: int) -> tuple[float, float, float, float]:
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+
+    face = TTFont(io.BytesIO(program))
+    glyphs = face.getGlyphSet()
+    pen = BoundsPen(glyphs)
+    glyphs[face.getGlyphOrder()[glyph]].draw(pen)
+    assert pen.bounds is not None
+    return pen.bounds
+
+
+def _drawn_hyphenation_points(pdf: bytes) -> list[tuple[float, float, float, float]]:
+    """The outline bounds of the glyph each embedded font draws for U+2027 (per its ToUnicode map)."""
+    found = []
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:
+            for font in page.Resources.Font.values():
+                mapped = re.search(rb"<([0-9A-Fa-f]{4})> <2027>", font.ToUnicode.read_bytes())
+                if mapped:
+                    program = font.DescendantFonts[0].FontDescriptor.FontFile3.read_bytes()
+                    found.append(_outline_bounds(program, int(mapped[1], 16)))
+    return found
+
+
+def test_hyphenation_points_are_drawn_as_themselves_in_a_build(
+    build_seed: Callable[..., BuildResult],
+) -> None:
+    """The interpunct of 希瑟‧麥克勞德 (U+2027, which ends a box where the name may break) is drawn with
+    the face's own glyph for it: bare WeasyPrint draws the face's hyphen in its place."""
+    from fontTools.ttLib import TTFont
+
+    bold = FONTS / "NotoSerifCJKtc-Bold-Big5.otf"
+    face = TTFont(bold)
+    own = _outline_bounds(bold.read_bytes(), face.getGlyphID(face.getBestCmap()[0x2027]))
+    hyphen = _outline_bounds(bold.read_bytes(), face.getGlyphID(face.getBestCmap()[0x2010]))
+    bare = f"""<style>@font-face {{ font-family: T; font-weight: bold; src: url({bold.as_uri()}) }}
+    p {{ font: bold 12pt T }}</style><p lang="zh-Hant">希瑟‧</p>"""
+    assert _drawn_hyphenation_points(weasyprint.HTML(string=bare).write_pdf()) == [hyphen]
+    built = build_seed(TRADITIONAL).output
+    assert "希瑟‧麥克勞德" in "".join(page.extract_text() for page in pypdf.PdfReader(built).pages)
+    assert set(_drawn_hyphenation_points(built.read_bytes())) == {own}  # the name on each page it is on
 
 
 def test_structure_languages_run_in_a_build(build_seed: Callable[..., BuildResult]) -> None:

@@ -21,6 +21,7 @@ from communique.engine import (
     hooks,
     hyphenation,
     image_names,
+    interpuncts,
     justify,
     linebreak,
     names,
@@ -428,6 +429,7 @@ HOOK_MODULES = (
     hyphenation,
     linebreak,  # after hyphenation: it wraps the line iterator that counts hyphens
     clusters,
+    interpuncts,
     tags,
     pages,
     image_names,
