@@ -234,3 +234,25 @@ def test_era_dates_are_checked_only_where_a_japanese_line_is_made() -> None:
 def test_the_new_seeds_make_valid_archival_copies(build_seed: Callable[..., BuildResult], seed: Path) -> None:
     report = verify(build_seed(seed, archival=True, strict=True).output)
     assert report.declared == "3A" and report.passed, report
+
+
+def test_a_narrow_column_breaks_a_closing_line_between_its_date_and_its_place(
+    build_seed: Callable[..., BuildResult],
+) -> None:
+    """Four columns of ~36 mm (four-languages, parallel) break the Japanese signing line
+    2025年4月22日　松河にて: between the date and the place, never inside the place's name (松｜河にて)."""
+    pdf = build_seed(ROOT / "seeds" / "languages" / "four-languages.yaml", layout="parallel").output
+    first_column = [
+        "".join(glyph.char for glyph in line if glyph.x < 185)  # the Japanese column
+        for page in page_glyphs(pdf)
+        for line in _lines(page)
+    ]
+    assert "2025年4月22日" in first_column and "松河にて" in first_column
+    assert not any(line.endswith("松") for line in first_column)
+
+
+def _lines(glyphs: list[Glyph]) -> list[list[Glyph]]:
+    rows: dict[float, list[Glyph]] = {}
+    for glyph in glyphs:
+        rows.setdefault(round(glyph.y, 1), []).append(glyph)
+    return [sorted(row, key=lambda glyph: glyph.x) for _, row in sorted(rows.items(), reverse=True)]

@@ -32,7 +32,7 @@ from communique.conventions import (
     right_to_left,
     table_key,
 )
-from communique.dates import closing_line
+from communique.dates import closing_line, written_date
 from communique.model import (
     Block,
     Communique,
@@ -519,14 +519,12 @@ def _closing(communique: Communique, instrument: Instrument, lang: str) -> RichT
     if form == "none":
         return None
     place = communique.place.value(lang) if communique.place and form == "date-place" else None
-    line = closing_line(
-        communique.date,
-        joined(place, lang) if place else None,
-        lang,
-        communique.japanese_era if primary(lang) == "ja" else communique.buddhist_era,
-        dateline=instrument.closing_position == "top",
-    )
-    return rich_text(line, lang)
+    place = joined(place, lang) if place else None
+    era = communique.japanese_era if primary(lang) == "ja" else communique.buddhist_era
+    line = closing_line(communique.date, place, lang, era, dateline=instrument.closing_position == "top")
+    # A narrow column breaks the line between its date and its place, never inside either (松｜河にて).
+    whole = (written_date(communique.date, lang, era), *([f"{place}にて", place] if place else []))
+    return rich_text(line, lang, unbroken=whole)
 
 
 def _signature_block(
