@@ -7,7 +7,7 @@ SEEDS := $(wildcard seeds/*.yaml)
 LANGUAGE_SEEDS := $(wildcard seeds/languages/*.yaml)
 LAYOUTS := sequential parallel interleaved
 
-.PHONY: build test fuzz lint format bench clean setup
+.PHONY: build test fuzz lint format bench clean setup wheel
 
 build: $(READY)
 	$(BIN)/communique build $(SEEDS) --out build/ --strict
@@ -53,6 +53,13 @@ bench: $(READY)
 	$(BIN)/python bench/bench_size.py seeds/tokyo-helsinki-2023.yaml seeds/languages/*.yaml
 	$(BIN)/python bench/measure_typography.py
 	$(BIN)/python bench/measure_copy.py
+
+# The wheel of the committed files, built in a copy of them: setuptools' build/lib would otherwise land
+# in the checkout's build/ (the PDFs' folder), and files it kept from an earlier build in the next wheel.
+wheel: $(READY)
+	copy=$$(mktemp -d) && git archive HEAD | tar -x -C $$copy && \
+	  { $(BIN)/pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w dist $$copy; \
+	    status=$$?; rm -rf $$copy; exit $$status; }
 
 setup: $(READY)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -23,12 +25,17 @@ def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 CONSTRAINTS = ROOT / "src" / "communique" / "data" / "init" / "constraints.txt"
+LEFT_OUT_OF_THE_COPY = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache")
+"""What the wheel is not built from: tools' folders, and what builds of PDFs and wheels leave."""
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel built from this checkout."""
+    """The wheel built from a copy of this checkout's files: setuptools writes build/lib into the folder it
+    builds in, and packs what an earlier build left there (a module since removed) into the next wheel."""
     wheels = tmp_path_factory.mktemp("wheels")
+    source = tmp_path_factory.mktemp("source") / "communique"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*LEFT_OUT_OF_THE_COPY))
     built = run(
         [
             sys.executable,
@@ -42,7 +49,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
             str(wheels),
             ".",
         ],
-        ROOT,
+        source,
     )
     assert built.returncode == 0, built.stderr
     (found,) = wheels.glob("communique-*-py3-none-any.whl")
@@ -72,6 +79,17 @@ def test_the_constraints_pin_every_library_installed_as_the_lock_does(installed:
     lock = {line.lower() for line in (ROOT / "requirements.lock").read_text().splitlines() if "==" in line}
     assert {line.lower() for line in frozen.splitlines()} == pins
     assert pins <= lock, pins - lock
+
+
+def test_the_wheel_holds_the_package_files_of_the_checkout_and_nothing_else(wheel: Path) -> None:
+    """Every file of the package that git tracks, and no other (what an earlier build left in a build/lib
+    folder was packed too when the wheel was built in the checkout)."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "src/communique"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    with zipfile.ZipFile(wheel) as archive:
+        packed = {name for name in archive.namelist() if name.startswith("communique/")}
+    assert packed == {name.removeprefix("src/") for name in tracked}
 
 
 def test_the_installed_wheel_builds_the_same_bytes_as_the_checkout(installed: Path, tmp_path: Path) -> None:
@@ -191,7 +209,6 @@ def test_the_installed_wheel_draws_pages_watches_and_previews(installed: Path, t
     """Page images, watch and the preview's page and script come from the installed package alone."""
     import http.client
     import re
-    import shutil
     import signal
 
     seed = tmp_path / "x.yaml"
