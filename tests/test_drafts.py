@@ -12,13 +12,14 @@ from typing import Any
 import pypdf
 import pytest
 from conftest import LAYOUT_NAMES, ROOT, SEED, Composed, run_cli
-from pdftools import page_images, page_texts
+from pdftools import page_glyphs, page_images, page_sizes, page_texts
 from PIL import Image
 from structure_text import tagged_text
 
 from communique.engine import renderer
 from communique.errors import RenderError
 from communique.model import BuildResult
+from communique.scaffold import create_project
 
 Box = tuple[int, int, int, int]
 LABEL = "Draft 3 — 2025-05-02"
@@ -280,3 +281,26 @@ def test_numbers_never_print_over_each_other(
         image, original = page_images(drafted, NUMBERS_DPI)[0], page_images(plain, NUMBERS_DPI)[0]
         inside = [box for box in _marks(image, original, 0.14, 0.86) if box[3] < image.size[1] * 0.93]
         assert len(inside) >= 10, "the middle columns are numbered in their gutters"
+
+
+def test_a_letterheads_own_text_is_not_numbered(
+    tmp_path: Path, build_seed: Callable[..., BuildResult]
+) -> None:
+    """The office line of `communique init`'s letterhead (lang="en" on the Japanese page too) is the
+    layout's, not the instrument's: it was numbered as a version of its own, '1' in the right margin of
+    the Japanese page beside the title's '1'. The numbers start at the title, in the left margin only."""
+    create_project(tmp_path / "office")
+    data = tmp_path / "office" / "data" / "example.yaml"
+    drafted, plain = build_seed(data, EPOCH, draft=LABEL).output, build_seed(data, EPOCH).output
+    office = [
+        next(glyph for glyph in glyphs if glyph.char == "O")  # "Office of International Affairs"
+        for glyphs in page_glyphs(plain)
+    ]
+    images = zip(page_images(drafted, NUMBERS_DPI), page_images(plain, NUMBERS_DPI), strict=True)
+    for number, pair in enumerate(images):
+        height = pair[0].size[1]
+        right = [box for box in _marks(*pair, 0.86, 1.0) if box[3] < height * 0.93]
+        left = [box for box in _marks(*pair, 0.0, 0.14) if box[3] < height * 0.93]
+        assert not right and len(left) >= 5, (number, right, len(left))
+        office_level = (page_sizes(plain)[number][1] - office[number].y) * NUMBERS_DPI / 72
+        assert left[0][1] > office_level + 10, (number, left[0], office_level)
