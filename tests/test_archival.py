@@ -264,3 +264,13 @@ def test_verify_a_file_that_is_not_a_pdf(tmp_path: Path) -> None:
     result = run_cli("verify", str(path))
     assert result.returncode == 1 and "is not a readable PDF" in result.stderr
     assert "Traceback" not in result.stderr
+    truncated = write_data(tmp_path, "%PDF-1.7\n1 0 obj\n<< /Type /Catalog", "cut.pdf")
+    for command in ("verify", "inspect"):  # the reason once, as ours: no line of pypdf's own before it
+        result = run_cli(command, str(truncated))
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: "), result.stderr
+    for command in ("inspect", "extract"):  # the wrong file given: a usage error, as each says
+        refused = run_cli(command, str(path))
+        assert (refused.returncode, refused.stdout) == (2, ""), (command, refused.stderr)
+        assert (
+            refused.stderr == f"error: {path} is not a readable PDF (no %PDF- header) (hint: is it a PDF?)\n"
+        )

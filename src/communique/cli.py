@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import glob
 import json
+import logging
 import os
 import sys
 import threading
@@ -34,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if not args.verbose:  # pypdf's log lines ("EOF marker not found") would stand unprefixed before ours
+        logging.getLogger("pypdf").addHandler(logging.NullHandler())
     try:
         code: int = args.run(args)
         sys.stdout.flush()
@@ -611,10 +614,14 @@ def _secret(variable: str | None, what: str, needed: bool) -> bytes | None:
 
 def _extract(args: argparse.Namespace) -> int:
     from communique.pdf.archival import extract_sources
+    from communique.pdf.seal import UnreadablePdfError
 
     pdf = Path(args.pdf)
     data = read_input(pdf, "give an archival PDF")
-    extraction = extract_sources(data, str(pdf), Path(args.out))  # checks every name, then writes
+    try:
+        extraction = extract_sources(data, str(pdf), Path(args.out))  # checks every name, then writes
+    except UnreadablePdfError as error:  # the wrong file given, as `inspect` says it (exit 2)
+        raise UsageError(error.message, hint=error.hint) from error
     for target, source in extraction.files:
         print(
             f"extracted {printable(str(target))} ({len(source.data)} bytes, {printable(source.media_type)})"
