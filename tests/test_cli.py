@@ -313,3 +313,13 @@ def test_an_output_folder_that_is_a_file_is_named_and_left_alone(tmp_path: Path)
         f"error: {project / 'notes.txt'} is a file, not a folder: the project's output"
     )
     assert taken.read_bytes() == b"someone's file" and (project / "notes.txt").read_text() == "minutes"
+
+
+def test_a_folder_without_data_files_is_named(tmp_path: Path) -> None:
+    empty = tmp_path / "minutes"
+    empty.mkdir()
+    result = run_cli("build", str(empty), "--out", str(tmp_path / "out"))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: no data files in {empty} (hint: give data files (.yaml) or folders holding them)\n"
+    )

@@ -114,7 +114,11 @@ def _data_files(paths: Sequence[str]) -> list[Path]:
                 f"{name}: no such file or folder", hint="give data files (.yaml) or folders of them"
             )
     if not files:
-        raise UsageError("no data files found", hint="give data files (.yaml) or folders holding them")
+        given = ", ".join(printable(name) for name in paths)
+        raise UsageError(
+            f"no data files in {given}" if paths else "no data files given",
+            hint="give data files (.yaml) or folders holding them",
+        )
     return list(dict.fromkeys(files))
 
 
