@@ -72,6 +72,29 @@ def test_yaml_syntax_error_is_located(tmp_path: Path) -> None:
     assert "YAML syntax error" in message and "hint:" in message
 
 
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (
+            ("body:\n  - ", "body:\n\t- "),
+            ":14:1: YAML syntax error: a tab character, where YAML indents with spaces only "
+            "(hint: indent with spaces)",
+        ),
+        (
+            ("id: minimal", "id: minimal\n---"),
+            ":2:1: YAML syntax error: expected a single document in the stream, but found another document "
+            "(hint: a data file holds one document: split the file at this '---' line)",
+        ),
+    ],
+    ids=["a tab", "two documents"],
+)
+def test_yaml_syntax_errors_say_what_they_found(tmp_path: Path, change: tuple[str, str], said: str) -> None:
+    """PyYAML's parts in its order (the two documents' message came out backwards), and a tab called one."""
+    assert change[0] in MINIMAL
+    message = only_problem(tmp_path, MINIMAL.replace(*change, 1))
+    assert message == f"{tmp_path / 'doc.yaml'}{said}"
+
+
 def test_wrong_type(tmp_path: Path) -> None:
     message = only_problem(tmp_path, MINIMAL.replace("closing: {en: Signed.", "closing: {en: 2024"))
     assert ":16:" in message and "must be a string, not an integer" in message and "quotes" in message

@@ -70,16 +70,16 @@ def read_yaml(source: str, label: str) -> YamlTree:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = SourceLocation(label, mark.line + 1, mark.column + 1) if mark else start
-        context = f" {error.context}" if error.context else ""
-        raise ErrorList(
-            [
-                DataError(
-                    f"YAML syntax error: {error.problem}{context}",
-                    where,
-                    "check indentation, quotes and colons on this line",
-                )
-            ]
-        ) from None
+        if mark is not None and source[mark.index : mark.index + 1] == "\t":
+            problem, hint = "a tab character, where YAML indents with spaces only", "indent with spaces"
+        else:  # as PyYAML words it: what it was reading, then what it found
+            problem = ", ".join(part for part in (error.context, error.problem) if part)
+            hint = (
+                "a data file holds one document: split the file at this '---' line"
+                if error.problem == "but found another document"
+                else "check indentation, quotes and colons on this line"
+            )
+        raise ErrorList([DataError(f"YAML syntax error: {problem}", where, hint)]) from None
     except yaml.reader.ReaderError as error:
         raise ErrorList([_reader_problem(error, source, label)]) from None
     except yaml.YAMLError as error:
