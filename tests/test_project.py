@@ -462,3 +462,24 @@ def test_init_force_does_not_write_through_links(tmp_path: Path, link: str) -> N
     assert (outside / "keep.txt").read_text(encoding="utf-8") == "mine"
     assert sorted(path.name for path in outside.iterdir()) == ["keep.txt"]
     assert sorted(path.name for path in folder.iterdir()) == [link]
+
+
+@pytest.mark.parametrize(
+    ("config", "said"),
+    [
+        ('assets = "../../etc"\n', ":1:1: 'assets' leaves the project folder (hint: give a folder inside"),
+        (
+            '[[fonts]]\nfamily = "X"\nfile = "/usr/share/fonts/x.ttf"\n',
+            ":3:1: font file '/usr/share/fonts/x.ttf' is outside the project (hint: copy the font into",
+        ),
+        (
+            '[signing]\ntrust = ["/etc/ssl/certs/ca.pem"]\n',
+            ":2:1: trust root '/etc/ssl/certs/ca.pem' is outside the project (hint: copy the certificate",
+        ),
+    ],
+    ids=["assets", "font", "trust root"],
+)
+def test_a_path_outside_the_project_says_what_to_do(tmp_path: Path, config: str, said: str) -> None:
+    (tmp_path / CONFIG_NAME).write_text(config)
+    result = run_cli("validate", str(write_data(tmp_path, seed_text())))
+    assert result.returncode == 2 and f"{tmp_path / CONFIG_NAME}{said}" in result.stderr, result.stderr

@@ -403,7 +403,13 @@ def _read_config(path: Path, stamp: tuple[int, int]) -> ProjectConfig:
         font_path = (root / entry["file"]).resolve()
         where = locate(("fonts", index, "file"))
         if not font_path.is_relative_to(root.resolve()):
-            problems.append(DataError(f"font file '{entry['file']}' is outside the project", where))
+            problems.append(
+                DataError(
+                    f"font file '{entry['file']}' is outside the project",
+                    where,
+                    "copy the font into the project (e.g. fonts/) and give its path from there",
+                )
+            )
         elif not font_path.is_file():
             problems.append(DataError(f"font file '{entry['file']}' does not exist", where, "check the path"))
         elif (size := font_path.stat().st_size) > MAX_FONT_BYTES:
@@ -433,13 +439,25 @@ def _read_config(path: Path, stamp: tuple[int, int]) -> ProjectConfig:
         trust_path = (root / name).resolve()
         where = locate(("signing", "trust", index))
         if not trust_path.is_relative_to(root.resolve()):
-            problems.append(DataError(f"trust root '{name}' is outside the project", where))
+            problems.append(
+                DataError(
+                    f"trust root '{name}' is outside the project",
+                    where,
+                    "copy the certificate into the project and give its path from there",
+                )
+            )
         elif not trust_path.is_file():
             problems.append(DataError(f"trust root '{name}' does not exist", where, "check the path"))
         trust.append(trust_path)
     for folder_key in ("assets",):
         if folder_key in raw and not (root / raw[folder_key]).resolve().is_relative_to(root.resolve()):
-            problems.append(DataError(f"'{folder_key}' leaves the project folder", locate((folder_key,))))
+            problems.append(
+                DataError(
+                    f"'{folder_key}' leaves the project folder",
+                    locate((folder_key,)),
+                    "give a folder inside the project (the default is assets/)",
+                )
+            )
     build = raw.get("build", {})
     if "output" in build and (".." in Path(build["output"]).parts or Path(build["output"]).is_absolute()):
         problems.append(
