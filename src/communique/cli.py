@@ -436,7 +436,8 @@ def _merge(args: argparse.Namespace) -> int:
     patterns = args.manifests
     names = [m for name in patterns for m in (sorted(glob.glob(name, recursive=True)) or [name])]  # noqa: PTH207
     count = merge_manifests([Path(name) for name in names], Path(args.out))
-    print(f"merged {len(names)} manifests ({count} documents) into {args.out}")
+    documents = f"{count} document{'' if count == 1 else 's'}"
+    print(f"merged {len(names)} manifest{'' if len(names) == 1 else 's'} ({documents}) into {args.out}")
     return EXIT_OK
 
 

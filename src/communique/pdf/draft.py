@@ -77,7 +77,7 @@ def drawable_label(text: str, limit: int) -> str:
     if label.lower().endswith((".yaml", ".yml")):
         raise UsageError(
             f"the draft label {label!r} looks like a data file",
-            hint="give the data files first (communique build FILE --draft), or write --draft=LABEL",
+            hint="give the data files first: communique build FILE --draft LABEL, or write --draft=LABEL",
         )
     if len(label) > limit:
         raise UsageError(f"the draft label is {len(label)} characters long", hint=f"at most {limit}")

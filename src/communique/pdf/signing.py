@@ -270,7 +270,7 @@ def _signer(key: SigningKey) -> Any:
         except (ValueError, TypeError) as error:
             raise SigningError(
                 f"cannot open {key.p12}: wrong passphrase, or not a PKCS#12 file",
-                hint="set the environment variable --passphrase-env names to the file's passphrase",
+                hint="put the file's passphrase in the environment variable that --passphrase-env names",
             ) from error
     if key.pkcs11_library is None:
         raise UsageError("no key given", hint="give --p12 FILE or --pkcs11-lib LIBRARY with --token-label")
