@@ -125,6 +125,7 @@ def test_inspect_json(seed_pdf: Path) -> None:
     assert report["page_labels"][0] == "JA-1" and "EN-1" in report["page_labels"]
     assert report["fonts"] and all(font["embedded"] and font["subset"] for font in report["fonts"])
     assert "<dc:title>" in report["xmp"]
+    assert report["standards"] == ["PDF/UA-1"] and report["pdfa"] is None and report["tagged"] is True
 
 
 def test_inspect_text(seed_pdf: Path) -> None:
@@ -132,6 +133,7 @@ def test_inspect_text(seed_pdf: Path) -> None:
     assert result.returncode == 0
     assert "bookmarks:" in result.stdout and "English  -> page 2" in result.stdout
     assert "embedded, subset" in result.stdout and "page labels: JA-1, EN-1" in result.stdout
+    assert "  standards: PDF/UA-1; tagged: yes\n" in result.stdout  # every standard the copy declares
 
 
 def test_schema_accepts_the_seed_and_rejects_what_the_loader_rejects() -> None:

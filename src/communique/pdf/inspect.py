@@ -15,7 +15,7 @@ from communique.errors import UsageError, read_input
 from communique.pdf import access
 from communique.pdf.archival import ArchiveError, associated_files
 from communique.pdf.seal import UnreadablePdfError, open_pdf
-from communique.pdf.verify import declared_flavour, xmp_packet, xmp_properties
+from communique.pdf.verify import declared_flavour, declared_standards, xmp_packet, xmp_properties
 from communique.text_rules import printable_lines
 
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
@@ -67,6 +67,8 @@ class PdfReport:
     page_labels: tuple[str, ...]
     pdfa: str | None
     """The PDF/A flavour the XMP declares, e.g. 'PDF/A-3A'."""
+    standards: tuple[str, ...]
+    """Every standard the XMP declares: 'PDF/A-3A', 'PDF/UA-1', 'PDF/X-4'."""
     tagged: bool
     attachments: tuple[Attachment, ...]
     problems: tuple[str, ...] = ()
@@ -115,6 +117,9 @@ def inspect_pdf(path: Path) -> PdfReport:
         pdfa=f"PDF/A-{flavour}"
         if (flavour := part("PDF/A identification", lambda: _flavour(xmp), None))
         else None,
+        standards=part(
+            "standards", lambda: declared_standards(xmp_properties(xmp.encode())) if xmp else (), ()
+        ),
         tagged="/StructTreeRoot" in root,
         attachments=part(
             "associated files",
@@ -214,7 +219,8 @@ def format_report(report: PdfReport) -> str:
         for font in report.fonts
     ]
     lines.append(f"  page labels: {', '.join(report.page_labels)}")
-    lines.append(f"  PDF/A: {report.pdfa or 'not declared'}; tagged: {'yes' if report.tagged else 'no'}")
+    declared = ", ".join(report.standards) or "none declared"
+    lines.append(f"  standards: {declared}; tagged: {'yes' if report.tagged else 'no'}")
     lines += [f"  problem: {problem}" for problem in report.problems]
     if report.attachments:
         lines.append("  associated files:")
