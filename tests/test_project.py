@@ -212,6 +212,18 @@ def test_declared_fonts_set_their_languages_and_are_recorded(tmp_path: Path) -> 
     assert recorded["OfficeSerif-Regular.ttf"] == file_hash(tmp_path / "fonts" / "OfficeSerif-Regular.ttf")
 
 
+def test_a_declared_file_that_is_no_font_is_located_at_its_entry(tmp_path: Path) -> None:
+    """Its [[fonts]] entry is named, as for a missing file, and it is the config's mistake (exit 2): it
+    was reported at the data file, exit 1."""
+    data = office_font_project(tmp_path, declared=True)
+    (tmp_path / "fonts" / "OfficeSerif-Bold.ttf").write_bytes(b"not a font at all")
+    result = run_cli("build", str(data))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"{tmp_path / CONFIG_NAME}:7:1: cannot read font "), result.stderr
+    assert "(hint: give an OpenType (.otf) or TrueType (.ttf) file)" in result.stderr
+    assert not (tmp_path / "build" / f"{data.stem}.pdf").exists()
+
+
 def test_a_font_not_declared_cannot_reach_the_pdf(tmp_path: Path) -> None:
     data = office_font_project(tmp_path, declared=False)
     result = run_cli("build", str(data))

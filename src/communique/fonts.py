@@ -292,7 +292,10 @@ def project_fonts(project: Project) -> FontSet:
             mtime = font.path.stat().st_mtime_ns
         except OSError as error:
             raise FontError(f"cannot read font {font.path}: {error.strerror}", font.location) from error
-        declared.append(_declared_face(font.path, mtime, font.family, font.weight, font.style))
+        try:
+            declared.append(_declared_face(font.path, mtime, font.family, font.weight, font.style))
+        except FontError as error:  # the config names a file that is no font: its entry's mistake
+            raise DataError(error.message, font.location, error.hint) from error
     known = {face.family for face in (*bundled, *declared)}
     problems = [
         DataError(
