@@ -329,6 +329,30 @@ def test_a_project_layout_cannot_reach_files(tmp_path: Path, template: str) -> N
     assert not (tmp_path / "PWNED").exists() and not (tmp_path / "build").exists()
 
 
+@pytest.mark.parametrize(
+    ("line", "refused"),
+    [
+        ('@import "http://127.0.0.1:9/evil.css";', "refused to fetch http://127.0.0.1:9/evil.css: network"),
+        (
+            '.letterhead { background: url("../../../../../../etc/hostname") }',
+            "refused to read /etc/hostname",
+        ),
+    ],
+    ids=["network", "outside"],
+)
+def test_a_refused_request_names_the_stylesheet_line_that_made_it(
+    tmp_path: Path, line: str, refused: str
+) -> None:
+    """The data file alone was named: the line of the layout's stylesheet that asked is named too."""
+    data = write_data(tmp_path, seed_text())
+    folder = own_layout(tmp_path, '<div class="letterhead">Office</div>')
+    (folder / "style.css").write_text(f"{line}\np {{ color: black }}\n")
+    result = run_cli("build", str(data), "--layout", "mine")
+    assert result.returncode == 1, result.stderr
+    assert refused in result.stderr and f"(asked for at {folder / 'style.css'}:1)" in result.stderr
+    assert not (tmp_path / "build").exists()
+
+
 def test_links_out_of_the_project_are_refused(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -59,22 +59,44 @@ class RefusedURLError(FatalURLFetchingError):  # type: ignore[misc]
     """A layout or data file asked for a resource outside the allowed folders."""
 
 
+def referenced_at(url: str, files: tuple[Path, ...]) -> str:
+    """' (asked for at FILE:LINE)' for the first line of `files` that names `url` (a relative reference by
+    its last part: the line holds what was written, not the URL it resolved to), or ''."""
+    parts = urlsplit(url)
+    needle = url if parts.scheme.lower() != "file" else unquote(parts.path).rsplit("/", 1)[-1]
+    if len(needle) < 3:
+        return ""
+    for file in dict.fromkeys(files):
+        try:
+            lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for number, line in enumerate(lines, start=1):
+            if needle in line:
+                return f" (asked for at {file}:{number})"
+    return ""
+
+
 class RestrictedFetcher(URLFetcher):  # type: ignore[misc]
     """Serves `file:` URLs under the allowed folders (and inline `data:` URLs); refuses everything else."""
 
-    def __init__(self, roots: tuple[Path, ...]):
+    def __init__(self, roots: tuple[Path, ...], sources: tuple[Path, ...] = ()):
         super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
         self.roots = tuple(root.resolve() for root in roots)
+        self.sources = sources
+        """The layout's templates and stylesheets: where a refused request is looked for, to name it."""
         self.read: list[Path] = []
         """Every file served, in order: the build's inputs besides data and templates."""
         self.refused: list[str] = []
-        """Every request refused, even those WeasyPrint caught and turned into a warning."""
+        """Every request refused, even those WeasyPrint caught and turned into a warning (with the line
+        that asked for it, where one file's line does)."""
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         try:
             return self._fetch(url, headers)
         except RefusedURLError as error:
-            self.refused.append(str(error))  # WeasyPrint may catch it and only warn: render() fails later
+            # WeasyPrint may catch it and only warn: render() fails later
+            self.refused.append(f"{error}{referenced_at(url, (*self.sources, *self.read))}")
             raise
 
     def _fetch(self, url: str, headers: Any) -> URLFetcherResponse:
@@ -306,7 +328,7 @@ def _render_document(
     font_css, page_css, pdf_variant = arguments.font_css, arguments.page_css, arguments.pdf_variant
     bundled_families = arguments.bundled_families
     find_text_lines, find_signature_spaces = arguments.find_text_lines, arguments.find_signature_spaces
-    fetcher = RestrictedFetcher(html.readable_roots)
+    fetcher = RestrictedFetcher(html.readable_roots, (*html.templates, *html.stylesheets))
     notes = [] if fast_subsetting_available() else [SLOW_SUBSET_WARNING]
     try:
         stylesheets, messages, profiles = session.stylesheets(fetcher, font_css, html.stylesheets, page_css)
@@ -325,8 +347,8 @@ def _render_document(
                 data = document.write_pdf(pdf_variant=pdf_variant, pdf_tags=True)
     except RefusedURLError as error:
         raise RenderError(
-            str(error),
-            hint="layouts may use files of the project and of communique itself, data files "
+            fetcher.refused[-1] if fetcher.refused else str(error),
+            hint="layouts may use files of the project and of communique itself, and data files the "
             "images next to them; nothing from the network",
         ) from error
     except FatalURLFetchingError as error:
