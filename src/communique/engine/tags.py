@@ -37,8 +37,10 @@ _MOST_NESTED_SPANS = 8
 def _with_spans_folded(original: Any) -> Any:
     """WeasyPrint wraps each run of text in a /Span holding one marked-content id and nothing else: over
     half of a document's structure elements (2,958 of 5,222 in the 54-page treaty), each an object every
-    later step reads and writes. The parent takes the id itself (its /Pg is the same page), the parent
-    tree points at the parent, and the span is freed; what it would have said is said by its parent."""
+    later step reads and writes; and a span of the typesetting's own (a date kept on one line) holds the
+    ids of its runs and nothing else. The parent takes the ids itself (its /Pg is the same page), the
+    parent tree points at the parent, and the span is freed; what it would have said is said by its
+    parent."""
 
     @functools.wraps(original)
     def add_tags(pdf: Any, *args: Any) -> Any:
@@ -64,8 +66,8 @@ def _with_spans_folded(original: Any) -> Any:
     return add_tags
 
 
-Folded = dict[bytes, tuple[Any, Any, int]]
-"""A span's reference -> the span, its parent and its one marked-content id."""
+Folded = dict[bytes, tuple[Any, Any, list[int]]]
+"""A span's reference -> the span, its parent and its marked-content ids."""
 
 
 def _structure(pdf: Any) -> tuple[dict[bytes, Any], list[list[Any]]]:
@@ -94,21 +96,23 @@ def _foldable_spans(elements: dict[bytes, Any]) -> Folded:
         kids = element.get("K")
         if element.get("S") != "/Span" or set(element) - _PLAIN_SPAN_KEYS:
             continue
-        if not isinstance(kids, list) or len(kids) != 1 or not isinstance(kids[0], int):
+        if not isinstance(kids, list) or not kids or not all(isinstance(kid, int) for kid in kids):
             continue
         parent = elements.get(element.get("P"))
         if parent is None or parent.get("Pg") != element.get("Pg") or reference not in parent["K"]:
             continue
-        folded[reference] = (element, parent, kids[0])
+        folded[reference] = (element, parent, kids)
     return folded
 
 
 def _fold(folded: Folded, pages: list[list[Any]]) -> None:
-    """Apply what `_foldable_spans` found: each id into its parent, the parent tree to the parents, the
-    spans freed (pydyf writes a free object as a free entry of the cross-reference table)."""
-    for reference, (element, parent, mcid) in folded.items():
+    """Apply what `_foldable_spans` found: the ids into the parent in the span's place, the parent tree to
+    the parents, the spans freed (pydyf writes a free object as a free entry of the cross-reference
+    table)."""
+    for reference, (element, parent, mcids) in folded.items():
         kids = parent["K"]
-        kids[kids.index(reference)] = mcid
+        at = kids.index(reference)
+        kids[at : at + 1] = mcids
         element.free = "f"
     for entries in pages:
         entries[:] = [folded[entry][1].reference if entry in folded else entry for entry in entries]
