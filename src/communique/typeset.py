@@ -522,9 +522,23 @@ def _closing(communique: Communique, instrument: Instrument, lang: str) -> RichT
     place = joined(place, lang) if place else None
     era = communique.japanese_era if primary(lang) == "ja" else communique.buddhist_era
     line = closing_line(communique.date, place, lang, era, dateline=instrument.closing_position == "top")
-    # A narrow column breaks the line between its date and its place, never inside either (松｜河にて).
-    whole = (written_date(communique.date, lang, era), *([f"{place}にて", place] if place else []))
+    # A narrow column breaks a Chinese or Japanese line between its date and its place, never inside
+    # either (松｜河にて); a spaced language breaks between words as it would, and a unit wider than the
+    # narrowest column (four of ~9 em) may break too rather than run past it.
+    units = (written_date(communique.date, lang, era), *([f"{place}にて", place] if place else []))
+    whole = tuple(unit for unit in units if primary(lang) in UNSPACED and _ems(unit) <= LONGEST_KEPT_EMS)
     return rich_text(line, lang, unbroken=whole)
+
+
+LONGEST_KEPT_EMS = 8.0
+"""Ems of the longest date or place of a closing line kept whole (the four-column parallel layout's
+columns hold about nine)."""
+
+
+def _ems(text: str) -> float:
+    """The width of `text` in ems, counting a wide character (kanji, kana, full-width forms) as one and any
+    other as half."""
+    return sum(1.0 if unicodedata.east_asian_width(char) in "WF" else 0.5 for char in text)
 
 
 def _signature_block(

@@ -5,9 +5,10 @@ Pango 1.50 treats the character as a hyphenation point: where it ends a layout's
 hyphen in its place, and WeasyPrint lays out every inline box's text as a layout of its own. A name whose
 parts may break apart (`<span class="keep">希瑟‧</span><wbr>…`) ends a box with it, so the mayor's name
 printed as 希瑟‐麥克勞德 while the text layer said ‧ (bare WeasyPrint does the same with `<p>希瑟‧</p>`).
-Before WeasyPrint draws a line, each glyph drawn for the character is put back to the font's own glyph for
-it; the advance stays the one the line was laid out with (in the bundled CJK faces both are one em). A line
-this module cannot read is drawn as Pango shaped it, and the build says so.
+Before WeasyPrint draws a line of a box whose text ends with the character, a hyphen glyph drawn for it is
+put back to the face's own glyph for it (a glyph the face's shaping chose is left alone); the advance
+stays the one the line was laid out with (in the bundled CJK faces both are one em). A line this module
+cannot read is drawn as Pango shaped it, and the build says so.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ def _restoring_draw_first_line(original: Any) -> Any:
     @functools.wraps(original)
     def draw_first_line(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> Any:
         layout = getattr(textbox, "pango_layout", None)
-        if layout is None or HYPHENATION_POINT not in getattr(textbox, "text", ""):
-            return original(stream, textbox, *args, **kwargs)
+        if layout is None or not getattr(textbox, "text", "").endswith(HYPHENATION_POINT):
+            return original(stream, textbox, *args, **kwargs)  # Pango turns only a box's last one
         # WeasyPrint changes the layout's settings before it reads the line it draws (which lays the
         # line out anew): the line is mended as it is read, for this drawing only.
         read_line = layout.get_first_line
@@ -62,8 +63,8 @@ def _restoring_draw_first_line(original: Any) -> Any:
 
 
 def restore_hyphenation_points(line: Any, text: str) -> None:
-    """Give each glyph of the Pango layout line drawn for U+2027 the font's own glyph for the character
-    (`text` is the layout's text)."""
+    """Give each glyph of the Pango layout line that draws U+2027 with the face's hyphen the face's own
+    glyph for the character (`text` is the layout's text)."""
     from weasyprint.text.ffi import ffi
 
     utf8 = text.encode()
@@ -75,22 +76,31 @@ def restore_hyphenation_points(line: Any, text: str) -> None:
         for index in range(glyphs.num_glyphs):
             start = offset + glyphs.log_clusters[index]
             if utf8[start : start + len(_ENCODED)] == _ENCODED:
-                own = _glyph_of(item.item.analysis.font)
-                if own is not None:
+                font = item.item.analysis.font
+                hyphens = {_nominal_glyph(font, code) for code in _HYPHENS}
+                own = _nominal_glyph(font, ord(HYPHENATION_POINT))
+                if own is not None and glyphs.glyphs[index].glyph in hyphens - {None}:
                     glyphs.glyphs[index].glyph = own
         run = run.next
 
 
-def _glyph_of(font: Any) -> int | None:
-    """The glyph the Pango font's face maps U+2027 to, or None where it has none (read from a copy of the
-    face's data: a few names a document, about a millisecond each)."""
-    import uharfbuzz
+_HYPHENS = (0x2010, 0x2D)
+"""What Pango draws for an inserted hyphen: the face's U+2010 HYPHEN, else its hyphen-minus."""
+
+
+def _nominal_glyph(font: Any, code: int) -> int | None:
+    """The glyph the Pango font's face maps `code` to (HarfBuzz's cmap lookup), or None."""
     from weasyprint.text.ffi import ffi, harfbuzz, pango
 
-    face = harfbuzz.hb_font_get_face(pango.pango_font_get_hb_font(font))
-    blob = ffi.gc(harfbuzz.hb_face_reference_blob(face), harfbuzz.hb_blob_destroy)
-    length = ffi.new("unsigned int *")
-    data = harfbuzz.hb_blob_get_data(blob, length)
-    copy = uharfbuzz.Face(bytes(ffi.buffer(data, length[0])), int(harfbuzz.hb_face_get_index(face)))
-    glyph: int | None = uharfbuzz.Font(copy).get_nominal_glyph(ord(HYPHENATION_POINT))
-    return glyph
+    lookup = getattr(harfbuzz, "hb_font_get_nominal_glyph", None)
+    if lookup is None:  # not among the declarations WeasyPrint makes: declared once, here
+        ffi.cdef(_NOMINAL_GLYPH)
+        lookup = harfbuzz.hb_font_get_nominal_glyph
+    glyph = ffi.new("hb_codepoint_t *")
+    found = lookup(pango.pango_font_get_hb_font(font), code, glyph)
+    return int(glyph[0]) if found else None
+
+
+_NOMINAL_GLYPH = (
+    "hb_bool_t hb_font_get_nominal_glyph (hb_font_t *font, hb_codepoint_t unicode, hb_codepoint_t *glyph);"
+)

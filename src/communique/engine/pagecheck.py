@@ -196,7 +196,7 @@ def _read(box: Any, context: _Context, page: _Page, boxes: Any, roles: dict[int,
     """Record the lines and images under `box`, and where the ending on the page begins and ends."""
     element = getattr(box, "element", None)
     if element is not None:
-        own = role_of(element, roles)
+        own = _role(element, roles)
         if own in ENDING_PARTS and context.role not in ENDING_PARTS:
             top = float(box.border_box_y())
             page.ending_top = min(page.ending_top, top)
@@ -230,7 +230,7 @@ def _read(box: Any, context: _Context, page: _Page, boxes: Any, roles: dict[int,
             _read(child, context, page, boxes, roles)
 
 
-def role_of(element: Any, roles: dict[int, str | None]) -> str | None:
+def _role(element: Any, roles: dict[int, str | None]) -> str | None:
     """What the element's own classes make the text in it (None: what its parent's make it)."""
     key = id(element)
     if key not in roles:

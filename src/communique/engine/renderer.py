@@ -59,15 +59,26 @@ class RefusedURLError(FatalURLFetchingError):  # type: ignore[misc]
     """A layout or data file asked for a resource outside the allowed folders."""
 
 
+REFERRING_SUFFIXES = frozenset({".j2", ".html", ".css", ".svg"})
+"""Files that may ask for another: templates, stylesheets, SVG images (never fonts or raster images)."""
+MAX_REFERRING_BYTES = 1024 * 1024
+"""A larger file is not searched for the line that asked for a refused request."""
+
+
 def referenced_at(url: str, files: tuple[Path, ...]) -> str:
-    """' (asked for at FILE:LINE)' for the first line of `files` that names `url` (a relative reference by
-    its last part: the line holds what was written, not the URL it resolved to), or ''."""
+    """' (asked for at FILE:LINE)' for the first line of the templates, stylesheets and SVG images among
+    `files` that names `url` (a relative reference by its last part: the line holds what was written,
+    not the URL it resolved to), or ''."""
     parts = urlsplit(url)
     needle = url if parts.scheme.lower() != "file" else unquote(parts.path).rsplit("/", 1)[-1]
     if len(needle) < 3:
         return ""
     for file in dict.fromkeys(files):
+        if file.suffix.lower() not in REFERRING_SUFFIXES:
+            continue
         try:
+            if file.stat().st_size > MAX_REFERRING_BYTES:
+                continue
             lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             continue
