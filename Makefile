@@ -57,9 +57,8 @@ bench: $(READY)
 # The wheel of the committed files, built in a copy of them: setuptools' build/lib would otherwise land
 # in the checkout's build/ (the PDFs' folder), and files it kept from an earlier build in the next wheel.
 wheel: $(READY)
-	copy=$$(mktemp -d) && git archive HEAD | tar -x -C $$copy && \
-	  { $(BIN)/pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w dist $$copy; \
-	    status=$$?; rm -rf $$copy; exit $$status; }
+	copy=$$(mktemp -d) && trap 'rm -rf "$$copy"' EXIT && git archive HEAD | tar -x -C "$$copy" && \
+	  $(BIN)/pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w dist "$$copy"
 
 setup: $(READY)
 

@@ -374,7 +374,7 @@ def test_a_single_build_stopped_from_outside_leaves_no_font_copies_behind(
     assert not (tmp_path / "out").exists()
     if signal_number == signal.SIGTERM:
         assert process.returncode == 130
-        assert stderr == "interrupted before any document was built: nothing was written\n"
+        assert stderr == "interrupted before any document was built; run again to build\n"
         assert not list(scratch.iterdir())
         return
     assert [path.name.split("-")[1] for path in scratch.iterdir()] == [str(process.pid)]

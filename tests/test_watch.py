@@ -189,6 +189,14 @@ def test_sigterm_stops_watching_as_ctrl_c_does_and_leaves_no_temporary_files(
     assert (tmp_path / "out" / "x.pdf").is_file()
 
 
+def test_watch_refuses_an_output_folder_that_is_a_file(tmp_path: Path) -> None:
+    shutil.copy(SEED, tmp_path / "x.yaml")
+    (tmp_path / "out").write_text("notes", encoding="utf-8")
+    result = run_cli("watch", "x.yaml", "--out", "out", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("error: out is a file, not a folder: --out")
+
+
 def test_watch_refuses_what_it_cannot_watch(tmp_path: Path) -> None:
     missing = run_cli("watch", str(tmp_path / "nothing.yaml"))
     assert missing.returncode == 2

@@ -25,8 +25,6 @@ def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 CONSTRAINTS = ROOT / "src" / "communique" / "data" / "init" / "constraints.txt"
-LEFT_OUT_OF_THE_COPY = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache")
-"""What the wheel is not built from: tools' folders, and what builds of PDFs and wheels leave."""
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +33,12 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     builds in, and packs what an earlier build left there (a module since removed) into the next wheel."""
     wheels = tmp_path_factory.mktemp("wheels")
     source = tmp_path_factory.mktemp("source") / "communique"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*LEFT_OUT_OF_THE_COPY))
+    listed = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], ROOT)
+    assert listed.returncode == 0, listed.stderr
+    for name in filter(None, listed.stdout.split("\0")):  # the working tree's files, as git sees them
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     built = run(
         [
             sys.executable,

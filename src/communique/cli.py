@@ -35,8 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    if not args.verbose:  # pypdf's log lines ("EOF marker not found") would stand unprefixed before ours
-        logging.getLogger("pypdf").addHandler(logging.NullHandler())
+    # pypdf's log lines ("EOF marker not found") would stand unprefixed before ours; --verbose shows them
+    logging.getLogger("pypdf").setLevel(logging.NOTSET if args.verbose else logging.CRITICAL + 1)
     try:
         code: int = args.run(args)
         sys.stdout.flush()
@@ -224,7 +224,7 @@ def _build(args: argparse.Namespace) -> int:
         if any(outcome.status != "failed" for outcome in result.outcomes):
             print("interrupted: the manifest records what was built; run again to finish", file=sys.stderr)
         else:
-            print("interrupted before any document was built: nothing was written", file=sys.stderr)
+            print("interrupted before any document was built; run again to build", file=sys.stderr)
         return 130
     return result.exit_code
 
@@ -318,9 +318,11 @@ def _watch(args: argparse.Namespace) -> int:
     from communique.preview.watch import watch
     from communique.write import output_path, write_atomic
 
+    if args.out:  # named once, before any build, where it is a file
+        _output_folder(args.out, Project.discover(Path.cwd()))
+
     def write(made: MadePdf) -> Path:
-        project = _project(args, [made.source])
-        target = output_path(made.source, Path(args.out) if args.out else project.output_dir)
+        target = output_path(made.source, _output_folder(args.out, _project(args, [made.source])))
         write_atomic(target, made.data)
         return target
 
