@@ -231,9 +231,14 @@ def _build(args: argparse.Namespace) -> int:
 
 def _output_folder(given: str | None, project: Project) -> Path:
     """The folder builds write into: `--out`, else the project's; UsageError where it is a file."""
-    out = Path(given) if given else project.output_dir
+    if given:
+        return _not_a_file(Path(given), "--out")
+    return _not_a_file(project.output_dir, "the project's output folder ([build] output in communique.toml)")
+
+
+def _not_a_file(out: Path, where: str) -> Path:
+    """`out`, or UsageError naming `where` it came from when it is a file."""
     if out.exists() and not out.is_dir():
-        where = "--out" if given else "the project's output folder ([build] output in communique.toml)"
         raise UsageError(
             f"{printable(str(out))} is a file, not a folder: {where}",
             hint="give a folder to write the PDFs into (it is made if missing)",
@@ -319,7 +324,7 @@ def _watch(args: argparse.Namespace) -> int:
     from communique.write import output_path, write_atomic
 
     if args.out:  # named once, before any build, where it is a file
-        _output_folder(args.out, Project.discover(Path.cwd()))
+        _not_a_file(Path(args.out), "--out")
 
     def write(made: MadePdf) -> Path:
         target = output_path(made.source, _output_folder(args.out, _project(args, [made.source])))
