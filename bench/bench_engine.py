@@ -1,15 +1,15 @@
 """communique's cost over the engine's: a warm build against bare WeasyPrint on the same HTML.
 
-For each document, in one process and alternating: the whole build (typeset, compose, render with
-communique's hooks, finish) with a reused render session, and bare WeasyPrint rendering the HTML that
-build composed, with the same parsed stylesheets and fonts, writing the same kind of PDF (tagged
-PDF/UA-1, as every copy is now) and no hooks (the floor). Garbage is collected before each timed run
-(timeit turns the collector off instead): otherwise whichever side runs next pays for collecting the
-other's garbage (measured: the ru-ja build 262-272 ms right after a bare render, 229-236 ms with a
-collection between them or run alone). Then the cold start: `communique build` in a new process
-against `import weasyprint` plus a warm build, and, to tell WeasyPrint's own first-use costs from
-communique's, bare WeasyPrint's first render of the same HTML in a new process against `import
-weasyprint` plus its warm render.
+For each document, in one process and alternating: the whole build (typeset, compose, render with communique's
+hooks, finish) with a reused render session, and bare WeasyPrint rendering the HTML that build composed, with
+the same parsed stylesheets and fonts, writing the same kind of PDF (tagged PDF/UA-1, as every copy is now)
+and no hooks (the floor), once as WeasyPrint runs by default and once with the garbage collector's thresholds
+a build sets (collector.py), which WeasyPrint would gain too. Garbage is collected before each timed run
+(timeit turns the collector off instead): otherwise whichever side runs next pays for collecting the other's
+garbage (measured: the ru-ja build 262-272 ms right after a bare render, 229-236 ms with a collection between
+them or run alone). Then the cold start: `communique build` in a new process against `import weasyprint` plus
+a warm build, and, to tell WeasyPrint's own first-use costs from communique's, bare WeasyPrint's first render
+of the same HTML in a new process against `import weasyprint` plus its warm render.
 
 Usage: .venv/bin/python bench/bench_engine.py [--runs N] [DATA ...]
 Another revision: git worktree add /tmp/before REV; PYTHONPATH=/tmp/before/src .venv/bin/python bench/...
@@ -74,9 +74,17 @@ def composed(source: Path) -> Composed:
     return Composed(context, communique, html, faces, page_css(context.paper_for(communique.paper), False))
 
 
-def warm(source: Path, runs: int) -> tuple[list[float], list[float], int]:
-    """Seconds per whole build and per bare WeasyPrint render of the same HTML, alternating; pages."""
+def warm(source: Path, runs: int) -> tuple[list[float], list[float], list[float], int]:
+    """Seconds per whole build, per bare WeasyPrint render of the same HTML, and per bare render with the
+    collector thresholds a build sets (collector.py; the defaults before it existed), alternating; pages."""
+    from contextlib import nullcontext
+
     import weasyprint
+
+    try:
+        from communique.collector import fewer_collections
+    except ImportError:  # a checkout from before the collector thresholds
+        fewer_collections = nullcontext  # type: ignore[assignment]
 
     try:
         from communique.engine.renderer import RenderSession, RestrictedFetcher
@@ -92,6 +100,7 @@ def warm(source: Path, runs: int) -> tuple[list[float], list[float], int]:
     session = RenderSession()
     full: list[float] = []
     bare: list[float] = []
+    bare_tuned: list[float] = []
     pages = 0
     with tempfile.TemporaryDirectory() as out:
         for run in range(runs + 1):
@@ -100,17 +109,20 @@ def warm(source: Path, runs: int) -> tuple[list[float], list[float], int]:
             pages = build(source, Path(out), context, session).page_count
             if run:
                 full.append(time.perf_counter() - start)
-            fetcher = RestrictedFetcher(html.readable_roots)
-            stylesheets = session.stylesheets(fetcher, made.face_css, html.stylesheets, made.page_rules)[0]
-            gc.collect()
-            start = time.perf_counter()
-            document = weasyprint.HTML(string=html.html, base_url=html.base_url, url_fetcher=fetcher).render(
-                stylesheets=stylesheets, font_config=session.font_config
-            )
-            document.write_pdf(pdf_variant=variant, pdf_tags=variant is not None)
-            if run:
-                bare.append(time.perf_counter() - start)
-    return full, bare, pages
+            for times, collection in ((bare, nullcontext), (bare_tuned, fewer_collections)):
+                fetcher = RestrictedFetcher(html.readable_roots)
+                sheets = session.stylesheets(fetcher, made.face_css, html.stylesheets, made.page_rules)
+                stylesheets = sheets[0]
+                gc.collect()
+                start = time.perf_counter()
+                with collection():
+                    document = weasyprint.HTML(
+                        string=html.html, base_url=html.base_url, url_fetcher=fetcher
+                    ).render(stylesheets=stylesheets, font_config=session.font_config)
+                    document.write_pdf(pdf_variant=variant, pdf_tags=variant is not None)
+                if run:
+                    times.append(time.perf_counter() - start)
+    return full, bare, bare_tuned, pages
 
 
 def cold(runs: int) -> Cold:
@@ -128,7 +140,7 @@ def cold(runs: int) -> Cold:
         bare_command = [sys.executable, "-c", BARE_FIRST_RENDER, *_bare_inputs(SEED, Path(out))]
         bare_firsts = [timed(bare_command) for _ in range(runs)]
     imports = [timed([sys.executable, "-c", "import weasyprint"]) for _ in range(runs)]
-    full, bare, _ = warm(SEED, runs)
+    full, bare, _, _ = warm(SEED, runs)
     return Cold(
         statistics.median(builds),
         statistics.median(imports),
@@ -196,14 +208,15 @@ def main() -> None:
     parser.add_argument("data", nargs="*", type=Path)
     arguments = parser.parse_args()
     print(
-        f"{'document':34} {'pages':>5} {'build':>8} {'bare':>8} {'ratio':>6}   (medians of {arguments.runs})"
+        f"{'document':34} {'pages':>5} {'build':>8} {'bare':>8} {'ratio':>6} {'bare, same collector':>21} "
+        f"{'ratio':>6}   (medians of {arguments.runs})"
     )
     for source in arguments.data or DOCUMENTS:
-        full, bare, pages = warm(source, arguments.runs)
-        ratio = statistics.median(full) / statistics.median(bare)
+        full, bare, bare_tuned, pages = warm(source, arguments.runs)
+        build, floor, tuned_floor = (statistics.median(times) for times in (full, bare, bare_tuned))
         print(
-            f"{source.stem:34} {pages:5} {statistics.median(full) * 1000:6.0f}ms "
-            f"{statistics.median(bare) * 1000:6.0f}ms {ratio:6.2f}x"
+            f"{source.stem:34} {pages:5} {build * 1000:6.0f}ms {floor * 1000:6.0f}ms {build / floor:6.2f}x "
+            f"{tuned_floor * 1000:19.0f}ms {build / tuned_floor:6.2f}x"
         )
     if not arguments.no_cold:
         figures = cold(arguments.runs)

@@ -4,6 +4,7 @@ worse PDF (a warning; an error under --strict)."""
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 import subprocess
@@ -19,6 +20,7 @@ import weasyprint
 from conftest import FONTS, ROOT, SEED
 from typography import cjk_body_lines, full_line_shortfalls
 
+from communique.collector import BUILD_THRESHOLDS, fewer_collections
 from communique.engine import (
     clusters,
     hooks,
@@ -30,10 +32,12 @@ from communique.engine import (
     tags,
     titles,
 )
-from communique.errors import EngineError, FinishError, RenderError
+from communique.errors import CommuniqueError, EngineError, FinishError, RenderError
 from communique.loader import load
 from communique.model import BuildResult, Cluster
 from communique.pdf import finish, fonts, structure
+from communique.pipeline import build
+from communique.project import BuildContext, BuildOptions, Project
 from communique.typeset import typeset
 
 THAI = ROOT / "seeds" / "languages" / "th-en.yaml"
@@ -100,6 +104,42 @@ def test_hooks_are_removed_after_a_render_that_fails(tmp_path: Path) -> None:
         assert inline.text_align is not before
         raise RuntimeError("a failed render")
     assert inline.text_align is before
+
+
+def test_a_build_collects_garbage_less_often_and_gives_the_program_its_settings_back(tmp_path: Path) -> None:
+    """The collector runs at the build's thresholds while a document is built (seen by the collections
+    that happen in it), and afterwards at the program's own, after a failed build too."""
+    seen: list[tuple[int, int, int]] = []
+
+    def collecting(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            seen.append(gc.get_threshold())
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("communique: [", encoding="utf-8")
+    context = BuildContext(Project.discover(SEED), BuildOptions(), None)
+    program = (900, 11, 5)
+    before = gc.get_threshold()
+    gc.set_threshold(*program)
+    gc.callbacks.append(collecting)
+    try:
+        build(SEED, tmp_path, context)
+        assert BUILD_THRESHOLDS in seen, f"no collection ran at the build's thresholds: {set(seen)}"
+        last = max(index for index, thresholds in enumerate(seen) if thresholds == BUILD_THRESHOLDS)
+        assert set(seen[: last + 1]) == {BUILD_THRESHOLDS}  # then what it left, collected as it returns
+        assert gc.get_threshold() == program
+        with pytest.raises(CommuniqueError):
+            build(broken, tmp_path, context)
+        assert gc.get_threshold() == program
+        gc.set_threshold(0)  # collection switched off by the program stays so
+        with fewer_collections():
+            assert gc.get_threshold()[0] == 0
+        gc.set_threshold(100_000, 100, 100)  # higher thresholds are the program's to keep
+        with fewer_collections():
+            assert gc.get_threshold() == (100_000, 100, 100)
+    finally:
+        gc.callbacks.remove(collecting)
+        gc.set_threshold(*before)
 
 
 def test_an_unsupported_weasyprint_is_refused_with_what_to_install(

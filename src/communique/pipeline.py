@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from communique import __version__
 from communique.beside import in_order
 from communique.check import check
+from communique.collector import fewer_collections
 from communique.compose import compose
 from communique.engine.renderer import RenderSession, render
 from communique.errors import DataError, ErrorList, FinishError, RenderError
@@ -59,6 +60,7 @@ def build(
     return build_text(read_text(source), source, out_dir, context, session)
 
 
+@fewer_collections()
 def build_text(
     text: str,
     source: Path | None,
@@ -124,6 +126,7 @@ class MadePdf:
         )
 
 
+@fewer_collections()
 def make_pdf(
     text: str,
     source: Path | None,
