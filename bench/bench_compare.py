@@ -3,8 +3,8 @@ or, with --batch N, the time of a cold batch build of N documents like the seed 
 
 Checks the revision out into a temporary git worktree and times warm builds (WeasyPrint loaded, render
 session reused) of the seed, or whole `communique build --jobs 2` runs, with each tree's communique
-package, alternating between the two so that both see the same machine load. Prints the medians and
-their ratio.
+package, alternating between the two so that both see the same machine load. Prints the medians, means
+(which count the occasional full garbage collection a median leaves out) and the ratio of the medians.
 
 Usage: .venv/bin/python bench/bench_compare.py REVISION [--runs N] [--rounds R] [--seed FILE] [--batch N]
 Figures go to the README and issue notes; they are never asserted by tests.
@@ -70,7 +70,8 @@ def main() -> None:
     print(f"{what}, {len(times['now'])} runs each, alternating")
     for name, values in times.items():
         print(f"  {name:7} {arguments.revision if name == 'before' else 'working tree':>14}: "
-              f"median {medians[name]:.3f} s, min {min(values):.3f} s")  # fmt: skip
+              f"median {medians[name]:.3f} s, mean {statistics.mean(values):.3f} s, "
+              f"min {min(values):.3f} s")  # fmt: skip
     print(f"  ratio now / before: {medians['now'] / medians['before']:.2f}")
 
 

@@ -118,7 +118,7 @@ def test_a_build_collects_garbage_less_often_and_gives_the_program_its_settings_
     broken = tmp_path / "broken.yaml"
     broken.write_text("communique: [", encoding="utf-8")
     context = BuildContext(Project.discover(SEED), BuildOptions(), None)
-    program = (900, 11, 5)
+    program = (500, 11, 5)  # each lower than the build's
     before = gc.get_threshold()
     gc.set_threshold(*program)
     gc.callbacks.append(collecting)
@@ -134,9 +134,9 @@ def test_a_build_collects_garbage_less_often_and_gives_the_program_its_settings_
         gc.set_threshold(0)  # collection switched off by the program stays so
         with fewer_collections():
             assert gc.get_threshold()[0] == 0
-        gc.set_threshold(100_000, 100, 100)  # higher thresholds are the program's to keep
+        gc.set_threshold(100_000, 100, 100)  # a build never collects more often than the program asks
         with fewer_collections():
-            assert gc.get_threshold() == (100_000, 100, 100)
+            assert gc.get_threshold() == (100_000, max(100, BUILD_THRESHOLDS[1]), 100)
     finally:
         gc.callbacks.remove(collecting)
         gc.set_threshold(*before)
