@@ -131,6 +131,13 @@ def test_a_build_collects_garbage_less_often_and_gives_the_program_its_settings_
         with pytest.raises(CommuniqueError):
             build(broken, tmp_path, context)
         assert gc.get_threshold() == program
+        first, second = fewer_collections(), fewer_collections()  # overlapping, as threads would
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        assert gc.get_threshold() == BUILD_THRESHOLDS  # the second is still building
+        second.__exit__(None, None, None)
+        assert gc.get_threshold() == program
         gc.set_threshold(0)  # collection switched off by the program stays so
         with fewer_collections():
             assert gc.get_threshold()[0] == 0
