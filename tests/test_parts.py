@@ -92,13 +92,24 @@ def short_parts(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("short_parts")
-def test_an_archival_copy_in_parts_passes_every_validator(
-    build_in_parts: BuildInParts, composed: Composed
-) -> None:
-    result = build_in_parts(SEED, archival=True, strict=True)
+def test_a_copy_in_parts_passes_every_validator(build_in_parts: BuildInParts, composed: Composed) -> None:
+    result = build_in_parts(SEED, strict=True)
     assert font_count(result.output) > font_count(composed(SEED, "sequential"))
     report = verify(result.output)
     assert report.passed, report
+
+
+@pytest.mark.usefixtures("short_parts")
+def test_an_archival_copy_is_the_same_bytes_whatever_the_workers(
+    build_in_parts: BuildInParts, tmp_path: Path
+) -> None:
+    """Its rebuild from the embedded sources (`verify --rebuild`, on a machine with any number of CPUs,
+    or in a batch) must give the same bytes: an archival copy is rendered in one process."""
+    in_parts = build_in_parts(SEED, archival=True, strict=True).output
+    context = BuildContext(Project.discover(SEED), BuildOptions(archival=True, strict=True), workers=1)
+    one_process = build(SEED, tmp_path, context).output
+    assert in_parts.read_bytes() == one_process.read_bytes()
+    assert verify(in_parts, rebuild=True).passed
 
 
 @pytest.mark.usefixtures("short_parts")

@@ -182,7 +182,9 @@ def make_pdf(
         session,
         options.signature_fields,
         find_text_lines=bool(options.draft),
-        workers=context.workers,
+        # An archival copy's bytes must not depend on the machine: its rebuild from the embedded sources
+        # is byte-identical anywhere only if it is rendered in one process (parts embed fonts per part).
+        workers=1 if options.archival else context.workers,
     )
     lost = _lost_from_the_text_layer(rendered, communique, options.strict)
     read = (*project.config_files(), *html.templates, *html.stylesheets, *rendered.files_read)
