@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +15,9 @@ from conftest import ROOT, SEED, run_cli
 from pdftools import Glyph, page_glyphs, page_images, page_texts
 
 from communique.compare import DELETED, INSERTED, compare, pieces, tokens
+from communique.errors import OutputError
 from communique.loader import load
+from communique.write import write_atomic
 
 EPOCH = "1746144000"
 NEW_PARAGRAPH_JA = "両都市は、二年後に再び会談することで合意した。"
@@ -312,6 +316,27 @@ def test_the_redline_is_never_written_over_a_draft(tmp_path: Path) -> None:
         assert done.returncode == 2 and "would be written over" in done.stderr
     assert old.read_text(encoding="utf-8") == SEED.read_text(encoding="utf-8")
     assert not (tmp_path / "other.yaml").exists()
+
+
+def test_the_redline_never_replaces_a_pipe_or_a_link_and_goes_into_a_folder(tmp_path: Path) -> None:
+    """`--out /dev/null` once turned the device into a PDF (as root): anything at --out that is not a
+    regular file is refused, left as it was; a folder receives `<NEW's stem>-redline.pdf`."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    link = tmp_path / "link.pdf"
+    link.symlink_to(tmp_path / "elsewhere.pdf")
+    for out in (pipe, link):
+        done = run_cli("compare", str(SEED), str(SEED), "--out", str(out))
+        assert done.returncode == 2 and "cannot be written to" in done.stderr, done.stderr
+    assert stat.S_ISFIFO(pipe.lstat().st_mode) and link.is_symlink() and not link.exists()
+    with pytest.raises(OutputError, match="not a regular file"):
+        write_atomic(pipe, b"%PDF")
+    folder = tmp_path / "redlines"
+    folder.mkdir()
+    for given in (str(folder), str(tmp_path / "new-folder") + "/"):
+        done = run_cli("compare", str(SEED), str(SEED), "--out", given)
+        assert done.returncode == 0, done.stderr
+        assert (Path(given) / f"{SEED.stem}-redline.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_a_changed_date_is_located_in_both_files(tmp_path: Path) -> None:

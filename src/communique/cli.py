@@ -528,7 +528,9 @@ def _compare(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     if args.format == "pdf":  # refused before any work
         _no_image_options(args, "add --format png (or svg) to write the redline's page images")
-        target = redline_path(out, old, new, project.output_dir)
+        target = redline_path(
+            out, old, new, project.output_dir, into=str(args.out or "").endswith(("/", os.sep))
+        )
     comparison, made = make_redline(old, new, context)
     if args.format != "pdf":
         named = replace(made, source=new.with_name(f"{new.stem}-redline{new.suffix}"))
@@ -934,8 +936,8 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--out",
         metavar="PDF",
-        help="the redline's path (default: <project's build/>/<NEW's stem>-redline.pdf); with --format, "
-        "the folder of its page images",
+        help="the redline's path, or a folder to write <NEW's stem>-redline.pdf into (default: the "
+        "project's build/); with --format, the folder of its page images",
     )
     compare.add_argument(
         "--json", action="store_true", help="print every change, located in both files, as JSON"

@@ -39,6 +39,7 @@ from communique.model import (
 )
 from communique.typeset import phrase_parser, rich_text
 from communique.whitespace import joined
+from communique.write import not_replaceable
 
 INSERTED, DELETED, MOVED = "cq-ins", "cq-del", "cq-moved"
 SIMILAR = 0.5
@@ -290,14 +291,22 @@ def _title_likeness(old: Instrument, new: Instrument) -> float:
     return sum(ratios) / len(ratios) if ratios else 0.0
 
 
-def redline_path(out: Path | None, old: Path, new: Path, folder: Path) -> Path:
-    """Where the redline goes: `out`, else `<folder>/<new's stem>-redline.pdf`; UsageError where that
-    would replace a draft or any data file."""
-    target = out or folder / f"{new.stem}-redline.pdf"
+def redline_path(out: Path | None, old: Path, new: Path, folder: Path, into: bool = False) -> Path:
+    """Where the redline goes: `out`, else `<folder>/<new's stem>-redline.pdf`, the same name inside `out`
+    where it is a folder (or `into`: given as one, with a final slash); UsageError where that would
+    replace a draft, any data file, or anything that is not a regular file."""
+    name = f"{new.stem}-redline.pdf"
+    target = folder / name if out is None else out / name if into or out.is_dir() else out
     if target.suffix.lower() in (".yaml", ".yml") or target.resolve() in (old.resolve(), new.resolve()):
         raise UsageError(
             f"the redline would be written over {target}",
             hint="give --out a PDF path of its own, e.g. build/x-redline.pdf",
+        )
+    refused = not_replaceable(target)
+    if refused:
+        raise UsageError(
+            f"the redline cannot be written to {target}: it {refused}",
+            hint="give --out a new PDF path or a folder, e.g. build/x-redline.pdf",
         )
     return target
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -27,8 +28,30 @@ def remove_partial_files(target: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
+def not_replaceable(target: Path) -> str | None:
+    """Why `target` must not be replaced by a new file (a folder, a link, a device, a pipe or a socket:
+    renaming a file over `/dev/null` would destroy it); None where it is missing or a regular file."""
+    try:
+        mode = os.lstat(target).st_mode
+    except OSError:
+        return None  # missing (or unreadable: writing then says why)
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a folder"
+    if stat.S_ISLNK(mode):
+        return "is a symbolic link (name the file it points to)"
+    return "is not a regular file (a device, a pipe or a socket)"
+
+
 def write_atomic(target: Path, data: bytes) -> None:
-    """Write `data` to `target` so that readers see either the old file or the whole new one."""
+    """Write `data` to `target` so that readers see either the old file or the whole new one; a target
+    that is not a regular file is refused (OutputError), never replaced."""
+    refused = not_replaceable(target)
+    if refused:
+        raise OutputError(
+            f"cannot write {target}: it {refused}", hint="give the path of a new or regular file"
+        )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(
