@@ -244,6 +244,29 @@ def test_invisible_characters_in_a_label_are_refused(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
+def test_an_empty_label_or_a_folder_given_as_one_is_refused(tmp_path: Path) -> None:
+    """`--draft "$LABEL"` with LABEL unset built a copy that looked final; `--draft seeds/` took the
+    folder for the label and then said only that a PATH was missing."""
+    for arguments in (["--draft="], ["--draft", " "], ["--draft", "seeds/", str(SEED)]):
+        done = run_cli(
+            "build", *arguments, *([] if len(arguments) == 3 else [str(SEED)]), "--out", str(tmp_path)
+        )
+        assert done.returncode == 2, done.stderr
+        assert "the draft label is empty" in done.stderr or "looks like a folder" in done.stderr, done.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_project_label_is_checked_as_a_command_line_label_is(tmp_path: Path) -> None:
+    """An Arabic label in communique.toml once built with its letters left off the page, even under
+    --strict: it is refused as `--draft` refuses it, located at the config's line."""
+    (tmp_path / "communique.toml").write_text('[build]\ndraft = "مسودة 3"\n', encoding="utf-8")
+    data = tmp_path / "x.yaml"
+    data.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    done = run_cli("build", str(data), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "communique.toml:2:" in done.stderr, done.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_long_label_ends_before_the_page_number(
     build_seed: Callable[..., BuildResult], composed: Composed
 ) -> None:

@@ -42,10 +42,23 @@ DRAFT_LABEL_LIMIT = 80
 
 
 def draft_label(text: str) -> str:
-    """A draft label as given (`--draft LABEL`), spaces collapsed; UsageError when it cannot be drawn."""
+    """A draft label as given (`--draft LABEL`, a Python keyword, communique.toml), spaces collapsed;
+    UsageError when it is empty (a script's unset variable would make a copy that looks final), ends
+    like a folder's path, or cannot be drawn."""
     from communique.pdf.draft import drawable_label
 
-    return drawable_label(text, DRAFT_LABEL_LIMIT)
+    label = drawable_label(text, DRAFT_LABEL_LIMIT)
+    if not label:
+        raise UsageError(
+            "the draft label is empty",
+            hint="give a label (--draft 'Draft 2'), or --no-draft for a final copy",
+        )
+    if label.endswith(("/", "\\")):
+        raise UsageError(
+            f"the draft label {label!r} looks like a folder of data files",
+            hint="give the data files first: communique build FOLDER --draft LABEL, or write --draft=LABEL",
+        )
+    return label
 
 
 def paper_size(text: str) -> str:

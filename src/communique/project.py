@@ -19,7 +19,15 @@ from typing import Any
 
 from communique.errors import DataError, ErrorList, UsageError
 from communique.model import SourceLocation, Where
-from communique.options import CONFIG_KEYS, LAYOUT_NAME, PAPER_NAMES, BuildOptions, config_schema, paper_size
+from communique.options import (
+    CONFIG_KEYS,
+    LAYOUT_NAME,
+    PAPER_NAMES,
+    BuildOptions,
+    config_schema,
+    draft_label,
+    paper_size,
+)
 from communique.standards import Standard, for_copy, standard
 from communique.text_rules import REFUSED_HINT, refused_strings
 
@@ -472,11 +480,12 @@ def _read_config(path: Path, stamp: tuple[int, int]) -> ProjectConfig:
         options.setdefault("signature_fields", signing["fields"])
     if "paper" in options:
         options["paper"] = paper_size(options["paper"])
-    if "standard" in options:
-        try:
-            options["standard"] = standard(options["standard"])
-        except UsageError as error:
-            raise DataError(error.message, locate(("build", "standard")), error.hint) from error
+    for key, parse in (("standard", standard), ("draft", draft_label)):
+        if options.get(key):  # '' is no draft
+            try:
+                options[key] = parse(options[key])
+            except UsageError as error:  # as on the command line: a label the bundled fonts can draw
+                raise DataError(error.message, locate(("build", key)), error.hint) from error
     document = raw.get("defaults", {})
     metadata = raw.get("metadata", {})
     return ProjectConfig(
