@@ -424,3 +424,14 @@ def test_deleted_text_is_always_shown_where_it_stood(tmp_path: Path) -> None:
     said = _tagged_changes(out)
     assert "deleted: Of the City of Helsinki (Republic of Finland)" in said
     assert any(item.startswith("deleted: The two leaders confirmed") for item in said)
+
+
+def test_two_different_documents_are_said_to_be_so(tmp_path: Path) -> None:
+    """A redline of two documents (not two drafts of one) marked everything as changed without a word."""
+    other = ROOT / "seeds" / "languages" / "ar-en.yaml"
+    done = run_cli("compare", str(SEED), str(other), "--out", str(tmp_path / "r.pdf"))
+    assert done.returncode == 0 and "share no language" in done.stderr, done.stderr
+    covenant = ROOT / "seeds" / "covenant-no-place.yaml"
+    refused = run_cli("compare", str(SEED), str(covenant), "--strict", "--out", str(tmp_path / "s.pdf"))
+    assert refused.returncode == 2 and "are not drafts of one document" in refused.stderr, refused.stderr
+    assert not (tmp_path / "s.pdf").exists()

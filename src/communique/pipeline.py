@@ -17,7 +17,7 @@ from communique.check import check
 from communique.collector import fewer_collections
 from communique.compose import compose
 from communique.engine.renderer import RenderSession, render
-from communique.errors import DataError, ErrorList, FinishError, RenderError
+from communique.errors import DataError, ErrorList, FinishError, RenderError, UsageError
 from communique.fonts import check_coverage, project_fonts
 from communique.layouts import chosen_layout
 from communique.loader import INLINE_LABEL, load_text, read_text
@@ -284,7 +284,13 @@ def make_redline(old: Path, new: Path, context: BuildContext) -> tuple[Compariso
 
     before = load_text(read_text(old), str(old), old, old.parent)
     text = read_text(new)
-    comparison = compare(before, load_text(text, str(new), new, new.parent))
+    after = load_text(text, str(new), new, new.parent)
+    unrelated = _unrelated(before, after)
+    if unrelated and context.options.strict:
+        raise UsageError(
+            f"{old} and {new} {unrelated}", hint="compare two drafts of one document, or leave out --strict"
+        )
+    comparison = compare(before, after)
     old_document = typeset(before)
     revision = Revision(
         lambda document: redline(comparison, old_document, document),
@@ -300,4 +306,16 @@ def make_redline(old: Path, new: Path, context: BuildContext) -> tuple[Compariso
         standard=None,
     )
     made = make_pdf(text, new, replace(context, options=options), revision=revision)
+    if unrelated:
+        made = replace(made, warnings=(f"{old.name} and {new.name} {unrelated}", *made.warnings))
     return comparison, made
+
+
+def _unrelated(before: Communique, after: Communique) -> str | None:
+    """Why two data files do not look like drafts of one document (their ids differ, or they share no
+    language), as the end of a sentence; None when they do."""
+    if not set(before.languages) & set(after.languages):
+        return "share no language: the redline shows every text as inserted"
+    if before.id != after.id:
+        return f"are not drafts of one document (ids {before.id!r} and {after.id!r})"
+    return None
