@@ -306,6 +306,29 @@ def test_numbers_never_print_over_each_other(
         assert len(inside) >= 10, "the middle columns are numbered in their gutters"
 
 
+def test_four_interleaved_versions_keep_their_margins_on_every_page(
+    build_seed: Callable[..., BuildResult],
+) -> None:
+    """Japanese, Chinese and Korean share the left margin, their numbers carrying their language; English
+    has the right. Where a page held English and Chinese only (the signatures), English was numbered on
+    the left and Chinese on the right, both bare: two series from 1 that named no version."""
+    path = ROOT / "seeds" / "languages" / "four-languages.yaml"
+    drafted = build_seed(path, layout="interleaved", draft=LABEL, strict=True).output
+    plain = build_seed(path, layout="interleaved").output
+    pages = list(zip(page_images(drafted, NUMBERS_DPI), page_images(plain, NUMBERS_DPI), strict=True))
+    texts = page_texts(plain)
+    bare = NUMBER_SIZE_PT * NUMBERS_DPI / 72  # a number of one or two digits is narrower than its size
+    for number, ((image, original), text) in enumerate(zip(pages, texts, strict=True), 1):
+        height = image.size[1]
+        left = [box for box in _marks(image, original, 0.0, 0.14) if box[3] < height * 0.93]
+        right = [box for box in _marks(image, original, 0.86, 1.0) if box[3] < height * 0.93]
+        assert bool(right) == ("Mayor" in text or "Joint" in text or "cities" in text), (number, right)
+        assert all(box[2] - box[0] > 1.3 * bare for box in left), (number, "the left margin's are tagged")
+        assert all(box[2] - box[0] < bare for box in right), (number, "the right margin's are bare")
+        if "Mayor" not in text and "cities" not in text and "Joint" not in text:
+            assert left, number  # a page without English: its versions still numbered, on the left
+
+
 def test_a_letterheads_own_text_is_not_numbered(
     tmp_path: Path, build_seed: Callable[..., BuildResult]
 ) -> None:

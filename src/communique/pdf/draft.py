@@ -8,6 +8,7 @@ The outlines come from the bundled fonts through fontTools' pens.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import unicodedata
 from collections.abc import Iterable
@@ -122,18 +123,29 @@ def mark_draft(writer: pypdf.PdfWriter, lines: Iterable[TextLine], draft: Draft)
         by_page.setdefault(line.page, []).append(line)
     undone = [] if by_page else ["draft: no line of text was found on the pages; no line is numbered"]
     stamps: dict[tuple[float, ...], IndirectObject] = {}
+    sides: dict[str, str] = {}
+    placed = [
+        _placed(
+            [line for line in by_page.get(index, []) if not line.in_margin],
+            float(page.trimbox[0]),
+            float(page.trimbox[2]),
+            draft.versions,
+            sides,
+        )
+        for index, page in enumerate(writer.pages)
+    ]
+    numbers = _numbers(placed, draft.versions)
     for index, page in enumerate(writer.pages):
         box = tuple(float(value) for value in page.trimbox)
         left, bottom, right, top = box
         on_page = by_page.get(index, [])
-        body = [line for line in on_page if not line.in_margin]
         if box not in stamps:  # one stamp for every page of a size
             stamps[box] = access.add_object(writer, _stamp_form(left, bottom, right, top))
         name = _use_stamp(page, stamps[box], len(stamps) - 1)
         under = _artifact(f"q {name} Do Q\n".encode(), "/Watermark")
         text_left = min((line.area[0] for line in on_page), default=left + (right - left) * 0.12)
         over = _artifact(_footer(draft, text_left, (left + right) / 2, on_page, bottom), "/Footer")
-        over += _artifact(_numbers(body, left, right, draft.versions), "/Layout")
+        over += _artifact(numbers[index], "/Layout")
         _wrap_contents(writer, page, under, over)
     return undone
 
@@ -163,46 +175,87 @@ def _overlap(first: tuple[float, float], second: tuple[float, float]) -> bool:
     return first[0] < second[1] and second[0] < first[1]
 
 
-def _numbers(
-    lines: list[TextLine], page_left: float, page_right: float, order: tuple[tuple[str, str], ...]
-) -> bytes:
-    """Each version's lines numbered from 1 on this page. Versions side by side (parallel columns): the
-    leftmost in the left margin, the rightmost in the right, any between in the gutter before its column,
-    smaller. Versions one after the other (interleaved blocks) take a margin each in the document's order,
-    so each keeps its margin from page to page; a margin shared by more carries their language ('zh 3')."""
+@dataclass(frozen=True)
+class _Series:
+    """One version's lines on one page and where their numbers go."""
+
+    version: str
+    lines: list[TextLine]
+    baselines: list[float]
+    place: str
+    """'left' or 'right' margin, or 'gutter' before its column."""
+    crowded: bool = False
+    """Its margin holds another version's numbers on this page (or the columns')."""
+
+
+def _placed(
+    lines: list[TextLine],
+    page_left: float,
+    page_right: float,
+    order: tuple[tuple[str, str], ...],
+    sides: dict[str, str],
+) -> list[_Series]:
+    """Where each version's lines on this page are numbered. Versions side by side (parallel columns):
+    the leftmost in the left margin, the rightmost in the right, any between in the gutter before its
+    column. Versions one after the other (interleaved blocks) take a margin each in the document's
+    order, the first page a version is on choosing its margin (`sides`, shared by the pages of a
+    document), so each keeps it from page to page."""
     versions: dict[str, list[TextLine]] = {}
     for line in lines:
         versions.setdefault(_version_of(line.version, order), []).append(line)
     rank = {tag: index for index, (tag, _) in enumerate(order)}
-    names = dict(order)
     baselines = {version: _baselines(own) for version, own in versions.items()}
     beside = [
         version
         for version in versions
         if any(_share_lines(baselines[version], baselines[other]) for other in versions if other != version)
     ]
-    drawn = b""
+    placed: list[_Series] = []
     if beside:
         leftmost = min(beside, key=lambda version: min(line.column[0] for line in versions[version]))
         rightmost = max(beside, key=lambda version: max(line.column[1] for line in versions[version]))
         for version in beside:
             place = "left" if version == leftmost else "right" if version == rightmost else "gutter"
-            drawn += _numbered(versions[version], baselines[version], place, "")
+            placed.append(_Series(version, versions[version], baselines[version], place))
     middle = (page_left + page_right) / 2
-    # '' marks a margin the columns took: a version placed there too numbers with its language
-    sides: dict[str, list[str]] = {"left": [""], "right": [""]} if beside else {"left": [], "right": []}
+    taken = {"left": bool(beside), "right": bool(beside)}  # margins the columns took
     for version in sorted(set(versions) - set(beside), key=lambda tag: (rank.get(tag, len(rank)), tag)):
         own = versions[version]
-        side = "right" if all(line.column[0] >= middle for line in own) else "left"
-        other = "left" if side == "right" else "right"
-        sides[other if sides[side] and not sides[other] else side].append(version)
-    for side, placed in sides.items():
-        shared = len(placed) > 1
-        for version in placed:
-            if version:
-                prefix = names.get(version, version) if shared else ""
-                drawn += _numbered(versions[version], baselines[version], side, prefix)
-    return drawn
+        if version not in sides:
+            side = "right" if all(line.column[0] >= middle for line in own) else "left"
+            other = "left" if side == "right" else "right"
+            sides[version] = other if taken[side] and not taken[other] else side
+        taken[sides[version]] = True
+        placed.append(_Series(version, own, baselines[version], sides[version]))
+    count = {place: sum(series.place == place for series in placed) for place in ("left", "right")}
+    columns = {series.place for series in placed if series.version in beside}
+    return [
+        dataclasses.replace(
+            series,
+            crowded=series.place != "gutter"
+            and (count[series.place] > 1 or (series.version not in beside and series.place in columns)),
+        )
+        for series in placed
+    ]
+
+
+def _numbers(pages: list[list[_Series]], order: tuple[tuple[str, str], ...]) -> list[bytes]:
+    """Each page's line numbers, each version's from 1. A margin that holds the numbers of more than one
+    version on a page, of this page or another, carries their language ('zh-Hans 3') on every page."""
+    names = dict(order)
+    shared = {series.place for page in pages for series in page if series.crowded}
+    return [
+        b"".join(
+            _numbered(
+                series.lines,
+                series.baselines,
+                series.place,
+                names.get(series.version, series.version) if series.place in shared else "",
+            )
+            for series in page
+        )
+        for page in pages
+    ]
 
 
 def _numbered(own: list[TextLine], baselines: list[float], place: str, prefix: str) -> bytes:
