@@ -1,9 +1,9 @@
 """A test PKI made with `cryptography`, and a local timestamp authority and CRL server on loopback.
 
-The root CA issues the parties' signing certificates, one expired, one that may not sign, and the TSA's
-certificate; the server answers RFC 3161 requests (pyHanko's own TSA parts behind http.server) and serves
-the root's CRL, whose address every certificate names, so long-term validation data is gathered for real
-over HTTP without the network.
+The root CA issues the parties' signing certificates, one expired, one that may not sign, one its CRL
+revokes, and the TSA's certificate; the server answers RFC 3161 requests (pyHanko's own TSA parts behind
+http.server) and serves the root's CRL, whose address every certificate names, so long-term validation
+data is gathered for real over HTTP without the network.
 """
 
 from __future__ import annotations
@@ -78,6 +78,8 @@ class TestPki:
             "encipher": self._issue("Encryption Only", self.root, signing=False),
             "tsa": self._issue("Test Timestamp Authority", self.root, tsa=True),
             "rsa": self._issue("Deputy Mayor of Helsinki", self.root, rsa_key=True),
+            # revoked by the root's CRL two days ago (key compromise): before any signature a test makes
+            "revoked": self._issue("Dismissed Mayor", self.root, days=(-10, 365)),
         }
         self.roots_pem = folder / "roots.pem"
         self.roots_pem.write_bytes(self.root.certificate.public_bytes(serialization.Encoding.PEM))
@@ -157,6 +159,13 @@ class TestPki:
             .issuer_name(self.root.certificate.subject)
             .last_update(NOW - datetime.timedelta(hours=1))
             .next_update(NOW + datetime.timedelta(days=7))
+            .add_revoked_certificate(
+                x509.RevokedCertificateBuilder()
+                .serial_number(self.identities["revoked"].certificate.serial_number)
+                .revocation_date(NOW - datetime.timedelta(days=2))
+                .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise), critical=False)
+                .build()
+            )
         )
         return builder.sign(self.root.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 

@@ -4,6 +4,7 @@ timestamp authority and CRL server, then `communique verify`: what it proves and
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -340,8 +341,17 @@ def _appended_update(data: bytes, change: str) -> bytes:
         writer.mark_update(reference)
     elif change == "source":  # the embedded data file replaced by another text
         specification = writer.root["/Names"]["/EmbeddedFiles"]["/Names"][1].get_object()
+        text = b"id: forged\n"  # with the size and MD5 recorded as for the genuine file
+        parameters = {
+            generic.pdf_name("/Size"): generic.NumberObject(len(text)),
+            generic.pdf_name("/CheckSum"): generic.ByteStringObject(hashlib.md5(text).digest()),
+        }
         forged = generic.StreamObject(
-            {generic.pdf_name("/Type"): generic.pdf_name("/EmbeddedFile")}, stream_data=b"id: forged\n"
+            {
+                generic.pdf_name("/Type"): generic.pdf_name("/EmbeddedFile"),
+                generic.pdf_name("/Params"): generic.DictionaryObject(parameters),
+            },
+            stream_data=text,
         )
         specification["/EF"]["/F"] = writer.add_object(forged)
         writer.update_container(specification)
@@ -740,3 +750,189 @@ def test_a_dss_certificate_ending_in_cr_is_written_compressed() -> None:
     assert ending_in_cr.get("/Filter") == "/FlateDecode" and ending_in_cr.data == b"0\x82der\r"
     assert ending_in_cr.encoded_data[-1:] != b"\r"
     assert "/Filter" not in plain and plain.encoded_data == b"0\x82"
+
+
+def _with_crl_in_dss(data: bytes, crl: bytes) -> bytes:
+    """`data` with the CRL in its document security store, in an incremental update of pyHanko's own (as
+    a later party's B-LT signing or any LTV tool adds it)."""
+    from asn1crypto import crl as asn1_crl
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    signature = PdfFileReader(BytesIO(data), strict=False).embedded_regular_signatures[0]
+    output = BytesIO(data)
+    DocumentSecurityStore.add_dss(
+        output, signature.pkcs7_content, crls=[asn1_crl.CertificateList.load(crl)], force_write=True
+    )
+    return output.getvalue()
+
+
+def test_a_signer_revoked_by_the_files_own_crl_fails_and_is_not_signed_over(
+    unsigned: Path, authority: Authority, token: dict[str, str], tmp_path: Path
+) -> None:
+    """The root's CRL revokes the signer's certificate two days before the signature; once the file's DSS
+    carries that CRL (a later party's B-LTA signing gathers it), verify says so and fails the signature
+    (found by a review: it was 'certificate: trusted'), and sign refuses to add a signature over it."""
+    tsa, roots = f"{authority.url}/tsa", str(authority.pki.roots_pem)
+    first = tmp_path / "first.pdf"
+    p12 = str(authority.pki.p12("revoked"))
+    done = _sign(
+        unsigned, first, "tokyo", "--p12", p12, "--passphrase-env", "P12_PASS", "--timestamp-url", tsa
+    )
+    assert done.returncode == 0, done.stderr
+    both = tmp_path / "both.pdf"
+    token_key = ["--pkcs11-lib", str(SOFTHSM), "--token-label", "city", "--key-label", "helsinki"]
+    done = _sign(
+        first,
+        both,
+        "helsinki",
+        *token_key,
+        "--pin-env",
+        "TOKEN_PIN",
+        "--timestamp-url",
+        tsa,
+        "--ltv",
+        "--trust",
+        roots,
+        env=token,
+    )
+    assert done.returncode == 0, done.stderr
+    code, report = _verify(both, "--trust", roots)
+    assert code == 1 and report["passed"] is False
+    signatures = {item["field"]: item for item in report["signatures"]}  # type: ignore[attr-defined]
+    tokyo, helsinki = signatures["tokyo"], signatures["helsinki"]
+    assert tokyo["certificate_status"] == "revoked" and tokyo["trusted"] is False and not tokyo["passed"]
+    assert any("was revoked on" in problem and "key compromise" in problem for problem in tokyo["problems"])
+    assert helsinki["passed"] and helsinki["certificate_status"] is None
+    plain = run_cli("verify", str(both), "--trust", roots)
+    assert plain.returncode == 1 and "certificate: REVOKED" in plain.stdout
+    assert "certificate: trusted" in plain.stdout  # Helsinki's, still
+    # the CRL in the DSS of a copy with a field still to sign: sign checks it as verify does, and refuses
+    carried = tmp_path / "carried.pdf"
+    carried.write_bytes(_with_crl_in_dss(first.read_bytes(), authority.pki.crl()))
+    out = tmp_path / "out.pdf"
+    done = _sign(carried, out, "helsinki", *token_key, "--pin-env", "TOKEN_PIN", "--trust", roots, env=token)
+    assert done.returncode == 1, done.stderr
+    assert "is not signed soundly so far" in done.stderr and "'tokyo' does not hold" in done.stderr
+    assert "revoked" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
+
+
+def test_a_signature_by_an_expired_certificate_is_named_expired(
+    unsigned: Path, authority: Authority, tmp_path: Path
+) -> None:
+    """communique refuses to sign with an expired certificate; one signed so by another tool is reported as
+    expired (found by a review: only 'NOT trusted by the roots given', with no problem listed)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    signer = signers.SimpleSigner.load_pkcs12(
+        str(authority.pki.p12("expired")), passphrase=PASSPHRASE.encode()
+    )
+    output = signers.sign_pdf(
+        IncrementalPdfFileWriter(BytesIO(unsigned.read_bytes()), strict=False),
+        signers.PdfSignatureMetadata(field_name="tokyo"),
+        signer=signer,
+    )
+    signed = tmp_path / "expired.pdf"
+    signed.write_bytes(output.getvalue())
+    for flags in (["--trust", str(authority.pki.roots_pem)], []):
+        code, report = _verify(signed, *flags)
+        assert code == 1
+        signature = report["signatures"][0]  # type: ignore[index]
+        assert signature["certificate_status"] == "expired", signature
+        assert any("was expired when it signed" in problem for problem in signature["problems"])
+    plain = run_cli("verify", str(signed), "--trust", str(authority.pki.roots_pem))
+    assert "certificate: EXPIRED" in plain.stdout
+
+
+@pytest.mark.parametrize(
+    ("labels", "missing"),
+    [
+        (["--key-label", "espoo"], "no certificate labelled 'espoo' and no private key labelled 'espoo'"),
+        (["--key-label", "helsinki", "--cert-label", "nope"], "no certificate labelled 'nope'"),
+    ],
+)
+def test_a_label_the_token_does_not_hold_is_named_with_those_it_holds(
+    unsigned: Path, token: dict[str, str], tmp_path: Path, labels: list[str], missing: str
+) -> None:
+    """Found by a review: 'internal error' (pyHanko's PKCS11Error was raised outside the error handling)."""
+    out = tmp_path / "out.pdf"
+    done = _sign(
+        unsigned,
+        out,
+        "helsinki",
+        "--pkcs11-lib",
+        str(SOFTHSM),
+        "--token-label",
+        "city",
+        *labels,
+        "--pin-env",
+        "TOKEN_PIN",
+        env=token,
+    )
+    assert done.returncode == 1, done.stderr
+    assert f"the token 'city' ({SOFTHSM}) has {missing}" in done.stderr, done.stderr
+    assert "its private keys: 'helsinki'; its certificates: 'helsinki'" in done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("flag", "secret", "what"), [("--pin-env", PIN, "PIN"), ("--passphrase-env", PASSPHRASE, "passphrase")]
+)
+def test_a_secret_given_for_a_variable_name_is_refused_unrepeated(
+    unsigned: Path,
+    authority: Authority,
+    token: dict[str, str],
+    tmp_path: Path,
+    flag: str,
+    secret: str,
+    what: str,
+) -> None:
+    """Found by a review: 'the environment variable 4321 is not set' put the PIN in the logs."""
+    key = (
+        ["--pkcs11-lib", str(SOFTHSM), "--token-label", "city", "--key-label", "helsinki"]
+        if what == "PIN"
+        else ["--p12", str(authority.pki.p12("tokyo"))]
+    )
+    out = tmp_path / "out.pdf"
+    done = _sign(unsigned, out, "tokyo", *key, flag, secret, env=token)
+    assert done.returncode == 2, done.stderr
+    assert f"{flag} takes the name of an environment variable, not the {what}" in done.stderr
+    assert secret not in done.stderr + done.stdout and "correct" not in done.stderr
+    assert not out.exists()
+
+
+def test_extract_refuses_sources_replaced_after_signing(signed_by_both: Path, tmp_path: Path) -> None:
+    """A later revision replaces the embedded data file, with its size and MD5 recorded to match: verify
+    fails the copy, and extract must not hand the forgery back as the signed source (found by a review:
+    exit 0 with the forged file written)."""
+    forged = tmp_path / "forged.pdf"
+    forged.write_bytes(_appended_update(signed_by_both.read_bytes(), "source"))
+    out = tmp_path / "out"
+    done = run_cli("extract", str(forged), "--out", str(out))
+    assert done.returncode == 1, done.stdout
+    assert "were replaced in a revision added after the build" in done.stderr
+    assert "head -c" in done.stderr and "nothing was written" in done.stderr
+    assert not out.exists() or not any(out.iterdir())
+    assert "Traceback" not in done.stderr
+
+
+def test_a_pypdf_incremental_update_is_said_as_what_is_wrong_with_the_file(
+    signed_by_both: Path, tmp_path: Path
+) -> None:
+    """Found by a review: 'the signatures cannot be read: AttributeError: 'NullObject' object has no
+    attribute 'get''."""
+    import pypdf
+
+    writer = pypdf.PdfWriter(BytesIO(signed_by_both.read_bytes()), incremental=True)
+    writer.add_metadata({"/Title": "Changed"})
+    output = BytesIO()
+    writer.write(output)
+    changed = tmp_path / "changed.pdf"
+    changed.write_bytes(output.getvalue())
+    done = run_cli("verify", str(changed))
+    assert done.returncode == 1
+    assert not re.search(r"\b[A-Z][A-Za-z]+(Error|Exception)\b", done.stdout), done.stdout
+    assert "NullObject" not in done.stdout and "Traceback" not in done.stderr

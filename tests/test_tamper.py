@@ -462,3 +462,38 @@ def test_inspect_escapes_what_a_terminal_would_act_on(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
     assert "\\x1b[2J\\u202egnp.exe (application/octet-stream" in result.stdout
+
+
+def test_extract_refuses_sources_the_seal_does_not_record(copy: Path, tmp_path: Path) -> None:
+    """The data file edited with its size and MD5 recorded to match: the seal in /ID[0] tells; extract
+    refuses and writes nothing, and an unchanged copy still extracts."""
+    edit(copy, rewrite_source(b"Helsinki", b"Helsinkj"))
+    out = tmp_path / "out"
+    done = run_cli("extract", str(copy), "--out", str(out))
+    assert done.returncode == 1, done.stdout
+    assert (
+        "are not the ones the seal in its /ID[0] records" in done.stderr
+        and "communique verify" in done.stderr
+    )
+    assert not out.exists() and done.stdout == ""
+
+
+def test_verify_reports_every_file_even_after_an_unreadable_one(built: bytes, tmp_path: Path) -> None:
+    """Found by a review: verify stopped at the first file it could not read, and --json printed nothing."""
+    good, bad = tmp_path / "a.pdf", tmp_path / "notpdf.pdf"
+    good.write_bytes(built)
+    bad.write_text("not a pdf")
+    names = [str(good), str(bad), str(good)]
+    done = run_cli("verify", *names, "--json")
+    assert done.returncode == 1
+    reports = json.loads(done.stdout)
+    assert [report["path"] for report in reports] == names
+    assert [report["passed"] for report in reports] == [True, False, True]
+    assert "is not a readable PDF" in reports[1]["error"] and reports[0]["error"] is None
+    assert "is not a readable PDF" in done.stderr and "Traceback" not in done.stderr
+    plain = run_cli("verify", *names)
+    firsts = [line for line in plain.stdout.splitlines() if not line.startswith(" ")]
+    assert firsts[0] == f"{good}: valid (PDF/A-3A, PDF/UA-1)" and firsts[2].startswith(f"{good}: valid")
+    assert (
+        firsts[1].startswith(f"{bad}: NOT valid (cannot be checked: ") and "not a readable PDF" in firsts[1]
+    )

@@ -562,12 +562,18 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from communique.pdf.verify import format_report, verify
+    from communique.pdf.verify import format_report, unreadable_report, verify
 
     reports = []
     for name in args.pdfs:
         trust = tuple(Path(root) for root in args.trust) or Project.discover(Path(name)).config.trust
-        reports.append(verify(Path(name), rebuild=args.rebuild, trust=trust))
+        try:
+            reports.append(verify(Path(name), rebuild=args.rebuild, trust=trust))
+        except CommuniqueError as error:  # not a PDF, encrypted, unreadable: not valid, and the rest go on
+            if args.verbose:
+                traceback.print_exc()
+            _say(f"error: {error}", sys.stderr)
+            reports.append(unreadable_report(Path(name), error))
     if args.json:
         print(json.dumps([report.as_json() for report in reports], ensure_ascii=False, indent=2))
     else:
@@ -587,12 +593,13 @@ def _sign(args: argparse.Namespace) -> int:
             )
     key = SigningKey(
         Path(args.p12) if args.p12 else None,
-        _secret(args.passphrase_env, "passphrase of the PKCS#12 file", bool(args.p12)),
+        _secret(args.passphrase_env, "--passphrase-env", "passphrase of the PKCS#12 file", bool(args.p12)),
         Path(args.pkcs11_lib) if args.pkcs11_lib else None,
         args.token_label,
         args.key_label,
         args.cert_label,
-        (_secret(args.pin_env, "PIN of the token", bool(args.pkcs11_lib)) or b"").decode() or None,
+        (_secret(args.pin_env, "--pin-env", "PIN of the token", bool(args.pkcs11_lib)) or b"").decode()
+        or None,
     )
     level = "B-LTA" if args.ltv else args.level
     trust = tuple(Path(root) for root in args.trust)
@@ -612,8 +619,18 @@ def _sign(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _secret(variable: str | None, what: str, needed: bool) -> bytes | None:
-    """A secret from the environment variable named, or asked for on the terminal; never a flag."""
+def _secret(variable: str | None, flag: str, what: str, needed: bool) -> bytes | None:
+    """A secret from the environment variable named, or asked for on the terminal; never a flag. What is
+    not a variable's name may be the secret itself, typed in its place: refused, never repeated."""
+    import re
+
+    if variable is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", variable):
+        short = what.split(" of ")[0]
+        raise UsageError(
+            f"{flag} takes the name of an environment variable, not the {short} (what was given is not a "
+            "variable's name, and is not shown)",
+            hint=f"put the {what} in a variable and name that: {flag} VAR (letters, digits and _)",
+        )
     if variable:
         value = os.environ.get(variable)
         if value is None:
@@ -627,12 +644,13 @@ def _secret(variable: str | None, what: str, needed: bool) -> bytes | None:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from communique.pdf.archival import extract_sources
+    from communique.pdf.archival import extract_sources, sealed_sources
     from communique.pdf.seal import UnreadablePdfError
 
     pdf = Path(args.pdf)
     data = read_input(pdf, "give an archival PDF")
     try:
+        unconfirmed = sealed_sources(data, str(pdf))  # the sources as built (and signed), or refused
         extraction = extract_sources(data, str(pdf), Path(args.out))  # checks every name, then writes
     except UnreadablePdfError as error:  # the wrong file given, as `inspect` says it (exit 2)
         raise UsageError(error.message, hint=error.hint) from error
@@ -640,7 +658,7 @@ def _extract(args: argparse.Namespace) -> int:
         print(
             f"extracted {printable(str(target))} ({len(source.data)} bytes, {printable(source.media_type)})"
         )
-    for warning in extraction.warnings:
+    for warning in (*unconfirmed, *extraction.warnings):
         _say(f"warning: {warning}", sys.stderr)
     if extraction.command:
         print(f"rebuild with: {extraction.command}")

@@ -409,6 +409,44 @@ def extract_sources(pdf: bytes, origin: str, out_dir: Path) -> Extraction:
     return extraction
 
 
+def sealed_sources(pdf: bytes, origin: str) -> tuple[str, ...]:
+    """Refuse (ArchiveError, nothing written) a copy whose embedded sources are not the ones it was built
+    with: changed since the build against the seal in the built revision's /ID[0], or, in a signed copy,
+    replaced in a revision added after the build, which its signatures do not cover (matching checksums
+    prove nothing: anyone can record them). Returns warnings: a copy without a communique seal cannot be
+    confirmed. UnreadablePdfError if the file cannot be read."""
+    from communique.pdf.seal import PARTS, compute_seal, open_pdf, recorded_seal
+    from communique.pdf.signatures import revision_ends
+
+    ends = revision_ends(pdf)
+    built = pdf[: ends[0]] if len(ends) > 1 else pdf
+    built_reader = open_pdf(built, origin)
+    as_built = compute_seal(built_reader)
+    if len(ends) > 1 and compute_seal(open_pdf(pdf, origin)).sources != as_built.sources:
+        raise ArchiveError(
+            f"{origin}: its embedded source files were replaced in a revision added after the build (after "
+            "it was signed), so they are not the sources its signatures cover; nothing was written",
+            hint=f"communique verify {shlex.quote(origin)} names the change; the copy as built and signed is "
+            f"its first {ends[0]} bytes (head -c {ends[0]} {shlex.quote(origin)} > built.pdf): verify and "
+            "extract that",
+        )
+    recorded = recorded_seal(built_reader)
+    changed = recorded.differences(as_built) if recorded is not None else PARTS
+    if len(changed) == len(PARTS):
+        return (
+            f"{origin} carries no communique seal in its /ID (or no part of it matches), so its sources "
+            "cannot be confirmed to be the ones it was built with",
+        )
+    if "sources" in changed:
+        raise ArchiveError(
+            f"{origin}: its embedded source files are not the ones the seal in its /ID[0] records: they were "
+            "changed after the build; nothing was written",
+            hint=f"communique verify {shlex.quote(origin)} says what changed; extract from a copy that "
+            "verifies, or ask its sender for one",
+        )
+    return ()
+
+
 def recorded_options(sources: Sequence[EmbeddedSource]) -> tuple[str, ...] | None:
     """The build options the data file's description records (None if it records no command): each a
     flag of RECORDED_FLAGS, alone or as `--flag=value` with a plain value; ArchiveError for anything else."""

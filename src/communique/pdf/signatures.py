@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import datetime
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from communique.errors import CommuniqueError
+from communique.text_rules import printable
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class SignatureReport:
     trusted: bool | None
     """The certificate chains to a trust root given; None when no trust roots were given."""
     problems: tuple[str, ...] = ()
+    certificate_status: str | None = None
+    """'revoked' (by the revocation data the file carries) or 'expired' (or not yet valid) when the
+    signer's certificate was so at the signature's time; None otherwise."""
 
     @property
     def passed(self) -> bool:
@@ -63,6 +68,7 @@ class SignatureReport:
             "later_changes": self.later_changes,
             "changes_allowed": self.changes_allowed,
             "trusted": self.trusted,
+            "certificate_status": self.certificate_status,
             "problems": list(self.problems),
             "passed": self.passed,
         }
@@ -130,17 +136,21 @@ def revision_ends(data: bytes) -> list[int]:
 def check_signed_copy(data: bytes, trust: tuple[Path, ...] = ()) -> SignedCopy:
     """Every signature and document timestamp of the file checked, and every revision after the built one
     reviewed against it (a change made before or with the first signature is not covered by any
-    signature's own review); SignatureCheckError when pyHanko cannot read them."""
+    signature's own review); SignatureCheckError when pyHanko cannot read them. Certificates are checked
+    offline, with the revocation data (CRLs, OCSP answers) and certificates the file's DSS carries."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields
 
-    context = _context(trust)
+    from communique.pdf.signing import load_certificates
+
+    roots = load_certificates(trust) if trust else []
     with quiet_pyhanko():
         try:
             reader = PdfFileReader(BytesIO(data), strict=False)
+            contexts = _Contexts(roots, _dss(reader))
             signatures = list(reader.embedded_regular_signatures)
-            timestamps = _document_timestamps(reader, context)
-            reports = tuple(_report(signature, context, trust != (), timestamps) for signature in signatures)
+            timestamps = _document_timestamps(reader, contexts.at(None))
+            reports = tuple(_report(signature, contexts, trust != (), timestamps) for signature in signatures)
             since, allowed = _since_built(reader)
             unsigned = tuple(name for name, value, _ in fields.enumerate_sig_fields(reader) if value is None)
             anomalies = xref_anomalies(data, reader)
@@ -149,8 +159,8 @@ def check_signed_copy(data: bytes, trust: tuple[Path, ...] = ()) -> SignedCopy:
             )
         except Exception as error:  # pyHanko's many error types on a damaged file: the file fails, clearly
             raise SignatureCheckError(
-                f"the signatures cannot be read: {type(error).__name__}: {error}",
-                hint="the file is damaged or was changed after signing",
+                f"the signatures cannot be read: {_unreadable(error)}",
+                hint="the file is damaged or was changed after signing; check a copy as it was sent",
             ) from error
     problems = [
         f"the document timestamp of revision {revision} is not valid" for revision, ok in timestamps if not ok
@@ -260,17 +270,57 @@ def quiet_pyhanko() -> Iterator[None]:
             logger.setLevel(level)
 
 
-def _context(trust: tuple[Path, ...]) -> Any:
-    from pyhanko_certvalidator import ValidationContext
+def _unreadable(error: Exception) -> str:
+    """What is wrong with the file, said as that: pyHanko's own errors describe the file; an error of
+    Python's (an attribute or key missing where the reader expected one) means objects are not what a PDF
+    reader expects where it looks for the signatures."""
+    from pyhanko.pdf_utils.misc import PdfError
 
-    from communique.pdf.signing import load_certificates
+    if isinstance(error, PdfError) and str(error):
+        return f"{printable(str(error))} (the file's structure is damaged)"
+    return (
+        "an object the signatures depend on (the catalog, the form, a signature field or the cross-reference "
+        "sections of a later revision) is missing or not what a PDF reader expects there; a tool that "
+        "rewrote the file, or an incremental update written without care for its signatures, leaves it so"
+    )
 
-    roots = load_certificates(trust) if trust else []
-    return ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
+
+def _dss(reader: Any) -> Any:
+    """The file's document security store (validation data added for B-LT), or None."""
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+    from pyhanko.sign.validation.errors import NoDSSFoundError
+
+    try:
+        return DocumentSecurityStore.read_dss(reader)
+    except NoDSSFoundError:
+        return None
+
+
+class _Contexts:
+    """pyHanko validation contexts: offline, the trust roots given, and the certificates, CRLs and OCSP
+    answers of the file's DSS, at a chosen time. Revocation data is soft-fail (a signature without any is
+    not failed for it) and may have been gathered after that time (B-LT gathers it after signing)."""
+
+    def __init__(self, roots: list[Any], dss: Any) -> None:
+        self.roots, self.dss = roots, dss
+
+    def at(self, moment: datetime.datetime | None) -> Any:
+        from pyhanko_certvalidator import ValidationContext
+
+        settings: dict[str, Any] = {
+            "trust_roots": self.roots,
+            "allow_fetching": False,
+            "revocation_mode": "soft-fail",
+            "retroactive_revinfo": True,
+            "moment": moment,
+        }
+        if self.dss is None:
+            return ValidationContext(**settings)
+        return self.dss.as_validation_context(settings)
 
 
 def _report(
-    signature: Any, context: Any, trust_given: bool, timestamps: list[tuple[int, bool]]
+    signature: Any, contexts: _Contexts, trust_given: bool, timestamps: list[tuple[int, bool]]
 ) -> SignatureReport:
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
@@ -278,7 +328,15 @@ def _report(
     field = str(signature.field_name)
     problems: list[str] = []
     try:
-        status = validate_pdf_signature(signature, signer_validation_context=context)
+        status = validate_pdf_signature(signature, signer_validation_context=contexts.at(None))
+        stamp = status.timestamp_validity
+        checked = status
+        if trust_given and stamp is not None and stamp.intact and stamp.valid and stamp.trusted:
+            # a trusted timestamp proves when it signed: its certificate is judged at that time (a later
+            # expiry or revocation does not undo it), with the revocation data gathered since
+            checked = validate_pdf_signature(
+                signature, signer_validation_context=contexts.at(stamp.timestamp), skip_diff=True
+            )
     except (SignatureValidationError, ValueError, KeyError) as error:
         return SignatureReport(
             field,
@@ -297,7 +355,6 @@ def _report(
     certificate = status.signing_cert
     signer = certificate.subject.human_friendly if certificate is not None else "unknown"
     signed_at = status.signer_reported_dt.isoformat() if status.signer_reported_dt else None
-    stamp = status.timestamp_validity
     timestamp = stamp.timestamp.isoformat() if stamp is not None else None
     if stamp is not None and not stamp.intact:
         problems.append("its timestamp token is damaged")
@@ -307,7 +364,11 @@ def _report(
     allowed = bool(status.docmdp_ok) and later not in ("other", "unknown", "annotations")
     coverage = str(status.coverage.name).replace("_", " ").lower() if status.coverage else "unknown"
     intact = bool(status.intact and status.valid)
-    trusted = bool(status.trusted) if trust_given else None
+    trusted = bool(checked.trusted) if trust_given else None
+    certificate_status = None
+    if certificate is not None:
+        said, certificate_status = _certificate_problem(certificate, checked, status, trust_given)
+        problems += said
     return SignatureReport(
         field,
         signer,
@@ -321,7 +382,45 @@ def _report(
         allowed,
         trusted,
         tuple(problems),
+        certificate_status,
     )
+
+
+def _certificate_problem(
+    certificate: Any, checked: Any, status: Any, trust_given: bool
+) -> tuple[list[str], str | None]:
+    """Why the signer's certificate fails, said plainly: revoked (by the revocation data the file carries,
+    at the time checked), or outside its validity period when it signed (the timestamp's time, or else the
+    signer's claim) or, without a trusted timestamp, now."""
+    revocation = checked.revocation_details if trust_given else None
+    if revocation is not None:
+        whose = "a CA certificate in its chain" if revocation.ca_revoked else "the signer's certificate"
+        reason = getattr(revocation.revocation_reason, "native", None)
+        why = f" ({str(reason).replace('_', ' ')})" if reason and reason != "unspecified" else ""
+        time = "its timestamp" if checked is not status else "now"
+        return [
+            f"{whose} was revoked on {revocation.revocation_date:%Y-%m-%d %H:%M} UTC{why}, before {time}, by "
+            "the revocation data the file carries: the signature does not hold"
+        ], "revoked"
+    stamp = status.timestamp_validity
+    proven = stamp.timestamp if stamp is not None and stamp.intact and stamp.valid else None
+    when = proven or status.signer_reported_dt
+    start, end = certificate.not_valid_before, certificate.not_valid_after
+    period = f"valid from {start:%Y-%m-%d} to {end:%Y-%m-%d}"
+    if when is not None and not start <= when <= end:
+        source = "its timestamp" if proven is not None else "the signer's clock"
+        state = "expired" if when > end else "not yet valid"
+        return [
+            f"the signer's certificate was {state} when it signed ({period}; signed {when:%Y-%m-%d %H:%M} "
+            f"UTC by {source})"
+        ], "expired"
+    now = datetime.datetime.now(datetime.UTC)
+    if trust_given and not checked.trusted and now > end and checked is status:
+        return [
+            f"the signer's certificate expired on {end:%Y-%m-%d} ({period}), and no trusted timestamp "
+            "proves that the signature was made before then"
+        ], "expired"
+    return [], None
 
 
 def _level(signature: Any, timestamped: bool, timestamps: list[tuple[int, bool]]) -> str:

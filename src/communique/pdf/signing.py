@@ -61,7 +61,7 @@ def sign_pdf(data: bytes, origin: str, request: SignRequest, now: datetime.datet
 
     if request.archive and not request.timestamp_url:
         raise UsageError("B-LTA needs a timestamp authority", hint="give --timestamp-url (or drop --archive)")
-    writer = _writer(data, origin)
+    writer = _writer(data, origin, request.trust)
     existing = {name: value for name, value, _ in fields.enumerate_sig_fields(writer.prev)}
     if request.field not in existing:
         names = ", ".join(sorted(existing)) or "none"
@@ -214,8 +214,10 @@ def _archival_writer_class() -> Any:
     return ArchivalWriter
 
 
-def _writer(data: bytes, origin: str) -> Any:
-    """An incremental writer on `data`, which must be a communique archival copy as built (or signed)."""
+def _writer(data: bytes, origin: str, trust: tuple[Path, ...] = ()) -> Any:
+    """An incremental writer on `data`, which must be a communique archival copy as built (or signed), its
+    signatures sound so far: with `trust`, none made with a certificate the file's revocation data shows
+    revoked (one that does not chain to `trust` is let through: each party may have its own CA)."""
     from pyhanko.pdf_utils.misc import PdfError
 
     from communique.pdf.draft import draft_label_of
@@ -241,11 +243,14 @@ def _writer(data: bytes, origin: str) -> Any:
         )
     if has_later_revisions(data):  # signed before: every earlier signature must still hold
         try:
-            signed = check_signed_copy(data)
+            signed = check_signed_copy(data, trust)
         except CommuniqueError as error:
             raise SigningError(f"{origin}: {error.message}", hint=error.hint or "") from error
-        broken = [item.field for item in signed.signatures if not item.passed]
-        reasons = [*signed.problems, *(f"the signature '{name}' does not hold" for name in broken)]
+        reasons = list(signed.problems)
+        for item in signed.signatures:
+            if not (item.intact and item.changes_allowed and not item.problems):
+                why = f" ({'; '.join(item.problems)})" if item.problems else ""
+                reasons.append(f"the signature '{item.field}' does not hold{why}")
         if not signed.since_built_allowed:
             reasons.append(f"the file was changed after it was built: {signed.since_built}")
         if reasons:
@@ -281,20 +286,58 @@ def _signer(key: SigningKey) -> Any:
         session = pkcs11.open_pkcs11_session(
             str(key.pkcs11_library), token_criteria=TokenCriteria(label=key.token_label), user_pin=key.pin
         )
-        # The digest is computed here and the token signs it (the raw mechanism): every token has CKM_ECDSA
-        # and CKM_RSA_PKCS, fewer have the combined ones (SoftHSM2 has no CKM_ECDSA_SHA256).
-        return pkcs11.PKCS11Signer(
-            session,
-            cert_label=key.certificate_label or key.key_label,
-            key_label=key.key_label,
-            use_raw_mechanism=True,
-        )
     except Exception as error:  # python-pkcs11 raises its own error types, one per PKCS#11 return code
         raise SigningError(
             f"cannot use the key '{key.key_label}' on token '{key.token_label}' through "
             f"{key.pkcs11_library}: {type(error).__name__} {error}".rstrip(),
             hint="check the library, the token and key labels, and the PIN (in the variable --pin-env names)",
         ) from error
+    certificate_label = key.certificate_label or key.key_label
+    # The digest is computed here and the token signs it (the raw mechanism): every token has CKM_ECDSA
+    # and CKM_RSA_PKCS, fewer have the combined ones (SoftHSM2 has no CKM_ECDSA_SHA256).
+    signer = pkcs11.PKCS11Signer(
+        session, cert_label=certificate_label, key_label=key.key_label, use_raw_mechanism=True
+    )
+    try:
+        signer.signing_cert  # noqa: B018 (loads the certificate and finds the key, by their labels, now)
+    except Exception as error:  # a label the token does not hold, or a token error while looking
+        labels = _token_labels(session)
+        session.close()
+        if labels is None:
+            raise SigningError(
+                f"cannot read the key '{key.key_label}' or certificate '{certificate_label}' on token "
+                f"'{key.token_label}' through {key.pkcs11_library}: {type(error).__name__} {error}".rstrip(),
+                hint="check the token and the key and certificate labels (--key-label, --cert-label)",
+            ) from error
+        keys, certificates = labels
+        missing = [
+            f"{'no' if held.count(label or '') == 0 else 'more than one'} {kind} labelled '{label}'"
+            for kind, label, held in (
+                ("certificate", certificate_label, certificates),
+                ("private key", key.key_label, keys),
+            )
+            if held.count(label or "") != 1
+        ] or [f"the key '{key.key_label}' or certificate '{certificate_label}' cannot be used ({error})"]
+        raise SigningError(
+            f"the token '{key.token_label}' ({key.pkcs11_library}) has {' and '.join(missing)}",
+            hint=f"its private keys: {', '.join(map(repr, keys)) or 'none'}; its certificates: "
+            f"{', '.join(map(repr, certificates)) or 'none'} (give them with --key-label and --cert-label)",
+        ) from error
+    return signer
+
+
+def _token_labels(session: Any) -> tuple[list[str], list[str]] | None:
+    """The labels of the private keys and of the certificates on a token, or None if it cannot list them."""
+    from pkcs11 import Attribute, ObjectClass
+
+    try:
+        found = [
+            sorted(str(item[Attribute.LABEL]) for item in session.get_objects({Attribute.CLASS: kind}))
+            for kind in (ObjectClass.PRIVATE_KEY, ObjectClass.CERTIFICATE)
+        ]
+    except Exception:  # a token that will not list its objects: the error says what it can
+        return None
+    return found[0], found[1]
 
 
 def _check_certificate(certificate: Any, now: datetime.datetime) -> None:

@@ -106,6 +106,8 @@ class VerifyReport:
     """communique's own checks (rules communique:*): any change since the build."""
     signed: SignedCopy | None = None
     """A copy with revisions after the built one: its signatures, each checked, and those changes."""
+    unreadable: str | None = None
+    """Why the file could not be checked at all (not a PDF, encrypted, unreadable); it is not valid."""
 
     @property
     def passed(self) -> bool:
@@ -120,6 +122,7 @@ class VerifyReport:
         """The report as plain data."""
         return {
             "path": str(self.path),
+            "error": self.unreadable,
             "declared": f"PDF/A-{self.declared}" if self.declared else None,
             "standards": list(self.standards),
             "passed": self.passed,
@@ -193,6 +196,13 @@ def verify(path: Path, rebuild: bool = False, trust: tuple[Path, ...] = ()) -> V
     return VerifyReport(
         path, declared, results, standards, ValidatorResult(name, not findings, findings), signed
     )
+
+
+def unreadable_report(path: Path, error: CommuniqueError) -> VerifyReport:
+    """The verdict on a file that could not be checked at all: not valid, for the reason given."""
+    reason = str(error)
+    finding = Finding("communique:unreadable", reason)
+    return VerifyReport(path, None, (), (), ValidatorResult(INTEGRITY, False, (finding,)), None, reason)
 
 
 def _metadata_since_built(reader: PdfReader, before: PdfReader) -> tuple[Finding, ...]:
@@ -518,6 +528,8 @@ def _qpdf(path: Path) -> ValidatorResult:
 def format_report(report: VerifyReport) -> str:
     """The report for people: the verdict, then each validator with its findings (anything a terminal
     would act on escaped)."""
+    if report.unreadable is not None:
+        return printable_lines(f"{report.path}: NOT valid (cannot be checked: {report.unreadable})")
     declared = ", ".join(report.standards) or "no PDF/A, PDF/UA or PDF/X identification in its XMP"
     lines = [f"{report.path}: {'valid' if report.passed else 'NOT valid'} ({declared})"]
     for result in report.results:
@@ -770,6 +782,13 @@ _TRUST = {
 }
 
 
+def _certificate_line(signature: SignatureReport) -> str:
+    if signature.certificate_status is None:
+        return _TRUST[signature.trusted]
+    trust = "" if signature.trusted is not None else f"; trust {_TRUST[None]}"
+    return f"{signature.certificate_status.upper()} (see the problem below){trust}"
+
+
 def _signature_lines(signature: SignatureReport) -> list[str]:
     kind = "certification" if signature.certification else "approval"
     state = (
@@ -784,6 +803,6 @@ def _signature_lines(signature: SignatureReport) -> list[str]:
         f"timestamp: {signature.timestamp or 'none'}",
         f"        {state}; covers the {signature.coverage}; "
         f"changes after it: {signature.later_changes}{allowed}",
-        f"        certificate: {_TRUST[signature.trusted]}",
+        f"        certificate: {_certificate_line(signature)}",
         *(f"        problem: {problem}" for problem in signature.problems),
     ]
