@@ -106,9 +106,19 @@ class _Unit:
     article: int = 0
     item: int = 0
 
-    def shown(self) -> tuple[tuple[str, str], ...]:
-        """(lang, text) of each version, shortened."""
-        return tuple((lang, _shortened(" ".join(t.value for t in texts))) for lang, texts in self.versions)
+    def shown(self, value: str = "") -> tuple[tuple[str, str], ...]:
+        """(lang, text) of each version, shortened around `value` where a version has it, and in the
+        others around the same place in proportion (a long block was cut before what was found)."""
+        flat = [(lang, " ".join(" ".join(t.value for t in texts).split())) for lang, texts in self.versions]
+        found = next(((text.find(value), len(text)) for _, text in flat if value and value in text), None)
+        shown = []
+        for lang, text in flat:
+            if found is None or len(text) <= SHOWN_LENGTH:
+                shown.append((lang, _shortened(text)))
+                continue
+            at = text.find(value) if value in text else round(found[0] / max(found[1], 1) * len(text))
+            shown.append((lang, _around(text, at, len(value) if value in text else 0)))
+        return tuple(shown)
 
     def texts(self, lang: str) -> tuple[Text, ...]:
         """The paragraphs of the `lang` version (one of those the unit has)."""
@@ -169,7 +179,15 @@ def _unit_findings(unit: _Unit, people: tuple[LocalizedText, ...]) -> Iterator[F
 
 
 def _finding(kind: str, unit: _Unit, at: SourceLocation, value: str, message: str) -> Finding:
-    return Finding(kind, at, unit.where, value, message, unit.shown())
+    return Finding(kind, at, unit.where, value, message, unit.shown(value))
+
+
+def _around(text: str, at: int, width: int) -> str:
+    """SHOWN_LENGTH characters of the one-line `text` with `text[at : at + width]` in their middle, an
+    ellipsis where the text goes on."""
+    start = max(0, min(at + width // 2 - SHOWN_LENGTH // 2, len(text) - SHOWN_LENGTH + 2))
+    window = text[start : start + SHOWN_LENGTH - 2]
+    return ("…" if start else "") + window + ("…" if start + len(window) < len(text) else "")
 
 
 def _shortened(text: str, length: int = SHOWN_LENGTH) -> str:
