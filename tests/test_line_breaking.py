@@ -363,3 +363,30 @@ def test_no_record_of_how_a_paragraph_was_broken_outlives_its_build(
     build_seed(SAMPLE, layout="sequential")
     gc.collect()
     assert {id(box) for box in linebreak._broken} <= before
+
+
+@pytest.mark.parametrize(
+    ("source", "layout"),
+    [
+        (ROOT / "seeds" / "languages" / "four-languages.yaml", "sequential"),
+        (ROOT / "seeds" / "languages" / "four-languages.yaml", "interleaved"),
+        (ROOT / "seeds" / "joint-statement-dateline.yaml", "interleaved"),
+    ],
+)
+def test_a_partys_name_is_never_broken_across_lines(composed: Composed, source: Path, layout: str) -> None:
+    """鳴|浜市 and 青浜|市 were broken at line ends: in a page-wide measure the parties' Japanese names
+    (and their countries') are kept whole, up to seven ems (typeset.kept_places); in parallel columns a
+    name may break, as JLReq allows (kept whole, it spread the line before it by up to 0.4 em)."""
+    places = [name for name in load(source).party_names("ja") if len(name) > 1]
+    assert places
+    broken = []
+    for page in text_lines(composed(source, layout), 1):
+        column = page[0]
+        texts = ["".join(glyph.char for glyph in line) for line in column]
+        for ending, starting in itertools.pairwise(texts):
+            joined = ending + starting
+            for name in places:
+                at = joined.find(name, max(0, len(ending) - len(name) + 1))
+                if 0 <= at < len(ending) < at + len(name):
+                    broken.append((name, ending[-6:], starting[:6]))
+    assert not broken, broken

@@ -79,11 +79,14 @@ def rich_text(
     names: tuple[str, ...] = (),
     unbroken: tuple[str, ...] = (),
     name: bool = False,
+    places: tuple[str, ...] = (),
 ) -> RichText:
     """`text` prepared for `lang`, every character kept; with `phrased`, split into phrases (BudouX) that
     a line never breaks; with `composed` (the default), with typographic quotes and Japanese composition
     (signatory lines are set as written); with `names`, those never broken, nor any of the words
-    `unbroken` (代理, represented by); a person's `name` breaks only between its parts. A line break in
+    `unbroken` (代理, represented by); a person's `name` breaks only between its parts. `places` (the
+    parties' names) are marked `place`, which the layouts keep whole (`white-space: nowrap`) in a
+    page-wide measure, not in the parallel layout's columns. A line break in
     `text` ('\\n') is a line break in print."""
     runs: list[Run] = []
     for number, line in enumerate(text.split("\n")):
@@ -93,7 +96,10 @@ def rich_text(
             runs.extend(_composed(line, lang) if composed else (Run(line, ""),))
     words = [match.span() for word in unbroken if word for match in re.finditer(re.escape(word), text)]
     parts = [match.span() for match in _NAME_PART.finditer(text)] if name else []
-    runs = _kept_together(runs, _unbreakable(text, lang) + _name_spans(text, names) + words + parts)
+    named = _name_spans(text, names)
+    placed = _name_spans(text, places)
+    runs = _kept_together(runs, _unbreakable(text, lang) + named + words + parts)
+    runs = _kept_together(runs, placed, "place")
     addresses = list(_URL.finditer(text))
     runs = _kept_together(runs, [match.span() for match in addresses], URL)
     points = [point for match in addresses for point in _url_breaks(match)]
@@ -105,7 +111,7 @@ def rich_text(
     if parser is None:
         return RichText(text, (keep_spaces(tuple(runs), lang),))
     found = parser.parse(text)
-    units = _words(found) if primary(lang) == "ja" else found
+    units = _joined_over(_words(found) if primary(lang) == "ja" else found, named + placed)
     phrases = _apart_from_line_breaks(_split_at(tuple(runs), units))
     return RichText(text, tuple(keep_spaces(phrase, lang) for phrase in phrases), phrased=True)
 
@@ -300,9 +306,12 @@ def _split(runs: list[Run], points: list[int], marked: Callable[[int, int], bool
     return result
 
 
-def paragraph_text(text: str, lang: str, names: tuple[str, ...] = ()) -> RichText:
-    """A paragraph: its source line wraps joined (`whitespace.joined`), `names` of people never broken."""
-    return rich_text(joined(text, lang), lang, names=names)
+def paragraph_text(
+    text: str, lang: str, names: tuple[str, ...] = (), places: tuple[str, ...] = ()
+) -> RichText:
+    """A paragraph: its source line wraps joined (`whitespace.joined`), `names` of people and `places`
+    (the parties') never broken."""
+    return rich_text(joined(text, lang), lang, names=names, places=places)
 
 
 def lines_text(text: str, lang: str) -> RichText:
@@ -353,6 +362,20 @@ def _words(phrases: list[str]) -> list[str]:
     return [part for word in words for part in _long_split(word)]
 
 
+def _joined_over(units: list[str], spans: list[tuple[int, int]]) -> list[str]:
+    """`units` (consecutive pieces of a text) with those a span crosses joined into one: a name BudouX
+    splits ('ノゴーン' 'タル市') stays in one phrase, which a line never breaks inside."""
+    joined: list[str] = []
+    start = 0
+    for unit in units:
+        if joined and any(begin < start < end for begin, end in spans):
+            joined[-1] += unit
+        else:
+            joined.append(unit)
+        start += len(unit)
+    return joined
+
+
 def _split_at(runs: tuple[Run, ...], phrases: list[str]) -> tuple[tuple[Run, ...], ...]:
     """Regroup `runs` into the given phrases, splitting a run where a phrase boundary falls inside it."""
     grouped: list[tuple[Run, ...]] = []
@@ -386,7 +409,8 @@ def _instrument(communique: Communique, instrument: Instrument, number: int) -> 
 def _version(communique: Communique, instrument: Instrument, lang: str, anchor: str) -> Version:
     # A title never breaks inside a party's or country's name written without spaces in a script that
     # Pango breaks by syllable or dictionary (송하｜시, ศรีวาริ｜นทร์); Japanese and Chinese titles break
-    # between BudouX's phrases instead, and a spaced name between its words, as the title's other words.
+    # between BudouX's phrases instead (a name kept whole would run out of the four-column layout's
+    # title columns, about five ems wide), and a spaced name between its words, as the title's other words.
     phrased = primary(lang) in UNSPACED
     places = tuple(name for name in communique.party_names(lang) if _unspaced(name) and not phrased)
     title_lines = tuple(
@@ -457,7 +481,7 @@ def _blocks(communique: Communique, instrument: Instrument, lang: str) -> tuple[
     counters = {"heading": 0, "article": 0, "clause": 0}
     pending = instrument.pending.get(lang)
     blocks = []
-    names = communique.person_names(lang)
+    names, places = communique.person_names(lang), kept_places(communique, lang)
     for block in instrument.body:
         if block.kind in counters:
             counters[block.kind] += 1
@@ -469,10 +493,11 @@ def _blocks(communique: Communique, instrument: Instrument, lang: str) -> tuple[
             continue
         if block.kind in ("heading", "article"):  # a caption breaks between phrases, as a title does
             paragraphs = tuple(
-                rich_text(joined(t.value, lang), lang, phrased=True, names=names) for t in texts or ()
+                rich_text(joined(t.value, lang), lang, phrased=True, names=names, places=places)
+                for t in texts or ()
             )
         else:
-            paragraphs = tuple(paragraph_text(text.value, lang, names) for text in texts or ())
+            paragraphs = tuple(paragraph_text(text.value, lang, names, places) for text in texts or ())
         label = _label(communique, block, lang, counters)
         if label and paragraphs:
             label += _separator(block, lang)
@@ -528,6 +553,24 @@ def _closing(communique: Communique, instrument: Instrument, lang: str) -> RichT
     units = (written_date(communique.date, lang, era), *([f"{place}にて", place] if place else []))
     whole = tuple(unit for unit in units if primary(lang) in UNSPACED and _ems(unit) <= LONGEST_KEPT_EMS)
     return rich_text(line, lang, unbroken=whole)
+
+
+LONGEST_KEPT_PLACE_EMS = 7.0
+"""Ems of the longest party or country name kept on one line in body text (a longer one kept whole would
+leave the line before it visibly spread, even in a page-wide measure)."""
+
+
+def kept_places(communique: Communique, lang: str) -> tuple[str, ...]:
+    """The `lang` names of the parties and their countries to keep on one line: those written without
+    spaces (ノゴーンタル市, 송하시, a Thai name), which Pango would break by syllable or dictionary, up to
+    LONGEST_KEPT_PLACE_EMS (a longer one may break where its script allows). The layouts keep them whole
+    in a page-wide measure; in parallel columns, where keeping one whole spread the line before it by up
+    to 0.4 em, they may break as JLReq and CLReq allow."""
+    return tuple(
+        name
+        for name in communique.party_names(lang)
+        if _unspaced(name) and _ems(name) <= LONGEST_KEPT_PLACE_EMS and "\n" not in name
+    )
 
 
 LONGEST_KEPT_EMS = 8.0
