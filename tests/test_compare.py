@@ -305,7 +305,10 @@ def test_numbers_and_the_datas_own_spaces_stay_whole_in_a_redline(tmp_path: Path
     assert japanese == [("2023年8月21日、", DELETED), ("2023年8月22日、", INSERTED)]
     out = tmp_path / "r.pdf"
     assert run_cli("compare", str(old), str(new), "--out", str(out)).returncode == 0
-    assert "東京都知事\u3000小池百合子" in "".join(page_texts(out)[1].split("\r\n"))
+    copied = "".join(page_texts(out)[1].split("\r\n"))
+    assert "東京都知事\u3000小池百合子" in copied
+    # the deleted date and the inserted one stand apart, on the page and when copied (they ran together)
+    assert "2023年8月21日、 2023年8月22日、" in copied, copied[:200]
 
 
 def test_the_redline_is_never_written_over_a_draft(tmp_path: Path) -> None:
