@@ -430,7 +430,7 @@ def test_signing_refusals_are_clear_and_write_nothing(
         "--passphrase-env",
         "P12_PASS",
     )
-    assert done.returncode == 1 and "has no signature field" in done.stderr
+    assert done.returncode == 1 and "is a print copy, not an archival copy" in done.stderr
     tampered = tmp_path / "tampered.pdf"
     data = unsigned.read_bytes()
     at = data.index(b"/Title")
@@ -693,6 +693,18 @@ def test_a_draft_copy_is_never_signed(authority: Authority, tmp_path: Path) -> N
     done = _sign(draft, out, "tokyo", "--p12", p12, "--passphrase-env", "P12_PASS")
     assert done.returncode == 1, done.stderr
     assert "is a draft copy (Draft 5): a draft is never signed" in done.stderr
+    assert not out.exists()
+
+
+def test_a_print_copy_is_never_signed(authority: Authority, tmp_path: Path) -> None:
+    """`sign` takes the archival copy both parties keep: a print copy with fields was signed silently."""
+    built = run_cli("build", str(SEED), "--out", str(tmp_path), "--signature-fields")
+    assert built.returncode == 0, built.stderr
+    out = tmp_path / "signed.pdf"
+    p12 = str(authority.pki.p12("tokyo"))
+    done = _sign(tmp_path / f"{SEED.stem}.pdf", out, "tokyo", "--p12", p12, "--passphrase-env", "P12_PASS")
+    assert done.returncode == 1, done.stderr
+    assert "is a print copy, not an archival copy" in done.stderr and "--archival" in done.stderr
     assert not out.exists()
 
 

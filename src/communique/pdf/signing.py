@@ -214,6 +214,19 @@ def _archival_writer_class() -> Any:
     return ArchivalWriter
 
 
+def _declares_pdfa(data: bytes) -> bool:
+    """Whether the PDF's XMP declares a PDF/A part (an archival copy does; a print copy does not)."""
+    import pypdf
+
+    from communique.pdf.verify import declared_flavour, xmp_packet, xmp_properties
+
+    try:
+        packet = xmp_packet(pypdf.PdfReader(BytesIO(data)))
+        return packet is not None and declared_flavour(xmp_properties(packet)) is not None
+    except (ValueError, CommuniqueError):
+        return False
+
+
 def _writer(data: bytes, origin: str, trust: tuple[Path, ...] = ()) -> Any:
     """An incremental writer on `data`, which must be a communique archival copy as built (or signed), its
     signatures sound so far: with `trust`, none made with a certificate the file's revocation data shows
@@ -235,6 +248,12 @@ def _writer(data: bytes, origin: str, trust: tuple[Path, ...] = ()) -> Any:
             "sign that",
         )
     problems = built_revision_findings(data)
+    if not problems and not _declares_pdfa(data):
+        raise SigningError(
+            f"{origin} is a print copy, not an archival copy: the copy both parties sign is the one kept, "
+            "with its sources (PDF/A-3)",
+            hint="build it with --archival --signature-fields, and sign that",
+        )
     if problems:
         raise SigningError(
             f"{origin} is not a communique archival copy as built: "
