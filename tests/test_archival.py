@@ -196,6 +196,19 @@ def test_source_date_epoch_changes_only_the_dates(tmp_path: Path, from_cli: Path
                 assert DATES.sub(b"", bytes(x.unparse())) == DATES.sub(b"", bytes(y.unparse()))
 
 
+def test_extract_never_replaces_a_file_of_other_contents(tmp_path: Path, from_cli: Path) -> None:
+    """A user's own edited tokyo-helsinki-2023.yaml in the folder was replaced without a word."""
+    folder = tmp_path / "x"
+    folder.mkdir()
+    mine = folder / "tokyo-helsinki-2023.yaml"
+    mine.write_text("my edited draft\n", encoding="utf-8")
+    refused = run_cli("extract", str(from_cli), "--out", str(folder))
+    assert refused.returncode != 0 and "exists with other contents" in refused.stderr, refused.stderr
+    assert mine.read_text(encoding="utf-8") == "my edited draft\n"
+    mine.write_bytes(SEED.read_bytes())  # the same bytes: extracting again is harmless
+    assert run_cli("extract", str(from_cli), "--out", str(folder)).returncode == 0
+
+
 def test_images_are_embedded_and_extracted(tmp_path: Path, build_seed: Callable[..., BuildResult]) -> None:
     (tmp_path / "sig").mkdir()
     Image.new("RGB", (400, 120), "white").save(tmp_path / "sig" / "koike.png")

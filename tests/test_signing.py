@@ -410,6 +410,12 @@ def test_signing_refusals_are_clear_and_write_nothing(
         ),
         (SEED, ["--field", "tokyo", "--p12", p12, "--passphrase-env", "P12_PASS"], "not a PDF"),
         (unsigned, ["--field", "tokyo"], "give one key"),
+        (unsigned, ["--field", "tokyo", "--p12", p12], "none was given (no --passphrase-env"),
+        (
+            unsigned,
+            ["--field", "tokyo", "--p12", p12, "--passphrase-env", "P12_PASS", "--level", "B-B", "--ltv"],
+            "--ltv makes a B-LTA signature, not the B-B",
+        ),
     ]
     for pdf, flags, message in cases:
         done = run_cli(

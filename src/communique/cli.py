@@ -601,6 +601,11 @@ def _sign(args: argparse.Namespace) -> int:
         (_secret(args.pin_env, "--pin-env", "PIN of the token", bool(args.pkcs11_lib)) or b"").decode()
         or None,
     )
+    if args.ltv and args.level not in (None, "B-LTA"):
+        raise UsageError(
+            f"--ltv makes a B-LTA signature, not the {args.level} that --level asks for",
+            hint="give one of them: --ltv (the same as --level B-LTA), or --level alone",
+        )
     level = "B-LTA" if args.ltv else args.level
     trust = tuple(Path(root) for root in args.trust)
     target, level = sign_file(

@@ -60,7 +60,7 @@ def write_atomic(target: Path, data: bytes) -> None:
     except OSError as error:
         raise OutputError(
             f"cannot write to {target.parent}: {error.strerror}",
-            hint="check the --out folder and its permissions",
+            hint="check that the folder exists or can be made, and that you may write in it",
         ) from error
     try:
         with os.fdopen(descriptor, "wb") as handle:

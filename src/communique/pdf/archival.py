@@ -376,10 +376,18 @@ def check_targets(out_dir: Path, names: Sequence[str]) -> tuple[Path, ...]:
 
 def plan_extraction(pdf: bytes, origin: str, out_dir: Path) -> Extraction:
     """Everything `extract` would write and print, with nothing written: the limits, every name, clashes,
-    what is in the way under `out_dir`, checksums, and the recorded rebuild command if it is safe."""
+    what is in the way under `out_dir` (a file of other contents is never replaced), checksums, and the
+    recorded rebuild command if it is safe."""
     files = source_files(pdf, origin)
     sources = tuple(file.source for file in files)
     targets = check_targets(out_dir, [source.name for source in sources])
+    for target, source in zip(targets, sources, strict=True):
+        if target.is_file() and target.read_bytes() != source.data:
+            raise ArchiveError(
+                f"refusing to extract {source.name!r}: {target} exists with other contents, which would "
+                "be replaced",
+                hint="extract into an empty folder (--out), or move that file away first",
+            )
     warnings = [f"{origin}: {problem}" for file in files if (problem := file.mismatch())]
     try:
         command = rebuild_command(sources, out_dir)

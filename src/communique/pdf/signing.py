@@ -292,6 +292,13 @@ def _signer(key: SigningKey) -> Any:
         try:
             return signers.SimpleSigner.load_pkcs12_data(pkcs12, other_certs=(), passphrase=key.passphrase)
         except (ValueError, TypeError) as error:
+            if key.passphrase is None:  # none given, and no terminal to ask on (CI, a pipe)
+                raise SigningError(
+                    f"cannot open {key.p12} without a passphrase, and none was given (no --passphrase-env, "
+                    "and no terminal to ask on), or it is not a PKCS#12 file",
+                    hint="put the file's passphrase in an environment variable and name it: "
+                    "--passphrase-env VAR",
+                ) from error
             raise SigningError(
                 f"cannot open {key.p12}: wrong passphrase, or not a PKCS#12 file",
                 hint="put the file's passphrase in the environment variable that --passphrase-env names",
