@@ -214,6 +214,10 @@ def _archival_writer_class() -> Any:
     return ArchivalWriter
 
 
+REASON_LIMIT = 300
+"""Characters of each reason a refusal to sign gives (verify reports them whole)."""
+
+
 def _declares_pdfa(data: bytes) -> bool:
     """Whether the PDF's XMP declares a PDF/A part (an archival copy does; a print copy does not)."""
     import pypdf
@@ -272,10 +276,14 @@ def _writer(data: bytes, origin: str, trust: tuple[Path, ...] = ()) -> Any:
                 reasons.append(f"the signature '{item.field}' does not hold{why}")
         if not signed.since_built_allowed:
             reasons.append(f"the file was changed after it was built: {signed.since_built}")
-        if reasons:
+        if reasons:  # each cut short: pyHanko's account of a change can run to kilobytes
             raise SigningError(
-                f"{origin} is not signed soundly so far: " + "; ".join(reasons),
-                hint="a new signature would cover those changes; check the copy with communique verify",
+                f"{origin} is not signed soundly so far: "
+                + "; ".join(
+                    reason if len(reason) <= REASON_LIMIT else reason[: REASON_LIMIT - 1] + "…"
+                    for reason in reasons
+                ),
+                hint="a new signature would cover those changes; `communique verify` gives the whole account",
             )
     return writer
 
