@@ -207,6 +207,13 @@ def test_extract_never_replaces_a_file_of_other_contents(tmp_path: Path, from_cl
     assert mine.read_text(encoding="utf-8") == "my edited draft\n"
     mine.write_bytes(SEED.read_bytes())  # the same bytes: extracting again is harmless
     assert run_cli("extract", str(from_cli), "--out", str(folder)).returncode == 0
+    linked = tmp_path / "linked"  # a link where the data file goes: refused before anything is written
+    linked.mkdir()
+    (linked / "tokyo-helsinki-2023.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    refused = run_cli("extract", str(from_cli), "--out", str(linked))
+    assert refused.returncode != 0 and "is a symbolic link" in refused.stderr, refused.stderr
+    assert sorted(path.name for path in linked.iterdir()) == ["tokyo-helsinki-2023.yaml"]
+    assert not (tmp_path / "elsewhere.yaml").exists()
 
 
 def test_images_are_embedded_and_extracted(tmp_path: Path, build_seed: Callable[..., BuildResult]) -> None:

@@ -237,6 +237,21 @@ def test_a_project_draft_default_is_turned_off_by_no_draft(tmp_path: Path) -> No
     assert refused.returncode == 2 and "cannot have an archival copy" in refused.stderr
 
 
+def test_python_turns_a_project_draft_default_off_with_an_empty_label(tmp_path: Path) -> None:
+    """`draft=""` is Python's --no-draft (it was refused as an empty label, leaving no way to build the
+    final copy of a project whose communique.toml drafts)."""
+    import communique
+
+    (tmp_path / "communique.toml").write_text('[build]\ndraft = "Draft 4"\n', encoding="utf-8")
+    data = tmp_path / "x.yaml"
+    data.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    final = communique.build(data, tmp_path / "out", draft="").output
+    metadata = pypdf.PdfReader(final).metadata
+    assert metadata is not None and "/CommuniqueDraft" not in metadata
+    drafted = communique.build(data, tmp_path / "draft").output
+    assert pypdf.PdfReader(drafted).metadata["/CommuniqueDraft"] == "Draft 4"  # type: ignore[index]
+
+
 def test_invisible_characters_in_a_label_are_refused(tmp_path: Path) -> None:
     for label in ("Draft\u200b3", "\u202eDraft"):
         done = run_cli("build", str(SEED), "--out", str(tmp_path), f"--draft={label}")

@@ -406,7 +406,7 @@ def test_signing_refusals_are_clear_and_write_nothing(
         (
             unsigned,
             ["--field", "tokyo", "--p12", p12, "--passphrase-env", "UNSET_VARIABLE"],
-            "UNSET_VARIABLE is not set",
+            "the environment variable --passphrase-env names is not set",
         ),
         (SEED, ["--field", "tokyo", "--p12", p12, "--passphrase-env", "P12_PASS"], "not a PDF"),
         (unsigned, ["--field", "tokyo"], "give one key"),
@@ -920,6 +920,10 @@ def test_a_secret_given_for_a_variable_name_is_refused_unrepeated(
     assert done.returncode == 2, done.stderr
     assert f"{flag} takes the name of an environment variable, not the {what}" in done.stderr
     assert secret not in done.stderr + done.stdout and "correct" not in done.stderr
+    shaped = "Tokyo2024Secret"  # a secret that looks like a variable's name is not repeated either
+    done = _sign(unsigned, out, "tokyo", *key, flag, shaped, env=token)
+    assert done.returncode == 2 and f"the environment variable {flag} names is not set" in done.stderr
+    assert shaped not in done.stderr + done.stdout
     assert not out.exists()
 
 

@@ -110,14 +110,20 @@ class _Unit:
         """(lang, text) of each version, shortened around `value` where a version has it, and in the
         others around the same place in proportion (a long block was cut before what was found)."""
         flat = [(lang, " ".join(" ".join(t.value for t in texts).split())) for lang, texts in self.versions]
-        found = next(((text.find(value), len(text)) for _, text in flat if value and value in text), None)
+        wanted = " ".join(value.split())
+        # a number is found as itself, not inside another ('22' in '2022')
+        bounded = rf"(?<!\d){re.escape(wanted)}(?!\d)" if wanted[:1].isdigit() else re.escape(wanted)
+        places = {lang: re.search(bounded, text) if wanted else None for lang, text in flat}
+        found = next(((match.start(), len(text)) for lang, text in flat if (match := places[lang])), None)
         shown = []
         for lang, text in flat:
+            match = places[lang]
             if found is None or len(text) <= SHOWN_LENGTH:
                 shown.append((lang, _shortened(text)))
-                continue
-            at = text.find(value) if value in text else round(found[0] / max(found[1], 1) * len(text))
-            shown.append((lang, _around(text, at, len(value) if value in text else 0)))
+            elif match:
+                shown.append((lang, _around(text, match.start(), len(wanted))))
+            else:
+                shown.append((lang, _around(text, round(found[0] / max(found[1], 1) * len(text)), 0)))
         return tuple(shown)
 
     def texts(self, lang: str) -> tuple[Text, ...]:

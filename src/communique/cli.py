@@ -639,7 +639,10 @@ def _secret(variable: str | None, flag: str, what: str, needed: bool) -> bytes |
     if variable:
         value = os.environ.get(variable)
         if value is None:
-            raise UsageError(f"the environment variable {variable} is not set", hint=f"set it to the {what}")
+            raise UsageError(  # not named: it may be the secret itself, typed in the name's place
+                f"the environment variable {flag} names is not set",
+                hint=f"set it to the {what}, or check the name given to {flag}",
+            )
         return value.encode()
     if needed and sys.stdin.isatty():
         import getpass

@@ -51,7 +51,7 @@ REDLINE_CSS = f"""
 .{INSERTED} {{ color: #0b4fa8; text-decoration: underline; text-decoration-thickness: 0.08em; }}
 .{DELETED} {{ color: #b3261e; text-decoration: line-through; text-decoration-thickness: 0.08em; }}
 .{MOVED} {{ color: #1b6e3a; text-decoration: underline double; }}
-.{DELETED} + .{INSERTED}, .{INSERTED} + .{DELETED} {{ margin-left: 0.3em; }}
+.{DELETED} + .{INSERTED}, .{INSERTED} + .{DELETED} {{ margin-inline-start: 0.3em; }}
 .cq-redline-summary {{ break-after: page; font-size: 10pt; line-height: 1.45; }}
 .cq-redline-summary h1 {{ font-size: 14pt; margin: 0 0 8pt; }}
 .cq-redline-summary h2 {{ font-size: 11pt; margin: 12pt 0 4pt; }}

@@ -273,5 +273,6 @@ def from_keywords(defaults: BuildOptions, keywords: Mapping[str, Any]) -> BuildO
                 f"build option {name!r} must be {option_type(name).__name__}, not {type(value).__name__}"
             )
         parse = next(item.metadata["parse"] for item in OPTION_FIELDS if item.name == name)
-        values[name] = parse(value) if parse and value is not None else value
+        no_draft = name == "draft" and value == ""  # a final copy, as --no-draft gives
+        values[name] = parse(value) if parse and value is not None and not no_draft else value
     return defaults.overridden(values)

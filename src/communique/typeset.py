@@ -96,10 +96,8 @@ def rich_text(
             runs.extend(_composed(line, lang) if composed else (Run(line, ""),))
     words = [match.span() for word in unbroken if word for match in re.finditer(re.escape(word), text)]
     parts = [match.span() for match in _NAME_PART.finditer(text)] if name else []
-    named = _name_spans(text, names)
-    placed = _name_spans(text, places)
-    runs = _kept_together(runs, _unbreakable(text, lang) + named + words + parts)
-    runs = _kept_together(runs, placed, "place")
+    runs = _kept_together(runs, _unbreakable(text, lang) + _name_spans(text, names) + words + parts)
+    runs = _kept_together(runs, _name_spans(text, places), "place")
     addresses = list(_URL.finditer(text))
     runs = _kept_together(runs, [match.span() for match in addresses], URL)
     points = [point for match in addresses for point in _url_breaks(match)]
@@ -111,7 +109,7 @@ def rich_text(
     if parser is None:
         return RichText(text, (keep_spaces(tuple(runs), lang),))
     found = parser.parse(text)
-    units = _joined_over(_words(found) if primary(lang) == "ja" else found, named + placed)
+    units = _words(found) if primary(lang) == "ja" else found
     phrases = _apart_from_line_breaks(_split_at(tuple(runs), units))
     return RichText(text, tuple(keep_spaces(phrase, lang) for phrase in phrases), phrased=True)
 
@@ -360,20 +358,6 @@ def _words(phrases: list[str]) -> list[str]:
         else:
             words.append(piece)
     return [part for word in words for part in _long_split(word)]
-
-
-def _joined_over(units: list[str], spans: list[tuple[int, int]]) -> list[str]:
-    """`units` (consecutive pieces of a text) with those a span crosses joined into one: a name BudouX
-    splits ('ノゴーン' 'タル市') stays in one phrase, which a line never breaks inside."""
-    joined: list[str] = []
-    start = 0
-    for unit in units:
-        if joined and any(begin < start < end for begin, end in spans):
-            joined[-1] += unit
-        else:
-            joined.append(unit)
-        start += len(unit)
-    return joined
 
 
 def _split_at(runs: tuple[Run, ...], phrases: list[str]) -> tuple[tuple[Run, ...], ...]:

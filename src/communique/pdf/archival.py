@@ -382,12 +382,7 @@ def plan_extraction(pdf: bytes, origin: str, out_dir: Path) -> Extraction:
     sources = tuple(file.source for file in files)
     targets = check_targets(out_dir, [source.name for source in sources])
     for target, source in zip(targets, sources, strict=True):
-        if target.is_file() and target.read_bytes() != source.data:
-            raise ArchiveError(
-                f"refusing to extract {source.name!r}: {target} exists with other contents, which would "
-                "be replaced",
-                hint="extract into an empty folder (--out), or move that file away first",
-            )
+        _replaceable_by(target, source)
     warnings = [f"{origin}: {problem}" for file in files if (problem := file.mismatch())]
     try:
         command = rebuild_command(sources, out_dir)
@@ -402,6 +397,32 @@ def plan_extraction(pdf: bytes, origin: str, out_dir: Path) -> Extraction:
             "each file with that SHA-256 in place before running the rebuild command"
         )
     return Extraction(tuple(zip(targets, sources, strict=True)), command, tuple(warnings))
+
+
+def _replaceable_by(target: Path, source: EmbeddedSource) -> None:
+    """ArchiveError unless `target` is missing or a regular file holding `source`'s bytes already: a
+    link, pipe or device is never written through, and a file of other contents never replaced."""
+    from communique.write import not_replaceable
+
+    refused = not_replaceable(target)
+    if refused:
+        raise ArchiveError(f"refusing to extract {source.name!r}: {target} {refused}", hint=_EMPTY_FOLDER)
+    try:
+        same = not target.exists() or target.read_bytes() == source.data
+    except OSError as error:
+        raise ArchiveError(
+            f"refusing to extract {source.name!r}: {target} exists and cannot be read ({error.strerror})",
+            hint=_EMPTY_FOLDER,
+        ) from error
+    if not same:
+        raise ArchiveError(
+            f"refusing to extract {source.name!r}: {target} exists with other contents, which would be "
+            "replaced",
+            hint=_EMPTY_FOLDER,
+        )
+
+
+_EMPTY_FOLDER = "extract into an empty folder (--out), or move that file away first"
 
 
 def extract_sources(pdf: bytes, origin: str, out_dir: Path) -> Extraction:
@@ -430,6 +451,14 @@ def sealed_sources(pdf: bytes, origin: str) -> tuple[str, ...]:
     built = pdf[: ends[0]] if len(ends) > 1 else pdf
     built_reader = open_pdf(built, origin)
     as_built = compute_seal(built_reader)
+    unsure = (
+        ()
+        if ends
+        else (
+            f"{origin}: its revisions cannot be told apart, so its sources cannot be "
+            "confirmed to be the ones it was signed with",
+        )
+    )
     if len(ends) > 1 and compute_seal(open_pdf(pdf, origin)).sources != as_built.sources:
         raise ArchiveError(
             f"{origin}: its embedded source files were replaced in a revision added after the build (after "
@@ -442,6 +471,7 @@ def sealed_sources(pdf: bytes, origin: str) -> tuple[str, ...]:
     changed = recorded.differences(as_built) if recorded is not None else PARTS
     if len(changed) == len(PARTS):
         return (
+            *unsure,
             f"{origin} carries no communique seal in its /ID (or no part of it matches), so its sources "
             "cannot be confirmed to be the ones it was built with",
         )
@@ -452,7 +482,7 @@ def sealed_sources(pdf: bytes, origin: str) -> tuple[str, ...]:
             hint=f"communique verify {shlex.quote(origin)} says what changed; extract from a copy that "
             "verifies, or ask its sender for one",
         )
-    return ()
+    return unsure
 
 
 def recorded_options(sources: Sequence[EmbeddedSource]) -> tuple[str, ...] | None:

@@ -18,6 +18,11 @@ from typing import Any
 from communique.errors import CommuniqueError
 from communique.text_rules import printable
 
+EXPIRED_SINCE = "expired since"
+"""A certificate status: valid when it signed, as far as the file shows, expired now, and no trusted
+timestamp proves the signature was made in time (`verify` cannot vouch for it; a countersignature is
+still allowed: the earlier party's certificate may well lapse before the other party signs)."""
+
 
 @dataclass(frozen=True)
 class SignatureReport:
@@ -47,7 +52,8 @@ class SignatureReport:
     problems: tuple[str, ...] = ()
     certificate_status: str | None = None
     """'revoked' (by the revocation data the file carries) or 'expired' (or not yet valid) when the
-    signer's certificate was so at the signature's time; None otherwise."""
+    signer's certificate was so at the signature's time; EXPIRED_SINCE when it has expired since and no
+    trusted timestamp proves the signature older; None otherwise."""
 
     @property
     def passed(self) -> bool:
@@ -419,7 +425,7 @@ def _certificate_problem(
         return [
             f"the signer's certificate expired on {end:%Y-%m-%d} ({period}), and no trusted timestamp "
             "proves that the signature was made before then"
-        ], "expired"
+        ], EXPIRED_SINCE
     return [], None
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from communique.errors import CommuniqueError, SigningError, UsageError, read_input
-from communique.pdf.signatures import check_signed_copy, has_later_revisions, quiet_pyhanko
+from communique.pdf.signatures import EXPIRED_SINCE, check_signed_copy, has_later_revisions, quiet_pyhanko
 
 PADES_LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 
@@ -271,7 +271,8 @@ def _writer(data: bytes, origin: str, trust: tuple[Path, ...] = ()) -> Any:
             raise SigningError(f"{origin}: {error.message}", hint=error.hint or "") from error
         reasons = list(signed.problems)
         for item in signed.signatures:
-            if not (item.intact and item.changes_allowed and not item.problems):
+            lapsed = item.certificate_status == EXPIRED_SINCE and len(item.problems) == 1
+            if not (item.intact and item.changes_allowed and (not item.problems or lapsed)):
                 why = f" ({'; '.join(item.problems)})" if item.problems else ""
                 reasons.append(f"the signature '{item.field}' does not hold{why}")
         if not signed.since_built_allowed:
@@ -465,7 +466,7 @@ def sign_file(
     """Sign `pdf` as `communique sign` and `communique.sign` do: the project's [signing] defaults, the
     key checked, the level settled, the signed copy written atomically. Returns (where, level)."""
     from communique.project import Project
-    from communique.write import write_atomic
+    from communique.write import not_replaceable, write_atomic
 
     if (key.p12 is None) == (key.pkcs11_library is None):
         raise UsageError(
@@ -492,5 +493,10 @@ def sign_file(
         trust=trust or config.trust,
     )
     target = out or pdf
+    refused = not_replaceable(target)  # before the token signs and the authority stamps, not after
+    if refused:
+        raise UsageError(
+            f"the signed copy cannot be written to {target}: it {refused}", hint="give --out FILE"
+        )
     write_atomic(target, sign_pdf(read_input(pdf, "give an archival PDF"), str(pdf), request))
     return target, chosen
