@@ -80,6 +80,9 @@ class TestPki:
             "rsa": self._issue("Deputy Mayor of Helsinki", self.root, rsa_key=True),
             # revoked by the root's CRL two days ago (key compromise): before any signature a test makes
             "revoked": self._issue("Dismissed Mayor", self.root, days=(-10, 365)),
+            # valid today, expired the day after tomorrow: signs now, and has lapsed when the other party
+            # countersigns three days on (faketime)
+            "brief": self._issue("Interim Governor", self.root, days=(-1, 2)),
         }
         self.roots_pem = folder / "roots.pem"
         self.roots_pem.write_bytes(self.root.certificate.public_bytes(serialization.Encoding.PEM))

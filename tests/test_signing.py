@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from io import BytesIO
@@ -22,6 +23,8 @@ from pki import PASSPHRASE, Authority, TestPki
 
 SOFTHSM = Path("/usr/lib/softhsm/libsofthsm2.so")
 PIN = "4321"
+HELSINKI_TOKEN = ("--pkcs11-lib", str(SOFTHSM), "--token-label", "city", "--key-label", "helsinki")
+"""Helsinki's key on the SoftHSM2 token (its PIN in TOKEN_PIN)."""
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +107,28 @@ def _sign(pdf: Path, out: Path, field: str, *flags: str, env: dict[str, str] | N
     )
 
 
+def _signed_by_pyhanko(pdf: Path, p12: str, field: str) -> bytes:
+    """`pdf` signed in `field` by pyHanko alone, with none of communique's checks (another tool's)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    signer = signers.SimpleSigner.load_pkcs12(p12, passphrase=PASSPHRASE.encode())
+    output = signers.sign_pdf(
+        IncrementalPdfFileWriter(BytesIO(pdf.read_bytes()), strict=False),
+        signers.PdfSignatureMetadata(field_name=field),
+        signer=signer,
+    )
+    return output.getvalue()
+
+
+def _helsinki_countersigns(
+    signed: Path, out: Path, tsa: str, roots: str, token: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Helsinki signs the copy Tokyo signed, with its key on the token, at B-LTA (README, Signing)."""
+    flags = ["--pin-env", "TOKEN_PIN", "--timestamp-url", tsa, "--ltv", "--trust", roots]
+    return _sign(signed, out, "helsinki", *HELSINKI_TOKEN, *flags, env=token)
+
+
 @pytest.fixture(scope="module")
 def signed_by_both(
     unsigned: Path, authority: Authority, token: dict[str, str], tmp_path_factory: pytest.TempPathFactory
@@ -125,25 +150,7 @@ def signed_by_both(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("signed the field 'tokyo' of ")
-    done = _sign(
-        first,
-        both,
-        "helsinki",
-        "--pkcs11-lib",
-        str(SOFTHSM),
-        "--token-label",
-        "city",
-        "--key-label",
-        "helsinki",
-        "--pin-env",
-        "TOKEN_PIN",
-        "--timestamp-url",
-        tsa,
-        "--ltv",
-        "--trust",
-        str(authority.pki.roots_pem),
-        env=token,
-    )
+    done = _helsinki_countersigns(first, both, tsa, str(authority.pki.roots_pem), token)
     assert done.returncode == 0, done.stderr
     assert "(PAdES B-LTA)" in done.stdout
     return both
@@ -557,10 +564,6 @@ def test_a_changed_copy_is_not_passed_as_signed(unsigned: Path, tmp_path: Path) 
 def test_changes_made_before_the_first_signature_are_refused_and_fail(
     unsigned: Path, authority: Authority, tmp_path: Path
 ) -> None:
-    from io import BytesIO
-
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
 
     changed = tmp_path / "changed.pdf"
     changed.write_bytes(_appended_update(unsigned.read_bytes(), "page"))
@@ -568,14 +571,8 @@ def test_changes_made_before_the_first_signature_are_refused_and_fail(
     refused = _sign(changed, tmp_path / "out.pdf", "tokyo", "--p12", p12, "--passphrase-env", "P12_PASS")
     assert refused.returncode == 1 and "the file was changed after it was built" in refused.stderr
     # signed anyway with pyHanko alone: the signature is intact, but the copy is not what was built
-    signer = signers.SimpleSigner.load_pkcs12(p12, passphrase=PASSPHRASE.encode())
-    output = signers.sign_pdf(
-        IncrementalPdfFileWriter(BytesIO(changed.read_bytes()), strict=False),
-        signers.PdfSignatureMetadata(field_name="tokyo"),
-        signer=signer,
-    )
     signed = tmp_path / "signed.pdf"
-    signed.write_bytes(output.getvalue())
+    signed.write_bytes(_signed_by_pyhanko(changed, p12, "tokyo"))
     done = run_cli("verify", str(signed))
     assert done.returncode == 1
     assert "communique:signed-changes" in done.stdout or "communique:seal-pages" in done.stdout
@@ -703,6 +700,31 @@ def test_a_draft_copy_is_never_signed(authority: Authority, tmp_path: Path) -> N
     assert not out.exists()
 
 
+def test_an_earlier_signature_whose_certificate_lapsed_since_may_be_countersigned(
+    authority: Authority, unsigned: Path, tmp_path: Path
+) -> None:
+    """Tokyo signs while its certificate is valid; three days on, when it has expired, Helsinki countersigns.
+    Without a timestamp nothing proves Tokyo signed in time, so verify cannot vouch for it, but the
+    countersignature was refused as if Tokyo's signature were broken (found by a review)."""
+    faketime = shutil.which("faketime")
+    assert faketime, "faketime is installed by make's set-up (scripts/system-deps.sh)"
+    first, both, roots = tmp_path / "first.pdf", tmp_path / "both.pdf", str(authority.pki.roots_pem)
+    brief = str(authority.pki.p12("brief"))
+    done = _sign(unsigned, first, "tokyo", "--p12", brief, "--passphrase-env", "P12_PASS")
+    assert done.returncode == 0, done.stderr
+    later = [faketime, "-f", "+3d"]
+    helsinki = ["--p12", str(authority.pki.p12("helsinki")), "--passphrase-env", "P12_PASS", "--trust", roots]
+    countersigned = run_cli(
+        "sign", str(first), "--field", "helsinki", "--out", str(both), *helsinki,
+        env={"P12_PASS": PASSPHRASE}, prefix=later,
+    )  # fmt: skip
+    assert countersigned.returncode == 0, countersigned.stderr
+    verified = run_cli("verify", str(both), "--json", "--trust", roots, prefix=later)
+    tokyo = json.loads(verified.stdout)[0]["signatures"][0]
+    assert verified.returncode == 1 and tokyo["field"] == "tokyo" and tokyo["intact"] is True
+    assert tokyo["certificate_status"] == "expired since", tokyo
+
+
 def test_a_print_copy_is_never_signed(authority: Authority, tmp_path: Path) -> None:
     """`sign` takes the archival copy both parties keep: a print copy with fields was signed silently."""
     built = run_cli("build", str(SEED), "--out", str(tmp_path), "--signature-fields")
@@ -800,21 +822,7 @@ def test_a_signer_revoked_by_the_files_own_crl_fails_and_is_not_signed_over(
     )
     assert done.returncode == 0, done.stderr
     both = tmp_path / "both.pdf"
-    token_key = ["--pkcs11-lib", str(SOFTHSM), "--token-label", "city", "--key-label", "helsinki"]
-    done = _sign(
-        first,
-        both,
-        "helsinki",
-        *token_key,
-        "--pin-env",
-        "TOKEN_PIN",
-        "--timestamp-url",
-        tsa,
-        "--ltv",
-        "--trust",
-        roots,
-        env=token,
-    )
+    done = _helsinki_countersigns(first, both, tsa, roots, token)
     assert done.returncode == 0, done.stderr
     code, report = _verify(both, "--trust", roots)
     assert code == 1 and report["passed"] is False
@@ -830,7 +838,9 @@ def test_a_signer_revoked_by_the_files_own_crl_fails_and_is_not_signed_over(
     carried = tmp_path / "carried.pdf"
     carried.write_bytes(_with_crl_in_dss(first.read_bytes(), authority.pki.crl()))
     out = tmp_path / "out.pdf"
-    done = _sign(carried, out, "helsinki", *token_key, "--pin-env", "TOKEN_PIN", "--trust", roots, env=token)
+    done = _sign(
+        carried, out, "helsinki", *HELSINKI_TOKEN, "--pin-env", "TOKEN_PIN", "--trust", roots, env=token
+    )
     assert done.returncode == 1, done.stderr
     assert "is not signed soundly so far" in done.stderr and "'tokyo' does not hold" in done.stderr
     assert "revoked" in done.stderr and "Traceback" not in done.stderr
@@ -842,19 +852,9 @@ def test_a_signature_by_an_expired_certificate_is_named_expired(
 ) -> None:
     """communique refuses to sign with an expired certificate; one signed so by another tool is reported as
     expired (found by a review: only 'NOT trusted by the roots given', with no problem listed)."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
 
-    signer = signers.SimpleSigner.load_pkcs12(
-        str(authority.pki.p12("expired")), passphrase=PASSPHRASE.encode()
-    )
-    output = signers.sign_pdf(
-        IncrementalPdfFileWriter(BytesIO(unsigned.read_bytes()), strict=False),
-        signers.PdfSignatureMetadata(field_name="tokyo"),
-        signer=signer,
-    )
     signed = tmp_path / "expired.pdf"
-    signed.write_bytes(output.getvalue())
+    signed.write_bytes(_signed_by_pyhanko(unsigned, str(authority.pki.p12("expired")), "tokyo"))
     for flags in (["--trust", str(authority.pki.roots_pem)], []):
         code, report = _verify(signed, *flags)
         assert code == 1
@@ -910,11 +910,7 @@ def test_a_secret_given_for_a_variable_name_is_refused_unrepeated(
     what: str,
 ) -> None:
     """Found by a review: 'the environment variable 4321 is not set' put the PIN in the logs."""
-    key = (
-        ["--pkcs11-lib", str(SOFTHSM), "--token-label", "city", "--key-label", "helsinki"]
-        if what == "PIN"
-        else ["--p12", str(authority.pki.p12("tokyo"))]
-    )
+    key = list(HELSINKI_TOKEN) if what == "PIN" else ["--p12", str(authority.pki.p12("tokyo"))]
     out = tmp_path / "out.pdf"
     done = _sign(unsigned, out, "tokyo", *key, flag, secret, env=token)
     assert done.returncode == 2, done.stderr
