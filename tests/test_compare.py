@@ -438,3 +438,17 @@ def test_two_different_documents_are_said_to_be_so(tmp_path: Path) -> None:
     refused = run_cli("compare", str(SEED), str(covenant), "--strict", "--out", str(tmp_path / "s.pdf"))
     assert refused.returncode == 2 and "are not drafts of one document" in refused.stderr, refused.stderr
     assert not (tmp_path / "s.pdf").exists()
+
+
+def test_a_right_to_left_replacement_stands_apart_too(tmp_path: Path) -> None:
+    """The gap between a deletion and its insertion is on the inline start: a left margin put it on the far
+    side of the inserted Arabic word, which still touched the deleted one and copied as one word."""
+    source = ROOT / "seeds" / "languages" / "ar-en.yaml"
+    old, new, out = tmp_path / "old.yaml", tmp_path / "new.yaml", tmp_path / "r.pdf"
+    old.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    new.write_text(
+        source.read_text(encoding="utf-8").replace("الصداقة الراسخة", "الصداقة المتينة"), encoding="utf-8"
+    )
+    assert run_cli("compare", str(old), str(new), "--out", str(out)).returncode == 0
+    copied = " ".join(page_texts(out)[1].split())
+    assert "الراسخة المتينة" in copied, copied[:200]

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 from collections.abc import Iterator
 from io import BytesIO
@@ -723,6 +724,22 @@ def test_an_earlier_signature_whose_certificate_lapsed_since_may_be_countersigne
     tokyo = json.loads(verified.stdout)[0]["signatures"][0]
     assert verified.returncode == 1 and tokyo["field"] == "tokyo" and tokyo["intact"] is True
     assert tokyo["certificate_status"] == "expired since", tokyo
+
+
+def test_a_signed_copy_is_never_written_over_a_pipe(
+    authority: Authority, unsigned: Path, tmp_path: Path
+) -> None:
+    """`--out` that is not a regular file is refused before the key signs (and a timestamp authority is
+    asked), not after: nothing is signed for nothing, and the pipe stays a pipe."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    p12 = str(authority.pki.p12("tokyo"))
+    done = _sign(
+        unsigned, pipe, "tokyo", "--p12", p12, "--passphrase-env", "WRONG_PASS", env={"WRONG_PASS": "x"}
+    )
+    assert done.returncode == 2, done.stderr  # refused before the key was even opened (a wrong passphrase)
+    assert "cannot be written to" in done.stderr and "not a regular file" in done.stderr
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
 
 
 def test_a_print_copy_is_never_signed(authority: Authority, tmp_path: Path) -> None:
