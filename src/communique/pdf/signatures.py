@@ -309,8 +309,16 @@ class _Contexts:
 
     def __init__(self, roots: list[Any], dss: Any) -> None:
         self.roots, self.dss = roots, dss
+        self._made: dict[datetime.datetime | None, Any] = {}
 
     def at(self, moment: datetime.datetime | None) -> Any:
+        """The context at `moment` (None: now), made once: every signature checked now shares one, with
+        the paths and revocation data it has gathered, as the file's timestamps do."""
+        if moment not in self._made:
+            self._made[moment] = self._context(moment)
+        return self._made[moment]
+
+    def _context(self, moment: datetime.datetime | None) -> Any:
         from pyhanko_certvalidator import ValidationContext
 
         settings: dict[str, Any] = {

@@ -222,13 +222,9 @@ def _declares_pdfa(data: bytes) -> bool:
     """Whether the PDF's XMP declares a PDF/A part (an archival copy does; a print copy does not)."""
     import pypdf
 
-    from communique.pdf.verify import declared_flavour, xmp_packet, xmp_properties
+    from communique.pdf.verify import declared_flavour, declared_properties
 
-    try:
-        packet = xmp_packet(pypdf.PdfReader(BytesIO(data)))
-        return packet is not None and declared_flavour(xmp_properties(packet)) is not None
-    except (ValueError, CommuniqueError):
-        return False
+    return declared_flavour(declared_properties(pypdf.PdfReader(BytesIO(data)))) is not None
 
 
 def _writer(data: bytes, origin: str, trust: tuple[Path, ...] = ()) -> Any:
@@ -252,17 +248,17 @@ def _writer(data: bytes, origin: str, trust: tuple[Path, ...] = ()) -> Any:
             "sign that",
         )
     problems = built_revision_findings(data)
-    if not problems and not _declares_pdfa(data):
-        raise SigningError(
-            f"{origin} is a print copy, not an archival copy: the copy both parties sign is the one kept, "
-            "with its sources (PDF/A-3)",
-            hint="build it with --archival --signature-fields, and sign that",
-        )
     if problems:
         raise SigningError(
             f"{origin} is not a communique archival copy as built: "
             + "; ".join(problem.message for problem in problems[:3]),
             hint="sign only archival copies built by communique (--archival --signature-fields), unchanged",
+        )
+    if not _declares_pdfa(data):
+        raise SigningError(
+            f"{origin} is a print copy, not an archival copy: the copy both parties sign is the one kept, "
+            "with its sources (PDF/A-3)",
+            hint="build it with --archival --signature-fields, and sign that",
         )
     if has_later_revisions(data):  # signed before: every earlier signature must still hold
         try:

@@ -155,7 +155,7 @@ def verify(path: Path, rebuild: bool = False, trust: tuple[Path, ...] = ()) -> V
     if oversized:  # the validators would decode them whole: gigabytes from a small file
         limits = ValidatorResult(DECODE_LIMITS, False, oversized)
         return VerifyReport(path, None, (limits,), (), ValidatorResult(INTEGRITY, False, oversized))
-    properties = _properties(reader)
+    properties = declared_properties(reader)
     declared = declared_flavour(properties)
     standards = declared_standards(properties)
     ends = revision_ends(data)  # read once: whether, and where, signatures were appended
@@ -377,7 +377,7 @@ def declared_standards(properties: dict[str, str]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _properties(reader: PdfReader) -> dict[str, str]:
+def declared_properties(reader: PdfReader) -> dict[str, str]:
     """The XMP's properties; none where its XMP cannot be read (it declares nothing readable)."""
     from communique.pdf.archival import ArchiveError
 
